@@ -1,0 +1,3 @@
+//! pinpoint-iam-wizard: sets up the IAM policies, roles, user and access key Amazon Pinpoint needs.
+
+pub mod setup;
