@@ -1,0 +1,363 @@
+//! IAM reads and writes used by plan, apply and destroy.
+
+use super::AwsError;
+use super::error::{CallSite, map_sdk};
+use crate::secret::{NewAccessKey, Secret};
+use crate::setup::{MANAGED_BY_KEY, MANAGED_BY_VALUE, Tag};
+use aws_sdk_iam::Client;
+use aws_sdk_iam::types::{StatusType, Tag as IamTag};
+use serde_json::Value;
+
+/// IAM for this tool: every call counted and its error mapped to plain words.
+#[derive(Clone)]
+pub struct Iam {
+    client: Client,
+    calls: super::CallCounter,
+    endpoint: String,
+}
+
+/// A managed policy as it is in the account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyState {
+    pub arn: String,
+    pub default_version: String,
+    pub document: Value,
+    pub managed_by_us: bool,
+}
+
+/// One version of a managed policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyVersion {
+    pub id: String,
+    pub is_default: bool,
+    /// Seconds since the epoch; orders versions oldest first.
+    pub created: i64,
+}
+
+/// A role as it is in the account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoleState {
+    pub arn: String,
+    pub trust: Value,
+    pub managed_by_us: bool,
+    pub attached: Vec<String>,
+}
+
+/// A user as it is in the account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserState {
+    pub arn: String,
+    pub managed_by_us: bool,
+    pub attached: Vec<String>,
+    pub access_keys: Vec<AccessKeyInfo>,
+}
+
+/// An existing access key (never its secret: AWS does not return it again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessKeyInfo {
+    pub id: String,
+    pub active: bool,
+}
+
+/// Who a policy is attached to.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PolicyEntities {
+    pub roles: Vec<String>,
+    pub users: Vec<String>,
+    pub groups: Vec<String>,
+}
+
+/// Parse a document as IAM returns it: URL-encoded JSON (moto and some SDK paths return it decoded).
+pub fn decode_document(raw: &str) -> Result<Value, String> {
+    serde_json::from_str(raw).or_else(|_| {
+        let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
+        serde_json::from_str(&decoded).map_err(|e| format!("IAM returned a document that is not JSON: {e}"))
+    })
+}
+
+fn is_ours(tags: &[IamTag]) -> bool {
+    tags.iter().any(|t| t.key() == MANAGED_BY_KEY && t.value() == MANAGED_BY_VALUE)
+}
+
+/// The tags every resource this tool creates carries: ours first, then the user's.
+pub fn tags_for(extra: &[Tag]) -> Vec<IamTag> {
+    std::iter::once((MANAGED_BY_KEY, MANAGED_BY_VALUE))
+        .chain(extra.iter().map(|t| (t.key.as_str(), t.value.as_str())))
+        .map(|(k, v)| IamTag::builder().key(k).value(v).build().expect("key and value are set"))
+        .collect()
+}
+
+macro_rules! call {
+    ($self:ident, $action:literal, $resource:expr, $req:expr) => {{
+        $self.calls.tick();
+        let resource: &str = &$resource;
+        $req.send().await.map_err(|e| {
+            map_sdk(&CallSite { action: $action, resource, endpoint: &$self.endpoint }, e)
+        })
+    }};
+}
+
+/// Runs a lookup, turning the typed NoSuchEntity into `None`.
+macro_rules! lookup {
+    ($self:ident, $action:literal, $resource:expr, $req:expr) => {{
+        $self.calls.tick();
+        let resource: &str = &$resource;
+        match $req.send().await {
+            Ok(out) => Ok(Some(out)),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_entity_exception()) => Ok(None),
+            Err(e) => Err(map_sdk(&CallSite { action: $action, resource, endpoint: &$self.endpoint }, e)),
+        }
+    }};
+}
+
+fn bad_doc(action: &str, resource: &str, message: String) -> AwsError {
+    AwsError::Service { action: action.into(), resource: resource.into(), code: "InvalidDocument".into(), message }
+}
+
+impl Iam {
+    pub fn new(client: Client, calls: super::CallCounter, endpoint: String) -> Self {
+        Iam { client, calls, endpoint }
+    }
+
+    pub async fn get_policy(&self, arn: &str) -> Result<Option<PolicyState>, AwsError> {
+        let Some(out) = lookup!(self, "iam:GetPolicy", arn, self.client.get_policy().policy_arn(arn))? else {
+            return Ok(None);
+        };
+        let policy = out.policy().ok_or_else(|| bad_doc("iam:GetPolicy", arn, "no policy in the answer".into()))?;
+        let version = policy.default_version_id().unwrap_or("v1").to_string();
+        let v = call!(
+            self,
+            "iam:GetPolicyVersion",
+            arn,
+            self.client.get_policy_version().policy_arn(arn).version_id(&version)
+        )?;
+        let raw = v.policy_version().and_then(|v| v.document()).unwrap_or("{}");
+        let document = decode_document(raw).map_err(|m| bad_doc("iam:GetPolicyVersion", arn, m))?;
+        Ok(Some(PolicyState { arn: arn.to_string(), default_version: version, document, managed_by_us: is_ours(policy.tags()) }))
+    }
+
+    pub async fn list_policy_versions(&self, arn: &str) -> Result<Vec<PolicyVersion>, AwsError> {
+        let out = call!(self, "iam:ListPolicyVersions", arn, self.client.list_policy_versions().policy_arn(arn))?;
+        let mut versions: Vec<PolicyVersion> = out
+            .versions()
+            .iter()
+            .map(|v| PolicyVersion {
+                id: v.version_id().unwrap_or_default().to_string(),
+                is_default: v.is_default_version(),
+                created: v.create_date().map(|d| d.secs()).unwrap_or_default(),
+            })
+            .collect();
+        versions.sort_by_key(|v| (v.created, version_number(&v.id)));
+        Ok(versions)
+    }
+
+    pub async fn create_policy(&self, name: &str, document: &Value, tags: &[Tag]) -> Result<String, AwsError> {
+        let out = call!(
+            self,
+            "iam:CreatePolicy",
+            name,
+            self.client
+                .create_policy()
+                .policy_name(name)
+                .policy_document(document.to_string())
+                .description("Created by pinpoint-iam-wizard")
+                .set_tags(Some(tags_for(tags)))
+        )?;
+        Ok(out.policy().and_then(|p| p.arn()).unwrap_or_default().to_string())
+    }
+
+    /// A new default version; returns its id.
+    pub async fn create_policy_version(&self, arn: &str, document: &Value) -> Result<String, AwsError> {
+        let out = call!(
+            self,
+            "iam:CreatePolicyVersion",
+            arn,
+            self.client.create_policy_version().policy_arn(arn).policy_document(document.to_string()).set_as_default(true)
+        )?;
+        Ok(out.policy_version().and_then(|v| v.version_id()).unwrap_or_default().to_string())
+    }
+
+    pub async fn set_default_policy_version(&self, arn: &str, version: &str) -> Result<(), AwsError> {
+        call!(self, "iam:SetDefaultPolicyVersion", arn, self.client.set_default_policy_version().policy_arn(arn).version_id(version))?;
+        Ok(())
+    }
+
+    pub async fn delete_policy_version(&self, arn: &str, version: &str) -> Result<(), AwsError> {
+        call!(self, "iam:DeletePolicyVersion", arn, self.client.delete_policy_version().policy_arn(arn).version_id(version))?;
+        Ok(())
+    }
+
+    pub async fn delete_policy(&self, arn: &str) -> Result<(), AwsError> {
+        call!(self, "iam:DeletePolicy", arn, self.client.delete_policy().policy_arn(arn))?;
+        Ok(())
+    }
+
+    pub async fn tag_policy(&self, arn: &str, tags: &[Tag]) -> Result<(), AwsError> {
+        call!(self, "iam:TagPolicy", arn, self.client.tag_policy().policy_arn(arn).set_tags(Some(tags_for(tags))))?;
+        Ok(())
+    }
+
+    pub async fn policy_entities(&self, arn: &str) -> Result<PolicyEntities, AwsError> {
+        let out = call!(self, "iam:ListEntitiesForPolicy", arn, self.client.list_entities_for_policy().policy_arn(arn))?;
+        Ok(PolicyEntities {
+            roles: out.policy_roles().iter().filter_map(|r| r.role_name().map(str::to_string)).collect(),
+            users: out.policy_users().iter().filter_map(|u| u.user_name().map(str::to_string)).collect(),
+            groups: out.policy_groups().iter().filter_map(|g| g.group_name().map(str::to_string)).collect(),
+        })
+    }
+
+    pub async fn get_role(&self, name: &str) -> Result<Option<RoleState>, AwsError> {
+        let Some(out) = lookup!(self, "iam:GetRole", name, self.client.get_role().role_name(name))? else {
+            return Ok(None);
+        };
+        let role = out.role().ok_or_else(|| bad_doc("iam:GetRole", name, "no role in the answer".into()))?;
+        let trust = decode_document(role.assume_role_policy_document().unwrap_or("{}"))
+            .map_err(|m| bad_doc("iam:GetRole", name, m))?;
+        let attached = self.role_policies(name).await?;
+        Ok(Some(RoleState { arn: role.arn().to_string(), trust, managed_by_us: is_ours(role.tags()), attached }))
+    }
+
+    pub async fn role_policies(&self, name: &str) -> Result<Vec<String>, AwsError> {
+        let out =
+            call!(self, "iam:ListAttachedRolePolicies", name, self.client.list_attached_role_policies().role_name(name))?;
+        Ok(out.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_string)).collect())
+    }
+
+    pub async fn create_role(&self, name: &str, trust: &Value, tags: &[Tag]) -> Result<String, AwsError> {
+        let out = call!(
+            self,
+            "iam:CreateRole",
+            name,
+            self.client
+                .create_role()
+                .role_name(name)
+                .assume_role_policy_document(trust.to_string())
+                .description("Created by pinpoint-iam-wizard")
+                .set_tags(Some(tags_for(tags)))
+        )?;
+        Ok(out.role().map(|r| r.arn().to_string()).unwrap_or_default())
+    }
+
+    pub async fn update_trust(&self, name: &str, trust: &Value) -> Result<(), AwsError> {
+        call!(
+            self,
+            "iam:UpdateAssumeRolePolicy",
+            name,
+            self.client.update_assume_role_policy().role_name(name).policy_document(trust.to_string())
+        )?;
+        Ok(())
+    }
+
+    pub async fn tag_role(&self, name: &str, tags: &[Tag]) -> Result<(), AwsError> {
+        call!(self, "iam:TagRole", name, self.client.tag_role().role_name(name).set_tags(Some(tags_for(tags))))?;
+        Ok(())
+    }
+
+    pub async fn attach_role_policy(&self, role: &str, arn: &str) -> Result<(), AwsError> {
+        call!(self, "iam:AttachRolePolicy", role, self.client.attach_role_policy().role_name(role).policy_arn(arn))?;
+        Ok(())
+    }
+
+    pub async fn detach_role_policy(&self, role: &str, arn: &str) -> Result<(), AwsError> {
+        call!(self, "iam:DetachRolePolicy", role, self.client.detach_role_policy().role_name(role).policy_arn(arn))?;
+        Ok(())
+    }
+
+    pub async fn delete_role(&self, name: &str) -> Result<(), AwsError> {
+        call!(self, "iam:DeleteRole", name, self.client.delete_role().role_name(name))?;
+        Ok(())
+    }
+
+    pub async fn get_user(&self, name: &str) -> Result<Option<UserState>, AwsError> {
+        let Some(out) = lookup!(self, "iam:GetUser", name, self.client.get_user().user_name(name))? else {
+            return Ok(None);
+        };
+        let user = out.user().ok_or_else(|| bad_doc("iam:GetUser", name, "no user in the answer".into()))?;
+        let (attached, access_keys) = tokio::try_join!(self.user_policies(name), self.access_keys(name))?;
+        Ok(Some(UserState { arn: user.arn().to_string(), managed_by_us: is_ours(user.tags()), attached, access_keys }))
+    }
+
+    pub async fn user_policies(&self, name: &str) -> Result<Vec<String>, AwsError> {
+        let out =
+            call!(self, "iam:ListAttachedUserPolicies", name, self.client.list_attached_user_policies().user_name(name))?;
+        Ok(out.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_string)).collect())
+    }
+
+    pub async fn access_keys(&self, user: &str) -> Result<Vec<AccessKeyInfo>, AwsError> {
+        let out = call!(self, "iam:ListAccessKeys", user, self.client.list_access_keys().user_name(user))?;
+        Ok(out
+            .access_key_metadata()
+            .iter()
+            .map(|k| AccessKeyInfo {
+                id: k.access_key_id().unwrap_or_default().to_string(),
+                active: k.status() == Some(&StatusType::Active),
+            })
+            .collect())
+    }
+
+    pub async fn create_user(&self, name: &str, tags: &[Tag]) -> Result<String, AwsError> {
+        let out =
+            call!(self, "iam:CreateUser", name, self.client.create_user().user_name(name).set_tags(Some(tags_for(tags))))?;
+        Ok(out.user().map(|u| u.arn().to_string()).unwrap_or_default())
+    }
+
+    pub async fn tag_user(&self, name: &str, tags: &[Tag]) -> Result<(), AwsError> {
+        call!(self, "iam:TagUser", name, self.client.tag_user().user_name(name).set_tags(Some(tags_for(tags))))?;
+        Ok(())
+    }
+
+    pub async fn attach_user_policy(&self, user: &str, arn: &str) -> Result<(), AwsError> {
+        call!(self, "iam:AttachUserPolicy", user, self.client.attach_user_policy().user_name(user).policy_arn(arn))?;
+        Ok(())
+    }
+
+    pub async fn detach_user_policy(&self, user: &str, arn: &str) -> Result<(), AwsError> {
+        call!(self, "iam:DetachUserPolicy", user, self.client.detach_user_policy().user_name(user).policy_arn(arn))?;
+        Ok(())
+    }
+
+    pub async fn delete_user(&self, name: &str) -> Result<(), AwsError> {
+        call!(self, "iam:DeleteUser", name, self.client.delete_user().user_name(name))?;
+        Ok(())
+    }
+
+    /// A new access key; the secret moves into a [`Secret`] without being copied.
+    pub async fn create_access_key(&self, user: &str) -> Result<NewAccessKey, AwsError> {
+        let out = call!(self, "iam:CreateAccessKey", user, self.client.create_access_key().user_name(user))?;
+        let key = out.access_key.ok_or_else(|| bad_doc("iam:CreateAccessKey", user, "no key in the answer".into()))?;
+        Ok(NewAccessKey {
+            user_name: key.user_name,
+            access_key_id: key.access_key_id,
+            secret_access_key: Secret::new(key.secret_access_key),
+        })
+    }
+
+    pub async fn delete_access_key(&self, user: &str, id: &str) -> Result<(), AwsError> {
+        call!(self, "iam:DeleteAccessKey", user, self.client.delete_access_key().user_name(user).access_key_id(id))?;
+        Ok(())
+    }
+}
+
+fn version_number(id: &str) -> u64 {
+    id.trim_start_matches('v').parse().unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_decode_whether_url_encoded_or_not() {
+        let plain = r#"{"Version":"2012-10-17","Statement":[]}"#;
+        let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
+        assert_eq!(decode_document(plain).unwrap(), decode_document(encoded).unwrap());
+        assert!(decode_document("%7Bnot json").is_err());
+    }
+
+    #[test]
+    fn our_tag_comes_first() {
+        let tags = tags_for(&[Tag { key: "team".into(), value: "ops".into() }]);
+        assert_eq!((tags[0].key(), tags[0].value()), (MANAGED_BY_KEY, MANAGED_BY_VALUE));
+        assert_eq!(tags[1].key(), "team");
+    }
+}
