@@ -1,5 +1,7 @@
 //! pinpoint-iam-wizard: sets up the IAM policies, roles, user and access key Amazon Pinpoint needs.
 
+pub mod apply;
 pub mod aws;
+pub mod plan;
 pub mod secret;
 pub mod setup;

@@ -1,0 +1,377 @@
+//! The plan: what each step will do against the account as it is now.
+
+use crate::aws::AwsError;
+use crate::aws::iam::{Iam, PolicyState, PolicyVersion, RoleState, UserState};
+use crate::setup::{Desired, Params, SetupError};
+use futures::future::try_join_all;
+use serde_json::Value;
+use std::fmt;
+
+/// What a step will do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Create,
+    Unchanged,
+    /// A new default policy version, or a new trust policy.
+    Update,
+    /// Exists, differs, and was not created by this tool: apply refuses it unless `--adopt`.
+    Conflict,
+    /// Planned without reading the account (no credentials or no network).
+    NotChecked,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Unchanged => "unchanged",
+            Action::Update => "update",
+            Action::Conflict => "conflict",
+            Action::NotChecked => "not checked",
+        }
+    }
+
+    /// Whether applying the step sends a write.
+    pub fn writes(self) -> bool {
+        !matches!(self, Action::Unchanged)
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which end of an attachment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Role(usize),
+    User(usize),
+}
+
+/// A unit of work; indexes point into the plan's [`Desired`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepKind {
+    Policy(usize),
+    Role(usize),
+    User(usize),
+    Attach { policy: usize, target: Target },
+    AccessKey(usize),
+}
+
+/// What was read before deciding, kept for apply (versions to prune) and rollback (what to restore).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum Prior {
+    #[default]
+    Absent,
+    Policy { state: PolicyState, versions: Vec<PolicyVersion> },
+    Role(RoleState),
+    User(UserState),
+}
+
+impl Prior {
+    pub fn managed_by_us(&self) -> bool {
+        match self {
+            Prior::Absent => true,
+            Prior::Policy { state, .. } => state.managed_by_us,
+            Prior::Role(r) => r.managed_by_us,
+            Prior::User(u) => u.managed_by_us,
+        }
+    }
+}
+
+/// One step of the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Step {
+    pub kind: StepKind,
+    pub action: Action,
+    pub reason: String,
+    /// Steps that must finish first.
+    pub deps: Vec<usize>,
+    pub prior: Prior,
+}
+
+/// The plan for the chosen setups.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub params: Params,
+    pub desired: Desired,
+    pub steps: Vec<Step>,
+    /// False when the account was not read.
+    pub checked: bool,
+}
+
+/// How a step is named in tables, JSON and the TUI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StepLabel {
+    pub kind: &'static str,
+    pub name: String,
+    pub arn: String,
+}
+
+impl Plan {
+    pub fn label(&self, i: usize) -> StepLabel {
+        let d = &self.desired;
+        let target_name = |t: Target| match t {
+            Target::Role(r) => d.roles[r].name.to_string(),
+            Target::User(u) => d.users[u].name.to_string(),
+        };
+        match self.steps[i].kind {
+            StepKind::Policy(p) => StepLabel { kind: "policy", name: d.policies[p].name.to_string(), arn: d.policies[p].arn.clone() },
+            StepKind::Role(r) => StepLabel { kind: "role", name: d.roles[r].name.to_string(), arn: d.roles[r].arn.clone() },
+            StepKind::User(u) => StepLabel { kind: "user", name: d.users[u].name.to_string(), arn: d.users[u].arn.clone() },
+            StepKind::Attach { policy, target } => StepLabel {
+                kind: "attachment",
+                name: format!("{} -> {}", d.policies[policy].name, target_name(target)),
+                arn: d.policies[policy].arn.clone(),
+            },
+            StepKind::AccessKey(u) => {
+                StepLabel { kind: "access_key", name: d.users[u].name.to_string(), arn: d.users[u].arn.clone() }
+            }
+        }
+    }
+
+    pub fn conflicts(&self) -> impl Iterator<Item = usize> + '_ {
+        self.steps.iter().enumerate().filter(|(_, s)| s.action == Action::Conflict).map(|(i, _)| i)
+    }
+
+    pub fn writes(&self) -> usize {
+        self.steps.iter().filter(|s| s.action.writes()).count()
+    }
+}
+
+/// The steps in order, with their dependencies, before anything is read.
+fn skeleton(desired: &Desired) -> Vec<(StepKind, Vec<usize>)> {
+    let mut steps: Vec<(StepKind, Vec<usize>)> = Vec::new();
+    let np = desired.policies.len();
+    let nr = desired.roles.len();
+    steps.extend((0..np).map(|p| (StepKind::Policy(p), vec![])));
+    steps.extend((0..nr).map(|r| (StepKind::Role(r), vec![])));
+    steps.extend((0..desired.users.len()).map(|u| (StepKind::User(u), vec![])));
+    let policy_index = |name| desired.policies.iter().position(|p| &p.name == name).expect("attached policies are desired");
+    for (r, role) in desired.roles.iter().enumerate() {
+        for name in &role.policies {
+            let p = policy_index(name);
+            steps.push((StepKind::Attach { policy: p, target: Target::Role(r) }, vec![p, np + r]));
+        }
+    }
+    for (u, user) in desired.users.iter().enumerate() {
+        for name in &user.policies {
+            let p = policy_index(name);
+            steps.push((StepKind::Attach { policy: p, target: Target::User(u) }, vec![p, np + nr + u]));
+        }
+    }
+    for u in 0..desired.users.len() {
+        steps.push((StepKind::AccessKey(u), vec![np + nr + u]));
+    }
+    steps
+}
+
+/// A plan that reads nothing: every step not checked.
+pub fn offline(params: &Params) -> Result<Plan, SetupError> {
+    let desired = params.desired()?;
+    let steps = skeleton(&desired)
+        .into_iter()
+        .map(|(kind, deps)| Step {
+            kind,
+            action: Action::NotChecked,
+            reason: "the account was not read".into(),
+            deps,
+            prior: Prior::Absent,
+        })
+        .collect();
+    Ok(Plan { params: params.clone(), desired, steps, checked: false })
+}
+
+/// Why no plan could be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    #[error(transparent)]
+    Setup(#[from] SetupError),
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+}
+
+const NOT_OURS: &str = "was not created by pinpoint-iam-wizard";
+
+/// Two policy documents mean the same: keys in any order, string lists in any order, and a one-item list
+/// equal to its item (IAM may return either form).
+pub fn same_document(a: &Value, b: &Value) -> bool {
+    canonical(a) == canonical(b)
+}
+
+fn canonical(v: &Value) -> Value {
+    match v {
+        Value::Array(items) if items.len() == 1 => canonical(&items[0]),
+        Value::Array(items) => {
+            let mut out: Vec<Value> = items.iter().map(canonical).collect();
+            if out.iter().all(Value::is_string) {
+                out.sort_by(|a, b| a.as_str().cmp(&b.as_str()));
+            }
+            Value::Array(out)
+        }
+        Value::Object(map) => Value::Object(map.iter().map(|(k, v)| (k.clone(), canonical(v))).collect()),
+        other => other.clone(),
+    }
+}
+
+/// The decision for a policy, from what exists.
+pub fn decide_policy(wanted: &Value, current: Option<&PolicyState>) -> (Action, String) {
+    match current {
+        None => (Action::Create, "does not exist".into()),
+        Some(s) if same_document(wanted, &s.document) => {
+            (Action::Unchanged, format!("default version {} matches", s.default_version))
+        }
+        Some(s) if s.managed_by_us => {
+            (Action::Update, format!("default version {} differs: a new default version", s.default_version))
+        }
+        Some(_) => (Action::Conflict, format!("exists with a different document and {NOT_OURS}; --adopt to take it over")),
+    }
+}
+
+/// The decision for a role's trust policy.
+pub fn decide_role(wanted_trust: &Value, current: Option<&RoleState>) -> (Action, String) {
+    match current {
+        None => (Action::Create, "does not exist".into()),
+        Some(r) if same_document(wanted_trust, &r.trust) => (Action::Unchanged, "trust policy matches".into()),
+        Some(r) if r.managed_by_us => (Action::Update, "trust policy differs: it will be replaced".into()),
+        Some(_) => (Action::Conflict, format!("exists with a different trust policy and {NOT_OURS}; --adopt to take it over")),
+    }
+}
+
+/// Read the account and decide every step.
+pub async fn plan(iam: &Iam, params: &Params) -> Result<Plan, PlanError> {
+    let desired = params.desired()?;
+    let (policies, roles, users) = tokio::try_join!(
+        try_join_all(desired.policies.iter().map(|p| async {
+            let state = iam.get_policy(&p.arn).await?;
+            let versions = match &state {
+                Some(s) if !same_document(&p.document, &s.document) => iam.list_policy_versions(&p.arn).await?,
+                _ => vec![],
+            };
+            Ok::<_, AwsError>(state.map(|state| Prior::Policy { state, versions }))
+        })),
+        try_join_all(desired.roles.iter().map(|r| iam.get_role(r.name.as_str()))),
+        try_join_all(desired.users.iter().map(|u| iam.get_user(u.name.as_str()))),
+    )?;
+    let steps = skeleton(&desired)
+        .into_iter()
+        .map(|(kind, deps)| {
+            let (action, reason, prior) = match kind {
+                StepKind::Policy(p) => {
+                    let prior = policies[p].clone().unwrap_or_default();
+                    let state = match &prior {
+                        Prior::Policy { state, .. } => Some(state),
+                        _ => None,
+                    };
+                    let (a, r) = decide_policy(&desired.policies[p].document, state);
+                    (a, r, prior)
+                }
+                StepKind::Role(r) => {
+                    let (a, why) = decide_role(&desired.roles[r].trust, roles[r].as_ref());
+                    (a, why, roles[r].clone().map(Prior::Role).unwrap_or_default())
+                }
+                StepKind::User(u) => match &users[u] {
+                    None => (Action::Create, "does not exist".into(), Prior::Absent),
+                    Some(s) => {
+                        let why = if s.managed_by_us { "exists".to_string() } else { format!("exists ({NOT_OURS}; kept as it is)") };
+                        (Action::Unchanged, why, Prior::User(s.clone()))
+                    }
+                },
+                StepKind::Attach { policy, target } => {
+                    let arn = &desired.policies[policy].arn;
+                    let attached = match target {
+                        Target::Role(r) => roles[r].as_ref().map(|s| &s.attached),
+                        Target::User(u) => users[u].as_ref().map(|s| &s.attached),
+                    };
+                    match attached {
+                        Some(list) if list.contains(arn) => (Action::Unchanged, "already attached".into(), Prior::Absent),
+                        _ => (Action::Create, "not attached".into(), Prior::Absent),
+                    }
+                }
+                StepKind::AccessKey(u) => match users[u].as_ref().map(|s| s.access_keys.as_slice()) {
+                    Some([first, ..]) => (
+                        Action::Unchanged,
+                        format!(
+                            "{} already has access key {}; its secret cannot be shown again \
+                             (delete the key, then apply, to get a new one)",
+                            desired.users[u].name, first.id
+                        ),
+                        Prior::Absent,
+                    ),
+                    _ => (Action::Create, "a new key; its secret is shown once".into(), Prior::Absent),
+                },
+            };
+            Step { kind, action, reason, deps, prior }
+        })
+        .collect();
+    Ok(Plan { params: params.clone(), desired, steps, checked: true })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::setup::SetupKind;
+    use serde_json::json;
+
+    fn params() -> Params {
+        let mut p = Params::new(SetupKind::All, "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
+        p.bucket = Some("my-bucket".parse().unwrap());
+        p.project = Some("0123456789abcdef0123456789abcdef".parse().unwrap());
+        p
+    }
+
+    fn state(doc: Value, ours: bool) -> PolicyState {
+        PolicyState { arn: "arn".into(), default_version: "v1".into(), document: doc, managed_by_us: ours }
+    }
+
+    #[test]
+    fn documents_compare_as_json_not_text() {
+        let a = json!({"Version": "2012-10-17", "Statement": [{"Action": ["b", "a"], "Resource": "*"}]});
+        let b = json!({"Statement": [{"Resource": ["*"], "Action": ["a", "b"]}], "Version": "2012-10-17"});
+        assert!(same_document(&a, &b));
+        assert!(!same_document(&a, &json!({"Version": "2012-10-17", "Statement": [{"Action": "a", "Resource": "*"}]})));
+    }
+
+    #[test]
+    fn policy_decisions() {
+        let doc = json!({"Statement": [{"Action": "s3:GetObject"}]});
+        let other = json!({"Statement": [{"Action": "s3:PutObject"}]});
+        assert_eq!(decide_policy(&doc, None).0, Action::Create);
+        assert_eq!(decide_policy(&doc, Some(&state(doc.clone(), false))).0, Action::Unchanged);
+        assert_eq!(decide_policy(&doc, Some(&state(other.clone(), true))).0, Action::Update);
+        let (a, why) = decide_policy(&doc, Some(&state(other, false)));
+        assert_eq!(a, Action::Conflict);
+        assert!(why.contains("--adopt"));
+    }
+
+    #[test]
+    fn role_decisions() {
+        let trust = json!({"Statement": [{"Principal": {"Service": "lambda.amazonaws.com"}}]});
+        let role = |t: Value, ours| RoleState { arn: "a".into(), trust: t, managed_by_us: ours, attached: vec![] };
+        assert_eq!(decide_role(&trust, None).0, Action::Create);
+        assert_eq!(decide_role(&trust, Some(&role(trust.clone(), false))).0, Action::Unchanged);
+        let other = json!({"Statement": []});
+        assert_eq!(decide_role(&trust, Some(&role(other.clone(), true))).0, Action::Update);
+        assert_eq!(decide_role(&trust, Some(&role(other, false))).0, Action::Conflict);
+    }
+
+    #[test]
+    fn offline_plan_orders_steps_and_dependencies() {
+        let plan = offline(&params()).unwrap();
+        assert!(!plan.checked);
+        // 4 policies, 3 roles, 1 user, 4 role attachments, 1 user attachment, 1 key.
+        assert_eq!(plan.steps.len(), 14);
+        assert!(plan.steps.iter().all(|s| s.action == Action::NotChecked));
+        for (i, s) in plan.steps.iter().enumerate() {
+            assert!(s.deps.iter().all(|d| *d < i), "step {i} depends on a later step");
+        }
+        let key = plan.steps.iter().position(|s| matches!(s.kind, StepKind::AccessKey(_))).unwrap();
+        assert_eq!(plan.label(plan.steps[key].deps[0]).kind, "user");
+        let labels: Vec<String> = (0..plan.steps.len()).map(|i| plan.label(i).name).collect();
+        assert!(labels.contains(&"ImporterPinpointPolicy -> ImporterPinpointRole".to_string()));
+        assert!(labels.contains(&"ImporterS3Policy -> ImporterPinpointRole".to_string()));
+        assert!(labels.contains(&"PostmanAccessPolicy -> PostmanUser".to_string()));
+    }
+}
