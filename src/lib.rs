@@ -2,6 +2,7 @@
 
 pub mod apply;
 pub mod aws;
+pub mod cli;
 pub mod plan;
 pub mod secret;
 pub mod setup;

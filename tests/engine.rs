@@ -1,0 +1,353 @@
+//! The engine and headless CLI against a real moto server, through the real AWS SDK.
+
+mod support;
+
+use serde_json::Value;
+use support::*;
+
+const BUCKET: &str = "pinpoint-imports";
+const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+
+fn all_args<'a>(cmd: &'a str, setup: &'a str) -> Vec<&'a str> {
+    vec![cmd, "--setup", setup, "--bucket", BUCKET, "--project-id", PROJECT, "--format", "json"]
+}
+
+fn apply(moto: &Moto, setup: &str, extra: &[&str]) -> std::process::Output {
+    let mut args = all_args("apply", setup);
+    args.push("--yes");
+    args.extend_from_slice(extra);
+    moto.run(&args)
+}
+
+fn statuses(out: &Value) -> Vec<(String, String)> {
+    out["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (format!("{} {}", r["kind"].as_str().unwrap(), r["name"].as_str().unwrap()), r["status"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+async fn default_doc(iam: &aws_sdk_iam::Client, arn: &str) -> Value {
+    let p = iam.get_policy().policy_arn(arn).send().await.unwrap();
+    let v = p.policy().unwrap().default_version_id().unwrap().to_string();
+    let doc = iam.get_policy_version().policy_arn(arn).version_id(v).send().await.unwrap();
+    decode(doc.policy_version().unwrap().document().unwrap())
+}
+
+fn has_our_tag(tags: &[aws_sdk_iam::types::Tag]) -> bool {
+    tags.iter().any(|t| t.key() == "ManagedBy" && t.value() == "pinpoint-iam-wizard")
+}
+
+async fn role_policies(iam: &aws_sdk_iam::Client, role: &str) -> Vec<String> {
+    let out = iam.list_attached_role_policies().role_name(role).send().await.unwrap();
+    let mut names: Vec<String> = out.attached_policies().iter().map(|p| p.policy_name().unwrap().to_string()).collect();
+    names.sort();
+    names
+}
+
+async fn counts(iam: &aws_sdk_iam::Client) -> (usize, usize, usize) {
+    let p = iam.list_policies().scope(aws_sdk_iam::types::PolicyScopeType::Local).send().await.unwrap().policies().len();
+    let r = iam.list_roles().send().await.unwrap().roles().len();
+    let u = iam.list_users().send().await.unwrap().users().len();
+    (p, r, u)
+}
+
+#[tokio::test]
+async fn apply_all_reproduces_the_seeds_then_a_second_apply_changes_nothing() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let acct = moto.account.as_str();
+    let started = std::time::Instant::now();
+    let out = apply(moto, "all", &["--tag", "team=messaging"]);
+    let wall = started.elapsed();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let first = json(&out);
+    eprintln!("apply --setup all: {wall:?}, {} calls", first["calls"]);
+    assert_eq!(first["account_id"], acct, "the account is what the emulator reports");
+    assert_ne!(first["account_id"], SEED_ACCOUNT);
+    assert_eq!(first["region"], REGION);
+    assert!(statuses(&first).iter().all(|(_, s)| s == "created"), "{:?}", statuses(&first));
+    assert_eq!(statuses(&first).len(), 14);
+
+    let iam = moto.iam().await;
+    let arn = |name: &str| format!("arn:aws:iam::{acct}:policy/{name}");
+    for (name, seed_name) in [
+        ("PostmanAccessPolicy", "postman-access-policy"),
+        ("ImporterS3Policy", "importer-s3-policy"),
+        ("ImporterS3PassthroughPolicy", "importer-s3-passthrough-policy"),
+        ("ImporterPinpointPolicy", "importer-pinpoint-policy"),
+    ] {
+        let doc = default_doc(&iam, &arn(name)).await;
+        assert_eq!(doc, seed(seed_name, acct, REGION, BUCKET, PROJECT), "{name} equals the seed");
+        let p = iam.get_policy().policy_arn(arn(name)).send().await.unwrap();
+        let tags = p.policy().unwrap().tags();
+        assert!(has_our_tag(tags), "{name} tagged");
+        assert!(tags.iter().any(|t| t.key() == "team" && t.value() == "messaging"));
+    }
+    let lambda: Value = serde_json::from_str(include_str!("../assets/trust/lambda.json")).unwrap();
+    for (role, trust, policies) in [
+        ("ImporterS3Role", lambda.clone(), vec!["ImporterS3Policy"]),
+        ("PinpointSegmentImport", seed("pinpoint-segment-import-trust", acct, REGION, BUCKET, PROJECT), vec!["ImporterS3PassthroughPolicy"]),
+        ("ImporterPinpointRole", lambda, vec!["ImporterPinpointPolicy", "ImporterS3Policy"]),
+    ] {
+        let r = iam.get_role().role_name(role).send().await.unwrap();
+        let r = r.role().unwrap();
+        assert_eq!(decode(r.assume_role_policy_document().unwrap()), trust, "{role} trust");
+        assert!(has_our_tag(r.tags()), "{role} tagged");
+        assert_eq!(role_policies(&iam, role).await, policies, "{role} attachments");
+    }
+    let user = iam.get_user().user_name("PostmanUser").send().await.unwrap();
+    assert!(has_our_tag(user.user().unwrap().tags()));
+    let attached = iam.list_attached_user_policies().user_name("PostmanUser").send().await.unwrap();
+    assert_eq!(attached.attached_policies()[0].policy_name(), Some("PostmanAccessPolicy"));
+    let keys = iam.list_access_keys().user_name("PostmanUser").send().await.unwrap();
+    assert_eq!(keys.access_key_metadata().len(), 1);
+    assert_eq!(first["access_key"]["access_key_id"], keys.access_key_metadata()[0].access_key_id().unwrap());
+    assert_eq!(first["access_key"]["user_name"], "PostmanUser");
+    assert!(first["access_key"]["secret_access_key"].as_str().unwrap().len() >= 20);
+
+    // Second run: nothing to write, every step unchanged, no second key, no new policy version.
+    let out = apply(moto, "all", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let second = json(&out);
+    assert!(statuses(&second).iter().all(|(_, s)| s == "unchanged"), "{:?}", statuses(&second));
+    assert!(second["access_key"].is_null());
+    assert!(second["note"].as_str().unwrap().contains("cannot be shown again"));
+    assert_eq!(iam.list_access_keys().user_name("PostmanUser").send().await.unwrap().access_key_metadata().len(), 1);
+    let versions = iam.list_policy_versions().policy_arn(arn("ImporterS3Policy")).send().await.unwrap();
+    assert_eq!(versions.versions().len(), 1);
+    // Reads only: 4 policies × 2, 3 roles × 2, 1 user × 3, plus STS.
+    assert_eq!(second["calls"], 4 * 2 + 3 * 2 + 3 + 1);
+}
+
+#[tokio::test]
+async fn each_setup_alone_creates_only_its_resources() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let iam = moto.iam().await;
+    let out = moto.run(&["apply", "--setup", "postman", "--yes", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(statuses(&json(&out)).len(), 4);
+    assert_eq!(counts(&iam).await, (1, 0, 1));
+    moto.reset();
+    let out = apply(moto, "segment-import", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let j = json(&out);
+    assert!(j["access_key"].is_null());
+    assert_eq!(statuses(&j).len(), 3 + 3 + 4);
+    assert_eq!(counts(&iam).await, (3, 3, 0));
+}
+
+#[tokio::test]
+async fn drifted_policy_gets_a_new_default_version_even_at_the_five_version_limit() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let acct = moto.account.as_str();
+    assert!(apply(moto, "segment-import", &[]).status.success());
+    let iam = moto.iam().await;
+    let arn = format!("arn:aws:iam::{acct}:policy/ImporterS3Policy");
+    let drift = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+    iam.create_policy_version().policy_arn(&arn).policy_document(drift).set_as_default(true).send().await.unwrap();
+
+    let plan = json(&moto.run(&all_args("plan", "segment-import")));
+    let step = plan["steps"].as_array().unwrap().iter().find(|s| s["name"] == "ImporterS3Policy").unwrap();
+    assert_eq!(step["action"], "update");
+
+    let out = apply(moto, "segment-import", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let s = statuses(&json(&out));
+    assert!(s.contains(&("policy ImporterS3Policy".into(), "updated".into())), "{s:?}");
+    assert_eq!(s.iter().filter(|(_, st)| st != "unchanged").count(), 1, "{s:?}");
+    assert_eq!(default_doc(&iam, &arn).await, seed("importer-s3-policy", acct, REGION, BUCKET, PROJECT));
+    assert_eq!(iam.list_policy_versions().policy_arn(&arn).send().await.unwrap().versions().len(), 3);
+
+    // Fill up to IAM's 5 versions, drift again: the oldest non-default version makes room.
+    for _ in 0..2 {
+        iam.create_policy_version().policy_arn(&arn).policy_document(drift).set_as_default(true).send().await.unwrap();
+    }
+    let before = iam.list_policy_versions().policy_arn(&arn).send().await.unwrap();
+    assert_eq!(before.versions().len(), 5);
+    let out = apply(moto, "segment-import", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let after = iam.list_policy_versions().policy_arn(&arn).send().await.unwrap();
+    let ids: Vec<&str> = after.versions().iter().map(|v| v.version_id().unwrap()).collect();
+    assert_eq!(ids.len(), 5);
+    assert!(!ids.contains(&"v1"), "the oldest non-default version (v1) was pruned: {ids:?}");
+    assert_eq!(default_doc(&iam, &arn).await, seed("importer-s3-policy", acct, REGION, BUCKET, PROJECT));
+}
+
+#[tokio::test]
+async fn a_conflicting_untagged_role_is_refused_unless_adopted() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let iam = moto.iam().await;
+    let foreign = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+    iam.create_role().role_name("ImporterS3Role").assume_role_policy_document(foreign).send().await.unwrap();
+
+    let plan = json(&moto.run(&all_args("plan", "segment-import")));
+    let step = plan["steps"].as_array().unwrap().iter().find(|s| s["kind"] == "role" && s["name"] == "ImporterS3Role").unwrap();
+    assert_eq!(step["action"], "conflict");
+
+    let out = apply(moto, "segment-import", &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("role ImporterS3Role") && stderr(&out).contains("--adopt"), "{}", stderr(&out));
+    assert_eq!(counts(&iam).await, (0, 1, 0), "nothing was written");
+
+    let out = apply(moto, "segment-import", &["--adopt"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(statuses(&json(&out)).contains(&("role ImporterS3Role".into(), "updated".into())));
+    let r = iam.get_role().role_name("ImporterS3Role").send().await.unwrap();
+    assert!(has_our_tag(r.role().unwrap().tags()));
+    assert_eq!(decode(r.role().unwrap().assume_role_policy_document().unwrap())["Statement"][0]["Principal"]["Service"], "lambda.amazonaws.com");
+}
+
+#[tokio::test]
+async fn destroy_removes_ours_and_leaves_foreign_resources_alone() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let iam = moto.iam().await;
+    // A foreign user with the Postman name and a foreign policy that is not part of any setup.
+    iam.create_user().user_name("PostmanUser").send().await.unwrap();
+    let other = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+    iam.create_policy().policy_name("SomeoneElsesPolicy").policy_document(other).send().await.unwrap();
+    assert!(apply(moto, "all", &[]).status.success());
+
+    let out = moto.run(&["destroy", "--setup", "all", "--yes", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let j = json(&out);
+    let s = statuses(&j);
+    assert!(s.contains(&("user PostmanUser".into(), "unchanged".into())), "{s:?}");
+    let kept = j["resources"].as_array().unwrap().iter().find(|r| r["name"] == "PostmanUser").unwrap();
+    assert!(kept["note"].as_str().unwrap().contains("not created by pinpoint-iam-wizard"));
+    // The Postman policy stays attached to the foreign user, so it is kept and says why.
+    let pp = j["resources"].as_array().unwrap().iter().find(|r| r["name"] == "PostmanAccessPolicy").unwrap();
+    assert_eq!(pp["status"], "unchanged");
+    assert!(pp["note"].as_str().unwrap().contains("user PostmanUser"), "{pp}");
+    for name in ["ImporterS3Role", "PinpointSegmentImport", "ImporterPinpointRole", "ImporterS3Policy", "ImporterS3PassthroughPolicy", "ImporterPinpointPolicy"] {
+        assert!(s.iter().any(|(k, st)| k.ends_with(name) && st == "deleted"), "{name}: {s:?}");
+    }
+    assert!(iam.list_roles().send().await.unwrap().roles().is_empty());
+    let left: Vec<String> = iam
+        .list_policies()
+        .scope(aws_sdk_iam::types::PolicyScopeType::Local)
+        .send()
+        .await
+        .unwrap()
+        .policies()
+        .iter()
+        .map(|p| p.policy_name().unwrap().to_string())
+        .collect();
+    assert_eq!(left.len(), 2, "{left:?}");
+    assert!(left.contains(&"SomeoneElsesPolicy".to_string()) && left.contains(&"PostmanAccessPolicy".to_string()));
+    assert!(iam.get_user().user_name("PostmanUser").send().await.is_ok(), "the foreign user is untouched");
+
+    // Once the foreign user lets go of the policy, destroy removes it; a second destroy finds nothing of ours.
+    let acct = &moto.account;
+    iam.detach_user_policy().user_name("PostmanUser").policy_arn(format!("arn:aws:iam::{acct}:policy/PostmanAccessPolicy")).send().await.unwrap();
+    let j = json(&moto.run(&["destroy", "--setup", "all", "--yes", "--format", "json"]));
+    assert!(statuses(&j).contains(&("policy PostmanAccessPolicy".into(), "deleted".into())));
+    let j = json(&moto.run(&["destroy", "--setup", "all", "--yes", "--format", "json"]));
+    assert!(statuses(&j).iter().all(|(_, s)| s == "unchanged"));
+}
+
+#[tokio::test]
+async fn every_invalid_value_is_refused_with_exit_2_naming_the_field_and_nothing_is_written() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let iam = moto.iam().await;
+    let p = PROJECT;
+    let long_role = format!("s3-role-name={}", "r".repeat(65));
+    let long_policy = format!("s3-policy-name={}", "p".repeat(129));
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--setup", "both"], "--setup"),
+        (vec!["--setup", "all", "--bucket", "ab", "--project-id", p], "--bucket"),
+        (vec!["--setup", "all", "--bucket", "Upper-Case", "--project-id", p], "--bucket"),
+        (vec!["--setup", "all", "--bucket", "my..bucket", "--project-id", p], "--bucket"),
+        (vec!["--setup", "all", "--bucket", "192.168.1.1", "--project-id", p], "--bucket"),
+        (vec!["--setup", "all", "--bucket", "xn--bucket", "--project-id", p], "--bucket"),
+        (vec!["--setup", "all", "--bucket", "bucket-s3alias", "--project-id", p], "--bucket"),
+        (vec!["--setup", "all", "--bucket", "bucket--ol-s3", "--project-id", p], "--bucket"),
+        (vec!["--setup", "all", "--bucket", "sthree-bucket", "--project-id", p], "--bucket"),
+        (vec!["--setup", "all", "--bucket=-bucket", "--project-id", p], "--bucket"),
+        (vec!["--setup", "all", "--bucket", BUCKET, "--project-id", "0123"], "--project-id"),
+        (vec!["--setup", "all", "--bucket", BUCKET, "--project-id", "0123456789ABCDEF0123456789ABCDEF"], "--project-id"),
+        (vec!["--setup", "all", "--bucket", BUCKET, "--project-id", p, "--account-id", "12345"], "--account-id"),
+        (vec!["--setup", "all", "--bucket", BUCKET, "--project-id", p, "--region", "europe-1"], "--region"),
+        (vec!["--setup", "all", "--bucket", BUCKET, "--project-id", p, "--tag", "aws:x=y"], "--tag"),
+        (vec!["--setup", "all", "--bucket", BUCKET, "--project-id", p, "--name", "postman-user-name=bad name"], "--name postman-user-name"),
+        (vec!["--setup", "all", "--bucket", BUCKET, "--project-id", p, "--name", &long_role], "--name s3-role-name"),
+        (vec!["--setup", "all", "--bucket", BUCKET, "--project-id", p, "--name", &long_policy], "--name s3-policy-name"),
+        (vec!["--setup", "segment-import", "--project-id", p], "--bucket"),
+        (vec!["--setup", "all", "--bucket", BUCKET], "--project-id"),
+        (vec!["--setup", "all", "--bucket", BUCKET, "--project-id", p, "--name", "s3-policy-name=ImporterPinpointPolicy"], "--pinpoint-policy-name"),
+    ];
+    let cases: Vec<(Vec<String>, &str)> = cases.into_iter().map(|(a, f)| (a.into_iter().map(String::from).collect(), f)).collect();
+    for (args, field) in &cases {
+        let mut full = vec!["apply".to_string(), "--yes".to_string()];
+        full.extend(args.iter().cloned());
+        let full: Vec<&str> = full.iter().map(String::as_str).collect();
+        let out = moto.run(&full);
+        assert_eq!(out.status.code(), Some(2), "{full:?}: {}", stderr(&out));
+        assert!(stderr(&out).contains(field), "{full:?} should name {field}: {}", stderr(&out));
+    }
+    assert_eq!(counts(&iam).await, (0, 0, 0), "nothing was written");
+
+    // Without --yes and without a terminal, apply refuses before any call.
+    let out = moto.run(&["apply", "--setup", "postman"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--yes"), "{}", stderr(&out));
+    assert_eq!(counts(&iam).await, (0, 0, 0));
+}
+
+#[test]
+fn plan_with_an_account_id_works_without_credentials_or_network() {
+    let acct = "210987654321";
+    let out = run_with_env(
+        &["plan", "--setup", "all", "--account-id", acct, "--bucket", BUCKET, "--project-id", PROJECT, "--region", "us-gov-west-1", "--format", "json"],
+        &base_env(),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(j["checked"], false);
+    assert_eq!(j["account_id"], acct);
+    assert!(j["steps"].as_array().unwrap().iter().all(|s| s["action"] == "not checked"));
+    let docs = j["documents"].as_array().unwrap();
+    assert_eq!(docs.len(), 7);
+    let pinpoint = docs.iter().find(|d| d["name"] == "ImporterPinpointPolicy").unwrap();
+    assert_eq!(
+        pinpoint["document"]["Statement"][0]["Resource"][0],
+        format!("arn:aws-us-gov:mobiletargeting:us-gov-west-1:{acct}:apps/{PROJECT}")
+    );
+    assert!(pinpoint["document"].is_object(), "documents are JSON objects, not strings");
+
+    let out = run_with_env(&["plan", "--setup", "postman", "--account-id", acct], &base_env());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("not checked"), "{}", stdout(&out));
+}
+
+#[test]
+fn without_credentials_apply_says_how_to_configure_them() {
+    let mut env = base_env();
+    env.push(("AWS_REGION".into(), REGION.into()));
+    env.push(("AWS_ENDPOINT_URL".into(), "http://127.0.0.1:9".into()));
+    let out = run_with_env(&["apply", "--setup", "postman", "--yes"], &env);
+    assert_eq!(out.status.code(), Some(1));
+    let e = stderr(&out);
+    assert!(e.contains("no AWS credentials") && e.contains("aws configure") && e.contains("AWS_PROFILE") && e.contains("aws sso login"), "{e}");
+}
+
+#[test]
+fn an_unreachable_endpoint_is_reported_in_plain_words() {
+    let mut env = base_env();
+    env.extend([
+        ("AWS_REGION".into(), REGION.into()),
+        ("AWS_ACCESS_KEY_ID".into(), "testing".into()),
+        ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
+        ("AWS_MAX_ATTEMPTS".into(), "1".into()),
+    ]);
+    // Port 9 (discard) on loopback: nothing listens there.
+    let out = run_with_env(&["--endpoint-url", "http://127.0.0.1:9", "plan", "--setup", "postman"], &env);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("cannot reach AWS at http://127.0.0.1:9"), "{}", stderr(&out));
+}

@@ -1,0 +1,175 @@
+//! Test harness: one moto server per test binary on a free loopback port, and helpers to reach it
+//! through the real AWS SDK and to run the real binary against it.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Output, Stdio};
+use std::sync::{Mutex, MutexGuard, OnceLock};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_pinpoint-iam-wizard");
+pub const REGION: &str = "eu-west-1";
+pub const SEED_ACCOUNT: &str = "123456789012";
+
+/// A moto server; killed when dropped, and it exits by itself when this process's end of its stdin closes.
+pub struct Moto {
+    child: Mutex<Child>,
+    _stdin: ChildStdin,
+    pub port: u16,
+    pub account: String,
+    serial: Mutex<()>,
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        if let Ok(mut c) = self.child.lock() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn python() -> PathBuf {
+    let p = root().join("target/moto-venv/bin/python");
+    assert!(
+        p.exists(),
+        "moto is not installed: run `scripts/test` (it installs moto into target/moto-venv), \
+         or `python3 -m venv target/moto-venv && target/moto-venv/bin/pip install -r tests/support/requirements.txt`"
+    );
+    p
+}
+
+/// A 12-digit account id unlike the seeds' example, different on every run.
+fn random_account() -> String {
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos() as u64;
+    let mixed = (nanos ^ (std::process::id() as u64) << 20).wrapping_mul(6364136223846793005) % 900_000_000_000;
+    format!("{}", 100_000_000_000 + mixed)
+}
+
+impl Moto {
+    pub fn start(extra_env: &[(&str, &str)]) -> Moto {
+        let account = random_account();
+        assert_ne!(account, SEED_ACCOUNT);
+        let mut cmd = Command::new(python());
+        cmd.arg(root().join("tests/support/moto_server.py"))
+            .env("MOTO_ACCOUNT_ID", &account)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        for (k, v) in extra_env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start moto");
+        let stdout = child.stdout.take().unwrap();
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).expect("moto prints its port");
+        let port: u16 = line.trim().strip_prefix("PORT ").and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("moto said {line:?}"));
+        let stdin = child.stdin.take().unwrap();
+        Moto { child: Mutex::new(child), _stdin: stdin, port, account, serial: Mutex::new(()) }
+    }
+
+    /// The server shared by every test of this binary.
+    pub fn shared() -> &'static Moto {
+        static M: OnceLock<Moto> = OnceLock::new();
+        M.get_or_init(|| Moto::start(&[]))
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// Tests of one binary share the server: each takes this guard and starts from an empty account.
+    pub fn exclusive(&self) -> MutexGuard<'_, ()> {
+        let guard = self.serial.lock().unwrap_or_else(|e| e.into_inner());
+        self.reset();
+        guard
+    }
+
+    pub fn reset(&self) {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        write!(s, "POST /moto-api/reset HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+        let mut resp = String::new();
+        s.read_to_string(&mut resp).unwrap();
+        assert!(resp.starts_with("HTTP/1.1 200") || resp.starts_with("HTTP/1.0 200"), "{resp}");
+    }
+
+    /// The environment of a process that talks to this server: dummy credentials, no profile files, no IMDS.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let mut env = base_env();
+        env.extend([
+            ("AWS_ENDPOINT_URL".into(), self.url()),
+            ("AWS_ACCESS_KEY_ID".into(), "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
+            ("AWS_REGION".into(), REGION.into()),
+        ]);
+        env
+    }
+
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(self.url())
+            .region(aws_config::Region::new(REGION))
+            .credentials_provider(aws_sdk_iam::config::Credentials::new("testing", "testing", None, None, "tests"))
+            .load()
+            .await
+    }
+
+    pub async fn iam(&self) -> aws_sdk_iam::Client {
+        aws_sdk_iam::Client::new(&self.sdk_config().await)
+    }
+
+    /// Run the real binary against this server.
+    pub fn run(&self, args: &[&str]) -> Output {
+        run_with_env(args, &self.env())
+    }
+}
+
+/// An environment with nothing AWS in it: no credentials, no profiles, no instance metadata.
+pub fn base_env() -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = ["PATH", "HOME", "TMPDIR", "LANG"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok().map(|v| (k.to_string(), v)))
+        .collect();
+    env.extend([
+        ("AWS_CONFIG_FILE".into(), "/nonexistent/pinpoint-iam-wizard-tests/config".into()),
+        ("AWS_SHARED_CREDENTIALS_FILE".into(), "/nonexistent/pinpoint-iam-wizard-tests/credentials".into()),
+        ("AWS_EC2_METADATA_DISABLED".into(), "true".into()),
+    ]);
+    env
+}
+
+pub fn run_with_env(args: &[&str], env: &[(String, String)]) -> Output {
+    Command::new(BIN).args(args).env_clear().envs(env.iter().cloned()).stdin(Stdio::null()).output().expect("run the binary")
+}
+
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+pub fn json(o: &Output) -> serde_json::Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}\nstderr: {}", stdout(o), stderr(o)))
+}
+
+/// A seed document with the guide's substitutions applied (the project id first: it contains the account id).
+pub fn seed(name: &str, account: &str, region: &str, bucket: &str, project: &str) -> serde_json::Value {
+    let text = std::fs::read_to_string(root().join(Path::new("tests/fixtures/seeds")).join(format!("{name}.json"))).unwrap();
+    let text = text
+        .replace("01234567890123456789012345678901", project)
+        .replace(SEED_ACCOUNT, account)
+        .replace("bucket-name", bucket)
+        .replace("us-east-1", region);
+    serde_json::from_str(&text).unwrap()
+}
+
+pub fn decode(doc: &str) -> serde_json::Value {
+    pinpoint_iam_wizard::aws::iam::decode_document(doc).unwrap()
+}

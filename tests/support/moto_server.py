@@ -1,0 +1,51 @@
+"""Start a moto server on a free loopback port for the Rust tests.
+
+Prints "PORT <n>" once it listens, then serves until its stdin closes (the test process exited)
+or it is killed, so no server outlives its tests.
+"""
+
+import sys
+import threading
+
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.pinpoint import models as pinpoint_models
+
+
+# moto 5.2.5 (pinned in requirements.txt) answers Pinpoint CreateApp/GetApps with CreationDate as a
+# number; AWS sends an ISO-8601 string and aws-sdk-pinpoint rejects the number. Send the string.
+_original_to_json = pinpoint_models.App.to_json
+
+
+def _to_json_with_string_date(self):
+    out = _original_to_json(self)
+    created = out.get("CreationDate")
+    if isinstance(created, (int, float)):
+        import datetime
+
+        out["CreationDate"] = (
+            datetime.datetime.fromtimestamp(created, tz=datetime.timezone.utc).isoformat().replace("+00:00", "Z")
+        )
+    return out
+
+
+pinpoint_models.App.to_json = _to_json_with_string_date
+
+
+def main() -> None:
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    _, port = server.get_host_and_port()
+    print(f"PORT {port}", flush=True)
+    done = threading.Event()
+
+    def watch_stdin() -> None:
+        sys.stdin.read()
+        done.set()
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    done.wait()
+    server.stop()
+
+
+if __name__ == "__main__":
+    main()
