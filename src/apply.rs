@@ -44,13 +44,26 @@ impl Status {
 pub enum Event {
     Started(usize),
     /// IAM has not yet seen a resource created moments ago; the step waits and tries again.
-    Retrying { step: usize, attempt: u32, reason: String },
-    Finished { step: usize, status: Status },
-    Failed { step: usize, error: AwsError },
+    Retrying {
+        step: usize,
+        attempt: u32,
+        reason: String,
+    },
+    Finished {
+        step: usize,
+        status: Status,
+    },
+    Failed {
+        step: usize,
+        error: AwsError,
+    },
     Skipped(usize),
     RollingBack,
     RolledBack(usize),
-    RollbackFailed { step: usize, error: AwsError },
+    RollbackFailed {
+        step: usize,
+        error: AwsError,
+    },
     Done,
 }
 
@@ -133,7 +146,8 @@ pub async fn apply(
     if !plan.checked {
         return Err(ApplyError::NotChecked);
     }
-    let conflicts: Vec<String> = plan.conflicts().map(|i| format!("{} {}", plan.label(i).kind, plan.label(i).name)).collect();
+    let conflicts: Vec<String> =
+        plan.conflicts().map(|i| format!("{} {}", plan.label(i).kind, plan.label(i).name)).collect();
     if !conflicts.is_empty() && !opts.adopt {
         return Err(ApplyError::Conflicts(conflicts));
     }
@@ -279,7 +293,10 @@ async fn run_step(
             if adopting {
                 iam.tag_policy(&spec.arn, &opts.tags).await?;
             }
-            Ok(done(Status::Updated, Undo::RestorePolicy { arn: spec.arn.clone(), previous: state.default_version.clone(), new }))
+            Ok(done(
+                Status::Updated,
+                Undo::RestorePolicy { arn: spec.arn.clone(), previous: state.default_version.clone(), new },
+            ))
         }
         (StepKind::Role(r), Prior::Absent) => {
             let spec = &d.roles[r];
@@ -292,7 +309,10 @@ async fn run_step(
             if adopting {
                 iam.tag_role(spec.name.as_str(), &opts.tags).await?;
             }
-            Ok(done(Status::Updated, Undo::RestoreTrust { name: spec.name.to_string(), previous: current.trust.clone() }))
+            Ok(done(
+                Status::Updated,
+                Undo::RestoreTrust { name: spec.name.to_string(), previous: current.trust.clone() },
+            ))
         }
         (StepKind::User(u), _) => {
             let name = d.users[u].name.to_string();
@@ -407,7 +427,12 @@ pub async fn destroy(iam: &Iam, desired: &Desired) -> Vec<DestroyItem> {
             Ok::<_, AwsError>(DestroyOutcome::Deleted)
         }
         .await;
-        DestroyItem { kind: "user", name: name.into(), arn: u.arn.clone(), outcome: outcome.unwrap_or_else(DestroyOutcome::Failed) }
+        DestroyItem {
+            kind: "user",
+            name: name.into(),
+            arn: u.arn.clone(),
+            outcome: outcome.unwrap_or_else(DestroyOutcome::Failed),
+        }
     }));
     let roles = futures::future::join_all(desired.roles.iter().map(|r| async move {
         let name = r.name.as_str();
@@ -423,7 +448,12 @@ pub async fn destroy(iam: &Iam, desired: &Desired) -> Vec<DestroyItem> {
             Ok::<_, AwsError>(DestroyOutcome::Deleted)
         }
         .await;
-        DestroyItem { kind: "role", name: name.into(), arn: r.arn.clone(), outcome: outcome.unwrap_or_else(DestroyOutcome::Failed) }
+        DestroyItem {
+            kind: "role",
+            name: name.into(),
+            arn: r.arn.clone(),
+            outcome: outcome.unwrap_or_else(DestroyOutcome::Failed),
+        }
     }));
     let (mut items, roles) = tokio::join!(users, roles);
     items.extend(roles);
@@ -454,7 +484,12 @@ pub async fn destroy(iam: &Iam, desired: &Desired) -> Vec<DestroyItem> {
             Ok::<_, AwsError>(DestroyOutcome::Deleted)
         }
         .await;
-        DestroyItem { kind: "policy", name: p.name.to_string(), arn: p.arn.clone(), outcome: outcome.unwrap_or_else(DestroyOutcome::Failed) }
+        DestroyItem {
+            kind: "policy",
+            name: p.name.to_string(),
+            arn: p.arn.clone(),
+            outcome: outcome.unwrap_or_else(DestroyOutcome::Failed),
+        }
     }))
     .await;
     items.extend(policies);
@@ -480,7 +515,12 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn retries_no_such_entity_with_backoff_then_gives_up() {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let no_such = || AwsError::Service { action: "a".into(), resource: "r".into(), code: "NoSuchEntity".into(), message: "m".into() };
+        let no_such = || AwsError::Service {
+            action: "a".into(),
+            resource: "r".into(),
+            code: "NoSuchEntity".into(),
+            message: "m".into(),
+        };
         let mut calls = 0;
         let r = retry_new_entity(3, Duration::from_secs(2), &tx, || {
             calls += 1;

@@ -4,8 +4,7 @@ use crate::apply::{self, ApplyOptions, DestroyItem, DestroyOutcome, Event, Statu
 use crate::aws::{Aws, AwsError, ConnectError, Connection};
 use crate::plan::{self, Plan};
 use crate::setup::{
-    AccountId, BucketName, IamName, InvalidValue, NAME_FIELDS, Params, ProjectId, Region, SetupError,
-    SetupKind, Tag,
+    AccountId, BucketName, IamName, InvalidValue, NAME_FIELDS, Params, ProjectId, Region, SetupError, SetupKind, Tag,
 };
 use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -166,14 +165,20 @@ impl From<ConnectError> for CliError {
 
 impl Cli {
     pub fn connection(&self) -> Connection {
-        Connection { profile: self.profile.clone(), region: self.region.clone(), endpoint_url: self.endpoint_url.clone() }
+        Connection {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+        }
     }
 }
 
 /// Apply `--name OPTION=NAME` overrides, each validated for its kind.
 fn apply_names(params: &mut Params, overrides: &[String]) -> Result<(), InvalidValue> {
     for o in overrides {
-        let (key, value) = o.split_once('=').ok_or_else(|| InvalidValue::new("--name", o, "write OPTION=NAME, e.g. postman-user-name=OpsPostman"))?;
+        let (key, value) = o
+            .split_once('=')
+            .ok_or_else(|| InvalidValue::new("--name", o, "write OPTION=NAME, e.g. postman-user-name=OpsPostman"))?;
         let field = NAME_FIELDS.iter().find(|f| f.flag.trim_start_matches("--") == key).ok_or_else(|| {
             let options: Vec<&str> = NAME_FIELDS.iter().map(|f| f.flag.trim_start_matches("--")).collect();
             InvalidValue::new("--name", o, format!("unknown name option {key:?}; choose one of {}", options.join(", ")))
@@ -291,7 +296,9 @@ fn print_plan(plan: &Plan, format: Format, note: Option<&str>) {
                 .policies
                 .iter()
                 .map(|p| json!({"kind": "policy", "name": p.name.as_str(), "arn": p.arn, "document": p.document}))
-                .chain(plan.desired.roles.iter().map(|r| json!({"kind": "trust_policy", "name": r.name.as_str(), "arn": r.arn, "document": r.trust})))
+                .chain(plan.desired.roles.iter().map(
+                    |r| json!({"kind": "trust_policy", "name": r.name.as_str(), "arn": r.arn, "document": r.trust}),
+                ))
                 .collect();
             let out = json!({
                 "account_id": plan.params.account.as_str(),
@@ -370,7 +377,12 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
         }
     }
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let opts = ApplyOptions { adopt: args.adopt, no_rollback: args.no_rollback, tags: args.tags.clone(), consistency_wait: None };
+    let opts = ApplyOptions {
+        adopt: args.adopt,
+        no_rollback: args.no_rollback,
+        tags: args.tags.clone(),
+        consistency_wait: None,
+    };
     let printer_plan = plan.clone();
     let printer = tokio::spawn(async move {
         while let Some(e) = rx.recv().await {
@@ -454,8 +466,12 @@ fn print_event(plan: &Plan, e: &Event) {
     };
     match e {
         Event::Started(i) if plan.steps[*i].action.writes() => eprintln!("  … {}", name(*i)),
-        Event::Retrying { step, attempt, .. } => eprintln!("  ↻ {} (not visible yet in IAM, try {})", name(*step), attempt + 1),
-        Event::Finished { step, status } if *status != Status::Unchanged => eprintln!("  ✓ {} {}", name(*step), status.as_str()),
+        Event::Retrying { step, attempt, .. } => {
+            eprintln!("  ↻ {} (not visible yet in IAM, try {})", name(*step), attempt + 1)
+        }
+        Event::Finished { step, status } if *status != Status::Unchanged => {
+            eprintln!("  ✓ {} {}", name(*step), status.as_str())
+        }
         Event::Failed { step, error } => eprintln!("  ✗ {} failed: {error}", name(*step)),
         Event::RollingBack => eprintln!("Rolling back what this run created…"),
         Event::RolledBack(i) => eprintln!("  ↶ {} rolled back", name(*i)),
@@ -483,7 +499,11 @@ async fn run_destroy(conn: &Connection, args: DestroyArgs) -> Result<(), CliErro
             .chain(desired.roles.iter().map(|r| r.name.to_string()))
             .chain(desired.policies.iter().map(|p| p.name.to_string()))
             .collect();
-        eprintln!("Account {}: delete {} (only those tagged ManagedBy=pinpoint-iam-wizard)", params.account, names.join(", "));
+        eprintln!(
+            "Account {}: delete {} (only those tagged ManagedBy=pinpoint-iam-wizard)",
+            params.account,
+            names.join(", ")
+        );
         if !confirm("Delete them?") {
             return Err(CliError::Usage("destroy cancelled: nothing was deleted".into()));
         }
@@ -497,7 +517,11 @@ async fn run_destroy(conn: &Connection, args: DestroyArgs) -> Result<(), CliErro
             _ => None,
         })
         .collect();
-    if failed.is_empty() { Ok(()) } else { Err(CliError::Aws(format!("destroy left work undone: {}", failed.join("; ")))) }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Aws(format!("destroy left work undone: {}", failed.join("; "))))
+    }
 }
 
 fn print_destroy(params: &Params, items: &[DestroyItem], format: Format) {

@@ -65,7 +65,10 @@ pub enum StepKind {
 pub enum Prior {
     #[default]
     Absent,
-    Policy { state: PolicyState, versions: Vec<PolicyVersion> },
+    Policy {
+        state: PolicyState,
+        versions: Vec<PolicyVersion>,
+    },
     Role(RoleState),
     User(UserState),
 }
@@ -118,9 +121,15 @@ impl Plan {
             Target::User(u) => d.users[u].name.to_string(),
         };
         match self.steps[i].kind {
-            StepKind::Policy(p) => StepLabel { kind: "policy", name: d.policies[p].name.to_string(), arn: d.policies[p].arn.clone() },
-            StepKind::Role(r) => StepLabel { kind: "role", name: d.roles[r].name.to_string(), arn: d.roles[r].arn.clone() },
-            StepKind::User(u) => StepLabel { kind: "user", name: d.users[u].name.to_string(), arn: d.users[u].arn.clone() },
+            StepKind::Policy(p) => {
+                StepLabel { kind: "policy", name: d.policies[p].name.to_string(), arn: d.policies[p].arn.clone() }
+            }
+            StepKind::Role(r) => {
+                StepLabel { kind: "role", name: d.roles[r].name.to_string(), arn: d.roles[r].arn.clone() }
+            }
+            StepKind::User(u) => {
+                StepLabel { kind: "user", name: d.users[u].name.to_string(), arn: d.users[u].arn.clone() }
+            }
             StepKind::Attach { policy, target } => StepLabel {
                 kind: "attachment",
                 name: format!("{} -> {}", d.policies[policy].name, target_name(target)),
@@ -149,7 +158,8 @@ fn skeleton(desired: &Desired) -> Vec<(StepKind, Vec<usize>)> {
     steps.extend((0..np).map(|p| (StepKind::Policy(p), vec![])));
     steps.extend((0..nr).map(|r| (StepKind::Role(r), vec![])));
     steps.extend((0..desired.users.len()).map(|u| (StepKind::User(u), vec![])));
-    let policy_index = |name| desired.policies.iter().position(|p| &p.name == name).expect("attached policies are desired");
+    let policy_index =
+        |name| desired.policies.iter().position(|p| &p.name == name).expect("attached policies are desired");
     for (r, role) in desired.roles.iter().enumerate() {
         for name in &role.policies {
             let p = policy_index(name);
@@ -226,7 +236,9 @@ pub fn decide_policy(wanted: &Value, current: Option<&PolicyState>) -> (Action, 
         Some(s) if s.managed_by_us => {
             (Action::Update, format!("default version {} differs: a new default version", s.default_version))
         }
-        Some(_) => (Action::Conflict, format!("exists with a different document and {NOT_OURS}; --adopt to take it over")),
+        Some(_) => {
+            (Action::Conflict, format!("exists with a different document and {NOT_OURS}; --adopt to take it over"))
+        }
     }
 }
 
@@ -236,7 +248,9 @@ pub fn decide_role(wanted_trust: &Value, current: Option<&RoleState>) -> (Action
         None => (Action::Create, "does not exist".into()),
         Some(r) if same_document(wanted_trust, &r.trust) => (Action::Unchanged, "trust policy matches".into()),
         Some(r) if r.managed_by_us => (Action::Update, "trust policy differs: it will be replaced".into()),
-        Some(_) => (Action::Conflict, format!("exists with a different trust policy and {NOT_OURS}; --adopt to take it over")),
+        Some(_) => {
+            (Action::Conflict, format!("exists with a different trust policy and {NOT_OURS}; --adopt to take it over"))
+        }
     }
 }
 
@@ -275,7 +289,11 @@ pub async fn plan(iam: &Iam, params: &Params) -> Result<Plan, PlanError> {
                 StepKind::User(u) => match &users[u] {
                     None => (Action::Create, "does not exist".into(), Prior::Absent),
                     Some(s) => {
-                        let why = if s.managed_by_us { "exists".to_string() } else { format!("exists ({NOT_OURS}; kept as it is)") };
+                        let why = if s.managed_by_us {
+                            "exists".to_string()
+                        } else {
+                            format!("exists ({NOT_OURS}; kept as it is)")
+                        };
                         (Action::Unchanged, why, Prior::User(s.clone()))
                     }
                 },
@@ -286,7 +304,9 @@ pub async fn plan(iam: &Iam, params: &Params) -> Result<Plan, PlanError> {
                         Target::User(u) => users[u].as_ref().map(|s| &s.attached),
                     };
                     match attached {
-                        Some(list) if list.contains(arn) => (Action::Unchanged, "already attached".into(), Prior::Absent),
+                        Some(list) if list.contains(arn) => {
+                            (Action::Unchanged, "already attached".into(), Prior::Absent)
+                        }
                         _ => (Action::Create, "not attached".into(), Prior::Absent),
                     }
                 }

@@ -1,4 +1,7 @@
 //! The engine and headless CLI against a real moto server, through the real AWS SDK.
+// Each #[tokio::test] runs its own runtime on its own thread; the shared server's lock serializes them,
+// so holding it across awaits is the point.
+#![allow(clippy::await_holding_lock)]
 
 mod support;
 
@@ -24,7 +27,12 @@ fn statuses(out: &Value) -> Vec<(String, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (format!("{} {}", r["kind"].as_str().unwrap(), r["name"].as_str().unwrap()), r["status"].as_str().unwrap().to_string()))
+        .map(|r| {
+            (
+                format!("{} {}", r["kind"].as_str().unwrap(), r["name"].as_str().unwrap()),
+                r["status"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
@@ -47,7 +55,8 @@ async fn role_policies(iam: &aws_sdk_iam::Client, role: &str) -> Vec<String> {
 }
 
 async fn counts(iam: &aws_sdk_iam::Client) -> (usize, usize, usize) {
-    let p = iam.list_policies().scope(aws_sdk_iam::types::PolicyScopeType::Local).send().await.unwrap().policies().len();
+    let p =
+        iam.list_policies().scope(aws_sdk_iam::types::PolicyScopeType::Local).send().await.unwrap().policies().len();
     let r = iam.list_roles().send().await.unwrap().roles().len();
     let u = iam.list_users().send().await.unwrap().users().len();
     (p, r, u)
@@ -88,7 +97,11 @@ async fn apply_all_reproduces_the_seeds_then_a_second_apply_changes_nothing() {
     let lambda: Value = serde_json::from_str(include_str!("../assets/trust/lambda.json")).unwrap();
     for (role, trust, policies) in [
         ("ImporterS3Role", lambda.clone(), vec!["ImporterS3Policy"]),
-        ("PinpointSegmentImport", seed("pinpoint-segment-import-trust", acct, REGION, BUCKET, PROJECT), vec!["ImporterS3PassthroughPolicy"]),
+        (
+            "PinpointSegmentImport",
+            seed("pinpoint-segment-import-trust", acct, REGION, BUCKET, PROJECT),
+            vec!["ImporterS3PassthroughPolicy"],
+        ),
         ("ImporterPinpointRole", lambda, vec!["ImporterPinpointPolicy", "ImporterS3Policy"]),
     ] {
         let r = iam.get_role().role_name(role).send().await.unwrap();
@@ -186,7 +199,12 @@ async fn a_conflicting_untagged_role_is_refused_unless_adopted() {
     iam.create_role().role_name("ImporterS3Role").assume_role_policy_document(foreign).send().await.unwrap();
 
     let plan = json(&moto.run(&all_args("plan", "segment-import")));
-    let step = plan["steps"].as_array().unwrap().iter().find(|s| s["kind"] == "role" && s["name"] == "ImporterS3Role").unwrap();
+    let step = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["kind"] == "role" && s["name"] == "ImporterS3Role")
+        .unwrap();
     assert_eq!(step["action"], "conflict");
 
     let out = apply(moto, "segment-import", &[]);
@@ -199,7 +217,10 @@ async fn a_conflicting_untagged_role_is_refused_unless_adopted() {
     assert!(statuses(&json(&out)).contains(&("role ImporterS3Role".into(), "updated".into())));
     let r = iam.get_role().role_name("ImporterS3Role").send().await.unwrap();
     assert!(has_our_tag(r.role().unwrap().tags()));
-    assert_eq!(decode(r.role().unwrap().assume_role_policy_document().unwrap())["Statement"][0]["Principal"]["Service"], "lambda.amazonaws.com");
+    assert_eq!(
+        decode(r.role().unwrap().assume_role_policy_document().unwrap())["Statement"][0]["Principal"]["Service"],
+        "lambda.amazonaws.com"
+    );
 }
 
 #[tokio::test]
@@ -224,7 +245,14 @@ async fn destroy_removes_ours_and_leaves_foreign_resources_alone() {
     let pp = j["resources"].as_array().unwrap().iter().find(|r| r["name"] == "PostmanAccessPolicy").unwrap();
     assert_eq!(pp["status"], "unchanged");
     assert!(pp["note"].as_str().unwrap().contains("user PostmanUser"), "{pp}");
-    for name in ["ImporterS3Role", "PinpointSegmentImport", "ImporterPinpointRole", "ImporterS3Policy", "ImporterS3PassthroughPolicy", "ImporterPinpointPolicy"] {
+    for name in [
+        "ImporterS3Role",
+        "PinpointSegmentImport",
+        "ImporterPinpointRole",
+        "ImporterS3Policy",
+        "ImporterS3PassthroughPolicy",
+        "ImporterPinpointPolicy",
+    ] {
         assert!(s.iter().any(|(k, st)| k.ends_with(name) && st == "deleted"), "{name}: {s:?}");
     }
     assert!(iam.list_roles().send().await.unwrap().roles().is_empty());
@@ -244,7 +272,12 @@ async fn destroy_removes_ours_and_leaves_foreign_resources_alone() {
 
     // Once the foreign user lets go of the policy, destroy removes it; a second destroy finds nothing of ours.
     let acct = &moto.account;
-    iam.detach_user_policy().user_name("PostmanUser").policy_arn(format!("arn:aws:iam::{acct}:policy/PostmanAccessPolicy")).send().await.unwrap();
+    iam.detach_user_policy()
+        .user_name("PostmanUser")
+        .policy_arn(format!("arn:aws:iam::{acct}:policy/PostmanAccessPolicy"))
+        .send()
+        .await
+        .unwrap();
     let j = json(&moto.run(&["destroy", "--setup", "all", "--yes", "--format", "json"]));
     assert!(statuses(&j).contains(&("policy PostmanAccessPolicy".into(), "deleted".into())));
     let j = json(&moto.run(&["destroy", "--setup", "all", "--yes", "--format", "json"]));
@@ -271,18 +304,40 @@ async fn every_invalid_value_is_refused_with_exit_2_naming_the_field_and_nothing
         (vec!["--setup", "all", "--bucket", "sthree-bucket", "--project-id", p], "--bucket"),
         (vec!["--setup", "all", "--bucket=-bucket", "--project-id", p], "--bucket"),
         (vec!["--setup", "all", "--bucket", BUCKET, "--project-id", "0123"], "--project-id"),
-        (vec!["--setup", "all", "--bucket", BUCKET, "--project-id", "0123456789ABCDEF0123456789ABCDEF"], "--project-id"),
+        (
+            vec!["--setup", "all", "--bucket", BUCKET, "--project-id", "0123456789ABCDEF0123456789ABCDEF"],
+            "--project-id",
+        ),
         (vec!["--setup", "all", "--bucket", BUCKET, "--project-id", p, "--account-id", "12345"], "--account-id"),
         (vec!["--setup", "all", "--bucket", BUCKET, "--project-id", p, "--region", "europe-1"], "--region"),
         (vec!["--setup", "all", "--bucket", BUCKET, "--project-id", p, "--tag", "aws:x=y"], "--tag"),
-        (vec!["--setup", "all", "--bucket", BUCKET, "--project-id", p, "--name", "postman-user-name=bad name"], "--name postman-user-name"),
+        (
+            vec!["--setup", "all", "--bucket", BUCKET, "--project-id", p, "--name", "postman-user-name=bad name"],
+            "--name postman-user-name",
+        ),
         (vec!["--setup", "all", "--bucket", BUCKET, "--project-id", p, "--name", &long_role], "--name s3-role-name"),
-        (vec!["--setup", "all", "--bucket", BUCKET, "--project-id", p, "--name", &long_policy], "--name s3-policy-name"),
+        (
+            vec!["--setup", "all", "--bucket", BUCKET, "--project-id", p, "--name", &long_policy],
+            "--name s3-policy-name",
+        ),
         (vec!["--setup", "segment-import", "--project-id", p], "--bucket"),
         (vec!["--setup", "all", "--bucket", BUCKET], "--project-id"),
-        (vec!["--setup", "all", "--bucket", BUCKET, "--project-id", p, "--name", "s3-policy-name=ImporterPinpointPolicy"], "--pinpoint-policy-name"),
+        (
+            vec![
+                "--setup",
+                "all",
+                "--bucket",
+                BUCKET,
+                "--project-id",
+                p,
+                "--name",
+                "s3-policy-name=ImporterPinpointPolicy",
+            ],
+            "--pinpoint-policy-name",
+        ),
     ];
-    let cases: Vec<(Vec<String>, &str)> = cases.into_iter().map(|(a, f)| (a.into_iter().map(String::from).collect(), f)).collect();
+    let cases: Vec<(Vec<String>, &str)> =
+        cases.into_iter().map(|(a, f)| (a.into_iter().map(String::from).collect(), f)).collect();
     for (args, field) in &cases {
         let mut full = vec!["apply".to_string(), "--yes".to_string()];
         full.extend(args.iter().cloned());
@@ -304,7 +359,21 @@ async fn every_invalid_value_is_refused_with_exit_2_naming_the_field_and_nothing
 fn plan_with_an_account_id_works_without_credentials_or_network() {
     let acct = "210987654321";
     let out = run_with_env(
-        &["plan", "--setup", "all", "--account-id", acct, "--bucket", BUCKET, "--project-id", PROJECT, "--region", "us-gov-west-1", "--format", "json"],
+        &[
+            "plan",
+            "--setup",
+            "all",
+            "--account-id",
+            acct,
+            "--bucket",
+            BUCKET,
+            "--project-id",
+            PROJECT,
+            "--region",
+            "us-gov-west-1",
+            "--format",
+            "json",
+        ],
         &base_env(),
     );
     assert!(out.status.success(), "{}", stderr(&out));
@@ -334,7 +403,13 @@ fn without_credentials_apply_says_how_to_configure_them() {
     let out = run_with_env(&["apply", "--setup", "postman", "--yes"], &env);
     assert_eq!(out.status.code(), Some(1));
     let e = stderr(&out);
-    assert!(e.contains("no AWS credentials") && e.contains("aws configure") && e.contains("AWS_PROFILE") && e.contains("aws sso login"), "{e}");
+    assert!(
+        e.contains("no AWS credentials")
+            && e.contains("aws configure")
+            && e.contains("AWS_PROFILE")
+            && e.contains("aws sso login"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! SDK errors mapped to plain words: what failed, why, and what to do next.
 
 use aws_sdk_iam::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use std::fmt::Debug;
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 
 /// A failure at AWS (or on the way to it), in words an operator can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -46,7 +46,10 @@ impl AwsError {
 
     /// True when the request never got an answer from AWS.
     pub fn is_unreachable(&self) -> bool {
-        matches!(self, AwsError::Unreachable { .. } | AwsError::NoCredentials { .. } | AwsError::CredentialsFailed { .. })
+        matches!(
+            self,
+            AwsError::Unreachable { .. } | AwsError::NoCredentials { .. } | AwsError::CredentialsFailed { .. }
+        )
     }
 }
 
@@ -60,10 +63,9 @@ pub struct CallSite<'a> {
 
 /// Map any SDK error to [`AwsError`]; service codes that no operation models (AccessDenied,
 /// Throttling, LimitExceeded) can only be told apart by their code.
-pub fn map_sdk<E, R>(site: &CallSite<'_>, err: SdkError<E, R>) -> AwsError
+pub fn map_sdk<E>(site: &CallSite<'_>, err: SdkError<E, HttpResponse>) -> AwsError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: Debug,
 {
     let owned = |s: &str| s.to_string();
     match &err {
@@ -81,8 +83,24 @@ where
             AwsError::Unreachable { endpoint: owned(site.endpoint), detail: "the request timed out".into() }
         }
         _ => {
-            let code = err.code().unwrap_or("Unknown").to_string();
-            let message = err.message().map(str::to_string).unwrap_or_else(|| short(&DisplayErrorContext(&err).to_string()));
+            let status = err.raw_response().map(|r| r.status().as_u16());
+            let body =
+                err.raw_response().and_then(|r| r.body().bytes()).map(String::from_utf8_lossy).unwrap_or_default();
+            // An answer the SDK could not parse (some endpoints nest <Errors>): read its code from the XML,
+            // else judge by the HTTP status.
+            let code = match (err.code(), xml_field(&body, "Code"), status) {
+                (Some(c), _, _) => c.to_string(),
+                (None, Some(c), _) => c,
+                (None, None, Some(403)) => "AccessDenied".to_string(),
+                (None, None, Some(429)) => "Throttling".to_string(),
+                (None, None, _) => "Unknown".to_string(),
+            };
+            let message = err.message().map(str::to_string).or_else(|| xml_field(&body, "Message")).unwrap_or_else(
+                || match status {
+                    Some(s) => short(&format!("HTTP {s}: {}", body.split_whitespace().collect::<Vec<_>>().join(" "))),
+                    None => short(&DisplayErrorContext(&err).to_string()),
+                },
+            );
             match code.as_str() {
                 "AccessDenied" | "AccessDeniedException" | "UnauthorizedOperation" | "Forbidden" => {
                     AwsError::AccessDenied { action: owned(site.action), resource: owned(site.resource), message }
@@ -93,13 +111,23 @@ where
                 "LimitExceeded" | "LimitExceededException" | "ServiceQuotaExceededException" => {
                     AwsError::Quota { action: owned(site.action), resource: owned(site.resource), message }
                 }
-                "ExpiredToken" | "ExpiredTokenException" | "InvalidClientTokenId" | "UnrecognizedClientException" => {
-                    AwsError::CredentialsFailed { detail: format!("{code}: {message}") }
-                }
+                "ExpiredToken"
+                | "ExpiredTokenException"
+                | "InvalidClientTokenId"
+                | "UnrecognizedClientException"
+                | "SignatureDoesNotMatch"
+                | "InvalidAccessKeyId" => AwsError::CredentialsFailed { detail: format!("{code}: {message}") },
                 _ => AwsError::Service { action: owned(site.action), resource: owned(site.resource), code, message },
             }
         }
     }
+}
+
+/// The text of the first `<name>…</name>` element.
+fn xml_field(body: &str, name: &str) -> Option<String> {
+    let start = body.find(&format!("<{name}>"))? + name.len() + 2;
+    let end = body[start..].find(&format!("</{name}>"))? + start;
+    Some(body[start..end].trim().to_string()).filter(|s| !s.is_empty())
 }
 
 fn short(s: &str) -> String {
@@ -109,5 +137,25 @@ fn short(s: &str) -> String {
     } else {
         let cut = (0..=MAX).rev().find(|i| s.is_char_boundary(*i)).unwrap_or(0);
         format!("{}…", &s[..cut])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_code_and_message_from_nested_error_xml() {
+        let body = "<ErrorResponse><Errors><Error><Code>AccessDenied</Code><Message>not allowed</Message></Error></Errors></ErrorResponse>";
+        assert_eq!(xml_field(body, "Code").as_deref(), Some("AccessDenied"));
+        assert_eq!(xml_field(body, "Message").as_deref(), Some("not allowed"));
+        assert_eq!(xml_field("<Code></Code>", "Code"), None);
+        assert_eq!(xml_field("nothing", "Code"), None);
+    }
+
+    #[test]
+    fn long_details_are_cut_on_a_char_boundary() {
+        let s = "é".repeat(400);
+        assert!(short(&s).ends_with('…'));
     }
 }

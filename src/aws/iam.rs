@@ -91,9 +91,7 @@ macro_rules! call {
     ($self:ident, $action:literal, $resource:expr, $req:expr) => {{
         $self.calls.tick();
         let resource: &str = &$resource;
-        $req.send().await.map_err(|e| {
-            map_sdk(&CallSite { action: $action, resource, endpoint: &$self.endpoint }, e)
-        })
+        $req.send().await.map_err(|e| map_sdk(&CallSite { action: $action, resource, endpoint: &$self.endpoint }, e))
     }};
 }
 
@@ -133,7 +131,12 @@ impl Iam {
         )?;
         let raw = v.policy_version().and_then(|v| v.document()).unwrap_or("{}");
         let document = decode_document(raw).map_err(|m| bad_doc("iam:GetPolicyVersion", arn, m))?;
-        Ok(Some(PolicyState { arn: arn.to_string(), default_version: version, document, managed_by_us: is_ours(policy.tags()) }))
+        Ok(Some(PolicyState {
+            arn: arn.to_string(),
+            default_version: version,
+            document,
+            managed_by_us: is_ours(policy.tags()),
+        }))
     }
 
     pub async fn list_policy_versions(&self, arn: &str) -> Result<Vec<PolicyVersion>, AwsError> {
@@ -172,18 +175,32 @@ impl Iam {
             self,
             "iam:CreatePolicyVersion",
             arn,
-            self.client.create_policy_version().policy_arn(arn).policy_document(document.to_string()).set_as_default(true)
+            self.client
+                .create_policy_version()
+                .policy_arn(arn)
+                .policy_document(document.to_string())
+                .set_as_default(true)
         )?;
         Ok(out.policy_version().and_then(|v| v.version_id()).unwrap_or_default().to_string())
     }
 
     pub async fn set_default_policy_version(&self, arn: &str, version: &str) -> Result<(), AwsError> {
-        call!(self, "iam:SetDefaultPolicyVersion", arn, self.client.set_default_policy_version().policy_arn(arn).version_id(version))?;
+        call!(
+            self,
+            "iam:SetDefaultPolicyVersion",
+            arn,
+            self.client.set_default_policy_version().policy_arn(arn).version_id(version)
+        )?;
         Ok(())
     }
 
     pub async fn delete_policy_version(&self, arn: &str, version: &str) -> Result<(), AwsError> {
-        call!(self, "iam:DeletePolicyVersion", arn, self.client.delete_policy_version().policy_arn(arn).version_id(version))?;
+        call!(
+            self,
+            "iam:DeletePolicyVersion",
+            arn,
+            self.client.delete_policy_version().policy_arn(arn).version_id(version)
+        )?;
         Ok(())
     }
 
@@ -198,7 +215,8 @@ impl Iam {
     }
 
     pub async fn policy_entities(&self, arn: &str) -> Result<PolicyEntities, AwsError> {
-        let out = call!(self, "iam:ListEntitiesForPolicy", arn, self.client.list_entities_for_policy().policy_arn(arn))?;
+        let out =
+            call!(self, "iam:ListEntitiesForPolicy", arn, self.client.list_entities_for_policy().policy_arn(arn))?;
         Ok(PolicyEntities {
             roles: out.policy_roles().iter().filter_map(|r| r.role_name().map(str::to_string)).collect(),
             users: out.policy_users().iter().filter_map(|u| u.user_name().map(str::to_string)).collect(),
@@ -218,8 +236,12 @@ impl Iam {
     }
 
     pub async fn role_policies(&self, name: &str) -> Result<Vec<String>, AwsError> {
-        let out =
-            call!(self, "iam:ListAttachedRolePolicies", name, self.client.list_attached_role_policies().role_name(name))?;
+        let out = call!(
+            self,
+            "iam:ListAttachedRolePolicies",
+            name,
+            self.client.list_attached_role_policies().role_name(name)
+        )?;
         Ok(out.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_string)).collect())
     }
 
@@ -278,8 +300,12 @@ impl Iam {
     }
 
     pub async fn user_policies(&self, name: &str) -> Result<Vec<String>, AwsError> {
-        let out =
-            call!(self, "iam:ListAttachedUserPolicies", name, self.client.list_attached_user_policies().user_name(name))?;
+        let out = call!(
+            self,
+            "iam:ListAttachedUserPolicies",
+            name,
+            self.client.list_attached_user_policies().user_name(name)
+        )?;
         Ok(out.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_string)).collect())
     }
 
@@ -296,8 +322,12 @@ impl Iam {
     }
 
     pub async fn create_user(&self, name: &str, tags: &[Tag]) -> Result<String, AwsError> {
-        let out =
-            call!(self, "iam:CreateUser", name, self.client.create_user().user_name(name).set_tags(Some(tags_for(tags))))?;
+        let out = call!(
+            self,
+            "iam:CreateUser",
+            name,
+            self.client.create_user().user_name(name).set_tags(Some(tags_for(tags)))
+        )?;
         Ok(out.user().map(|u| u.arn().to_string()).unwrap_or_default())
     }
 

@@ -82,10 +82,8 @@ impl Aws {
             (None, Some(r)) => Region::parse("AWS_REGION (or the profile's region)", r.as_ref())?,
             (None, None) => return Err(AwsError::NoRegion.into()),
         };
-        let endpoint = config
-            .endpoint_url()
-            .map(str::to_string)
-            .unwrap_or_else(|| format!("the AWS endpoints of {region}"));
+        let endpoint =
+            config.endpoint_url().map(str::to_string).unwrap_or_else(|| format!("the AWS endpoints of {region}"));
         let calls = CallCounter::default();
         let iam = iam::Iam::new(aws_sdk_iam::Client::new(&config), calls.clone(), endpoint.clone());
         let profile = conn.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok());

@@ -45,8 +45,8 @@ pub fn policy(doc: &Value) -> Vec<Finding> {
         for action in strings(st.get("Action")) {
             if action == "*" {
                 push(Severity::Warning, format!("{sid}: allows every action (\"*\")"));
-            } else if action.ends_with(":*") {
-                push(Severity::Warning, format!("{sid}: allows every {} action ({action})", &action[..action.len() - 2]));
+            } else if let Some(service) = action.strip_suffix(":*") {
+                push(Severity::Warning, format!("{sid}: allows every {service} action ({action})"));
             } else if action.ends_with('*') {
                 push(Severity::Info, format!("{sid}: wildcard action {action}"));
             }
@@ -122,7 +122,8 @@ mod tests {
 
     #[test]
     fn pinpoint_trust_without_conditions_is_flagged() {
-        let open = json!({"Statement": [{"Principal": {"Service": "pinpoint.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
+        let open =
+            json!({"Statement": [{"Principal": {"Service": "pinpoint.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
         assert_eq!(trust(&open).len(), 1);
         let guarded = json!({"Statement": [{"Principal": {"Service": "pinpoint.amazonaws.com"},
             "Condition": {"StringEquals": {"aws:SourceAccount": "210987654321"}}}]});

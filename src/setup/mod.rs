@@ -103,7 +103,14 @@ pub static NAME_FIELDS: [NameField; 8] = [
     name_field!(postman_user, "--postman-user-name", "Postman user", User, "PostmanUser", true),
     name_field!(s3_policy, "--s3-policy-name", "S3 policy", Policy, "ImporterS3Policy", false),
     name_field!(s3_role, "--s3-role-name", "S3 role", Role, "ImporterS3Role", false),
-    name_field!(passthrough_policy, "--passthrough-policy-name", "S3 passthrough policy", Policy, "ImporterS3PassthroughPolicy", false),
+    name_field!(
+        passthrough_policy,
+        "--passthrough-policy-name",
+        "S3 passthrough policy",
+        Policy,
+        "ImporterS3PassthroughPolicy",
+        false
+    ),
     name_field!(import_role, "--import-role-name", "Segment import role", Role, "PinpointSegmentImport", false),
     name_field!(pinpoint_policy, "--pinpoint-policy-name", "Pinpoint policy", Policy, "ImporterPinpointPolicy", false),
     name_field!(pinpoint_role, "--pinpoint-role-name", "Pinpoint role", Role, "ImporterPinpointRole", false),
@@ -235,7 +242,9 @@ impl Params {
 
     /// The name fields the chosen setup uses.
     pub fn name_fields(&self) -> impl Iterator<Item = &'static NameField> + '_ {
-        NAME_FIELDS.iter().filter(|f| if f.postman { self.setup.includes_postman() } else { self.setup.includes_import() })
+        NAME_FIELDS
+            .iter()
+            .filter(|f| if f.postman { self.setup.includes_postman() } else { self.setup.includes_import() })
     }
 
     /// Every required value present and every name distinct, before anything is rendered.
@@ -356,7 +365,11 @@ mod tests {
     #[test]
     fn segment_import_wires_roles_as_the_guide_says() {
         let d = params(SetupKind::SegmentImport).desired().unwrap();
-        let names: Vec<_> = d.roles.iter().map(|r| (r.name.as_str(), r.policies.iter().map(|p| p.as_str()).collect::<Vec<_>>())).collect();
+        let names: Vec<_> = d
+            .roles
+            .iter()
+            .map(|r| (r.name.as_str(), r.policies.iter().map(|p| p.as_str()).collect::<Vec<_>>()))
+            .collect();
         assert_eq!(
             names,
             vec![
@@ -417,7 +430,10 @@ mod tests {
         let mut p = params(SetupKind::All);
         p.names.pinpoint_policy = p.names.s3_policy.clone();
         let e = p.desired().unwrap_err();
-        assert!(matches!(e, SetupError::DuplicateName { first: "--s3-policy-name", second: "--pinpoint-policy-name", .. }), "{e}");
+        assert!(
+            matches!(e, SetupError::DuplicateName { first: "--s3-policy-name", second: "--pinpoint-policy-name", .. }),
+            "{e}"
+        );
         // A policy and a role may share a name: IAM keeps them apart.
         let mut p = params(SetupKind::All);
         p.names.s3_role = IamName::parse("n", IamKind::Role, "ImporterS3Policy").unwrap();

@@ -30,11 +30,8 @@ pub struct Template {
 
 macro_rules! template {
     ($name:ident, $kind:expr, $file:literal) => {
-        pub static $name: Template = Template {
-            file: $file,
-            kind: $kind,
-            text: include_str!(concat!("../../assets/", $file)),
-        };
+        pub static $name: Template =
+            Template { file: $file, kind: $kind, text: include_str!(concat!("../../assets/", $file)) };
     };
 }
 
@@ -60,13 +57,13 @@ pub static ALL: [&Template; 7] = [
 /// A rendering that must not become a request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TemplateError {
-    #[error("template {file}: placeholder {{{{{name}}}}} has no value (a bug in pinpoint-iam-wizard, please report it)")]
+    #[error(
+        "template {file}: placeholder {{{{{name}}}}} has no value (a bug in pinpoint-iam-wizard, please report it)"
+    )]
     LeftOver { file: &'static str, name: String },
     #[error("template {file} did not render to valid JSON: {reason}")]
     InvalidJson { file: &'static str, reason: String },
-    #[error(
-        "{file} renders to {size} characters without white space, over IAM's limit of {limit}; use shorter names"
-    )]
+    #[error("{file} renders to {size} characters without white space, over IAM's limit of {limit}; use shorter names")]
     TooLarge { file: &'static str, size: usize, limit: usize },
 }
 

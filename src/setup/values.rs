@@ -92,9 +92,8 @@ impl FromStr for AccountId {
     }
 }
 
-const DIRECTIONS: &[&str] = &[
-    "north", "south", "east", "west", "central", "northeast", "northwest", "southeast", "southwest",
-];
+const DIRECTIONS: &[&str] =
+    &["north", "south", "east", "west", "central", "northeast", "northwest", "southeast", "southwest"];
 
 impl Region {
     pub fn parse(field: &str, s: &str) -> Result<Self, InvalidValue> {
@@ -275,11 +274,7 @@ impl Tag {
             return Err(InvalidValue::new(field, s, "a tag value is at most 256 characters long"));
         }
         if !key.chars().chain(value.chars()).all(allowed) {
-            return Err(InvalidValue::new(
-                field,
-                s,
-                "tags use only letters, digits, spaces and _ . : / = + - @",
-            ));
+            return Err(InvalidValue::new(field, s, "tags use only letters, digits, spaces and _ . : / = + - @"));
         }
         if key.to_ascii_lowercase().starts_with("aws:") {
             return Err(InvalidValue::new(field, s, "tag keys starting with aws: are reserved by AWS"));
@@ -327,7 +322,17 @@ mod tests {
         ] {
             assert_eq!(Region::parse("r", r).unwrap().partition(), p, "{r}");
         }
-        for bad in ["", "eu-west", "EU-WEST-1", "eu-west-", "europe-west-1", "eu-up-1", "eu-west-123", "us-foo-west-1", "eu_west_1"] {
+        for bad in [
+            "",
+            "eu-west",
+            "EU-WEST-1",
+            "eu-west-",
+            "europe-west-1",
+            "eu-up-1",
+            "eu-west-123",
+            "us-foo-west-1",
+            "eu_west_1",
+        ] {
             let e = Region::parse("--region", bad).unwrap_err();
             assert_eq!(e.field, "--region", "{bad}");
         }

@@ -68,7 +68,11 @@ impl Moto {
         let stdout = child.stdout.take().unwrap();
         let mut line = String::new();
         BufReader::new(stdout).read_line(&mut line).expect("moto prints its port");
-        let port: u16 = line.trim().strip_prefix("PORT ").and_then(|p| p.parse().ok()).unwrap_or_else(|| panic!("moto said {line:?}"));
+        let port: u16 = line
+            .trim()
+            .strip_prefix("PORT ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("moto said {line:?}"));
         let stdin = child.stdin.take().unwrap();
         Moto { child: Mutex::new(child), _stdin: stdin, port, account, serial: Mutex::new(()) }
     }
@@ -92,7 +96,8 @@ impl Moto {
 
     pub fn reset(&self) {
         let mut s = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        write!(s, "POST /moto-api/reset HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n").unwrap();
+        write!(s, "POST /moto-api/reset HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .unwrap();
         let mut resp = String::new();
         s.read_to_string(&mut resp).unwrap();
         assert!(resp.starts_with("HTTP/1.1 200") || resp.starts_with("HTTP/1.0 200"), "{resp}");
@@ -144,7 +149,13 @@ pub fn base_env() -> Vec<(String, String)> {
 }
 
 pub fn run_with_env(args: &[&str], env: &[(String, String)]) -> Output {
-    Command::new(BIN).args(args).env_clear().envs(env.iter().cloned()).stdin(Stdio::null()).output().expect("run the binary")
+    Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .envs(env.iter().cloned())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the binary")
 }
 
 pub fn stdout(o: &Output) -> String {
@@ -161,7 +172,8 @@ pub fn json(o: &Output) -> serde_json::Value {
 
 /// A seed document with the guide's substitutions applied (the project id first: it contains the account id).
 pub fn seed(name: &str, account: &str, region: &str, bucket: &str, project: &str) -> serde_json::Value {
-    let text = std::fs::read_to_string(root().join(Path::new("tests/fixtures/seeds")).join(format!("{name}.json"))).unwrap();
+    let text =
+        std::fs::read_to_string(root().join(Path::new("tests/fixtures/seeds")).join(format!("{name}.json"))).unwrap();
     let text = text
         .replace("01234567890123456789012345678901", project)
         .replace(SEED_ACCOUNT, account)
