@@ -84,6 +84,23 @@ pub struct ApplyReport {
     pub access_key: Option<NewAccessKey>,
     pub failure: Option<(usize, AwsError)>,
     pub rollback_errors: Vec<(usize, AwsError)>,
+    /// This run's writes, not rolled back (after a failure with `no_rollback`): [`roll_back`] undoes them on request.
+    pub rollback_log: RollbackLog,
+}
+
+/// The writes of one run, in the order they happened.
+#[derive(Debug, Default)]
+pub struct RollbackLog(Vec<(usize, Undo)>);
+
+impl RollbackLog {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Whether undoing this log deletes the access key this run created.
+    pub fn deletes_access_key(&self) -> bool {
+        self.0.iter().any(|(_, u)| matches!(u, Undo::DeleteAccessKey { .. }))
+    }
 }
 
 impl ApplyReport {
@@ -107,7 +124,7 @@ pub enum ApplyError {
 
 /// How to undo a write of this run.
 #[derive(Debug)]
-enum Undo {
+pub(crate) enum Undo {
     DeletePolicy { arn: String },
     RestorePolicy { arn: String, previous: String, new: String },
     DeleteRole { name: String },
@@ -215,9 +232,12 @@ pub async fn apply(
         }
     }
     let mut rollback_errors = Vec::new();
-    if failure.is_some() && !opts.no_rollback {
+    let mut rollback_log = RollbackLog::default();
+    if failure.is_some() && opts.no_rollback {
+        rollback_log = RollbackLog(undos);
+    } else if failure.is_some() {
         emit(Event::RollingBack);
-        rollback_errors = rollback(iam, undos, &mut statuses, &events).await;
+        rollback_errors = roll_back(iam, RollbackLog(undos), &mut statuses, &events).await;
         let key_deleted = plan
             .steps
             .iter()
@@ -229,17 +249,18 @@ pub async fn apply(
         }
     }
     emit(Event::Done);
-    Ok(ApplyReport { statuses, access_key, failure, rollback_errors })
+    Ok(ApplyReport { statuses, access_key, failure, rollback_errors, rollback_log })
 }
 
-/// Undo this run's writes, newest first.
-async fn rollback(
+/// Undo a run's writes, newest first; marks each undone step `RolledBack`.
+pub async fn roll_back(
     iam: &Iam,
-    mut undos: Vec<(usize, Undo)>,
+    log: RollbackLog,
     statuses: &mut [Status],
     events: &UnboundedSender<Event>,
 ) -> Vec<(usize, AwsError)> {
     let mut errors = Vec::new();
+    let mut undos = log.0;
     while let Some((i, undo)) = undos.pop() {
         let result = match &undo {
             Undo::DeletePolicy { arn } => iam.delete_policy(arn).await,

@@ -6,8 +6,13 @@ use std::process::ExitCode;
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     if cli.command.is_none() {
-        eprintln!("The interactive wizard is not built yet: use `pinpoint-iam-wizard plan|apply|destroy --help`.");
-        return ExitCode::from(2);
+        return match pinpoint_iam_wizard::tui::run(cli.connection()).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: the terminal failed: {e}");
+                ExitCode::from(1)
+            }
+        };
     }
     match cli::run(cli).await {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,97 @@
+//! One file per screen; `draw` lays out the frame around the current one.
+
+mod identity;
+mod params;
+mod plan;
+mod preview;
+mod run;
+mod secret;
+mod summary;
+mod welcome;
+
+use super::app::{App, QuitPrompt, Screen};
+use super::keys;
+use super::theme::Theme;
+use super::widgets::{centered, help};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// Render the whole frame: a pure function of the state.
+pub fn draw(app: &App, frame: &mut Frame, theme: &Theme) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = vec![
+            Line::from(Span::styled("Terminal too small", theme.error())),
+            Line::raw(format!("{}×{} here; pinpoint-iam-wizard needs at least {MIN_WIDTH}×{MIN_HEIGHT}.", area.width, area.height)),
+            Line::raw("Enlarge the window, or press Ctrl-C to quit."),
+        ];
+        frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
+        return;
+    }
+    let [header, body, status, footer] =
+        Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1), Constraint::Length(1)])
+            .areas(area);
+    let steps: Vec<Span> = Screen::ALL
+        .iter()
+        .enumerate()
+        .flat_map(|(i, s)| {
+            let style = if *s == app.screen { theme.focus() } else { theme.dim() };
+            [Span::styled(format!("{} {}", i + 1, s.title()), style), Span::styled(" › ", theme.dim())]
+        })
+        .collect();
+    let mut head = vec![Span::styled(" pinpoint-iam-wizard  ", theme.title())];
+    head.extend(steps.into_iter().take(Screen::ALL.len() * 2 - 1));
+    frame.render_widget(Paragraph::new(Line::from(head)), header);
+
+    let block = Block::bordered().title(Span::styled(format!(" {} ", app.screen.title()), theme.title()));
+    let inner = block.inner(body);
+    frame.render_widget(block, body);
+    match app.screen {
+        Screen::Welcome => welcome::draw(app, frame, inner, theme),
+        Screen::Identity => identity::draw(app, frame, inner, theme),
+        Screen::Params => params::draw(app, frame, inner, theme),
+        Screen::Preview => preview::draw(app, frame, inner, theme),
+        Screen::Plan => plan::draw(app, frame, inner, theme),
+        Screen::Run => run::draw(app, frame, inner, theme),
+        Screen::Secret => secret::draw(app, frame, inner, theme),
+        Screen::Summary => summary::draw(app, frame, inner, theme),
+    }
+
+    if let Some(s) = &app.status {
+        frame.render_widget(Paragraph::new(Span::styled(format!(" {s}"), theme.warn())), status);
+    }
+    let mut keys_line = vec![];
+    for (k, what) in keys::screen_keys(app) {
+        keys_line.push(Span::styled(format!(" {k}"), theme.key()));
+        keys_line.push(Span::styled(format!(" {what} "), theme.dim()));
+    }
+    frame.render_widget(Paragraph::new(Line::from(keys_line)), footer);
+
+    if app.help {
+        help::draw(app, frame, area, theme);
+    }
+    if let Some(p) = app.quit_prompt {
+        let text = match p {
+            QuitPrompt::Running => "Steps are still running. Quit anyway? What started may be left half-done.",
+            QuitPrompt::SecretUnsaved => "The secret access key will be gone for good. Quit anyway?",
+        };
+        let rect = centered(area, 56, 6);
+        frame.render_widget(Clear, rect);
+        let lines = vec![
+            Line::raw(text),
+            Line::raw(""),
+            Line::from(vec![Span::styled(" y", theme.key()), Span::raw(" quit   "), Span::styled("n", theme.key()), Span::raw(" stay")]),
+        ];
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(Block::bordered().title(" Quit? ")), rect);
+    }
+}
+
+/// The spinner frame for this tick.
+pub fn spinner(app: &App) -> &'static str {
+    super::widgets::step_list::SPINNER[(app.tick % 10) as usize]
+}

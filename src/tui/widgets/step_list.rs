@@ -1,0 +1,33 @@
+//! The run's steps, each with its state, a spinner while running, and its time.
+
+use crate::plan::Plan;
+use crate::tui::app::{StepRun, StepState};
+use crate::tui::theme::Theme;
+use ratatui::text::{Line, Span};
+
+pub const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
+
+pub fn lines(plan: &Plan, steps: &[StepRun], tick: u64, theme: &Theme) -> Vec<Line<'static>> {
+    steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let l = plan.label(i);
+            let (mark, word, style) = match &s.state {
+                StepState::Pending => ("·".to_string(), "pending".to_string(), theme.dim()),
+                StepState::Running => (SPINNER[(tick % 10) as usize].to_string(), "running".to_string(), theme.focus()),
+                StepState::Done(st) => ("✓".to_string(), st.as_str().replace('_', " "), theme.ok()),
+                StepState::Failed(_) => ("✗".to_string(), "failed".to_string(), theme.error()),
+                StepState::Skipped => ("-".to_string(), "skipped".to_string(), theme.dim()),
+                StepState::RolledBack => ("↶".to_string(), "rolled back".to_string(), theme.warn()),
+            };
+            let time = s.elapsed.map(|d| format!("{:.1}s", d.as_secs_f64())).unwrap_or_default();
+            Line::from(vec![
+                Span::styled(format!(" {mark} "), style),
+                Span::styled(format!("{:<11}", word), style),
+                Span::raw(format!("{:<11}{}", l.kind, l.name)),
+                Span::styled(format!("  {time}"), theme.dim()),
+            ])
+        })
+        .collect()
+}
