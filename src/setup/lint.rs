@@ -42,14 +42,20 @@ pub fn policy(doc: &Value) -> Vec<Finding> {
     };
     for st in statements(doc) {
         let sid = st.get("Sid").and_then(Value::as_str).unwrap_or("statement");
+        let mut wildcards = Vec::new();
         for action in strings(st.get("Action")) {
             if action == "*" {
                 push(Severity::Warning, format!("{sid}: allows every action (\"*\")"));
             } else if let Some(service) = action.strip_suffix(":*") {
                 push(Severity::Warning, format!("{sid}: allows every {service} action ({action})"));
             } else if action.ends_with('*') {
-                push(Severity::Info, format!("{sid}: wildcard action {action}"));
+                wildcards.push(action);
             }
+        }
+        match wildcards.as_slice() {
+            [] => {}
+            [one] => push(Severity::Info, format!("{sid}: wildcard action {one}")),
+            many => push(Severity::Info, format!("{sid}: {} wildcard actions ({})", many.len(), many.join(", "))),
         }
         for resource in strings(st.get("Resource")) {
             if resource == "*" {
@@ -109,6 +115,10 @@ mod tests {
         let f: Vec<String> = policy(&doc).into_iter().map(|f| f.message).collect();
         assert!(f.contains(&"A: allows every s3 action (s3:*)".to_string()), "{f:?}");
         assert!(f.contains(&"B: wildcard action mobiletargeting:Get*".to_string()));
+        let grouped = policy(
+            &json!({"Statement": {"Sid": "E", "Action": ["ses:Get*", "ses:List*"], "Resource": "arn:aws:ses:eu-west-1:210987654321:identity/x"}}),
+        );
+        assert_eq!(grouped[0].message, "E: 2 wildcard actions (ses:Get*, ses:List*)");
         assert!(f.iter().any(|m| m.starts_with("B: mobiletargeting resources in every Region")));
         assert!(f.iter().any(|m| m.starts_with("C: logs resources in any account")));
         assert!(f.contains(&"D: applies to every resource (\"*\")".to_string()));

@@ -186,11 +186,7 @@ impl ProjectId {
         if s.len() == 32 && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
             Ok(Self(s.to_string()))
         } else {
-            Err(InvalidValue::new(
-                field,
-                s,
-                "a Pinpoint project id is exactly 32 lowercase hexadecimal digits (0-9, a-f)",
-            ))
+            Err(InvalidValue::new(field, s, "a Pinpoint project id is 32 lowercase hex digits (0-9, a-f)"))
         }
     }
 }

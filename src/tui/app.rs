@@ -6,9 +6,7 @@ use crate::aws::Identity;
 use crate::aws::listings::Project;
 use crate::plan::{Action, Plan};
 use crate::secret::NewAccessKey;
-use crate::setup::{
-    AccountId, BucketName, Desired, IamName, NAME_FIELDS, Params, ProjectId, Region, SetupKind,
-};
+use crate::setup::{AccountId, BucketName, Desired, IamName, NAME_FIELDS, Params, ProjectId, Region, SetupKind};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -88,7 +86,10 @@ pub struct Detected {
 
 impl std::fmt::Debug for Detected {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Detected").field("region", &self.region).field("identity", &self.identity).finish_non_exhaustive()
+        f.debug_struct("Detected")
+            .field("region", &self.region)
+            .field("identity", &self.identity)
+            .finish_non_exhaustive()
     }
 }
 
@@ -292,10 +293,10 @@ pub enum Msg {
     Key(KeyEvent),
     Tick,
     Resize,
-    Detected(Detected),
+    Detected(Box<Detected>),
     Buckets(Result<Vec<String>, String>),
     Projects(Result<Vec<Project>, String>),
-    Planned(Result<Plan, String>),
+    Planned(Box<Result<Plan, String>>),
     Engine(Event),
     Applied(Result<ApplyReport, String>),
     RolledBack(Vec<String>),
@@ -424,7 +425,8 @@ impl App {
                 ParamField::Project => p.project = ProjectId::parse("Project", &self.projects.value()).ok(),
                 ParamField::Name(i) => {
                     let nf = &NAME_FIELDS[i];
-                    *(nf.get_mut)(&mut p.names) = IamName::parse(nf.label, nf.kind, &self.names[i]).map_err(|e| e.rule)?;
+                    *(nf.get_mut)(&mut p.names) =
+                        IamName::parse(nf.label, nf.kind, &self.names[i]).map_err(|e| e.rule)?;
                 }
                 ParamField::Harden => p.harden = self.harden,
             }
@@ -463,7 +465,10 @@ impl App {
     /// Why apply is not possible, if it is not.
     pub fn apply_blocker(&self) -> Option<String> {
         if !self.online() {
-            return Some("apply is disabled offline: the account could not be read with these credentials (previews still work)".into());
+            return Some(
+                "apply is disabled offline: the account could not be read with these credentials (previews still work)"
+                    .into(),
+            );
         }
         match &self.plan {
             Load::Ready(p) if p.conflicts().next().is_some() && !self.adopt => {
@@ -489,7 +494,7 @@ impl App {
             }
             Msg::Resize => vec![],
             Msg::Key(k) => self.on_key(k),
-            Msg::Detected(d) => self.on_detected(d),
+            Msg::Detected(d) => self.on_detected(*d),
             Msg::Buckets(r) => {
                 self.buckets.items = match r {
                     Ok(v) => Load::Ready(v),
@@ -505,7 +510,7 @@ impl App {
                 vec![]
             }
             Msg::Planned(r) => {
-                self.plan = match r {
+                self.plan = match *r {
                     Ok(p) => Load::Ready(Arc::new(p)),
                     Err(e) => Load::Failed(e),
                 };
@@ -587,7 +592,9 @@ impl App {
             Event::Skipped(i) => set(&mut self.run, i, StepState::Skipped),
             Event::RollingBack => self.run.rolling_back = true,
             Event::RolledBack(i) => set(&mut self.run, i, StepState::RolledBack),
-            Event::RollbackFailed { step, error } => self.run.notes.push(format!("rollback of step {} failed: {error}", step + 1)),
+            Event::RollbackFailed { step, error } => {
+                self.run.notes.push(format!("rollback of step {} failed: {error}", step + 1))
+            }
             Event::Done => self.run.done = true,
         }
     }
@@ -616,7 +623,11 @@ impl App {
 
     fn start_run(&mut self, plan: Arc<Plan>) -> Vec<Cmd> {
         self.run = RunState {
-            steps: plan.steps.iter().map(|_| StepRun { state: StepState::Pending, started: None, elapsed: None }).collect(),
+            steps: plan
+                .steps
+                .iter()
+                .map(|_| StepRun { state: StepState::Pending, started: None, elapsed: None })
+                .collect(),
             active: true,
             ..RunState::default()
         };

@@ -62,6 +62,8 @@ pub fn screen_keys(app: &App) -> Vec<Binding> {
         }
         Screen::Summary => vec![("↑/↓", "scroll"), ("q", "quit")],
     };
-    keys.extend(GLOBAL.iter().filter(|(k, _)| !(app.screen == Screen::Summary && *k == "q")));
+    // On screens with text fields, q is a letter: quitting there is Ctrl-C (or Esc back to the Welcome screen).
+    let typing = matches!(app.screen, Screen::Identity | Screen::Params);
+    keys.extend(GLOBAL.iter().filter(|(k, _)| !(*k == "q" && (typing || app.screen == Screen::Summary))));
     keys
 }

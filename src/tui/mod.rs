@@ -104,7 +104,7 @@ impl Runtime {
                             aws: None,
                         },
                     };
-                    let _ = tx.send(Msg::Detected(detected));
+                    let _ = tx.send(Msg::Detected(Box::new(detected)));
                 });
             }
             Cmd::ListBuckets => {
@@ -134,7 +134,7 @@ impl Runtime {
                         Some(aws) => plan::plan(&aws.iam, &params).await.map_err(|e| e.to_string()),
                         None => plan::offline(&params).map_err(|e| e.to_string()),
                     };
-                    let _ = tx.send(Msg::Planned(r));
+                    let _ = tx.send(Msg::Planned(Box::new(r)));
                 });
             }
             Cmd::Apply { plan, adopt } => {
@@ -208,7 +208,9 @@ impl Runtime {
         }
         let seq = crossterm::clipboard::CopyToClipboard::to_clipboard_from(text.as_bytes());
         match crossterm::execute!(std::io::stdout(), seq) {
-            Ok(()) => format!("→ {what} sent to your terminal's clipboard (OSC 52); if your terminal ignores OSC 52, reveal it with r and copy it by hand"),
+            Ok(()) => format!(
+                "→ {what} sent to your terminal's clipboard (OSC 52); if your terminal ignores OSC 52, reveal it with r and copy it by hand"
+            ),
             Err(e) => format!("could not copy ({e}): reveal it with r and copy it by hand"),
         }
     }

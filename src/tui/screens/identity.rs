@@ -10,11 +10,20 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let mut lines = vec![];
     match &app.identity {
         IdentityState::Loading => {
-            lines.push(Line::from(Span::styled(format!("{} Asking STS who you are (GetCallerIdentity)…", super::spinner(app)), theme.focus())));
+            lines.push(Line::from(Span::styled(
+                format!("{} Asking STS who you are (GetCallerIdentity)…", super::spinner(app)),
+                theme.focus(),
+            )));
         }
         IdentityState::Found { account, arn } => {
-            lines.push(Line::from(vec![Span::styled(format!("  {:<24}", "Account id"), theme.text()), Span::styled(account.to_string(), theme.ok())]));
-            lines.push(Line::from(vec![Span::styled(format!("  {:<24}", "Caller"), theme.text()), Span::raw(arn.clone())]));
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<24}", "Account id"), theme.text()),
+                Span::styled(account.to_string(), theme.ok()),
+            ]));
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<24}", "Caller"), theme.text()),
+                Span::raw(arn.clone()),
+            ]));
         }
         IdentityState::Failed(why) => {
             lines.push(Line::from(Span::styled("  The account could not be read:", theme.error())));
@@ -37,7 +46,14 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     lines.extend(field::lines("Region", &app.region, app.identity_focus == 0, region_err.as_deref(), None, theme));
     if app.identity.is_failed() {
         let err = app.account().err();
-        lines.extend(field::lines("Account id", &app.account_input, app.identity_focus == 1, err.as_deref(), None, theme));
+        lines.extend(field::lines(
+            "Account id",
+            &app.account_input,
+            app.identity_focus == 1,
+            err.as_deref(),
+            None,
+            theme,
+        ));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }

@@ -27,15 +27,26 @@ pub fn draw(app: &App, frame: &mut Frame, theme: &Theme) {
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = vec![
             Line::from(Span::styled("Terminal too small", theme.error())),
-            Line::raw(format!("{}×{} here; pinpoint-iam-wizard needs at least {MIN_WIDTH}×{MIN_HEIGHT}.", area.width, area.height)),
+            Line::raw(format!(
+                "{}×{} here; pinpoint-iam-wizard needs at least {MIN_WIDTH}×{MIN_HEIGHT}.",
+                area.width, area.height
+            )),
             Line::raw("Enlarge the window, or press Ctrl-C to quit."),
         ];
         frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: true }), area);
         return;
     }
-    let [header, body, status, footer] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(1), Constraint::Length(1)])
-            .areas(area);
+    let keys = keys::screen_keys(app);
+    let keys_width: usize = keys.iter().map(|(k, what)| k.chars().count() + what.chars().count() + 3).sum();
+    // The footer never truncates: it takes a second line when the keys do not fit in one.
+    let footer_height = if keys_width > area.width as usize { 2 } else { 1 };
+    let [header, body, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(0),
+        Constraint::Length(1),
+        Constraint::Length(footer_height),
+    ])
+    .areas(area);
     let steps: Vec<Span> = Screen::ALL
         .iter()
         .enumerate()
@@ -45,7 +56,13 @@ pub fn draw(app: &App, frame: &mut Frame, theme: &Theme) {
         })
         .collect();
     let mut head = vec![Span::styled(" pinpoint-iam-wizard  ", theme.title())];
-    head.extend(steps.into_iter().take(Screen::ALL.len() * 2 - 1));
+    let full: usize = steps.iter().map(|s| s.content.chars().count()).sum::<usize>() + 22;
+    if full <= header.width as usize {
+        head.extend(steps.into_iter().take(Screen::ALL.len() * 2 - 1));
+    } else {
+        let n = Screen::ALL.iter().position(|s| *s == app.screen).unwrap_or(0) + 1;
+        head.push(Span::styled(format!("step {n}/{} · {}", Screen::ALL.len(), app.screen.title()), theme.focus()));
+    }
     frame.render_widget(Paragraph::new(Line::from(head)), header);
 
     let block = Block::bordered().title(Span::styled(format!(" {} ", app.screen.title()), theme.title()));
@@ -66,11 +83,11 @@ pub fn draw(app: &App, frame: &mut Frame, theme: &Theme) {
         frame.render_widget(Paragraph::new(Span::styled(format!(" {s}"), theme.warn())), status);
     }
     let mut keys_line = vec![];
-    for (k, what) in keys::screen_keys(app) {
+    for (k, what) in keys {
         keys_line.push(Span::styled(format!(" {k}"), theme.key()));
         keys_line.push(Span::styled(format!(" {what} "), theme.dim()));
     }
-    frame.render_widget(Paragraph::new(Line::from(keys_line)), footer);
+    frame.render_widget(Paragraph::new(Line::from(keys_line)).wrap(Wrap { trim: false }), footer);
 
     if app.help {
         help::draw(app, frame, area, theme);
@@ -85,9 +102,17 @@ pub fn draw(app: &App, frame: &mut Frame, theme: &Theme) {
         let lines = vec![
             Line::raw(text),
             Line::raw(""),
-            Line::from(vec![Span::styled(" y", theme.key()), Span::raw(" quit   "), Span::styled("n", theme.key()), Span::raw(" stay")]),
+            Line::from(vec![
+                Span::styled(" y", theme.key()),
+                Span::raw(" quit   "),
+                Span::styled("n", theme.key()),
+                Span::raw(" stay"),
+            ]),
         ];
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }).block(Block::bordered().title(" Quit? ")), rect);
+        frame.render_widget(
+            Paragraph::new(lines).wrap(Wrap { trim: true }).block(Block::bordered().title(" Quit? ")),
+            rect,
+        );
     }
 }
 

@@ -16,7 +16,14 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         match f {
             ParamField::Bucket => {
                 let v = app.buckets.value();
-                lines.extend(field::lines(app.field_label(*f), &v, focused, app.field_error(*f).as_deref(), None, theme));
+                lines.extend(field::lines(
+                    app.field_label(*f),
+                    &v,
+                    focused,
+                    app.field_error(*f).as_deref(),
+                    None,
+                    theme,
+                ));
                 if focused {
                     lines.extend(picker::lines(&app.buckets, list_rows, super::spinner(app), theme));
                 }
@@ -24,19 +31,40 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             ParamField::Project => {
                 let v = app.projects.value();
                 let hint = "Pinpoint is end-of-support for segments: the id is still typed or picked";
-                lines.extend(field::lines(app.field_label(*f), &v, focused, app.field_error(*f).as_deref(), Some(hint).filter(|_| focused && v.is_empty()), theme));
+                lines.extend(field::lines(
+                    app.field_label(*f),
+                    &v,
+                    focused,
+                    app.field_error(*f).as_deref(),
+                    Some(hint).filter(|_| focused && v.is_empty()),
+                    theme,
+                ));
                 if focused {
                     lines.extend(picker::lines(&app.projects, list_rows, super::spinner(app), theme));
                 }
             }
             ParamField::Name(i) => {
-                lines.extend(field::lines(app.field_label(*f), &app.names[*i], focused, app.field_error(*f).as_deref(), None, theme).into_iter().take(if app.field_error(*f).is_some() || focused { 2 } else { 1 }));
+                lines.extend(
+                    field::lines(
+                        app.field_label(*f),
+                        &app.names[*i],
+                        focused,
+                        app.field_error(*f).as_deref(),
+                        None,
+                        theme,
+                    )
+                    .into_iter()
+                    .take(if app.field_error(*f).is_some() || focused { 2 } else { 1 }),
+                );
             }
             ParamField::Harden => {
                 let style = if focused { theme.focus() } else { theme.text() };
                 let mark = if app.harden { "[x]" } else { "[ ]" };
                 lines.push(Line::from(Span::styled(
-                    format!("{}{mark} Harden the Pinpoint trust (aws:SourceAccount, aws:SourceArn)", if focused { "▸ " } else { "  " }),
+                    format!(
+                        "{}{mark} Harden the Pinpoint trust (aws:SourceAccount, aws:SourceArn)",
+                        if focused { "▸ " } else { "  " }
+                    ),
                     style,
                 )));
             }

@@ -10,13 +10,20 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let mut lines = vec![];
     match &app.plan {
         Load::Idle | Load::Loading => {
-            lines.push(Line::from(Span::styled(format!("{} Reading the account to make the plan…", super::spinner(app)), theme.focus())));
+            lines.push(Line::from(Span::styled(
+                format!("{} Reading the account to make the plan…", super::spinner(app)),
+                theme.focus(),
+            )));
         }
         Load::Failed(e) => lines.push(Line::from(Span::styled(format!("✗ {e}"), theme.error()))),
         Load::Ready(plan) => {
             let p = &plan.params;
-            lines.push(Line::from(Span::raw(format!("Account {}, Region {}. Nothing has been written yet.", p.account, p.region))));
+            lines.push(Line::from(Span::raw(format!(
+                "Account {}, Region {}. Nothing has been written yet.",
+                p.account, p.region
+            ))));
             lines.push(Line::raw(""));
+            let width = (0..plan.steps.len()).map(|i| plan.label(i).name.chars().count()).max().unwrap_or(0) + 2;
             for (i, step) in plan.steps.iter().enumerate() {
                 let l = plan.label(i);
                 let style = match step.action {
@@ -27,7 +34,7 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
                 };
                 lines.push(Line::from(vec![
                     Span::styled(format!(" {:<12}", step.action.as_str()), style),
-                    Span::raw(format!("{:<11}{:<44}", l.kind, l.name)),
+                    Span::raw(format!("{:<11}{:<width$}", l.kind, l.name)),
                     Span::styled(step.reason.clone(), theme.dim()),
                 ]));
             }
@@ -35,7 +42,8 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             lines.push(Line::raw(""));
             lines.push(Line::from(Span::styled(format!("{writes} write step(s)."), theme.text())));
             if app.plan_has_conflicts() {
-                let word = if app.adopt { "will be adopted (updated and tagged)" } else { "block apply: a adopts them" };
+                let word =
+                    if app.adopt { "will be adopted (updated and tagged)" } else { "block apply: a adopts them" };
                 lines.push(Line::from(Span::styled(format!("Conflicts {word}."), theme.error())));
             }
             match app.apply_blocker() {

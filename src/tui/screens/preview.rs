@@ -14,8 +14,20 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let tab = app.preview_tab.min(docs.len().saturating_sub(1));
     let [tabs_area, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(area);
     let titles: Vec<String> = docs.iter().map(|d| d.title.clone()).collect();
+    // Tabs do not scroll by themselves: start the bar at the first title that keeps the selected one in view.
+    let fits = |from: usize| {
+        titles[from..=tab].iter().map(|t| t.chars().count() + 3).sum::<usize>() + 2 <= tabs_area.width as usize
+    };
+    let start = (0..=tab).find(|s| fits(*s)).unwrap_or(tab);
+    let mut shown: Vec<String> = titles[start..].to_vec();
+    if start > 0 {
+        shown[0] = format!("‹ {}", shown[0]);
+    }
     frame.render_widget(
-        Tabs::new(titles).select(tab).highlight_style(theme.selected()).block(Block::new().borders(Borders::BOTTOM)),
+        Tabs::new(shown)
+            .select(tab - start)
+            .highlight_style(theme.selected())
+            .block(Block::new().borders(Borders::BOTTOM)),
         tabs_area,
     );
     let doc = &docs[tab];
@@ -31,9 +43,11 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let lines = json_view::lines(doc.document, &user, theme);
     let max = (lines.len() as u16).saturating_sub(json_area.height);
     let offset = app.preview_scroll.min(max);
-    frame.render_widget(Paragraph::new(lines.clone()).scroll((offset, 0)), json_area);
-    let mut sb = ScrollbarState::new(max as usize + 1).position(offset as usize);
-    frame.render_stateful_widget(Scrollbar::new(ScrollbarOrientation::VerticalRight), json_area, &mut sb);
+    frame.render_widget(Paragraph::new(lines).scroll((offset, 0)), json_area);
+    if max > 0 {
+        let mut sb = ScrollbarState::new(max as usize + 1).position(offset as usize);
+        frame.render_stateful_widget(Scrollbar::new(ScrollbarOrientation::VerticalRight), json_area, &mut sb);
+    }
 
     let (size, limit) = (iam_size(doc.document), doc.template.kind.size_limit());
     let kind = match doc.template.kind {
@@ -45,7 +59,10 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         DocKind::Trust => lint::trust(doc.document),
     };
     let mut side_lines = vec![
-        Line::from(Span::styled(format!("{size} / {limit} chars"), if size * 10 > limit * 9 { theme.warn() } else { theme.ok() })),
+        Line::from(Span::styled(
+            format!("{size} / {limit} chars"),
+            if size * 10 > limit * 9 { theme.warn() } else { theme.ok() },
+        )),
         Line::from(Span::styled(format!("({kind}, no white space)"), theme.dim())),
         Line::raw(""),
         Line::from(Span::styled("Least privilege", theme.title())),
@@ -61,7 +78,10 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         side_lines.push(Line::from(Span::styled(format!("• {}", f.message), style)));
     }
     side_lines.push(Line::raw(""));
-    side_lines.push(Line::from(vec![Span::styled("highlighted", theme.user_value()), Span::styled(": your values", theme.dim())]));
+    side_lines.push(Line::from(vec![
+        Span::styled("highlighted", theme.user_value()),
+        Span::styled(": your values", theme.dim()),
+    ]));
     frame.render_widget(
         Paragraph::new(side_lines).wrap(Wrap { trim: true }).block(Block::new().borders(Borders::LEFT)),
         findings_area,

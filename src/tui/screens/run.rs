@@ -13,7 +13,10 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let total = app.run.steps.len().max(1);
     let done = app.run.finished_count();
     frame.render_widget(
-        Gauge::default().gauge_style(theme.ok()).ratio(done as f64 / total as f64).label(format!("{done}/{total} steps")),
+        Gauge::default()
+            .gauge_style(theme.ok())
+            .ratio(done as f64 / total as f64)
+            .label(format!("{done}/{total} steps")),
         gauge_area,
     );
     frame.render_widget(Paragraph::new(step_list::lines(plan, &app.run.steps, app.tick, theme)), list_area);
@@ -27,7 +30,10 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     if app.run.rolling_back {
         info.push(Line::from(Span::styled(format!("{} rolling back…", super::spinner(app)), theme.warn())));
     } else if app.run.failed_and_done() {
-        info.push(Line::from(Span::styled("r retries the failed step · b rolls back this run · l leaves what exists", theme.focus())));
+        info.push(Line::from(Span::styled(
+            "r retries the failed step · b rolls back this run · l leaves what exists",
+            theme.focus(),
+        )));
     } else if app.run.finished() && app.run.failure.is_none() {
         info.push(Line::from(Span::styled("All steps done. Enter continues.", theme.ok())));
     }

@@ -10,15 +10,14 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         frame.render_widget(Paragraph::new("No new access key in this run."), area);
         return;
     };
-    let shown = if app.secret.revealed {
-        key.secret_access_key.expose().to_string()
-    } else {
-        "•".repeat(40)
-    };
+    let shown = if app.secret.revealed { key.secret_access_key.expose().to_string() } else { "•".repeat(40) };
     let mut lines = vec![
         Line::from(Span::styled(format!("New access key for {}", key.user_name), theme.title())),
         Line::raw(""),
-        Line::from(vec![Span::raw(format!("  {:<20}", "Access key id")), Span::styled(key.access_key_id.clone(), theme.ok())]),
+        Line::from(vec![
+            Span::raw(format!("  {:<20}", "Access key id")),
+            Span::styled(key.access_key_id.clone(), theme.ok()),
+        ]),
         Line::from(vec![Span::raw(format!("  {:<20}", "Secret access key")), Span::styled(shown, theme.key())]),
         Line::raw(""),
         Line::from(Span::styled(
@@ -32,7 +31,10 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     }
     if app.secret.confirm_leave {
         lines.push(Line::raw(""));
-        lines.push(Line::from(Span::styled("Have you stored the secret? It cannot be shown again. (y/n)", theme.error())));
+        lines.push(Line::from(Span::styled(
+            "Have you stored the secret? It cannot be shown again. (y/n)",
+            theme.error(),
+        )));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
 }

@@ -14,13 +14,18 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
             "rolled back" | "not applied" | "skipped" => theme.warn(),
             _ => theme.dim(),
         };
-        lines.push(Line::from(vec![Span::styled(format!(" {status:<12}"), style), Span::raw(format!("{kind:<7}{name}"))]));
+        lines.push(Line::from(vec![
+            Span::styled(format!(" {status:<12}"), style),
+            Span::raw(format!("{kind:<7}{name}")),
+        ]));
         lines.push(Line::from(Span::styled(format!("{:20}{arn}", ""), theme.dim())));
     }
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled("Next", theme.title())));
     if app.setup().includes_postman() {
-        lines.push(Line::raw(" • Postman: use the access key id and the secret you stored in the collection's AWS Signature auth."));
+        lines.push(Line::raw(
+            " • Postman: use the access key id and the secret you stored in the collection's AWS Signature auth.",
+        ));
     }
     if app.setup().includes_import() {
         lines.push(Line::raw(" • Segment import: give the Lambda function the role ImporterPinpointRole; pass PinpointSegmentImport to CreateImportJob."));

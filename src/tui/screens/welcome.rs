@@ -6,18 +6,31 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
 const WHAT: [(&str, &[&str]); 3] = [
-    ("Postman (test the Pinpoint API)", &["policy PostmanAccessPolicy", "user PostmanUser, with the policy attached", "one access key (the secret is shown once)"]),
-    ("Segment import (S3 → Pinpoint via Lambda)", &[
-        "ImporterS3Policy + role ImporterS3Role (Lambda)",
-        "ImporterS3PassthroughPolicy + role PinpointSegmentImport (Pinpoint)",
-        "ImporterPinpointPolicy + role ImporterPinpointRole (Lambda, both policies)",
-    ]),
+    (
+        "Postman (test the Pinpoint API)",
+        &[
+            "policy PostmanAccessPolicy",
+            "user PostmanUser, with the policy attached",
+            "one access key (the secret is shown once)",
+        ],
+    ),
+    (
+        "Segment import (S3 → Pinpoint via Lambda)",
+        &[
+            "ImporterS3Policy + role ImporterS3Role (Lambda)",
+            "ImporterS3PassthroughPolicy + role PinpointSegmentImport (Pinpoint)",
+            "ImporterPinpointPolicy + role ImporterPinpointRole (Lambda, both policies)",
+        ],
+    ),
     ("Both", &["everything above"]),
 ];
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let mut lines = vec![
-        Line::from(Span::styled("Sets up the IAM resources of AWS's Amazon Pinpoint guides: previewed, planned, then applied.", theme.text())),
+        Line::from(Span::styled(
+            "Sets up the IAM resources of AWS's Amazon Pinpoint guides: previewed, planned, then applied.",
+            theme.text(),
+        )),
         Line::raw(""),
         Line::from(Span::styled("What to set up:", theme.title())),
     ];

@@ -22,6 +22,8 @@ pub fn lines(
         first.push(Span::styled("▏", theme.focus()));
     }
     let second = match (error, hint) {
+        // Long rules start further left so they fit 80 columns without wrapping under the labels.
+        (Some(e), _) if e.chars().count() > 48 => Line::from(Span::styled(format!("    ✗ {e}"), theme.error())),
         (Some(e), _) => Line::from(Span::styled(format!("{:26}✗ {e}", ""), theme.error())),
         (None, Some(h)) => Line::from(Span::styled(format!("{:26}{h}", ""), theme.dim())),
         (None, None) => Line::from(Span::styled(format!("{:26}✓", ""), theme.ok())),

@@ -10,8 +10,14 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     let keys = keys::screen_keys(app);
-    let mut lines = vec![Line::from(Span::styled(format!("Keys on the {} screen", app.screen.title()), theme.title())), Line::raw("")];
-    lines.extend(keys.iter().map(|(k, what)| Line::from(vec![Span::styled(format!("  {k:<16}"), theme.key()), Span::raw(*what)])));
+    let mut lines = vec![
+        Line::from(Span::styled(format!("Keys on the {} screen", app.screen.title()), theme.title())),
+        Line::raw(""),
+    ];
+    lines.extend(
+        keys.iter()
+            .map(|(k, what)| Line::from(vec![Span::styled(format!("  {k:<16}"), theme.key()), Span::raw(*what)])),
+    );
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled("  Esc or ? closes this help", theme.dim())));
     let h = lines.len() as u16 + 2;

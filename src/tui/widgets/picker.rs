@@ -10,11 +10,16 @@ pub fn lines<T: PickItem>(picker: &Picker<T>, max: usize, spinner: &str, theme: 
     match &picker.items {
         Load::Idle => vec![],
         Load::Loading => vec![Line::from(Span::styled(format!("{pad}{spinner} loading the list…"), theme.dim()))],
-        Load::Failed(why) => vec![Line::from(Span::styled(format!("{pad}list unavailable ({why}): type the value"), theme.warn()))],
+        Load::Failed(why) => {
+            vec![Line::from(Span::styled(format!("{pad}list unavailable ({why}): type the value"), theme.warn()))]
+        }
         Load::Ready(_) => {
             let items = picker.filtered();
             if items.is_empty() {
-                return vec![Line::from(Span::styled(format!("{pad}no match in the list: the typed value is used"), theme.dim()))];
+                return vec![Line::from(Span::styled(
+                    format!("{pad}no match in the list: the typed value is used"),
+                    theme.dim(),
+                ))];
             }
             let start = picker.selected.unwrap_or(0).saturating_sub(max.saturating_sub(1));
             let mut out: Vec<Line<'static>> = items
@@ -29,7 +34,10 @@ pub fn lines<T: PickItem>(picker: &Picker<T>, max: usize, spinner: &str, theme: 
                 })
                 .collect();
             if items.len() > start + max {
-                out.push(Line::from(Span::styled(format!("{pad} … {} more (type to filter)", items.len() - start - max), theme.dim())));
+                out.push(Line::from(Span::styled(
+                    format!("{pad} … {} more (type to filter)", items.len() - start - max),
+                    theme.dim(),
+                )));
             }
             out
         }

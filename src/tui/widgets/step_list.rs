@@ -22,11 +22,12 @@ pub fn lines(plan: &Plan, steps: &[StepRun], tick: u64, theme: &Theme) -> Vec<Li
                 StepState::RolledBack => ("↶".to_string(), "rolled back".to_string(), theme.warn()),
             };
             let time = s.elapsed.map(|d| format!("{:.1}s", d.as_secs_f64())).unwrap_or_default();
+            // The time goes before the name, so it stays on screen whatever the names' length.
             Line::from(vec![
                 Span::styled(format!(" {mark} "), style),
-                Span::styled(format!("{:<11}", word), style),
+                Span::styled(format!("{:<12}", word), style),
+                Span::styled(format!("{time:>6}  "), theme.dim()),
                 Span::raw(format!("{:<11}{}", l.kind, l.name)),
-                Span::styled(format!("  {time}"), theme.dim()),
             ])
         })
         .collect()
