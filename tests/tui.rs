@@ -405,3 +405,18 @@ fn snapshots_of_every_screen() {
     insta::assert_snapshot!("too_small_70x20", small);
     assert!(matches!(failed.identity, IdentityState::Failed(_)));
 }
+
+#[test]
+fn no_color_keeps_emphasis_but_drops_colours() {
+    let app = at_preview();
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| screens::draw(&app, f, &Theme { color: false })).unwrap();
+    let buf = t.backend().buffer();
+    assert!(buf.content().iter().all(|c| c.fg == ratatui::style::Color::Reset && c.bg == ratatui::style::Color::Reset));
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| screens::draw(&app, f, &Theme { color: true })).unwrap();
+    assert!(
+        t.backend().buffer().content().iter().any(|c| c.fg == ratatui::style::Color::Magenta),
+        "user values are highlighted"
+    );
+}

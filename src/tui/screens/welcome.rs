@@ -19,10 +19,10 @@ const WHAT: [(&str, &[&str]); 3] = [
         &[
             "ImporterS3Policy + role ImporterS3Role (Lambda)",
             "ImporterS3PassthroughPolicy + role PinpointSegmentImport (Pinpoint)",
-            "ImporterPinpointPolicy + role ImporterPinpointRole (Lambda, both policies)",
+            "ImporterPinpointPolicy + ImporterPinpointRole (Lambda, + the S3 policy)",
         ],
     ),
-    ("Both", &["everything above"]),
+    ("Both", &[]),
 ];
 
 pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -40,7 +40,13 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         let style = if chosen { theme.focus() } else { theme.text() };
         lines.push(Line::from(Span::styled(format!(" {mark} {} {title}  [{}]", i + 1, SETUP_CHOICES[i]), style)));
         if chosen {
-            lines.extend(items.iter().map(|t| Line::from(Span::styled(format!("       • {t}"), theme.dim()))));
+            // "Both" lists what the two others create.
+            let all: Vec<&str> = if items.is_empty() {
+                WHAT[..2].iter().flat_map(|(_, i)| i.iter().copied()).collect()
+            } else {
+                items.to_vec()
+            };
+            lines.extend(all.iter().map(|t| Line::from(Span::styled(format!("     • {t}"), theme.dim()))));
         }
     }
     lines.extend([

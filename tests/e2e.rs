@@ -1,0 +1,245 @@
+//! End to end: the real binary in a real pseudo-terminal (portable-pty, screen parsed by vt100), against moto.
+// The shared server's lock serializes tests that each run their own runtime; holding it across awaits is the point.
+#![allow(clippy::await_holding_lock)]
+
+mod support;
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use support::*;
+
+const ENTER: &str = "\r";
+const TAB: &str = "\t";
+const DOWN: &str = "\x1b[B";
+const RIGHT: &str = "\x1b[C";
+const CTRL_C: &str = "\x03";
+
+struct Term {
+    parser: Arc<Mutex<vt100::Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    started: Instant,
+}
+
+impl Term {
+    fn spawn(env: &[(String, String)]) -> Term {
+        let pty =
+            native_pty_system().openpty(PtySize { rows: 40, cols: 120, pixel_width: 0, pixel_height: 0 }).unwrap();
+        let mut cmd = CommandBuilder::new(BIN);
+        cmd.env_clear();
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.env("TERM", "xterm-256color");
+        let started = Instant::now();
+        let child = pty.slave.spawn_command(cmd).unwrap();
+        drop(pty.slave);
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(40, 120, 0)));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let (p, r) = (parser.clone(), raw.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                p.lock().unwrap().process(&buf[..n]);
+                r.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        let writer = pty.master.take_writer().unwrap();
+        // Keep the master open for the life of the test: dropping it hangs up the terminal.
+        std::mem::forget(pty.master);
+        Term { parser, raw, writer, child, started }
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    /// Wait until the screen shows `text`; returns the time since launch.
+    fn wait_for(&self, text: &str) -> Duration {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if self.screen().contains(text) {
+                return self.started.elapsed();
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {text:?}; the screen shows:\n{}", self.screen());
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        // Give the app a moment so an escape sequence is never merged with the next key.
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    fn wait_exit(&mut self) -> u32 {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                std::thread::sleep(Duration::from_millis(100));
+                return status.exit_code();
+            }
+            assert!(Instant::now() < deadline, "the app did not exit; screen:\n{}", self.screen());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn restored(&self) -> bool {
+        let raw = self.raw.lock().unwrap();
+        let left_alternate = raw.windows(8).any(|w| w == b"\x1b[?1049l");
+        left_alternate && !self.parser.lock().unwrap().screen().alternate_screen()
+    }
+}
+
+async fn seed_account(moto: &Moto) -> String {
+    let conf = moto.sdk_config().await;
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build());
+    for b in ["pinpoint-imports", "team-data"] {
+        s3.create_bucket()
+            .bucket(b)
+            .create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let pinpoint = aws_sdk_pinpoint::Client::new(&conf);
+    let app = pinpoint
+        .create_app()
+        .create_application_request(
+            aws_sdk_pinpoint::types::CreateApplicationRequest::builder().name("Newsletter").build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    app.application_response().unwrap().id().unwrap().to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_person_sets_up_both_guides_in_the_terminal() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let project = seed_account(moto).await;
+    let mut t = Term::spawn(&moto.env());
+
+    let first_frame = t.wait_for("What to set up");
+    t.send(ENTER);
+    let account = t.wait_for(&moto.account);
+    eprintln!("first frame after {first_frame:?}; detected account after {account:?}");
+    assert!(t.screen().contains(&format!("arn:aws:sts::{}:user/moto", moto.account)) || t.screen().contains("Caller"));
+    t.send(ENTER);
+
+    t.wait_for("pinpoint-imports");
+    t.send("pinpoint-im");
+    t.send(DOWN);
+    t.send(TAB);
+    t.wait_for("Newsletter");
+    t.send(DOWN);
+    t.wait_for(&project);
+    t.send(ENTER);
+
+    t.wait_for("/ 6144 chars");
+    for title in [
+        "ImporterS3Policy",
+        "ImporterS3PassthroughPolicy",
+        "ImporterPinpointPolicy",
+        "ImporterS3Role trust",
+        "PinpointSegmentImport trust",
+        "ImporterPinpointRole trust",
+    ] {
+        t.send(RIGHT);
+        t.wait_for(title);
+    }
+    t.wait_for("/ 2048 chars");
+    t.send(ENTER);
+    t.wait_for("Press Enter to apply");
+    assert!(t.screen().contains("14 write step(s)"));
+    t.send(ENTER);
+
+    t.wait_for("New access key for PostmanUser");
+    assert!(t.screen().contains("AWS will never show this secret again"));
+    let iam = moto.iam().await;
+    let keys = iam.list_access_keys().user_name("PostmanUser").send().await.unwrap();
+    let key_id = keys.access_key_metadata()[0].access_key_id().unwrap().to_string();
+    assert!(t.screen().contains(&key_id), "the key id is shown");
+    t.send(ENTER);
+    t.wait_for("Have you stored the secret?");
+    t.send("y");
+    t.wait_for("Resources");
+    assert!(t.screen().contains(&format!("arn:aws:iam::{}:role/ImporterPinpointRole", moto.account)));
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+    assert!(t.restored(), "the alternate screen was left and the shell is back");
+
+    // The account now holds what the guides describe.
+    let acct = &moto.account;
+    for (name, seed_name) in [
+        ("PostmanAccessPolicy", "postman-access-policy"),
+        ("ImporterS3Policy", "importer-s3-policy"),
+        ("ImporterS3PassthroughPolicy", "importer-s3-passthrough-policy"),
+        ("ImporterPinpointPolicy", "importer-pinpoint-policy"),
+    ] {
+        let arn = format!("arn:aws:iam::{acct}:policy/{name}");
+        let v = iam.get_policy_version().policy_arn(&arn).version_id("v1").send().await.unwrap();
+        assert_eq!(
+            decode(v.policy_version().unwrap().document().unwrap()),
+            seed(seed_name, acct, REGION, "pinpoint-imports", &project)
+        );
+    }
+    let trust = iam.get_role().role_name("PinpointSegmentImport").send().await.unwrap();
+    assert_eq!(
+        decode(trust.role().unwrap().assume_role_policy_document().unwrap()),
+        seed("pinpoint-segment-import-trust", acct, REGION, "pinpoint-imports", &project)
+    );
+    let attached = iam.list_attached_role_policies().role_name("ImporterPinpointRole").send().await.unwrap();
+    assert_eq!(attached.attached_policies().len(), 2);
+    let attached = iam.list_attached_user_policies().user_name("PostmanUser").send().await.unwrap();
+    assert_eq!(attached.attached_policies()[0].policy_name(), Some("PostmanAccessPolicy"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_credentials_the_account_is_typed_and_previews_write_nothing() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let mut env = base_env();
+    env.push(("AWS_REGION".into(), REGION.into()));
+    env.push(("AWS_ENDPOINT_URL".into(), moto.url()));
+    let mut t = Term::spawn(&env);
+    t.wait_for("What to set up");
+    t.send(ENTER);
+    t.wait_for("The account could not be read");
+    assert!(t.screen().contains("aws configure"), "{}", t.screen());
+    t.send("210987654321");
+    t.send(ENTER);
+    t.wait_for("list unavailable");
+    t.send("pinpoint-imports");
+    t.send(TAB);
+    t.send("0123456789abcdef0123456789abcdef");
+    t.send(ENTER);
+    t.wait_for("/ 6144 chars");
+    assert!(t.screen().contains("210987654321"), "the typed account is in the documents");
+    t.send(ENTER);
+    t.wait_for("Apply disabled");
+    t.send(ENTER);
+    t.wait_for("apply is disabled offline");
+    t.send(CTRL_C);
+    assert_eq!(t.wait_exit(), 0);
+    assert!(t.restored());
+
+    let iam = moto.iam().await;
+    assert!(iam.list_roles().send().await.unwrap().roles().is_empty(), "nothing was written");
+    assert!(iam.list_users().send().await.unwrap().users().is_empty());
+    let local = iam.list_policies().scope(aws_sdk_iam::types::PolicyScopeType::Local).send().await.unwrap();
+    assert!(local.policies().is_empty());
+}
