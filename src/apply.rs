@@ -8,6 +8,7 @@ use crate::secret::NewAccessKey;
 use crate::setup::{Desired, Tag};
 use serde_json::Value;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinSet;
@@ -70,6 +71,8 @@ pub enum Event {
 /// How to apply.
 #[derive(Debug, Clone, Default)]
 pub struct ApplyOptions {
+    /// Set (e.g. by Ctrl-C) to stop starting steps and roll back like a failure.
+    pub cancel: Option<Arc<AtomicBool>>,
     pub adopt: bool,
     pub no_rollback: bool,
     pub tags: Vec<Tag>,
@@ -83,6 +86,8 @@ pub struct ApplyReport {
     pub statuses: Vec<Status>,
     pub access_key: Option<NewAccessKey>,
     pub failure: Option<(usize, AwsError)>,
+    /// The run was interrupted (see [`ApplyOptions::cancel`]): treated like a failure.
+    pub interrupted: bool,
     pub rollback_errors: Vec<(usize, AwsError)>,
     /// This run's writes, not rolled back (after a failure with `no_rollback`): [`roll_back`] undoes them on request.
     pub rollback_log: RollbackLog,
@@ -105,7 +110,7 @@ impl RollbackLog {
 
 impl ApplyReport {
     pub fn succeeded(&self) -> bool {
-        self.failure.is_none()
+        self.failure.is_none() && !self.interrupted
     }
 }
 
@@ -179,8 +184,10 @@ pub async fn apply(
     let mut access_key = None;
     let mut failure: Option<(usize, AwsError)> = None;
     let mut running: JoinSet<(usize, Result<Done, AwsError>)> = JoinSet::new();
+    let mut interrupted = false;
     loop {
-        if failure.is_none() {
+        interrupted = interrupted || opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst));
+        if failure.is_none() && !interrupted {
             // Start every step whose dependencies are done; unchanged steps finish at once and may unlock others.
             let mut progressed = true;
             while progressed {
@@ -233,9 +240,10 @@ pub async fn apply(
     }
     let mut rollback_errors = Vec::new();
     let mut rollback_log = RollbackLog::default();
-    if failure.is_some() && opts.no_rollback {
+    let failed = failure.is_some() || interrupted;
+    if failed && opts.no_rollback {
         rollback_log = RollbackLog(undos);
-    } else if failure.is_some() {
+    } else if failed {
         emit(Event::RollingBack);
         rollback_errors = roll_back(iam, RollbackLog(undos), &mut statuses, &events).await;
         let key_deleted = plan
@@ -249,7 +257,7 @@ pub async fn apply(
         }
     }
     emit(Event::Done);
-    Ok(ApplyReport { statuses, access_key, failure, rollback_errors, rollback_log })
+    Ok(ApplyReport { statuses, access_key, failure, interrupted, rollback_errors, rollback_log })
 }
 
 /// Undo a run's writes, newest first; marks each undone step `RolledBack`.
@@ -273,7 +281,11 @@ pub async fn roll_back(
             Undo::DeleteUser { name } => iam.delete_user(name).await,
             Undo::DetachRole { role, arn } => iam.detach_role_policy(role, arn).await,
             Undo::DetachUser { user, arn } => iam.detach_user_policy(user, arn).await,
-            Undo::DeleteAccessKey { user, id } => iam.delete_access_key(user, id).await,
+            Undo::DeleteAccessKey { user, id } => match iam.delete_access_key(user, id).await {
+                // The description tag goes with the key (a user created by this run is deleted anyway).
+                Ok(()) => iam.untag_user(user, id).await.or(Ok(())),
+                Err(e) => Err(e),
+            },
         };
         match result {
             Ok(()) => {
@@ -366,12 +378,20 @@ async fn run_step(
                 },
                 other => other,
             })?;
+            if let Err(e) = iam.describe_access_key(&key.user_name, &key.access_key_id, KEY_DESCRIPTION).await {
+                // No orphan key: one whose step failed is deleted at once, its secret never shown.
+                let _ = iam.delete_access_key(&key.user_name, &key.access_key_id).await;
+                return Err(e);
+            }
             let undo = Undo::DeleteAccessKey { user: key.user_name.clone(), id: key.access_key_id.clone() };
             Ok(Done { status: Status::Created, undo: Some(undo), key: Some(key) })
         }
         (kind, prior) => unreachable!("plan never pairs {kind:?} with {prior:?}"),
     }
 }
+
+/// The description the console stores for a key made for Postman ("Application running outside AWS").
+pub const KEY_DESCRIPTION: &str = "Application running outside AWS";
 
 /// IAM is eventually consistent: an entity created a moment ago may not be visible to the next call yet.
 async fn retry_new_entity<F, Fut>(

@@ -1,8 +1,10 @@
 //! Arguments, the headless commands and their printer, and the mapping of errors to exit codes.
 
+use crate::access_keys;
 use crate::apply::{self, ApplyOptions, DestroyItem, DestroyOutcome, Event, Status};
 use crate::aws::{Aws, AwsError, ConnectError, Connection};
 use crate::plan::{self, Plan};
+use crate::secret::{NewAccessKey, store};
 use crate::setup::{
     AccountId, BucketName, IamName, InvalidValue, NAME_FIELDS, Params, ProjectId, Region, SetupError, SetupKind, Tag,
 };
@@ -27,6 +29,9 @@ pub struct Cli {
     /// Send every AWS request to this endpoint (default: AWS_ENDPOINT_URL), e.g. a local emulator.
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
+    /// Seconds after which the wizard clears a copied secret from the clipboard (if it still holds it).
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub clipboard_timeout: u64,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -39,6 +44,61 @@ pub enum Command {
     Apply(ApplyArgs),
     /// Delete the resources of the chosen setups that pinpoint-iam-wizard created; leave all else alone.
     Destroy(DestroyArgs),
+    /// A new access key for a user whose secret was lost, shown once; the old keys stay until retired.
+    RotateKey(RotateArgs),
+    /// Deactivate an old access key, or delete one that is already inactive.
+    RetireKey(RetireArgs),
+}
+
+/// Where to save a new key, only when asked.
+#[derive(Debug, Args, Default)]
+pub struct SaveArgs {
+    /// Save the new key as this profile in the shared credentials file (AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials).
+    #[arg(long, value_name = "PROFILE")]
+    pub save_profile: Option<String>,
+    /// Replace the profile if it exists (otherwise an existing profile is never touched).
+    #[arg(long, requires = "save_profile")]
+    pub overwrite_profile: bool,
+    /// Save the new key as a CSV in the IAM console's format (mode 0600; an existing file is never overwritten).
+    #[arg(long, value_name = "PATH")]
+    pub save_csv: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// The user whose key to rotate.
+    #[arg(long, value_name = "NAME", default_value = "PostmanUser", value_parser = |s: &str| IamName::parse("--user", crate::setup::IamKind::User, s))]
+    pub user: IamName,
+    /// With two keys already (AWS's maximum), delete this one first.
+    #[arg(long, value_name = "ACCESS_KEY_ID")]
+    pub delete_key: Option<String>,
+    /// After creating the new key, deactivate the old ones (delete them later with retire-key --delete).
+    #[arg(long)]
+    pub deactivate_old: bool,
+    /// Rotate without asking (required when not on a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub save: SaveArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct RetireArgs {
+    /// The user that owns the key.
+    #[arg(long, value_name = "NAME", default_value = "PostmanUser", value_parser = |s: &str| IamName::parse("--user", crate::setup::IamKind::User, s))]
+    pub user: IamName,
+    /// The access key id to retire.
+    #[arg(long, value_name = "ACCESS_KEY_ID")]
+    pub key: String,
+    /// Delete it (only once it is inactive) instead of deactivating it.
+    #[arg(long)]
+    pub delete: bool,
+    /// Retire without asking (required when not on a terminal).
+    #[arg(long)]
+    pub yes: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -95,6 +155,8 @@ pub struct ApplyArgs {
     /// An extra tag for every created resource, KEY=VALUE (repeatable).
     #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = |s: &str| Tag::parse("--tag", s))]
     pub tags: Vec<Tag>,
+    #[command(flatten)]
+    pub save: SaveArgs,
 }
 
 #[derive(Debug, Args)]
@@ -240,6 +302,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Plan(args)) => run_plan(&conn, &args.setup).await,
         Some(Command::Apply(args)) => run_apply(&conn, args).await,
         Some(Command::Destroy(args)) => run_destroy(&conn, args).await,
+        Some(Command::RotateKey(args)) => run_rotate(&conn, args).await,
+        Some(Command::RetireKey(args)) => run_retire(&conn, args).await,
     }
 }
 
@@ -361,8 +425,79 @@ fn print_table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) {
     }
 }
 
+/// Refuse, before any AWS call, a save that would have to overwrite something.
+fn check_save(save: &SaveArgs) -> Result<(), CliError> {
+    if let Some(path) = &save.save_csv
+        && path.exists()
+    {
+        return Err(CliError::Usage(format!(
+            "--save-csv {}: the file exists, and a key file is never overwritten",
+            path.display()
+        )));
+    }
+    if let Some(profile) = &save.save_profile {
+        let path = store::credentials_path();
+        if !save.overwrite_profile && store::profile_exists(&path, profile) {
+            return Err(CliError::Usage(format!(
+                "--save-profile {profile}: the profile exists in {}; pass --overwrite-profile to replace it",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Save a new key where the user asked; returns what was written, for the output.
+fn save_key(save: &SaveArgs, key: &NewAccessKey) -> Result<Vec<String>, CliError> {
+    let mut done = Vec::new();
+    if let Some(profile) = &save.save_profile {
+        let path = store::credentials_path();
+        store::save_profile(&path, profile, key, save.overwrite_profile).map_err(|e| CliError::Aws(e.to_string()))?;
+        done.push(format!("saved as profile [{profile}] in {}", path.display()));
+    }
+    if let Some(path) = &save.save_csv {
+        store::save_csv(path, key).map_err(|e| CliError::Aws(e.to_string()))?;
+        done.push(format!("saved to {} (mode 0600)", path.display()));
+    }
+    Ok(done)
+}
+
+/// A key as the JSON output shows it: the secret serialized straight from its one copy.
+#[derive(serde::Serialize)]
+struct KeyOut<'a> {
+    user_name: &'a str,
+    access_key_id: &'a str,
+    secret_access_key: &'a crate::secret::Secret,
+}
+
+impl<'a> From<&'a NewAccessKey> for KeyOut<'a> {
+    fn from(k: &'a NewAccessKey) -> Self {
+        KeyOut { user_name: &k.user_name, access_key_id: &k.access_key_id, secret_access_key: &k.secret_access_key }
+    }
+}
+
+#[derive(serde::Serialize)]
+struct ApplyOut<'a> {
+    account_id: &'a str,
+    region: &'a str,
+    setup: &'a str,
+    resources: Vec<Value>,
+    access_key: Option<KeyOut<'a>>,
+    note: Option<String>,
+    saved: Vec<String>,
+    error: Option<String>,
+    calls: usize,
+}
+
+fn print_json(value: &impl serde::Serialize) {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value).expect("stdout takes JSON");
+    let _ = writeln!(out);
+}
+
 async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
     require_consent(args.yes, "apply")?;
+    check_save(&args.save)?;
     let aws = load(conn).await?;
     let mut params = params_from(&args.setup, aws.region.clone())?;
     params.desired()?;
@@ -377,11 +512,21 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
         }
     }
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    // Ctrl-C stops starting steps and rolls back like a failure: no half-done setup, no unseen key.
+    let cancel = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = cancel.clone();
+    let interrupt = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("Interrupted: finishing the running steps, then rolling back…");
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
     let opts = ApplyOptions {
         adopt: args.adopt,
         no_rollback: args.no_rollback,
         tags: args.tags.clone(),
         consistency_wait: None,
+        cancel: Some(cancel),
     };
     let printer_plan = plan.clone();
     let printer = tokio::spawn(async move {
@@ -391,6 +536,7 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
     });
     let result = apply::apply(&aws.iam, plan.clone(), opts, tx).await;
     let _ = printer.await;
+    interrupt.abort();
     let report = result.map_err(|e| match e {
         apply::ApplyError::Conflicts(_) => CliError::Aws(e.to_string()),
         apply::ApplyError::NotChecked => CliError::Usage(e.to_string()),
@@ -400,6 +546,13 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
         .iter()
         .find(|s| matches!(s.kind, plan::StepKind::AccessKey(_)) && s.action == plan::Action::Unchanged)
         .map(|s| s.reason.clone());
+    let (saved, save_error) = match &report.access_key {
+        Some(k) => match save_key(&args.save, k) {
+            Ok(s) => (s, None),
+            Err(e) => (vec![], Some(e)),
+        },
+        None => (vec![], None),
+    };
     match args.setup.format {
         Format::Json => {
             let resources: Vec<Value> = (0..plan.steps.len())
@@ -409,20 +562,21 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
                 })
                 .collect();
             // Printed once, like `aws iam create-access-key`: the only place the headless tool shows the secret.
-            let key = report.access_key.as_ref().map(|k| {
-                json!({"user_name": k.user_name, "access_key_id": k.access_key_id, "secret_access_key": k.secret_access_key.expose()})
+            print_json(&ApplyOut {
+                account_id: params.account.as_str(),
+                region: params.region.as_str(),
+                setup: params.setup.as_str(),
+                resources,
+                access_key: report.access_key.as_ref().map(KeyOut::from),
+                note: existing_key.clone(),
+                saved: saved.clone(),
+                error: report
+                    .failure
+                    .as_ref()
+                    .map(|(_, e)| e.to_string())
+                    .or(report.interrupted.then(|| "interrupted".to_string())),
+                calls: aws.calls.get(),
             });
-            let out = json!({
-                "account_id": params.account.as_str(),
-                "region": params.region.as_str(),
-                "setup": params.setup.as_str(),
-                "resources": resources,
-                "access_key": key,
-                "note": existing_key,
-                "error": report.failure.as_ref().map(|(_, e)| e.to_string()),
-                "calls": aws.calls.get(),
-            });
-            println!("{}", serde_json::to_string_pretty(&out).expect("JSON values serialize"));
         }
         Format::Text => {
             let rows: Vec<[String; 4]> = (0..plan.steps.len())
@@ -433,10 +587,10 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
                 .collect();
             print_table(&["KIND", "NAME", "STATUS", "ARN"], &rows);
             if let Some(k) = &report.access_key {
-                println!();
-                println!("Access key for {}: {}", k.user_name, k.access_key_id);
-                println!("Secret access key: {}", k.secret_access_key.expose());
-                println!("This is the only time the secret is shown. Store it now (e.g. in a password manager).");
+                print_key_text(k);
+            }
+            for s in &saved {
+                println!("Key {s}.");
             }
             if let Some(note) = existing_key {
                 println!("Note: {note}");
@@ -444,6 +598,12 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
             let changed = report.statuses.iter().filter(|s| !matches!(s, Status::Unchanged)).count();
             println!("{changed} change(s), {} AWS call(s)", aws.calls.get());
         }
+    }
+    if let Some(e) = save_error {
+        return Err(e);
+    }
+    if report.interrupted && report.failure.is_none() {
+        return Err(CliError::Aws("interrupted: what this run created was rolled back".into()));
     }
     if let Some((i, e)) = &report.failure {
         let mut msg = format!("{} {} failed: {e}", plan.label(*i).kind, plan.label(*i).name);
@@ -457,6 +617,116 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
         return Err(CliError::Aws(msg));
     }
     Ok(())
+}
+
+fn print_key_text(k: &NewAccessKey) {
+    println!();
+    println!("Access key for {}: {}", k.user_name, k.access_key_id);
+    println!("Secret access key: {}", k.secret_access_key.expose());
+    println!("This is the only time the secret is shown. Store it now (e.g. in a password manager).");
+}
+
+async fn run_rotate(conn: &Connection, args: RotateArgs) -> Result<(), CliError> {
+    require_consent(args.yes, "rotate-key")?;
+    check_save(&args.save)?;
+    let aws = load(conn).await?;
+    aws.check_credentials().await?;
+    let user = args.user.as_str();
+    let mut delete_first = args.delete_key.clone();
+    if !args.yes && delete_first.is_none() {
+        let current = access_keys::keys(&aws.iam, user).await.map_err(rotate_error)?;
+        if current.len() >= 2 {
+            eprintln!("{user} has two access keys, AWS's maximum: one must be deleted first.");
+            for k in &current {
+                eprintln!("  {} ({})", k.id, if k.active { "active" } else { "inactive" });
+            }
+            eprint!("Access key id to delete: ");
+            let _ = std::io::stderr().flush();
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map_err(|e| CliError::Usage(e.to_string()))?;
+            delete_first = Some(line.trim().to_string()).filter(|s| !s.is_empty());
+        }
+        if !confirm(&format!("Create a new access key for {user}?")) {
+            return Err(CliError::Usage("rotate-key cancelled: nothing was changed".into()));
+        }
+    }
+    let rotation = access_keys::rotate(&aws.iam, user, delete_first.as_deref()).await.map_err(rotate_error)?;
+    let mut deactivated = Vec::new();
+    if args.deactivate_old {
+        for k in rotation.old.iter().filter(|k| k.active) {
+            aws.iam.set_access_key_active(user, &k.id, false).await?;
+            deactivated.push(k.id.clone());
+        }
+    }
+    let saved = save_key(&args.save, &rotation.key);
+    match args.format {
+        Format::Json => {
+            #[derive(serde::Serialize)]
+            struct RotateOut<'a> {
+                access_key: KeyOut<'a>,
+                deleted: Option<&'a str>,
+                deactivated: &'a [String],
+                old_keys: Vec<Value>,
+                saved: Vec<String>,
+            }
+            let old_keys = rotation
+                .old
+                .iter()
+                .map(|k| json!({"access_key_id": k.id, "active": k.active && !deactivated.contains(&k.id)}))
+                .collect();
+            print_json(&RotateOut {
+                access_key: KeyOut::from(&rotation.key),
+                deleted: rotation.deleted_first.as_deref(),
+                deactivated: &deactivated,
+                old_keys,
+                saved: saved.as_ref().cloned().unwrap_or_default(),
+            });
+        }
+        Format::Text => {
+            if let Some(d) = &rotation.deleted_first {
+                println!("Deleted access key {d}.");
+            }
+            print_key_text(&rotation.key);
+            for k in &rotation.old {
+                if deactivated.contains(&k.id) {
+                    println!(
+                        "Old key {} deactivated; delete it once nothing uses it: retire-key --user {user} --key {} --delete",
+                        k.id, k.id
+                    );
+                } else {
+                    println!(
+                        "Old key {} is still active: retire-key --user {user} --key {} deactivates it",
+                        k.id, k.id
+                    );
+                }
+            }
+            for s in saved.as_ref().map(|v| v.as_slice()).unwrap_or_default() {
+                println!("Key {s}.");
+            }
+        }
+    }
+    saved.map(|_| ())
+}
+
+async fn run_retire(conn: &Connection, args: RetireArgs) -> Result<(), CliError> {
+    require_consent(args.yes, "retire-key")?;
+    let aws = load(conn).await?;
+    aws.check_credentials().await?;
+    let verb = if args.delete { "Delete" } else { "Deactivate" };
+    if !args.yes && !confirm(&format!("{verb} access key {} of {}?", args.key, args.user)) {
+        return Err(CliError::Usage("retire-key cancelled: nothing was changed".into()));
+    }
+    access_keys::retire(&aws.iam, args.user.as_str(), &args.key, args.delete).await.map_err(rotate_error)?;
+    println!("{} access key {} of {}.", if args.delete { "Deleted" } else { "Deactivated" }, args.key, args.user);
+    Ok(())
+}
+
+fn rotate_error(e: access_keys::RotateError) -> CliError {
+    match e {
+        access_keys::RotateError::Aws(e) => e.into(),
+        access_keys::RotateError::NoUser(_) => CliError::Aws(e.to_string()),
+        other => CliError::Usage(other.to_string()),
+    }
 }
 
 fn print_event(plan: &Plan, e: &Event) {

@@ -6,7 +6,12 @@ use std::process::ExitCode;
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     if cli.command.is_none() {
-        return match pinpoint_iam_wizard::tui::run(cli.connection()).await {
+        return match pinpoint_iam_wizard::tui::run(
+            cli.connection(),
+            std::time::Duration::from_secs(cli.clipboard_timeout),
+        )
+        .await
+        {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: the terminal failed: {e}");

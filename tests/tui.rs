@@ -4,12 +4,14 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use pinpoint_iam_wizard::apply::{Event, Status};
 use pinpoint_iam_wizard::aws::Identity;
+use pinpoint_iam_wizard::aws::iam::AccessKeyInfo;
 use pinpoint_iam_wizard::aws::listings::Project;
 use pinpoint_iam_wizard::plan::{self, Action};
 use pinpoint_iam_wizard::secret::{NewAccessKey, Secret};
 use pinpoint_iam_wizard::tui::app::{
     App, Cmd, Detected, IdentityState, Load, Msg, ParamField, QuitPrompt, Screen, StepState,
 };
+use pinpoint_iam_wizard::tui::app::{SaveFailure, SavePrompt};
 use pinpoint_iam_wizard::tui::screens;
 use pinpoint_iam_wizard::tui::theme::Theme;
 use ratatui::Terminal;
@@ -261,6 +263,7 @@ fn a_failed_run_offers_retry_rollback_or_leave() {
         statuses: vec![Status::Skipped; n],
         access_key: None,
         failure: Some((0, pinpoint_iam_wizard::aws::AwsError::Throttled { action: "iam:CreatePolicy".into() })),
+        interrupted: false,
         rollback_errors: vec![],
         rollback_log: Default::default(),
     };
@@ -283,6 +286,7 @@ fn the_secret_is_masked_until_revealed_and_leaving_needs_a_confirmation() {
         statuses: vec![Status::Created; n],
         access_key: Some(fake_key()),
         failure: None,
+        interrupted: false,
         rollback_errors: vec![],
         rollback_log: Default::default(),
     })));
@@ -318,6 +322,136 @@ fn ctrl_c_quits_anywhere_and_help_lists_the_footer_keys() {
     assert!(!app.help);
     app.update(Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
     assert!(app.should_quit);
+}
+
+fn at_secret() -> App {
+    let mut app = at_run();
+    let Load::Ready(plan) = &app.plan else { unreachable!() };
+    let n = plan.steps.len();
+    app.update(Msg::Applied(Ok(pinpoint_iam_wizard::apply::ApplyReport {
+        statuses: vec![Status::Created; n],
+        access_key: Some(fake_key()),
+        failure: None,
+        interrupted: false,
+        rollback_errors: vec![],
+        rollback_log: Default::default(),
+    })));
+    app
+}
+
+/// A plan whose user already has a key (so rotation is offered), on the summary screen.
+fn with_existing_key() -> App {
+    let mut app = at_plan();
+    let Load::Ready(plan) = &app.plan else { unreachable!() };
+    let mut plan = (**plan).clone();
+    for s in &mut plan.steps {
+        if matches!(s.kind, pinpoint_iam_wizard::plan::StepKind::AccessKey(_)) {
+            s.action = Action::Unchanged;
+        }
+    }
+    app.update(Msg::Planned(Box::new(Ok(plan))));
+    app
+}
+
+#[test]
+fn a_copied_secret_is_cleared_after_the_timeout_with_a_countdown() {
+    let mut app = at_secret();
+    app.clipboard_timeout = Duration::from_millis(50);
+    assert!(matches!(app.update(key(KeyCode::Char('c'))).as_slice(), [Cmd::CopySecret]));
+    app.update(Msg::Copied { status: "✓ secret access key copied to the system clipboard".into(), secret: true });
+    assert!(app.secret.clear_at.is_some());
+    assert!(render(&app, 120, 40).contains("cleared of the secret in"));
+    std::thread::sleep(Duration::from_millis(60));
+    assert!(matches!(app.update(Msg::Tick).as_slice(), [Cmd::ClearClipboard]));
+    assert!(app.update(Msg::Tick).is_empty(), "cleared once");
+    app.update(Msg::ClipboardCleared(true));
+    assert!(render(&app, 120, 40).contains("no longer holds the secret"));
+    // Copying the key id starts no countdown: it is not secret.
+    let mut app = at_secret();
+    app.update(Msg::Copied { status: "✓ access key id copied".into(), secret: false });
+    assert!(app.secret.clear_at.is_none());
+}
+
+#[test]
+fn saving_asks_before_overwriting_a_profile() {
+    let mut app = at_secret();
+    app.update(key(KeyCode::Char('p')));
+    assert!(matches!(&app.secret.prompt, Some(SavePrompt::Profile { name, .. }) if name == "pinpoint-postman"));
+    for _ in 0.."postman".len() {
+        app.update(key(KeyCode::Backspace));
+    }
+    typed(&mut app, "ops");
+    let cmds = app.update(key(KeyCode::Enter));
+    assert!(matches!(cmds.as_slice(), [Cmd::SaveProfile { name, overwrite: false }] if name == "pinpoint-ops"));
+    app.update(Msg::Saved(Err(SaveFailure::ProfileExists("pinpoint-ops".into()))));
+    assert!(render(&app, 120, 40).contains("Profile [pinpoint-ops] exists. Overwrite it?"));
+    assert!(app.update(key(KeyCode::Char('q'))).is_empty() && app.quit_prompt.is_none(), "q is not quit while asked");
+    let cmds = app.update(key(KeyCode::Char('y')));
+    assert!(matches!(cmds.as_slice(), [Cmd::SaveProfile { overwrite: true, .. }]));
+    app.update(Msg::Saved(Ok("saved as profile [pinpoint-ops] in /tmp/c".into())));
+    assert!(app.secret.prompt.is_none());
+    app.update(key(KeyCode::Char('s')));
+    let cmds = app.update(key(KeyCode::Enter));
+    assert!(matches!(cmds.as_slice(), [Cmd::SaveCsv { path }] if path == "PostmanUser_accessKeys.csv"));
+}
+
+#[test]
+fn rotation_with_two_keys_asks_which_to_delete_then_shows_the_new_secret_and_retires_the_old() {
+    let mut app = with_existing_key();
+    app.identity = IdentityState::Found { account: ACCOUNT.parse().unwrap(), arn: "arn".into() };
+    assert_eq!(app.rotatable_user().as_deref(), Some("PostmanUser"));
+    let cmds = app.update(key(KeyCode::Char('k')));
+    assert!(matches!(cmds.as_slice(), [Cmd::ListKeys { user }] if user == "PostmanUser"));
+    let keys = vec![
+        AccessKeyInfo { id: "AKIAOLD1".into(), active: true },
+        AccessKeyInfo { id: "AKIAOLD2".into(), active: false },
+    ];
+    app.update(Msg::Keys(Ok(keys)));
+    assert!(app.rotate.is_some());
+    snap("rotate_choose_key", &app);
+    app.update(key(KeyCode::Down));
+    let cmds = app.update(key(KeyCode::Enter));
+    assert!(matches!(cmds.as_slice(), [Cmd::Rotate { delete_first: Some(id), .. }] if id == "AKIAOLD2"));
+    app.update(Msg::Rotated(Box::new(Ok(pinpoint_iam_wizard::access_keys::Rotation {
+        key: fake_key(),
+        old: vec![AccessKeyInfo { id: "AKIAOLD1".into(), active: true }],
+        deleted_first: Some("AKIAOLD2".into()),
+    }))));
+    assert_eq!(app.screen, Screen::Secret);
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Char('y')));
+    assert_eq!(app.screen, Screen::Summary);
+    snap("summary_old_key_active", &app);
+    let cmds = app.update(key(KeyCode::Char('d')));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Retire { delete: false, ids, .. }] if ids == &vec!["AKIAOLD1".to_string()])
+    );
+    app.update(Msg::Retired(Ok("deactivated the old access key(s) AKIAOLD1".into())));
+    let cmds = app.update(key(KeyCode::Char('x')));
+    assert!(matches!(cmds.as_slice(), [Cmd::Retire { delete: true, .. }]));
+}
+
+#[test]
+fn quitting_mid_run_stops_and_rolls_back_before_leaving() {
+    let mut app = at_run();
+    app.update(Msg::Engine(Event::Started(0)));
+    app.update(key(KeyCode::Char('q')));
+    let cmds = app.update(key(KeyCode::Char('y')));
+    assert!(matches!(cmds.as_slice(), [Cmd::Cancel]));
+    assert!(!app.should_quit, "not before the rollback");
+    let Load::Ready(plan) = &app.plan else { unreachable!() };
+    let n = plan.steps.len();
+    let report = pinpoint_iam_wizard::apply::ApplyReport {
+        statuses: vec![Status::Skipped; n],
+        access_key: Some(fake_key()),
+        failure: None,
+        interrupted: true,
+        rollback_errors: vec![],
+        rollback_log: Default::default(),
+    };
+    app.update(Msg::Applied(Ok(report)));
+    assert!(app.secret.key.is_none(), "an unseen key is dropped");
+    assert!(app.should_quit, "nothing to roll back: leave at once");
 }
 
 // ---- snapshots ----
@@ -389,6 +523,12 @@ fn snapshots_of_every_screen() {
     secret.secret.copy_status = Some("✓ secret access key copied to the system clipboard".into());
     snap("secret_revealed", &secret);
 
+    let mut counting = at_secret();
+    counting.secret.copy_status = Some("→ secret access key sent to your terminal's clipboard (OSC 52, because of no display); if nothing pastes, your terminal ignores OSC 52: reveal with r and copy by hand".into());
+    counting.secret.clear_at = Some(std::time::Instant::now() + Duration::from_secs(3600));
+    counting.secret.clear_in = Some(42);
+    counting.secret.saved.push("saved to PostmanUser_accessKeys.csv (mode 0600)".into());
+    snap("secret_copied_countdown", &counting);
     let mut summary = at_run();
     for s in &mut summary.run.steps {
         s.state = StepState::Done(Status::Created);

@@ -362,6 +362,36 @@ impl Iam {
         })
     }
 
+    /// Activate or deactivate an access key.
+    pub async fn set_access_key_active(&self, user: &str, id: &str, active: bool) -> Result<(), AwsError> {
+        let status = if active { StatusType::Active } else { StatusType::Inactive };
+        call!(
+            self,
+            "iam:UpdateAccessKey",
+            user,
+            self.client.update_access_key().user_name(user).access_key_id(id).status(status)
+        )?;
+        Ok(())
+    }
+
+    /// The console's access key description: a user tag whose key is the access key id.
+    pub async fn describe_access_key(&self, user: &str, id: &str, description: &str) -> Result<(), AwsError> {
+        let tag = IamTag::builder().key(id).value(description).build().expect("key and value are set");
+        call!(self, "iam:TagUser", user, self.client.tag_user().user_name(user).tags(tag))?;
+        Ok(())
+    }
+
+    pub async fn untag_user(&self, user: &str, key: &str) -> Result<(), AwsError> {
+        call!(self, "iam:UntagUser", user, self.client.untag_user().user_name(user).tag_keys(key))?;
+        Ok(())
+    }
+
+    /// The user's tags, as key and value.
+    pub async fn user_tags(&self, user: &str) -> Result<Vec<(String, String)>, AwsError> {
+        let out = call!(self, "iam:ListUserTags", user, self.client.list_user_tags().user_name(user))?;
+        Ok(out.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect())
+    }
+
     pub async fn delete_access_key(&self, user: &str, id: &str) -> Result<(), AwsError> {
         call!(self, "iam:DeleteAccessKey", user, self.client.delete_access_key().user_name(user).access_key_id(id))?;
         Ok(())

@@ -49,16 +49,29 @@ pub fn osc52(data: &[u8], env: &Surroundings) -> Vec<u8> {
     wrapped.into_bytes()
 }
 
-/// The clipboard of the app, kept for its whole life.
+/// The clipboard of the app, kept for its whole life. It remembers a keyed fingerprint of the secret it
+/// copied, never the secret, so it can tell later whether the clipboard still holds it.
 pub struct Clipboard {
     env: Surroundings,
     system: Option<arboard::Clipboard>,
     system_failed: Option<String>,
+    hasher: std::collections::hash_map::RandomState,
+    copied_secret: Option<(u64, Method)>,
 }
 
 impl Clipboard {
     pub fn new(env: Surroundings) -> Self {
-        Clipboard { env, system: None, system_failed: None }
+        Clipboard { env, system: None, system_failed: None, hasher: Default::default(), copied_secret: None }
+    }
+
+    fn fingerprint(&self, text: &str) -> u64 {
+        use std::hash::BuildHasher;
+        self.hasher.hash_one(text)
+    }
+
+    /// Whether a copied secret may still be on a clipboard.
+    pub fn holds_secret(&self) -> bool {
+        self.copied_secret.is_some()
     }
 
     fn system(&mut self) -> Option<&mut arboard::Clipboard> {
@@ -84,46 +97,55 @@ impl Clipboard {
                 use arboard::SetExtLinux;
                 if secret { set.exclude_from_history() } else { set }
             };
-            let _ = secret;
             match set.text(text) {
-                Ok(()) => return Ok(Method::System),
+                Ok(()) => {
+                    self.copied_secret = secret.then(|| (self.fingerprint(text), Method::System));
+                    return Ok(Method::System);
+                }
                 Err(e) => self.system_failed = Some(e.to_string()),
             }
         }
-        terminal
+        let result = terminal
             .write_all(&osc52(text.as_bytes(), &self.env))
             .and_then(|()| terminal.flush())
             .map(|()| Method::Osc52)
-            .map_err(|e| format!("the terminal could not be written ({e})"))
+            .map_err(|e| format!("the terminal could not be written ({e})"));
+        if result.is_ok() {
+            self.copied_secret = secret.then(|| (self.fingerprint(text), Method::Osc52));
+        }
+        result
     }
 
-    /// Clear the clipboard if it still holds `text` (the system clipboard is read back first; a terminal's
-    /// cannot be read, so OSC 52 is told to clear).
-    pub fn clear_if_holds(&mut self, text: &str, method: Method, terminal: &mut impl Write) -> bool {
+    /// What the system clipboard holds now, read into memory that is wiped after use.
+    fn read_system(&mut self) -> Option<zeroize::Zeroizing<String>> {
+        self.system.as_mut().map(|cb| zeroize::Zeroizing::new(cb.get_text().unwrap_or_default()))
+    }
+
+    /// Clear the clipboard if it still holds the copied secret (the system clipboard is read back first; a
+    /// terminal's cannot be read, so OSC 52 is told to clear). Returns whether something was cleared.
+    pub fn clear_secret(&mut self, terminal: &mut impl Write) -> bool {
+        let Some((fp, method)) = self.copied_secret.take() else { return false };
         match method {
-            Method::System => match self.system.as_mut() {
-                Some(cb) => {
-                    let current = zeroize::Zeroizing::new(cb.get_text().unwrap_or_default());
-                    current.as_str() == text && cb.clear().is_ok()
-                }
-                None => false,
-            },
+            Method::System => {
+                let holds = self.read_system().is_some_and(|t| self.fingerprint(&t) == fp);
+                holds && self.system.as_mut().is_some_and(|cb| cb.clear().is_ok())
+            }
             Method::Osc52 => terminal.write_all(&osc52(b"", &self.env)).and_then(|()| terminal.flush()).is_ok(),
         }
     }
 
-    /// On leaving: if the system clipboard holds `text`, give a clipboard manager a bounded moment to take it
-    /// (on X11 the content would otherwise go with this process).
-    pub fn hand_over(&mut self, text: &str, within: Duration) {
+    /// On leaving with the secret still on the system clipboard: give a clipboard manager a bounded moment to
+    /// take it (on X11 the content would otherwise go with this process). Returns whether it was offered.
+    pub fn hand_over(&mut self, within: Duration) -> bool {
+        let Some((fp, Method::System)) = self.copied_secret else { return false };
+        let Some(text) = self.read_system().filter(|t| self.fingerprint(t) == fp) else { return false };
         #[cfg(target_os = "linux")]
         if let Some(cb) = self.system.as_mut() {
             use arboard::SetExtLinux;
-            let holds = zeroize::Zeroizing::new(cb.get_text().unwrap_or_default());
-            if holds.as_str() == text {
-                let _ = cb.set().exclude_from_history().wait_until(Instant::now() + within).text(text);
-            }
+            return cb.set().exclude_from_history().wait_until(Instant::now() + within).text(text.as_str()).is_ok();
         }
         let _ = (text, within);
+        false
     }
 
     /// Why the system clipboard is not used, if it is not.
@@ -150,11 +172,6 @@ pub fn describe(what: &str, result: &Result<Method, String>, why_not_system: Opt
     }
 }
 
-/// When a copied secret is cleared again.
-pub fn clear_deadline(copied: Instant, timeout: Duration) -> Instant {
-    copied + timeout
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,6 +193,12 @@ mod tests {
         let mut out = Vec::new();
         assert_eq!(cb.copy("abc", true, &mut out), Ok(Method::Osc52));
         assert_eq!(out, b"\x1b]52;c;YWJj\x07");
+        assert!(cb.holds_secret());
+        out.clear();
+        assert!(cb.clear_secret(&mut out), "OSC 52 is told to clear");
+        assert_eq!(out, b"\x1b]52;c;\x07");
+        assert!(!cb.holds_secret());
+        assert!(!cb.clear_secret(&mut out), "only once");
         assert!(cb.system_unavailable().unwrap().contains("no display"));
         let over_ssh = Clipboard::new(Surroundings { display: true, ssh: true, ..Default::default() });
         assert_eq!(over_ssh.system_unavailable().as_deref(), Some("an SSH session"));
@@ -183,8 +206,14 @@ mod tests {
 
     #[test]
     fn messages_name_the_method() {
-        assert_eq!(describe("secret access key", &Ok(Method::System), None), "✓ secret access key copied to the system clipboard");
-        assert!(describe("secret access key", &Ok(Method::Osc52), Some("no display")).contains("sent to your terminal's clipboard (OSC 52, because of no display)"));
+        assert_eq!(
+            describe("secret access key", &Ok(Method::System), None),
+            "✓ secret access key copied to the system clipboard"
+        );
+        assert!(
+            describe("secret access key", &Ok(Method::Osc52), Some("no display"))
+                .contains("sent to your terminal's clipboard (OSC 52, because of no display)")
+        );
         assert!(describe("secret access key", &Err("x".into()), None).contains("copy it by hand"));
     }
 }

@@ -70,7 +70,11 @@ mod tests {
         assert!(!shown.contains("wJalr"), "{shown}");
         assert!(shown.contains("AKIAFAKE"));
         assert_eq!(key.secret_access_key.expose(), "wJalrFAKEFAKEFAKE");
-        let err = crate::aws::AwsError::Quota { action: "iam:CreateAccessKey".into(), resource: key.user_name.clone(), message: format!("{key:?}") };
+        let err = crate::aws::AwsError::Quota {
+            action: "iam:CreateAccessKey".into(),
+            resource: key.user_name.clone(),
+            message: format!("{key:?}"),
+        };
         assert!(!err.to_string().contains("wJalr"), "errors carry only the redacted form");
     }
 

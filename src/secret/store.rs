@@ -105,7 +105,11 @@ pub fn save_profile(path: &Path, profile: &str, key: &NewAccessKey, overwrite: b
     drop(zeroize::Zeroizing::new(block));
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(dir).map_err(io_err(dir))?;
-    let tmp = dir.join(format!(".{}.pinpoint-iam-wizard.{}", path.file_name().and_then(|n| n.to_str()).unwrap_or("credentials"), std::process::id()));
+    let tmp = dir.join(format!(
+        ".{}.pinpoint-iam-wizard.{}",
+        path.file_name().and_then(|n| n.to_str()).unwrap_or("credentials"),
+        std::process::id()
+    ));
     let write = || -> io::Result<()> {
         let mut f = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
         f.write_all(out.as_bytes())?;
@@ -121,7 +125,11 @@ pub fn save_profile(path: &Path, profile: &str, key: &NewAccessKey, overwrite: b
 
 /// The CSV the IAM console offers for download: `Access key ID,Secret access key`.
 pub fn csv(key: &NewAccessKey) -> zeroize::Zeroizing<String> {
-    zeroize::Zeroizing::new(format!("Access key ID,Secret access key\n{},{}\n", key.access_key_id, key.secret_access_key.expose()))
+    zeroize::Zeroizing::new(format!(
+        "Access key ID,Secret access key\n{},{}\n",
+        key.access_key_id,
+        key.secret_access_key.expose()
+    ))
 }
 
 /// Write the console CSV, mode 0600; an existing file is never overwritten.
@@ -148,7 +156,11 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     fn key() -> NewAccessKey {
-        NewAccessKey { user_name: "PostmanUser".into(), access_key_id: "AKIAFAKE1".into(), secret_access_key: Secret::new("FAKEsecret/1+x".into()) }
+        NewAccessKey {
+            user_name: "PostmanUser".into(),
+            access_key_id: "AKIAFAKE1".into(),
+            secret_access_key: Secret::new("FAKEsecret/1+x".into()),
+        }
     }
 
     const EXISTING: &str = "[default]\naws_access_key_id = AKIADEFAULT\naws_secret_access_key = keep-me\n\n# a comment\n[other]  \nregion=eu-west-1\n";
@@ -165,7 +177,9 @@ mod tests {
         save_profile(&path, "pinpoint", &key(), false).unwrap();
         let text = fs::read_to_string(&path).unwrap();
         assert!(text.starts_with(EXISTING), "existing profiles kept byte for byte:\n{text}");
-        assert!(text.ends_with("\n[pinpoint]\naws_access_key_id = AKIAFAKE1\naws_secret_access_key = FAKEsecret/1+x\n"));
+        assert!(
+            text.ends_with("\n[pinpoint]\naws_access_key_id = AKIAFAKE1\naws_secret_access_key = FAKEsecret/1+x\n")
+        );
         assert_eq!(mode(&path), 0o600);
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
     }
@@ -175,7 +189,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join(".aws/credentials");
         save_profile(&path, "p", &key(), false).unwrap();
-        assert_eq!(fs::read_to_string(&path).unwrap(), "[p]\naws_access_key_id = AKIAFAKE1\naws_secret_access_key = FAKEsecret/1+x\n");
+        assert_eq!(
+            fs::read_to_string(&path).unwrap(),
+            "[p]\naws_access_key_id = AKIAFAKE1\naws_secret_access_key = FAKEsecret/1+x\n"
+        );
         assert_eq!(mode(&path), 0o600);
     }
 

@@ -1,8 +1,10 @@
 //! The wizard's state, the messages that change it, and the commands it asks the runtime to carry out.
 //! `update` never awaits and never touches AWS: work is asked for as a [`Cmd`] and comes back as a [`Msg`].
 
+use crate::access_keys::Rotation;
 use crate::apply::{ApplyReport, Event, RollbackLog, Status};
 use crate::aws::Identity;
+use crate::aws::iam::AccessKeyInfo;
 use crate::aws::listings::Project;
 use crate::plan::{Action, Plan};
 use crate::secret::NewAccessKey;
@@ -225,6 +227,13 @@ impl RunState {
     }
 }
 
+/// What the secret screen is asking for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SavePrompt {
+    Profile { name: String, confirm_overwrite: bool },
+    Csv { path: String },
+}
+
 /// The secret screen.
 #[derive(Debug, Default)]
 pub struct SecretState {
@@ -232,6 +241,27 @@ pub struct SecretState {
     pub revealed: bool,
     pub copy_status: Option<String>,
     pub confirm_leave: bool,
+    /// When the copied secret is cleared from the clipboard.
+    pub clear_at: Option<Instant>,
+    /// Seconds left before that, for the countdown.
+    pub clear_in: Option<u64>,
+    pub prompt: Option<SavePrompt>,
+    pub saved: Vec<String>,
+}
+
+/// Choosing which of two keys to delete before a rotation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RotateChoice {
+    pub user: String,
+    pub keys: Vec<AccessKeyInfo>,
+    pub selected: usize,
+}
+
+/// A saving that did not happen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SaveFailure {
+    ProfileExists(String),
+    Other(String),
 }
 
 /// What the user is asked before quitting.
@@ -270,21 +300,54 @@ pub struct App {
     pub summary_scroll: u16,
     pub help: bool,
     pub quit_prompt: Option<QuitPrompt>,
+    /// Quitting was confirmed while steps ran: the run is being stopped and rolled back first.
+    pub quitting: bool,
     pub should_quit: bool,
     pub status: Option<String>,
+    pub clipboard_timeout: Duration,
+    pub rotate: Option<RotateChoice>,
+    /// After a rotation: the user and the keys the new one replaces, to deactivate and later delete.
+    pub old_keys: Option<(String, Vec<AccessKeyInfo>)>,
 }
 
 /// Work for the runtime; results come back as messages.
 #[derive(Debug)]
 pub enum Cmd {
-    Detect { region: Option<Region> },
+    Detect {
+        region: Option<Region>,
+    },
     ListBuckets,
     ListProjects,
     Plan(Box<Params>),
-    Apply { plan: Arc<Plan>, adopt: bool },
+    Apply {
+        plan: Arc<Plan>,
+        adopt: bool,
+    },
     RollBack(RollbackLog),
+    /// Stop the running apply (it then reports a failure, and its writes can be rolled back).
+    Cancel,
     CopySecret,
     CopyKeyId,
+    ClearClipboard,
+    SaveProfile {
+        name: String,
+        overwrite: bool,
+    },
+    SaveCsv {
+        path: String,
+    },
+    ListKeys {
+        user: String,
+    },
+    Rotate {
+        user: String,
+        delete_first: Option<String>,
+    },
+    Retire {
+        user: String,
+        ids: Vec<String>,
+        delete: bool,
+    },
 }
 
 /// Everything that can happen.
@@ -300,7 +363,16 @@ pub enum Msg {
     Engine(Event),
     Applied(Result<ApplyReport, String>),
     RolledBack(Vec<String>),
-    Copied(String),
+    /// A copy's result in words, and whether the secret (not the key id) went to a clipboard.
+    Copied {
+        status: String,
+        secret: bool,
+    },
+    ClipboardCleared(bool),
+    Saved(Result<String, SaveFailure>),
+    Keys(Result<Vec<AccessKeyInfo>, String>),
+    Rotated(Box<Result<Rotation, String>>),
+    Retired(Result<String, String>),
 }
 
 pub const SETUP_CHOICES: [SetupKind; 3] = [SetupKind::Postman, SetupKind::SegmentImport, SetupKind::All];
@@ -341,9 +413,24 @@ impl App {
             summary_scroll: 0,
             help: false,
             quit_prompt: None,
+            quitting: false,
             should_quit: false,
             status: None,
+            clipboard_timeout: Duration::from_secs(60),
+            rotate: None,
+            old_keys: None,
         }
+    }
+
+    /// The user whose existing key the plan keeps, and who can get a new one by rotation.
+    pub fn rotatable_user(&self) -> Option<String> {
+        let Load::Ready(plan) = &self.plan else { return None };
+        plan.steps.iter().find_map(|s| match s.kind {
+            crate::plan::StepKind::AccessKey(u) if s.action == Action::Unchanged && plan.checked => {
+                Some(plan.desired.users[u].name.to_string())
+            }
+            _ => None,
+        })
     }
 
     /// The commands to run at start: detection begins before the first frame is even drawn.
@@ -490,6 +577,15 @@ impl App {
                         s.elapsed = Some(now - t);
                     }
                 }
+                match self.secret.clear_at {
+                    Some(at) if now >= at => {
+                        self.secret.clear_at = None;
+                        self.secret.clear_in = None;
+                        return vec![Cmd::ClearClipboard];
+                    }
+                    Some(at) => self.secret.clear_in = Some((at - now).as_secs() + 1),
+                    None => {}
+                }
                 vec![]
             }
             Msg::Resize => vec![],
@@ -522,6 +618,9 @@ impl App {
             }
             Msg::Applied(r) => self.on_applied(r),
             Msg::RolledBack(errors) => {
+                if self.quitting {
+                    self.should_quit = true;
+                }
                 self.run.rolling_back = false;
                 self.run.rollback_log = None;
                 if errors.is_empty() {
@@ -531,8 +630,73 @@ impl App {
                 }
                 vec![]
             }
-            Msg::Copied(status) => {
+            Msg::Copied { status, secret } => {
                 self.secret.copy_status = Some(status);
+                if secret {
+                    self.secret.clear_at = Some(Instant::now() + self.clipboard_timeout);
+                    self.secret.clear_in = Some(self.clipboard_timeout.as_secs());
+                }
+                vec![]
+            }
+            Msg::ClipboardCleared(cleared) => {
+                self.secret.copy_status = Some(if cleared {
+                    "The clipboard was cleared: it no longer holds the secret.".into()
+                } else {
+                    "The clipboard no longer held the secret: left as it is.".into()
+                });
+                vec![]
+            }
+            Msg::Saved(r) => {
+                match r {
+                    Ok(done) => {
+                        self.secret.prompt = None;
+                        self.secret.saved.push(done);
+                    }
+                    Err(SaveFailure::ProfileExists(name)) => {
+                        self.secret.prompt = Some(SavePrompt::Profile { name, confirm_overwrite: true });
+                    }
+                    Err(SaveFailure::Other(e)) => self.status = Some(e),
+                }
+                vec![]
+            }
+            Msg::Keys(r) => match r {
+                Ok(keys) if keys.len() >= 2 => {
+                    let user = self.rotatable_user().unwrap_or_default();
+                    self.rotate = Some(RotateChoice { user, keys, selected: 0 });
+                    vec![]
+                }
+                Ok(_) => {
+                    let user = self.rotatable_user().unwrap_or_default();
+                    self.status = Some(format!("creating a new access key for {user}…"));
+                    vec![Cmd::Rotate { user, delete_first: None }]
+                }
+                Err(e) => {
+                    self.status = Some(e);
+                    vec![]
+                }
+            },
+            Msg::Rotated(r) => {
+                match *r {
+                    Ok(rotation) => {
+                        self.status = rotation.deleted_first.map(|d| format!("deleted access key {d} first"));
+                        self.old_keys = Some((rotation.key.user_name.clone(), rotation.old));
+                        self.secret = SecretState { key: Some(rotation.key), ..SecretState::default() };
+                        self.screen = Screen::Secret;
+                    }
+                    Err(e) => self.status = Some(e),
+                }
+                vec![]
+            }
+            Msg::Retired(r) => {
+                match r {
+                    Ok(done) => {
+                        self.status = Some(done);
+                        if let Some((_, keys)) = &mut self.old_keys {
+                            keys.iter_mut().for_each(|k| k.active = false);
+                        }
+                    }
+                    Err(e) => self.status = Some(e),
+                }
                 vec![]
             }
         }
@@ -604,7 +768,17 @@ impl App {
         self.run.done = true;
         match r {
             Ok(report) => {
-                if report.failure.is_none() {
+                if self.quitting {
+                    // Quit was confirmed mid-run: undo this run's writes (an unseen key included), then leave.
+                    self.secret.key = None;
+                    if report.rollback_log.is_empty() {
+                        self.should_quit = true;
+                        return vec![];
+                    }
+                    self.run.rolling_back = true;
+                    return vec![Cmd::RollBack(report.rollback_log)];
+                }
+                if report.succeeded() {
                     self.secret.key = report.access_key;
                     self.screen = if self.secret.key.is_some() { Screen::Secret } else { Screen::Run };
                 } else {
@@ -657,16 +831,42 @@ impl App {
     fn on_key(&mut self, k: KeyEvent) -> Vec<Cmd> {
         let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
         if ctrl && k.code == KeyCode::Char('c') {
+            if self.quitting {
+                self.should_quit = true;
+                return vec![];
+            }
             return self.request_quit(true);
         }
         if let Some(prompt) = self.quit_prompt {
             match k.code {
+                KeyCode::Char('y') | KeyCode::Char('Y') if prompt == QuitPrompt::Running && self.run.active => {
+                    self.quit_prompt = None;
+                    self.quitting = true;
+                    self.status = Some("stopping: the running steps finish, then this run is rolled back…".into());
+                    return vec![Cmd::Cancel];
+                }
                 KeyCode::Char('y') | KeyCode::Char('Y') => self.should_quit = true,
                 KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => self.quit_prompt = None,
                 _ => {}
             }
-            let _ = prompt;
             return vec![];
+        }
+        if let Some(choice) = &mut self.rotate {
+            match k.code {
+                KeyCode::Up => choice.selected = choice.selected.saturating_sub(1),
+                KeyCode::Down => choice.selected = (choice.selected + 1).min(choice.keys.len() - 1),
+                KeyCode::Enter => {
+                    let (user, id) = (choice.user.clone(), choice.keys[choice.selected].id.clone());
+                    self.rotate = None;
+                    return vec![Cmd::Rotate { user, delete_first: Some(id) }];
+                }
+                KeyCode::Esc => self.rotate = None,
+                _ => {}
+            }
+            return vec![];
+        }
+        if self.secret.prompt.is_some() && self.screen == Screen::Secret {
+            return self.key_save_prompt(k);
         }
         if self.help {
             if matches!(k.code, KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter) {
@@ -691,10 +891,7 @@ impl App {
             Screen::Plan => self.key_plan(k),
             Screen::Run => self.key_run(k),
             Screen::Secret => self.key_secret(k),
-            Screen::Summary => {
-                scroll(&mut self.summary_scroll, k.code);
-                vec![]
-            }
+            Screen::Summary => self.key_summary(k),
         }
     }
 
@@ -832,6 +1029,9 @@ impl App {
         match k.code {
             KeyCode::Esc => self.screen = Screen::Preview,
             KeyCode::Char('a') if self.plan_has_conflicts() => self.adopt = !self.adopt,
+            KeyCode::Char('k') if self.rotatable_user().is_some() && self.online() => {
+                return vec![Cmd::ListKeys { user: self.rotatable_user().unwrap_or_default() }];
+            }
             KeyCode::Enter => {
                 if let Some(why) = self.apply_blocker() {
                     self.status = Some(why);
@@ -899,6 +1099,14 @@ impl App {
             KeyCode::Char('r') => self.secret.revealed = !self.secret.revealed,
             KeyCode::Char('c') if self.secret.key.is_some() => return vec![Cmd::CopySecret],
             KeyCode::Char('i') if self.secret.key.is_some() => return vec![Cmd::CopyKeyId],
+            KeyCode::Char('p') if self.secret.key.is_some() => {
+                self.secret.prompt =
+                    Some(SavePrompt::Profile { name: "pinpoint-postman".into(), confirm_overwrite: false });
+            }
+            KeyCode::Char('s') if self.secret.key.is_some() => {
+                let user = self.secret.key.as_ref().map(|k| k.user_name.clone()).unwrap_or_default();
+                self.secret.prompt = Some(SavePrompt::Csv { path: crate::secret::store::default_csv_name(&user) });
+            }
             KeyCode::Enter | KeyCode::Esc => {
                 if self.secret.key.is_some() {
                     self.secret.confirm_leave = true;
@@ -909,6 +1117,53 @@ impl App {
             _ => {}
         }
         vec![]
+    }
+
+    fn key_save_prompt(&mut self, k: KeyEvent) -> Vec<Cmd> {
+        let Some(prompt) = &mut self.secret.prompt else { return vec![] };
+        match (prompt, k.code) {
+            (_, KeyCode::Esc) => self.secret.prompt = None,
+            (SavePrompt::Profile { name, confirm_overwrite: true }, KeyCode::Char('y')) => {
+                return vec![Cmd::SaveProfile { name: name.clone(), overwrite: true }];
+            }
+            (SavePrompt::Profile { confirm_overwrite: true, .. }, KeyCode::Char('n')) => self.secret.prompt = None,
+            (SavePrompt::Profile { confirm_overwrite: true, .. }, _) => {}
+            (SavePrompt::Profile { name, .. }, KeyCode::Enter) => {
+                return vec![Cmd::SaveProfile { name: name.clone(), overwrite: false }];
+            }
+            (SavePrompt::Csv { path }, KeyCode::Enter) => return vec![Cmd::SaveCsv { path: path.clone() }],
+            (SavePrompt::Profile { name: t, .. } | SavePrompt::Csv { path: t }, KeyCode::Backspace) => {
+                t.pop();
+            }
+            (SavePrompt::Profile { name: t, .. } | SavePrompt::Csv { path: t }, KeyCode::Char(c))
+                if !c.is_control() =>
+            {
+                t.push(c);
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    fn key_summary(&mut self, k: KeyEvent) -> Vec<Cmd> {
+        let old = self.old_keys.clone();
+        match (k.code, old) {
+            (KeyCode::Char('k'), _) if self.rotatable_user().is_some() && self.old_keys.is_none() && self.online() => {
+                vec![Cmd::ListKeys { user: self.rotatable_user().unwrap_or_default() }]
+            }
+            (KeyCode::Char('d'), Some((user, keys))) if keys.iter().any(|k| k.active) => {
+                let ids = keys.iter().filter(|k| k.active).map(|k| k.id.clone()).collect();
+                vec![Cmd::Retire { user, ids, delete: false }]
+            }
+            (KeyCode::Char('x'), Some((user, keys))) if !keys.is_empty() && keys.iter().all(|k| !k.active) => {
+                self.old_keys = Some((user.clone(), vec![]));
+                vec![Cmd::Retire { user, ids: keys.iter().map(|k| k.id.clone()).collect(), delete: true }]
+            }
+            (code, _) => {
+                scroll(&mut self.summary_scroll, code);
+                vec![]
+            }
+        }
     }
 
     /// The rows of the summary: kind, name, ARN, status.

@@ -40,6 +40,9 @@ pub fn screen_keys(app: &App) -> Vec<Binding> {
             if app.plan_has_conflicts() {
                 k.push(("a", "adopt conflicts"));
             }
+            if app.rotatable_user().is_some() && app.online() {
+                k.push(("k", "rotate the access key"));
+            }
             k.push(("Enter", "apply"));
             k.push(("Esc", "back"));
             k
@@ -53,17 +56,35 @@ pub fn screen_keys(app: &App) -> Vec<Binding> {
                 vec![]
             }
         }
-        Screen::Secret => {
-            if app.secret.confirm_leave {
-                vec![("y", "yes, it is stored"), ("n", "stay")]
-            } else {
-                vec![("r", "reveal/hide"), ("c", "copy secret"), ("i", "copy key id"), ("Enter", "done")]
+        Screen::Secret => match &app.secret.prompt {
+            Some(super::app::SavePrompt::Profile { confirm_overwrite: true, .. }) => {
+                vec![("y", "overwrite"), ("n", "keep it")]
             }
+            Some(_) => vec![("type", "edit"), ("Enter", "save"), ("Esc", "cancel")],
+            None if app.secret.confirm_leave => vec![("y", "yes, it is stored"), ("n", "stay")],
+            None => vec![
+                ("r", "reveal/hide"),
+                ("c", "copy secret"),
+                ("i", "copy key id"),
+                ("p", "save as profile"),
+                ("s", "save CSV"),
+                ("Enter", "done"),
+            ],
+        },
+        Screen::Summary => {
+            let mut k = vec![("↑/↓", "scroll")];
+            match &app.old_keys {
+                Some((_, keys)) if keys.iter().any(|k| k.active) => k.push(("d", "deactivate the old key")),
+                Some((_, keys)) if !keys.is_empty() => k.push(("x", "delete the old key")),
+                None if app.rotatable_user().is_some() && app.online() => k.push(("k", "rotate the access key")),
+                _ => {}
+            }
+            k.push(("q", "quit"));
+            k
         }
-        Screen::Summary => vec![("↑/↓", "scroll"), ("q", "quit")],
     };
     // On screens with text fields, q is a letter: quitting there is Ctrl-C (or Esc back to the Welcome screen).
-    let typing = matches!(app.screen, Screen::Identity | Screen::Params);
+    let typing = matches!(app.screen, Screen::Identity | Screen::Params) || app.secret.prompt.is_some();
     keys.extend(GLOBAL.iter().filter(|(k, _)| !(*k == "q" && (typing || app.screen == Screen::Summary))));
     keys
 }

@@ -6,37 +6,55 @@ pub mod screens;
 pub mod theme;
 pub mod widgets;
 
+use crate::access_keys;
 use crate::apply::{self, ApplyOptions};
 use crate::aws::{Aws, Connection};
 use crate::plan;
-use app::{App, Cmd, Detected, Msg};
+use crate::secret::clipboard::{self, Clipboard, Surroundings};
+use crate::secret::store;
+use app::{App, Cmd, Detected, Msg, SaveFailure};
 use crossterm::event::{Event as TermEvent, EventStream};
 use futures::StreamExt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use theme::Theme;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
+/// How long a clipboard manager gets to take a secret still on the clipboard when the wizard exits.
+const HAND_OVER: Duration = Duration::from_secs(2);
+
 /// Run the wizard until the user quits; the terminal is restored on every path (ratatui's panic hook included).
-pub async fn run(conn: Connection) -> std::io::Result<()> {
+pub async fn run(conn: Connection, clipboard_timeout: Duration) -> std::io::Result<()> {
     let mut terminal = ratatui::init();
-    let result = event_loop(&mut terminal, conn).await;
+    let mut clipboard = Clipboard::new(Surroundings::from_env());
+    let result = event_loop(&mut terminal, conn, clipboard_timeout, &mut clipboard).await;
     ratatui::restore();
+    // The alternate screen is gone (and the secret with it); only now may this block, briefly.
+    clipboard.hand_over(HAND_OVER);
     result
 }
 
 /// Background work and the services it needs, owned by the loop, never by the state.
-struct Runtime {
+struct Runtime<'c> {
     conn: Connection,
     aws: Option<Aws>,
     tx: UnboundedSender<Msg>,
-    clipboard: Option<arboard::Clipboard>,
+    clipboard: &'c mut Clipboard,
+    cancel: Arc<AtomicBool>,
 }
 
-async fn event_loop(terminal: &mut ratatui::DefaultTerminal, conn: Connection) -> std::io::Result<()> {
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    conn: Connection,
+    clipboard_timeout: Duration,
+    clipboard: &mut Clipboard,
+) -> std::io::Result<()> {
     let theme = Theme::from_env();
     let (tx, mut rx) = unbounded_channel();
-    let mut rt = Runtime { conn, aws: None, tx, clipboard: None };
+    let mut rt = Runtime { conn, aws: None, tx, clipboard, cancel: Arc::new(AtomicBool::new(false)) };
     let mut app = App::new();
+    app.clipboard_timeout = clipboard_timeout;
     let first = app.init();
     // The first frame is drawn before any answer from AWS: detection runs in the background.
     terminal.draw(|f| screens::draw(&app, f, &theme))?;
@@ -71,14 +89,13 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, conn: Connection) -
             rt.execute(cmd, &app);
         }
         if app.should_quit {
-            rt.release_clipboard();
             return Ok(());
         }
         terminal.draw(|f| screens::draw(&app, f, &theme))?;
     }
 }
 
-impl Runtime {
+impl Runtime<'_> {
     fn execute(&mut self, cmd: Cmd, app: &App) {
         let tx = self.tx.clone();
         match cmd {
@@ -142,10 +159,13 @@ impl Runtime {
                     let _ = tx.send(Msg::Applied(Err("not connected to AWS".into())));
                     return;
                 };
+                self.cancel = Arc::new(AtomicBool::new(false));
+                let cancel = self.cancel.clone();
                 tokio::spawn(async move {
                     let (etx, mut erx) = unbounded_channel();
                     // The TUI offers rollback as a choice, so the engine keeps this run's writes on failure.
-                    let opts = ApplyOptions { adopt, no_rollback: true, ..ApplyOptions::default() };
+                    let opts =
+                        ApplyOptions { adopt, no_rollback: true, cancel: Some(cancel), ..ApplyOptions::default() };
                     let forward = async {
                         while let Some(e) = erx.recv().await {
                             let _ = tx.send(Msg::Engine(e));
@@ -174,48 +194,67 @@ impl Runtime {
                     let _ = tx.send(Msg::RolledBack(errors.into_iter().map(|(_, e)| e.to_string()).collect()));
                 });
             }
-            Cmd::CopySecret => {
-                let status = match &app.secret.key {
-                    Some(k) => self.copy(k.secret_access_key.expose(), "secret access key"),
-                    None => "nothing to copy".into(),
+            Cmd::Cancel => self.cancel.store(true, Ordering::SeqCst),
+            Cmd::CopySecret | Cmd::CopyKeyId => {
+                let secret = matches!(cmd, Cmd::CopySecret);
+                let Some(k) = &app.secret.key else { return };
+                let (text, what) = if secret {
+                    (k.secret_access_key.expose(), "secret access key")
+                } else {
+                    (k.access_key_id.as_str(), "access key id")
                 };
-                let _ = tx.send(Msg::Copied(status));
+                let result = self.clipboard.copy(text, secret, &mut std::io::stdout());
+                let status = clipboard::describe(what, &result, self.clipboard.system_unavailable().as_deref());
+                let _ = tx.send(Msg::Copied { status, secret: secret && result.is_ok() });
             }
-            Cmd::CopyKeyId => {
-                let status = match &app.secret.key {
-                    Some(k) => self.copy(&k.access_key_id, "access key id"),
-                    None => "nothing to copy".into(),
+            Cmd::ClearClipboard => {
+                let cleared = self.clipboard.clear_secret(&mut std::io::stdout());
+                let _ = tx.send(Msg::ClipboardCleared(cleared));
+            }
+            Cmd::SaveProfile { name, overwrite } => {
+                let Some(k) = &app.secret.key else { return };
+                let path = store::credentials_path();
+                let r = match store::save_profile(&path, &name, k, overwrite) {
+                    Ok(()) => Ok(format!("saved as profile [{name}] in {}", path.display())),
+                    Err(store::SaveError::ProfileExists { profile, .. }) => Err(SaveFailure::ProfileExists(profile)),
+                    Err(e) => Err(SaveFailure::Other(e.to_string())),
                 };
-                let _ = tx.send(Msg::Copied(status));
+                let _ = tx.send(Msg::Saved(r));
+            }
+            Cmd::SaveCsv { path } => {
+                let Some(k) = &app.secret.key else { return };
+                let r = store::save_csv(std::path::Path::new(&path), k)
+                    .map(|()| format!("saved to {path} (mode 0600)"))
+                    .map_err(|e| SaveFailure::Other(e.to_string()));
+                let _ = tx.send(Msg::Saved(r));
+            }
+            Cmd::ListKeys { user } => {
+                let Some(aws) = self.aws.clone() else { return };
+                tokio::spawn(async move {
+                    let r = access_keys::keys(&aws.iam, &user).await.map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Keys(r));
+                });
+            }
+            Cmd::Rotate { user, delete_first } => {
+                let Some(aws) = self.aws.clone() else { return };
+                tokio::spawn(async move {
+                    let r =
+                        access_keys::rotate(&aws.iam, &user, delete_first.as_deref()).await.map_err(|e| e.to_string());
+                    let _ = tx.send(Msg::Rotated(Box::new(r)));
+                });
+            }
+            Cmd::Retire { user, ids, delete } => {
+                let Some(aws) = self.aws.clone() else { return };
+                tokio::spawn(async move {
+                    let mut r = Ok(());
+                    for id in &ids {
+                        r = r.and(access_keys::retire(&aws.iam, &user, id, delete).await.map_err(|e| e.to_string()));
+                    }
+                    let verb = if delete { "deleted" } else { "deactivated" };
+                    let _ =
+                        tx.send(Msg::Retired(r.map(|()| format!("{verb} the old access key(s) {}", ids.join(", ")))));
+                });
             }
         }
-    }
-
-    /// Copy to the system clipboard (the `Clipboard` lives as long as the app: on X11 the owner serves it),
-    /// else send OSC 52 to the terminal.
-    fn copy(&mut self, text: &str, what: &str) -> String {
-        let has_display = std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some();
-        let over_ssh = std::env::var_os("SSH_TTY").is_some() || std::env::var_os("SSH_CONNECTION").is_some();
-        if has_display && !over_ssh {
-            if self.clipboard.is_none() {
-                self.clipboard = arboard::Clipboard::new().ok();
-            }
-            if let Some(cb) = self.clipboard.as_mut()
-                && cb.set_text(text).is_ok()
-            {
-                return format!("✓ {what} copied to the system clipboard");
-            }
-        }
-        let seq = crossterm::clipboard::CopyToClipboard::to_clipboard_from(text.as_bytes());
-        match crossterm::execute!(std::io::stdout(), seq) {
-            Ok(()) => format!(
-                "→ {what} sent to your terminal's clipboard (OSC 52); if your terminal ignores OSC 52, reveal it with r and copy it by hand"
-            ),
-            Err(e) => format!("could not copy ({e}): reveal it with r and copy it by hand"),
-        }
-    }
-
-    fn release_clipboard(&mut self) {
-        self.clipboard = None;
     }
 }

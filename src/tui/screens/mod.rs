@@ -92,6 +92,30 @@ pub fn draw(app: &App, frame: &mut Frame, theme: &Theme) {
     if app.help {
         help::draw(app, frame, area, theme);
     }
+    if let Some(choice) = &app.rotate {
+        let mut lines = vec![
+            Line::raw(format!("{} has two access keys, AWS's maximum.", choice.user)),
+            Line::raw("Choose the one to delete before the new key is made:"),
+            Line::raw(""),
+        ];
+        for (i, k) in choice.keys.iter().enumerate() {
+            let style = if i == choice.selected { theme.selected() } else { theme.text() };
+            let state = if k.active { "active" } else { "inactive" };
+            lines.push(Line::from(Span::styled(format!(" {}  {state} ", k.id), style)));
+        }
+        lines.push(Line::raw(""));
+        lines.push(Line::from(vec![
+            Span::styled(" ↑/↓", theme.key()),
+            Span::raw(" choose  "),
+            Span::styled("Enter", theme.key()),
+            Span::raw(" delete it and rotate  "),
+            Span::styled("Esc", theme.key()),
+            Span::raw(" cancel"),
+        ]));
+        let rect = centered(area, 64, lines.len() as u16 + 2);
+        frame.render_widget(Clear, rect);
+        frame.render_widget(Paragraph::new(lines).block(Block::bordered().title(" Rotate the access key ")), rect);
+    }
     if let Some(p) = app.quit_prompt {
         let text = match p {
             QuitPrompt::Running => "Steps are still running. Quit anyway? What started may be left half-done.",

@@ -1,4 +1,4 @@
-use crate::tui::app::App;
+use crate::tui::app::{App, SavePrompt};
 use crate::tui::theme::Theme;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -28,6 +28,39 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
     if let Some(s) = &app.secret.copy_status {
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled(s.clone(), theme.focus())));
+    }
+    if let Some(n) = app.secret.clear_in {
+        lines.push(Line::from(Span::styled(format!("The clipboard is cleared of the secret in {n} s."), theme.warn())));
+    }
+    for done in &app.secret.saved {
+        lines.push(Line::from(Span::styled(format!("✓ Key {done}."), theme.ok())));
+    }
+    match &app.secret.prompt {
+        Some(SavePrompt::Profile { name, confirm_overwrite: false }) => {
+            lines.push(Line::raw(""));
+            lines.push(Line::from(vec![Span::raw("Profile name: "), Span::styled(format!("{name}▏"), theme.focus())]));
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "written to {} (mode 0600; other profiles kept)",
+                    crate::secret::store::credentials_path().display()
+                ),
+                theme.dim(),
+            )));
+        }
+        Some(SavePrompt::Profile { name, confirm_overwrite: true }) => {
+            lines.push(Line::raw(""));
+            lines
+                .push(Line::from(Span::styled(format!("Profile [{name}] exists. Overwrite it? (y/n)"), theme.error())));
+        }
+        Some(SavePrompt::Csv { path }) => {
+            lines.push(Line::raw(""));
+            lines.push(Line::from(vec![Span::raw("CSV file: "), Span::styled(format!("{path}▏"), theme.focus())]));
+            lines.push(Line::from(Span::styled(
+                "the console's format, mode 0600; an existing file is never overwritten",
+                theme.dim(),
+            )));
+        }
+        None => {}
     }
     if app.secret.confirm_leave {
         lines.push(Line::raw(""));

@@ -20,6 +20,21 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         ]));
         lines.push(Line::from(Span::styled(format!("{:20}{arn}", ""), theme.dim())));
     }
+    if let Some((user, keys)) = &app.old_keys {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(Span::styled(format!("Old access keys of {user}"), theme.title())));
+        if keys.is_empty() {
+            lines.push(Line::raw(" none left"));
+        }
+        for k in keys {
+            let (word, style) = if k.active {
+                ("active: d deactivates it", theme.warn())
+            } else {
+                ("inactive: x deletes it", theme.dim())
+            };
+            lines.push(Line::from(vec![Span::raw(format!(" {}  ", k.id)), Span::styled(word, style)]));
+        }
+    }
     lines.push(Line::raw(""));
     lines.push(Line::from(Span::styled("Next", theme.title())));
     if app.setup().includes_postman() {

@@ -1,0 +1,82 @@
+//! Access key rotation (the secret was lost): a new key shown once, then the old one deactivated and later
+//! deleted; keys are described the way the console does it.
+
+use crate::apply::KEY_DESCRIPTION;
+use crate::aws::AwsError;
+use crate::aws::iam::{AccessKeyInfo, Iam};
+use crate::secret::NewAccessKey;
+
+/// Why a rotation did not start, or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RotateError {
+    #[error("user {0} does not exist")]
+    NoUser(String),
+    #[error(
+        "{user} already has AWS's maximum of two access keys ({}): choose the one to delete first",
+        keys.iter().map(|k| format!("{} {}", k.id, if k.active { "active" } else { "inactive" })).collect::<Vec<_>>().join(", ")
+    )]
+    Full { user: String, keys: Vec<AccessKeyInfo> },
+    #[error("{user} has no access key {id}")]
+    UnknownKey { user: String, id: String },
+    #[error("{id} is still active: deactivate it first and check nothing breaks, then delete it")]
+    StillActive { id: String },
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+}
+
+/// A rotation's result: the new key (its secret shown once) and the keys it replaces.
+#[derive(Debug)]
+pub struct Rotation {
+    pub key: NewAccessKey,
+    pub old: Vec<AccessKeyInfo>,
+    pub deleted_first: Option<String>,
+}
+
+/// The user's keys, or `NoUser`.
+pub async fn keys(iam: &Iam, user: &str) -> Result<Vec<AccessKeyInfo>, RotateError> {
+    match iam.get_user(user).await? {
+        Some(u) => Ok(u.access_keys),
+        None => Err(RotateError::NoUser(user.into())),
+    }
+}
+
+/// Create a new key for `user`; with two keys already, `delete_first` names the one to delete before.
+pub async fn rotate(iam: &Iam, user: &str, delete_first: Option<&str>) -> Result<Rotation, RotateError> {
+    let mut old = keys(iam, user).await?;
+    if let Some(id) = delete_first {
+        if !old.iter().any(|k| k.id == id) {
+            return Err(RotateError::UnknownKey { user: user.into(), id: id.into() });
+        }
+    } else if old.len() >= 2 {
+        return Err(RotateError::Full { user: user.into(), keys: old });
+    }
+    if let Some(id) = delete_first {
+        iam.delete_access_key(user, id).await?;
+        let _ = iam.untag_user(user, id).await;
+        old.retain(|k| k.id != id);
+    }
+    let key = iam.create_access_key(user).await?;
+    if let Err(e) = iam.describe_access_key(user, &key.access_key_id, KEY_DESCRIPTION).await {
+        // A key nobody has seen is no use: delete it rather than leave an orphan.
+        let _ = iam.delete_access_key(user, &key.access_key_id).await;
+        return Err(e.into());
+    }
+    Ok(Rotation { key, old, deleted_first: delete_first.map(str::to_string) })
+}
+
+/// Deactivate an old key, or delete one that is already inactive.
+pub async fn retire(iam: &Iam, user: &str, id: &str, delete: bool) -> Result<(), RotateError> {
+    let current = keys(iam, user).await?;
+    let Some(k) = current.iter().find(|k| k.id == id) else {
+        return Err(RotateError::UnknownKey { user: user.into(), id: id.into() });
+    };
+    if !delete {
+        iam.set_access_key_active(user, id, false).await?;
+    } else if k.active {
+        return Err(RotateError::StillActive { id: id.into() });
+    } else {
+        iam.delete_access_key(user, id).await?;
+        let _ = iam.untag_user(user, id).await;
+    }
+    Ok(())
+}
