@@ -2,6 +2,8 @@
 //! through the real AWS SDK and to run the real binary against it.
 #![allow(dead_code)]
 
+pub mod term;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};

@@ -1,0 +1,144 @@
+//! The one-time secret, headless, against moto: saved only where asked (0600, nothing overwritten), the key
+//! described as the console does, and rotation when the secret was lost.
+#![allow(clippy::await_holding_lock)]
+
+mod support;
+
+use std::os::unix::fs::PermissionsExt;
+use support::*;
+
+fn run_in(moto: &Moto, args: &[&str], extra: &[(&str, String)]) -> std::process::Output {
+    let mut env = moto.env();
+    env.retain(|(k, _)| !extra.iter().any(|(e, _)| e == k));
+    env.extend(extra.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    run_with_env(args, &env)
+}
+
+#[tokio::test]
+async fn apply_saves_the_key_only_where_asked_and_describes_it() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let dir = tempfile::tempdir().unwrap();
+    let creds = dir.path().join("credentials");
+    let other = "[default]\naws_access_key_id = AKIAKEEP\naws_secret_access_key = keep-this\n";
+    std::fs::write(&creds, other).unwrap();
+    let csv = dir.path().join("PostmanUser_accessKeys.csv");
+    let env = [("AWS_SHARED_CREDENTIALS_FILE", creds.display().to_string())];
+
+    let out = run_in(
+        moto,
+        &[
+            "apply",
+            "--setup",
+            "postman",
+            "--yes",
+            "--format",
+            "json",
+            "--save-profile",
+            "postman",
+            "--save-csv",
+            csv.to_str().unwrap(),
+        ],
+        &env,
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let j = json(&out);
+    let id = j["access_key"]["access_key_id"].as_str().unwrap().to_string();
+    let secret = j["access_key"]["secret_access_key"].as_str().unwrap().to_string();
+    assert!(!stderr(&out).contains(&secret), "the secret is printed once, in the JSON only");
+
+    let text = std::fs::read_to_string(&creds).unwrap();
+    assert!(text.starts_with(other), "the other profile is kept byte for byte");
+    assert!(text.contains(&format!("[postman]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n")));
+    assert_eq!(std::fs::metadata(&creds).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::read_to_string(&csv).unwrap(), format!("Access key ID,Secret access key\n{id},{secret}\n"));
+    assert_eq!(std::fs::metadata(&csv).unwrap().permissions().mode() & 0o777, 0o600);
+
+    // The key is described the way the console does: a user tag whose key is the access key id.
+    let iam = moto.iam().await;
+    let tags = iam.list_user_tags().user_name("PostmanUser").send().await.unwrap();
+    assert!(
+        tags.tags().iter().any(|t| t.key() == id && t.value() == "Application running outside AWS"),
+        "{:?}",
+        tags.tags()
+    );
+
+    // The same targets again: refused before any AWS call, nothing written, nothing overwritten.
+    moto.reset();
+    let out = run_in(moto, &["apply", "--setup", "postman", "--yes", "--save-csv", csv.to_str().unwrap()], &env);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("never overwritten"), "{}", stderr(&out));
+    let out = run_in(moto, &["apply", "--setup", "postman", "--yes", "--save-profile", "postman"], &env);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("--overwrite-profile"), "{}", stderr(&out));
+    assert!(iam.list_users().send().await.unwrap().users().is_empty(), "nothing was written to AWS");
+    assert!(std::fs::read_to_string(&creds).unwrap().contains(&secret), "the saved profile is untouched");
+}
+
+#[tokio::test]
+async fn rotation_with_two_keys_ends_with_the_new_key_working_and_the_old_one_inactive() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let out = moto.run(&["apply", "--setup", "postman", "--yes", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let first = json(&out)["access_key"]["access_key_id"].as_str().unwrap().to_string();
+    let iam = moto.iam().await;
+    let second =
+        iam.create_access_key().user_name("PostmanUser").send().await.unwrap().access_key.unwrap().access_key_id;
+
+    // Two keys: rotation must be told which one goes first.
+    let out = moto.run(&["rotate-key", "--user", "PostmanUser", "--yes"]);
+    assert_eq!(out.status.code(), Some(2));
+    let e = stderr(&out);
+    assert!(e.contains("maximum of two") && e.contains(&first) && e.contains(&second), "{e}");
+
+    let out = moto.run(&[
+        "rotate-key",
+        "--user",
+        "PostmanUser",
+        "--delete-key",
+        &second,
+        "--deactivate-old",
+        "--yes",
+        "--format",
+        "json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let j = json(&out);
+    let new_id = j["access_key"]["access_key_id"].as_str().unwrap().to_string();
+    let new_secret = j["access_key"]["secret_access_key"].as_str().unwrap().to_string();
+    assert_eq!(j["deleted"], second.as_str());
+    assert_eq!(j["deactivated"][0], first.as_str());
+
+    let keys = iam.list_access_keys().user_name("PostmanUser").send().await.unwrap();
+    let states: Vec<(String, String)> = keys
+        .access_key_metadata()
+        .iter()
+        .map(|k| (k.access_key_id().unwrap().to_string(), k.status().unwrap().as_str().to_string()))
+        .collect();
+    assert!(states.contains(&(first.clone(), "Inactive".into())), "{states:?}");
+    assert!(states.contains(&(new_id.clone(), "Active".into())), "{states:?}");
+    assert_eq!(states.len(), 2);
+
+    // The new key works: STS answers for PostmanUser with it.
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(moto.url())
+        .region(aws_config::Region::new(REGION))
+        .credentials_provider(aws_sdk_iam::config::Credentials::new(&new_id, &new_secret, None, None, "rotated"))
+        .load()
+        .await;
+    let who = aws_sdk_sts::Client::new(&conf).get_caller_identity().send().await.unwrap();
+    assert!(who.arn().unwrap().ends_with(":user/PostmanUser"), "{:?}", who.arn());
+
+    // Later, the old key is deleted: refused while active, done once inactive (it is).
+    let out = moto.run(&["retire-key", "--user", "PostmanUser", "--key", &new_id, "--delete", "--yes"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("still active"), "{}", stderr(&out));
+    let out = moto.run(&["retire-key", "--user", "PostmanUser", "--key", &first, "--delete", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let keys = iam.list_access_keys().user_name("PostmanUser").send().await.unwrap();
+    assert_eq!(keys.access_key_metadata().len(), 1);
+    let tags = iam.list_user_tags().user_name("PostmanUser").send().await.unwrap();
+    assert!(!tags.tags().iter().any(|t| t.key() == first), "the old key's description went with it");
+    assert!(tags.tags().iter().any(|t| t.key() == new_id));
+}

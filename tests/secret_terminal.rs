@@ -1,0 +1,202 @@
+//! Where the secret goes in a real terminal: the X clipboard (under Xvfb, read back with xclip) until the
+//! timeout clears it; the OSC 52 sequence when there is no display; and never the scrollback or a file.
+#![allow(clippy::await_holding_lock)]
+
+mod support;
+
+use base64::Engine;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use support::term::*;
+use support::*;
+
+/// Walk the wizard to the secret screen for the Postman setup, reveal the secret and read it off the screen.
+fn to_secret(t: &mut Term, account: &str) -> String {
+    t.wait_for("What to set up");
+    t.send("1");
+    t.send(ENTER);
+    t.wait_for(account);
+    t.send(ENTER);
+    t.wait_for("Postman user");
+    t.send(ENTER);
+    t.wait_for("/ 6144 chars");
+    t.send(ENTER);
+    t.wait_for("Press Enter to apply");
+    t.send(ENTER);
+    t.wait_for("New access key for PostmanUser");
+    assert!(t.screen().contains("••••"), "masked at first");
+    t.send("r");
+    t.wait_for("Secret access key");
+    let secret = t.value_after("Secret access key");
+    assert!(secret.len() >= 20 && !secret.contains('•'), "{secret:?}");
+    secret
+}
+
+fn leave_and_quit(t: &mut Term) {
+    t.send(ENTER);
+    t.wait_for("Have you stored the secret?");
+    t.send("y");
+    t.wait_for("Resources");
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+    assert!(t.restored());
+}
+
+fn xclip_read(display: &str) -> Option<String> {
+    let out = Command::new("xclip")
+        .args(["-o", "-selection", "clipboard"])
+        .env("DISPLAY", display)
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+struct Xvfb(std::process::Child, String);
+
+impl Drop for Xvfb {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_xvfb() -> Xvfb {
+    let n = (90..200)
+        .find(|n| {
+            !std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
+                && !std::path::Path::new(&format!("/tmp/.X{n}-lock")).exists()
+        })
+        .unwrap();
+    let display = format!(":{n}");
+    let child = Command::new("Xvfb")
+        .args([display.as_str(), "-screen", "0", "640x480x24", "-nolisten", "tcp"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("Xvfb is installed by scripts/test (Debian package xvfb)");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::path::Path::new(&format!("/tmp/.X11-unix/X{n}")).exists() {
+        assert!(Instant::now() < deadline, "Xvfb did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Xvfb(child, display)
+}
+
+#[test]
+fn copy_reaches_the_x_clipboard_and_is_cleared_after_the_timeout() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let x = start_xvfb();
+    let mut env = moto.env();
+    env.push(("DISPLAY".into(), x.1.clone()));
+    let mut t = Term::spawn_args(&env, &["--clipboard-timeout", "3"]);
+    let secret = to_secret(&mut t, &moto.account);
+    t.send("c");
+    t.wait_for("copied to the system clipboard");
+    assert!(t.screen().contains("cleared of the secret in"), "a countdown is shown");
+    assert_eq!(xclip_read(&x.1).as_deref(), Some(secret.as_str()), "the clipboard holds the secret while the app runs");
+    assert!(!t.raw().windows(5).any(|w| w == b"\x1b]52;"), "no OSC 52 when the system clipboard works");
+    t.wait_for("The clipboard was cleared");
+    let after = xclip_read(&x.1).unwrap_or_default();
+    assert_ne!(after, secret, "after the timeout the clipboard no longer holds the secret");
+    leave_and_quit(&mut t);
+}
+
+#[test]
+fn without_a_display_the_secret_goes_out_as_osc52() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let mut t = Term::spawn(&moto.env());
+    let secret = to_secret(&mut t, &moto.account);
+    t.send("c");
+    t.wait_for("OSC 52");
+    let b64 = base64::engine::general_purpose::STANDARD.encode(secret.as_bytes());
+    let expected = format!("\x1b]52;c;{b64}\x07").into_bytes();
+    assert!(
+        t.raw().windows(expected.len()).any(|w| w == expected.as_slice()),
+        "the pty received OSC 52 with the base64 secret"
+    );
+    assert!(t.screen().contains("no display"), "says why");
+    leave_and_quit(&mut t);
+}
+
+#[test]
+fn after_exit_the_secret_is_in_no_scrollback_and_no_file() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let home = tempfile::tempdir().unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let socket = format!("piw-{}", std::process::id());
+    let tmux = |args: &[&str]| {
+        let out =
+            Command::new("tmux").arg("-L").arg(&socket).args(args).output().expect("tmux is installed by scripts/test");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let mut env: Vec<String> =
+        moto.env().into_iter().filter(|(k, _)| k != "HOME").map(|(k, v)| format!("{k}={v}")).collect();
+    env.push(format!("HOME={}", home.path().display()));
+    let cmd = format!("cd {} && env -i {} {BIN}; echo WIZARD-EXITED-$?; sleep 60", cwd.path().display(), env.join(" "));
+    tmux(&["new-session", "-d", "-s", "w", "-x", "120", "-y", "40", &cmd]);
+    let wait_for = |text: &str| {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = tmux(&["capture-pane", "-p", "-t", "w"]);
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "waiting for {text:?}:\n{screen}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let keys = |k: &[&str]| {
+        tmux(&[&["send-keys", "-t", "w"][..], k].concat());
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    wait_for("What to set up");
+    keys(&["1", "Enter"]);
+    wait_for(&moto.account);
+    keys(&["Enter"]);
+    wait_for("Postman user");
+    keys(&["Enter"]);
+    wait_for("/ 6144 chars");
+    keys(&["Enter"]);
+    wait_for("Press Enter to apply");
+    keys(&["Enter"]);
+    wait_for("New access key for PostmanUser");
+    keys(&["r"]);
+    let screen = wait_for("Secret access key");
+    let line = screen.lines().find(|l| l.contains("Secret access key")).unwrap();
+    let secret = line[line.find("Secret access key").unwrap() + 17..].trim().trim_end_matches('│').trim().to_string();
+    assert!(secret.len() >= 20 && !secret.contains('•'), "{secret:?}");
+    keys(&["Enter"]);
+    wait_for("Have you stored the secret?");
+    keys(&["y"]);
+    wait_for("Resources");
+    keys(&["q"]);
+    wait_for("WIZARD-EXITED-0");
+    let history = tmux(&["capture-pane", "-p", "-S", "-", "-E", "-", "-t", "w"]);
+    tmux(&["kill-server"]);
+    assert!(history.contains("WIZARD-EXITED-0"), "{history}");
+    assert!(!history.contains(&secret), "the whole scrollback is free of the secret:\n{history}");
+    for dir in [home.path(), cwd.path()] {
+        for entry in walk(dir) {
+            let bytes = std::fs::read(&entry).unwrap_or_default();
+            assert!(
+                !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+                "{} holds the secret",
+                entry.display()
+            );
+        }
+    }
+    assert!(walk(cwd.path()).is_empty(), "the run wrote no file");
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
+}

@@ -1,0 +1,116 @@
+//! Drives the real binary in a pseudo-terminal (portable-pty), its screen parsed by vt100.
+#![allow(dead_code)]
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use super::BIN;
+
+pub const ENTER: &str = "\r";
+pub const TAB: &str = "\t";
+pub const DOWN: &str = "\x1b[B";
+pub const RIGHT: &str = "\x1b[C";
+pub const CTRL_C: &str = "\x03";
+
+pub struct Term {
+    parser: Arc<Mutex<vt100::Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+    started: Instant,
+}
+
+impl Term {
+    pub fn spawn(env: &[(String, String)]) -> Term {
+        Self::spawn_args(env, &[])
+    }
+
+    pub fn spawn_args(env: &[(String, String)], args: &[&str]) -> Term {
+        let pty =
+            native_pty_system().openpty(PtySize { rows: 40, cols: 120, pixel_width: 0, pixel_height: 0 }).unwrap();
+        let mut cmd = CommandBuilder::new(BIN);
+        cmd.args(args);
+        cmd.env_clear();
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        cmd.env("TERM", "xterm-256color");
+        let started = Instant::now();
+        let child = pty.slave.spawn_command(cmd).unwrap();
+        drop(pty.slave);
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(40, 120, 0)));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let mut reader = pty.master.try_clone_reader().unwrap();
+        let (p, r) = (parser.clone(), raw.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                p.lock().unwrap().process(&buf[..n]);
+                r.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        let writer = pty.master.take_writer().unwrap();
+        // Keep the master open for the life of the test: dropping it hangs up the terminal.
+        std::mem::forget(pty.master);
+        Term { parser, raw, writer, child, started }
+    }
+
+    pub fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    /// Wait until the screen shows `text`; returns the time since launch.
+    pub fn wait_for(&self, text: &str) -> Duration {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if self.screen().contains(text) {
+                return self.started.elapsed();
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {text:?}; the screen shows:\n{}", self.screen());
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    pub fn send(&mut self, keys: &str) {
+        self.writer.write_all(keys.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        // Give the app a moment so an escape sequence is never merged with the next key.
+        std::thread::sleep(Duration::from_millis(60));
+    }
+
+    pub fn wait_exit(&mut self) -> u32 {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                std::thread::sleep(Duration::from_millis(100));
+                return status.exit_code();
+            }
+            assert!(Instant::now() < deadline, "the app did not exit; screen:\n{}", self.screen());
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    pub fn restored(&self) -> bool {
+        let raw = self.raw.lock().unwrap();
+        let left_alternate = raw.windows(8).any(|w| w == b"\x1b[?1049l");
+        left_alternate && !self.parser.lock().unwrap().screen().alternate_screen()
+    }
+
+    /// Everything the app wrote to the terminal so far.
+    pub fn raw(&self) -> Vec<u8> {
+        self.raw.lock().unwrap().clone()
+    }
+
+    /// The text after `label` on the screen's line that holds it.
+    pub fn value_after(&self, label: &str) -> String {
+        let screen = self.screen();
+        let line =
+            screen.lines().find(|l| l.contains(label)).unwrap_or_else(|| panic!("no {label:?} on screen:\n{screen}"));
+        line[line.find(label).unwrap() + label.len()..].trim().trim_end_matches('│').trim().to_string()
+    }
+}
