@@ -100,6 +100,24 @@ fn at_run() -> App {
     app
 }
 
+/// The engine's report of a run, as the wizard receives it.
+fn report(
+    status: Status,
+    n: usize,
+    access_key: Option<NewAccessKey>,
+    failure: Option<(usize, pinpoint_iam_wizard::aws::AwsError)>,
+    interrupted: bool,
+) -> pinpoint_iam_wizard::apply::ApplyReport {
+    pinpoint_iam_wizard::apply::ApplyReport {
+        statuses: vec![status; n],
+        access_key,
+        failure,
+        interrupted,
+        rollback_errors: vec![],
+        rollback_log: Default::default(),
+    }
+}
+
 fn fake_key() -> NewAccessKey {
     NewAccessKey {
         user_name: "PostmanUser".into(),
@@ -259,14 +277,13 @@ fn a_failed_run_offers_retry_rollback_or_leave() {
     // The engine's report: a failure, its writes kept for the user's choice.
     let Load::Ready(plan) = &app.plan else { unreachable!() };
     let n = plan.steps.len();
-    let report = pinpoint_iam_wizard::apply::ApplyReport {
-        statuses: vec![Status::Skipped; n],
-        access_key: None,
-        failure: Some((0, pinpoint_iam_wizard::aws::AwsError::Throttled { action: "iam:CreatePolicy".into() })),
-        interrupted: false,
-        rollback_errors: vec![],
-        rollback_log: Default::default(),
-    };
+    let report = report(
+        Status::Skipped,
+        n,
+        None,
+        Some((0, pinpoint_iam_wizard::aws::AwsError::Throttled { action: "iam:CreatePolicy".into() })),
+        false,
+    );
     app.update(Msg::Applied(Ok(report)));
     assert!(app.run.failed_and_done());
     let cmds = app.update(key(KeyCode::Char('b')));
@@ -282,14 +299,7 @@ fn the_secret_is_masked_until_revealed_and_leaving_needs_a_confirmation() {
     let mut app = at_run();
     let Load::Ready(plan) = &app.plan else { unreachable!() };
     let n = plan.steps.len();
-    app.update(Msg::Applied(Ok(pinpoint_iam_wizard::apply::ApplyReport {
-        statuses: vec![Status::Created; n],
-        access_key: Some(fake_key()),
-        failure: None,
-        interrupted: false,
-        rollback_errors: vec![],
-        rollback_log: Default::default(),
-    })));
+    app.update(Msg::Applied(Ok(report(Status::Created, n, Some(fake_key()), None, false))));
     assert_eq!(app.screen, Screen::Secret);
     assert!(!render(&app, 120, 40).contains(FAKE_SECRET));
     app.update(key(KeyCode::Char('r')));
@@ -328,14 +338,7 @@ fn at_secret() -> App {
     let mut app = at_run();
     let Load::Ready(plan) = &app.plan else { unreachable!() };
     let n = plan.steps.len();
-    app.update(Msg::Applied(Ok(pinpoint_iam_wizard::apply::ApplyReport {
-        statuses: vec![Status::Created; n],
-        access_key: Some(fake_key()),
-        failure: None,
-        interrupted: false,
-        rollback_errors: vec![],
-        rollback_log: Default::default(),
-    })));
+    app.update(Msg::Applied(Ok(report(Status::Created, n, Some(fake_key()), None, false))));
     app
 }
 
@@ -441,14 +444,7 @@ fn quitting_mid_run_stops_and_rolls_back_before_leaving() {
     assert!(!app.should_quit, "not before the rollback");
     let Load::Ready(plan) = &app.plan else { unreachable!() };
     let n = plan.steps.len();
-    let report = pinpoint_iam_wizard::apply::ApplyReport {
-        statuses: vec![Status::Skipped; n],
-        access_key: Some(fake_key()),
-        failure: None,
-        interrupted: true,
-        rollback_errors: vec![],
-        rollback_log: Default::default(),
-    };
+    let report = report(Status::Skipped, n, Some(fake_key()), None, true);
     app.update(Msg::Applied(Ok(report)));
     assert!(app.secret.key.is_none(), "an unseen key is dropped");
     assert!(app.should_quit, "nothing to roll back: leave at once");
