@@ -314,15 +314,15 @@ async fn load(conn: &Connection) -> Result<Aws, CliError> {
 
 async fn run_plan(conn: &Connection, args: &SetupArgs) -> Result<(), CliError> {
     // --account-id with no credentials or no network: plan offline, every step not checked.
-    let aws = match load(conn).await {
+    let aws = match Aws::load(conn).await {
         Ok(aws) => aws,
-        Err(CliError::Usage(m)) if args.account_id.is_some() && conn.region.is_none() && m.contains("Region") => {
+        Err(ConnectError::Aws(AwsError::NoRegion)) if args.account_id.is_some() => {
             let params = params_from(args, Region::parse("", "us-east-1").expect("valid"))?;
             let plan = plan::offline(&params)?;
             print_plan(&plan, args.format, Some("no Region configured: us-east-1 assumed; pass --region"));
             return Ok(());
         }
-        Err(e) => return Err(e),
+        Err(e) => return Err(e.into()),
     };
     let mut params = params_from(args, aws.region.clone())?;
     params.desired()?;

@@ -19,6 +19,11 @@ async fn main() -> ExitCode {
             }
         };
     }
+    // Headless output piped into `head` and the like: end quietly when the reader goes, like other Unix tools.
+    // SAFETY: called before any other thread writes to stdout; SIG_DFL is a valid disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     match cli::run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
