@@ -69,4 +69,27 @@ async fn a_denied_step_rolls_back_this_run_and_names_the_missing_permission() {
     let plan = json(&run_as(&moto, &key, &["plan", "--setup", "postman", "--format", "json"]));
     let actions: Vec<&str> = plan["steps"].as_array().unwrap().iter().map(|s| s["action"].as_str().unwrap()).collect();
     assert_eq!(actions, vec!["unchanged", "unchanged", "unchanged", "create"]);
+
+    // A key created while another step fails is deleted in the rollback: no key whose secret nobody saw.
+    let out = run_as(&moto, &key, &["destroy", "--setup", "postman", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let iam = moto.iam_as(&key.0, &key.1).await;
+    let arn = format!("arn:aws:iam::{}:policy/DeployerPolicy", moto.account);
+    let deny_attach = r#"{"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Action":"*","Resource":"*"},
+        {"Effect":"Deny","Action":"iam:AttachUserPolicy","Resource":"*"}]}"#;
+    iam.create_policy_version()
+        .policy_arn(&arn)
+        .policy_document(deny_attach)
+        .set_as_default(true)
+        .send()
+        .await
+        .unwrap();
+    let out = run_as(&moto, &key, &["apply", "--setup", "postman", "--yes", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let j = json(&out);
+    assert_eq!(status_of(&j, "attachment"), "failed");
+    assert_eq!(status_of(&j, "access_key"), "rolled_back", "the key was made, then deleted: {j}");
+    assert!(j["access_key"].is_null(), "its secret is not printed");
+    assert!(iam.get_user().user_name("PostmanUser").send().await.is_err(), "the user (and its key) are gone");
 }

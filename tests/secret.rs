@@ -121,12 +121,7 @@ async fn rotation_with_two_keys_ends_with_the_new_key_working_and_the_old_one_in
     assert_eq!(states.len(), 2);
 
     // The new key works: STS answers for PostmanUser with it.
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(moto.url())
-        .region(aws_config::Region::new(REGION))
-        .credentials_provider(aws_sdk_iam::config::Credentials::new(&new_id, &new_secret, None, None, "rotated"))
-        .load()
-        .await;
+    let conf = moto.sdk_config_as(&new_id, &new_secret).await;
     let who = aws_sdk_sts::Client::new(&conf).get_caller_identity().send().await.unwrap();
     assert!(who.arn().unwrap().ends_with(":user/PostmanUser"), "{:?}", who.arn());
 

@@ -118,16 +118,26 @@ impl Moto {
     }
 
     pub async fn sdk_config(&self) -> aws_config::SdkConfig {
-        aws_config::defaults(aws_config::BehaviorVersion::latest())
-            .endpoint_url(self.url())
-            .region(aws_config::Region::new(REGION))
-            .credentials_provider(aws_sdk_iam::config::Credentials::new("testing", "testing", None, None, "tests"))
-            .load()
-            .await
+        self.sdk_config_as("testing", "testing").await
     }
 
     pub async fn iam(&self) -> aws_sdk_iam::Client {
         aws_sdk_iam::Client::new(&self.sdk_config().await)
+    }
+
+    /// The SDK configuration for this server with a given access key.
+    pub async fn sdk_config_as(&self, id: &str, secret: &str) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(self.url())
+            .region(aws_config::Region::new(REGION))
+            .credentials_provider(aws_sdk_iam::config::Credentials::new(id, secret, None, None, "tests"))
+            .load()
+            .await
+    }
+
+    /// IAM with a given access key (for servers that enforce IAM).
+    pub async fn iam_as(&self, id: &str, secret: &str) -> aws_sdk_iam::Client {
+        aws_sdk_iam::Client::new(&self.sdk_config_as(id, secret).await)
     }
 
     /// Run the real binary against this server.
