@@ -32,11 +32,11 @@ pub struct Rotation {
     pub deleted_first: Option<String>,
 }
 
-/// The user's keys, or `NoUser`.
+/// The user's keys, or `NoUser` (one ListAccessKeys: it answers NoSuchEntity for a missing user).
 pub async fn keys(iam: &Iam, user: &str) -> Result<Vec<AccessKeyInfo>, RotateError> {
-    match iam.get_user(user).await? {
-        Some(u) => Ok(u.access_keys),
-        None => Err(RotateError::NoUser(user.into())),
+    match iam.access_keys(user).await {
+        Err(e) if e.is_no_such_entity() => Err(RotateError::NoUser(user.into())),
+        other => Ok(other?),
     }
 }
 

@@ -778,12 +778,12 @@ impl App {
                     self.run.rolling_back = true;
                     return vec![Cmd::RollBack(report.rollback_log)];
                 }
-                if report.succeeded() {
-                    self.secret.key = report.access_key;
+                // After a failure the key (if any) stays until the user chooses: a rollback deletes it.
+                let succeeded = report.succeeded();
+                self.secret.key = report.access_key;
+                if succeeded {
                     self.screen = if self.secret.key.is_some() { Screen::Secret } else { Screen::Run };
                 } else {
-                    // The key (if any) stays until the user chooses: it is deleted by a rollback.
-                    self.secret.key = report.access_key;
                     self.run.rollback_log = Some(report.rollback_log);
                 }
             }
@@ -1057,7 +1057,6 @@ impl App {
                             self.secret.key = None;
                         }
                         self.run.rolling_back = true;
-                        self.run.rollback_log = None;
                         self.run.failure.get_or_insert((usize::MAX, String::new()));
                         return vec![Cmd::RollBack(log)];
                     }

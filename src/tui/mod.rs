@@ -65,7 +65,7 @@ async fn event_loop(
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
-        let msg = tokio::select! {
+        let mut msg = tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(TermEvent::Key(k))) if k.is_press() => Msg::Key(k),
                 Some(Ok(TermEvent::Resize(..))) => Msg::Resize,
@@ -76,7 +76,6 @@ async fn event_loop(
             Some(msg) = rx.recv() => msg,
             _ = tick.tick() => Msg::Tick,
         };
-        let mut msg = msg;
         if let Msg::Detected(d) = &mut msg {
             // The loaded configuration stays with the runtime; the state only learns what to show.
             rt.aws = d.aws.take();
