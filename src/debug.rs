@@ -64,7 +64,8 @@ pub fn redact(text: &str) -> String {
                 .char_indices()
                 .find(|(_, c)| matches!(c, '<' | '"' | '\'' | ',' | ')' | '}' | '&' | '\n' | ' '))
                 .map_or(out.len(), |(i, _)| value_start + i);
-            if value_end > value_start && &out[value_start..value_end] != "** redacted **" {
+            // The SDK already redacts some values ("** redacted (length=N) **"): leave those as they are.
+            if value_end > value_start && !out[value_start..value_end].starts_with("**") {
                 out.replace_range(value_start..value_end, "**redacted**");
             }
             from = value_start.min(out.len());
