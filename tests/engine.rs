@@ -436,3 +436,37 @@ fn an_unreachable_endpoint_is_reported_in_plain_words() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("cannot reach AWS at http://127.0.0.1:9"), "{}", stderr(&out));
 }
+
+#[test]
+fn messages_are_plain_words_without_sdk_debug_dumps() {
+    let mut env = base_env();
+    env.extend([("AWS_REGION".into(), REGION.into()), ("AWS_ENDPOINT_URL".into(), "http://127.0.0.1:9".into())]);
+    let no_creds = stderr(&run_with_env(&["apply", "--setup", "postman", "--yes"], &env));
+    env.extend([("AWS_ACCESS_KEY_ID".into(), "testing".into()), ("AWS_SECRET_ACCESS_KEY".into(), "testing".into())]);
+    let refused = stderr(&run_with_env(&["plan", "--setup", "postman"], &env));
+    for text in [&no_creds, &refused] {
+        for dump in ["DispatchFailure", "CredentialsNotLoaded", "SdkBody", "ConnectorError", "Some(", " { kind", "…"]
+        {
+            assert!(!text.contains(dump), "{dump:?} in {text}");
+        }
+        assert_eq!(text.trim_end().lines().count(), 1, "one line: {text}");
+    }
+    assert!(refused.contains("Connection refused"), "{refused}");
+}
+
+#[test]
+fn an_unreadable_credentials_file_is_named_with_the_os_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env: Vec<(String, String)> =
+        base_env().into_iter().filter(|(k, _)| k != "AWS_SHARED_CREDENTIALS_FILE").collect();
+    // A directory where the file should be: unreadable even for root, which the tests may run as.
+    env.push(("AWS_SHARED_CREDENTIALS_FILE".into(), dir.path().display().to_string()));
+    env.push(("AWS_REGION".into(), REGION.into()));
+    let out = run_with_env(&["plan", "--setup", "postman", "--format", "json"], &env);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let e = stderr(&out);
+    assert!(e.contains(&dir.path().display().to_string()) && e.contains("os error"), "{e}");
+    let j = json(&out);
+    assert_eq!(j["exit_code"], 2);
+    assert!(j["error"].as_str().unwrap().contains("credentials"), "{j}");
+}

@@ -125,7 +125,8 @@ pub fn check_environment() -> Result<(), ConnectError> {
         }
     }
     for (what, path) in profile_paths() {
-        if let Err(e) = std::fs::File::open(&path)
+        // Read, not just opened: the SDK would skip an unreadable file silently and use other credentials.
+        if let Err(e) = std::fs::read(&path)
             && e.kind() != std::io::ErrorKind::NotFound
         {
             return Err(ConnectError::UnreadableFile { what, path: path.display().to_string(), error: e.to_string() });
