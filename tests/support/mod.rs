@@ -2,6 +2,7 @@
 //! through the real AWS SDK and to run the real binary against it.
 #![allow(dead_code)]
 
+pub mod account;
 pub mod proxy;
 pub mod term;
 
