@@ -210,6 +210,7 @@ impl Worker {
         let env = proxy.env(&self.moto);
 
         let first = run_bounded(&args, &env, LIMIT);
+        let idle = proxy.wait_idle(LIMIT);
         let after = self.account();
         let code = first.output.status.code();
         let mut outcome = format!("exit {}", code.map_or("-".into(), |c| c.to_string()));
@@ -280,7 +281,13 @@ impl Worker {
             }
         }
         proxy.clear_rules();
+        if let Err(e) = idle {
+            failures.push(("hung", e));
+        }
         let second = run_bounded(&apply_args(false), &env, LIMIT);
+        if let Err(e) = proxy.wait_idle(LIMIT) {
+            failures.push(("hung", e));
+        }
         let converged = self.account();
         if let Some(j2) = common("clean rerun", &second, &mut failures) {
             let code2 = second.output.status.code();

@@ -219,3 +219,11 @@ impl Account {
         }
     }
 }
+
+impl Account {
+    /// Read `moto`'s account from a sync test (its own short-lived runtime).
+    pub fn read_blocking(moto: &super::Moto) -> Account {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async { Account::read(&moto.iam().await).await })
+    }
+}

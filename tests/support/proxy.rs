@@ -61,7 +61,8 @@ impl fmt::Display for Fault {
     }
 }
 
-/// Apply `fault` to the arrivals of `action` that `when` selects; the first matching rule wins.
+/// Apply `fault` to the arrivals of `action` that `when` selects (`*`: every action, counted together);
+/// the first matching rule wins.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
     pub action: String,
@@ -91,6 +92,8 @@ enum Outcome {
 struct Seen {
     action: String,
     nth: usize,
+    /// The access key id the request was signed with.
+    access_key: Option<String>,
     outcome: Outcome,
 }
 
@@ -114,6 +117,8 @@ struct State {
     seen: Vec<Seen>,
     latency: Duration,
     strict: bool,
+    /// Requests of any action, for `*` rules.
+    total: usize,
 }
 
 struct Shared {
@@ -211,6 +216,17 @@ impl FaultProxy {
         self.shared.lock().seen.iter().map(ToString::to_string).collect()
     }
 
+    /// The access key ids requests were signed with, each once, in order of first use.
+    pub fn access_keys_seen(&self) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        for k in self.shared.lock().seen.iter().filter_map(|s| s.access_key.clone()) {
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        keys
+    }
+
     /// How many requests for `action` arrived so far.
     pub fn count(&self, action: &str) -> usize {
         self.shared.lock().counts.get(action).copied().unwrap_or(0)
@@ -232,6 +248,27 @@ impl FaultProxy {
                     "the proxy did not see {action} #{nth} within {timeout:?}; it saw: {}",
                     seen.join(", ")
                 ));
+            }
+            state = self.shared.changed.wait_timeout(state, left).unwrap_or_else(|e| e.into_inner()).0;
+        }
+    }
+}
+
+impl FaultProxy {
+    /// Block until no request is held (delayed, or on its way to moto), so what moto holds is final: a
+    /// delayed request is forwarded even when its client has gone, as AWS may act on an abandoned request.
+    pub fn wait_idle(&self, timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.shared.lock();
+        loop {
+            let held: Vec<String> =
+                state.seen.iter().filter(|s| s.outcome == Outcome::Held).map(ToString::to_string).collect();
+            if held.is_empty() {
+                return Ok(());
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(format!("the proxy still holds {} after {timeout:?}", held.join(", ")));
             }
             state = self.shared.changed.wait_timeout(state, left).unwrap_or_else(|e| e.into_inner()).0;
         }
@@ -273,6 +310,12 @@ impl Message {
         let method = parts.next().unwrap_or("?");
         let path = parts.next().unwrap_or("?").split('?').next().unwrap_or("?");
         format!("{method} {path}")
+    }
+
+    /// The access key id of a SigV4 `Authorization` header (`Credential=AKID/date/region/service/…`).
+    fn access_key(&self) -> Option<String> {
+        let credential = self.header("authorization")?.split("Credential=").nth(1)?;
+        Some(credential.split('/').next()?.to_string())
     }
 
     fn to_bytes(&self, extra_headers: &[(&str, String)]) -> Vec<u8> {
@@ -386,8 +429,15 @@ async fn serve(shared: Arc<Shared>, mut client: TcpStream) {
             let count = state.counts.entry(action.clone()).or_insert(0);
             *count += 1;
             let nth = *count;
-            let fault = state.rules.iter().find(|r| r.action == action && r.when.matches(nth)).map(|r| r.fault);
-            state.seen.push(Seen { action: action.clone(), nth, outcome: Outcome::Held });
+            state.total += 1;
+            let total = state.total;
+            let fault = state
+                .rules
+                .iter()
+                .find(|r| (r.action == action && r.when.matches(nth)) || (r.action == "*" && r.when.matches(total)))
+                .map(|r| r.fault);
+            let access_key = request.access_key();
+            state.seen.push(Seen { action: action.clone(), nth, access_key, outcome: Outcome::Held });
             (state.seen.len() - 1, fault, state.latency, state.strict)
         };
         shared.changed.notify_all();
