@@ -50,12 +50,19 @@ pub enum Fault {
     Delay(Duration),
     /// Never answer; keep the connection open until the client closes it.
     Hang,
+    /// Hold the nth request of this action until the nth request of the named action has been answered
+    /// (at most [`AFTER_LIMIT`]), then forward: fixes the order of two concurrent steps.
+    After(&'static str),
 }
+
+/// How long [`Fault::After`] holds a request whose partner never comes.
+pub const AFTER_LIMIT: Duration = Duration::from_secs(30);
 
 impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Fault::Delay(d) => write!(f, "Delay({}ms)", d.as_millis()),
+            Fault::After(action) => write!(f, "After({action})"),
             other => write!(f, "{other:?}"),
         }
     }
@@ -424,7 +431,7 @@ async fn serve(shared: Arc<Shared>, mut client: TcpStream) {
     let mut buf = Vec::new();
     while let Some(request) = read_message(&mut client, &mut buf, false).await {
         let action = request.action();
-        let (index, fault, latency, strict) = {
+        let (index, nth, fault, latency, strict) = {
             let mut state = shared.lock();
             let count = state.counts.entry(action.clone()).or_insert(0);
             *count += 1;
@@ -438,11 +445,16 @@ async fn serve(shared: Arc<Shared>, mut client: TcpStream) {
                 .map(|r| r.fault);
             let access_key = request.access_key();
             state.seen.push(Seen { action: action.clone(), nth, access_key, outcome: Outcome::Held });
-            (state.seen.len() - 1, fault, state.latency, state.strict)
+            (state.seen.len() - 1, nth, fault, state.latency, state.strict)
         };
         shared.changed.notify_all();
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
+        }
+        match fault {
+            Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
+            Some(Fault::After(partner)) => answered(&shared, partner, nth).await,
+            _ => {}
         }
         let response = match fault {
             Some(f @ Fault::Reset) => {
@@ -459,25 +471,12 @@ async fn serve(shared: Arc<Shared>, mut client: TcpStream) {
                 shared.settle(index, Outcome::Faulted(f));
                 error_response(f, &action)
             }
-            Some(Fault::Delay(d)) => {
-                tokio::time::sleep(d).await;
-                match forward(&shared, &request, &action, strict).await {
-                    Some((bytes, outcome)) => {
-                        shared.settle(index, outcome);
-                        bytes
-                    }
-                    None => {
-                        shared.settle(index, Outcome::UpstreamFailed);
-                        return reset(client);
-                    }
-                }
-            }
             Some(f @ Fault::DropAnswer) => {
                 let _ = forward(&shared, &request, &action, strict).await;
                 shared.settle(index, Outcome::Faulted(f));
                 return reset(client);
             }
-            None => match forward(&shared, &request, &action, strict).await {
+            None | Some(Fault::Delay(_) | Fault::After(_)) => match forward(&shared, &request, &action, strict).await {
                 Some((bytes, outcome)) => {
                     shared.settle(index, outcome);
                     bytes
@@ -491,6 +490,18 @@ async fn serve(shared: Arc<Shared>, mut client: TcpStream) {
         if client.write_all(&response).await.is_err() || request.wants_close() {
             return;
         }
+    }
+}
+
+/// Wait until the `nth` request of `action` has been answered (or faulted), at most [`AFTER_LIMIT`].
+async fn answered(shared: &Shared, action: &str, nth: usize) {
+    let deadline = Instant::now() + AFTER_LIMIT;
+    while Instant::now() < deadline {
+        let done = shared.lock().seen.iter().any(|s| s.action == action && s.nth == nth && s.outcome != Outcome::Held);
+        if done {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 
