@@ -24,13 +24,22 @@ fn apply_all(extra: &[&'static str]) -> Vec<&'static str> {
     args
 }
 
-/// Wait until the proxy holds `action` #1, or end the run and say what happened instead.
-fn hold(proxy: &FaultProxy, run: Spawned, action: &str) -> Spawned {
-    match proxy.wait_for(action, 1, WAIT) {
-        Ok(()) => run,
-        Err(e) => {
+/// Wait until the proxy holds `action` #1, or end the run and say what happened instead (at once if the run
+/// exits first, e.g. refusing an option it does not know).
+fn hold(proxy: &FaultProxy, mut run: Spawned, action: &str) -> Spawned {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        if proxy.wait_for(action, 1, Duration::from_millis(100)).is_ok() {
+            return run;
+        }
+        if run.exited() || Instant::now() >= deadline {
             let done = run.wait_bounded(Duration::from_secs(5));
-            panic!("{e}\nthe run ended with {:?}; stderr:\n{}", done.output.status.code(), stderr(&done.output))
+            panic!(
+                "the proxy never saw {action}; it saw {:?}\nthe run ended with {:?}; stderr:\n{}",
+                proxy.seen(),
+                done.output.status.code(),
+                stderr(&done.output)
+            )
         }
     }
 }

@@ -206,8 +206,9 @@ impl Spawned {
         Spawned { child, started: std::time::Instant::now() }
     }
 
-    pub fn id(&self) -> u32 {
-        self.child.id()
+    /// Whether it has exited (without waiting).
+    pub fn exited(&mut self) -> bool {
+        self.child.try_wait().expect("poll the binary").is_some()
     }
 
     /// Send a signal (e.g. `libc::SIGTERM`).

@@ -239,6 +239,25 @@ impl FaultProxy {
         self.shared.lock().counts.get(action).copied().unwrap_or(0)
     }
 
+    /// Block until no request is held (delayed, or on its way to moto), so what moto holds is final: a
+    /// delayed request is forwarded even when its client has gone, as AWS may act on an abandoned request.
+    pub fn wait_idle(&self, timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.shared.lock();
+        loop {
+            let held: Vec<String> =
+                state.seen.iter().filter(|s| s.outcome == Outcome::Held).map(ToString::to_string).collect();
+            if held.is_empty() {
+                return Ok(());
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(format!("the proxy still holds {} after {timeout:?}", held.join(", ")));
+            }
+            state = self.shared.changed.wait_timeout(state, left).unwrap_or_else(|e| e.into_inner()).0;
+        }
+    }
+
     /// Block until the `nth` request for `action` has arrived (it may still be held by a fault), or say what
     /// the proxy saw instead.
     pub fn wait_for(&self, action: &str, nth: usize, timeout: Duration) -> Result<(), String> {
@@ -255,27 +274,6 @@ impl FaultProxy {
                     "the proxy did not see {action} #{nth} within {timeout:?}; it saw: {}",
                     seen.join(", ")
                 ));
-            }
-            state = self.shared.changed.wait_timeout(state, left).unwrap_or_else(|e| e.into_inner()).0;
-        }
-    }
-}
-
-impl FaultProxy {
-    /// Block until no request is held (delayed, or on its way to moto), so what moto holds is final: a
-    /// delayed request is forwarded even when its client has gone, as AWS may act on an abandoned request.
-    pub fn wait_idle(&self, timeout: Duration) -> Result<(), String> {
-        let deadline = Instant::now() + timeout;
-        let mut state = self.shared.lock();
-        loop {
-            let held: Vec<String> =
-                state.seen.iter().filter(|s| s.outcome == Outcome::Held).map(ToString::to_string).collect();
-            if held.is_empty() {
-                return Ok(());
-            }
-            let left = deadline.saturating_duration_since(Instant::now());
-            if left.is_zero() {
-                return Err(format!("the proxy still holds {} after {timeout:?}", held.join(", ")));
             }
             state = self.shared.changed.wait_timeout(state, left).unwrap_or_else(|e| e.into_inner()).0;
         }
