@@ -170,6 +170,30 @@ fn last_lines(text: &str) -> String {
     lines[lines.len().saturating_sub(3)..].join(" / ")
 }
 
+/// CreateAccessKey sent again after an answer that may have hidden a new key, with no ListAccessKeys in
+/// between: a blind retry (issue 7 item 2). `seen` is the proxy's log, e.g. `CreateAccessKey#1 DropAnswer`.
+fn blind_retries(seen: &[String]) -> Vec<String> {
+    let mut ambiguous: Option<&str> = None;
+    let mut found = Vec::new();
+    for entry in seen {
+        let (call, outcome) = entry.split_once(' ').unwrap_or((entry, ""));
+        let action = call.split('#').next().unwrap_or(call);
+        match action {
+            "ListAccessKeys" => ambiguous = None,
+            "CreateAccessKey" => {
+                if let Some(before) = ambiguous {
+                    found.push(format!("{call} sent after {before} without listing the keys first"));
+                }
+                // Only a definite refusal proves no key was made.
+                let definite = ["200", "Throttle", "AccessDenied"].contains(&outcome) || outcome.starts_with("4");
+                ambiguous = (!definite).then_some(entry.as_str());
+            }
+            _ => {}
+        }
+    }
+    found
+}
+
 fn printed_key(j: &Value) -> Option<(String, String)> {
     let k = j["access_key"].as_object()?;
     Some((k["access_key_id"].as_str()?.to_string(), k["secret_access_key"].as_str().unwrap_or("").to_string()))
@@ -210,6 +234,10 @@ impl Worker {
         let env = proxy.env(&self.moto);
 
         let first = run_bounded(&args, &env, LIMIT);
+        let idle = proxy.wait_idle(LIMIT);
+        for blind in blind_retries(&proxy.seen()) {
+            failures.push(("blind-retry", format!("faulted run: {blind}")));
+        }
         let after = self.account();
         let code = first.output.status.code();
         let mut outcome = format!("exit {}", code.map_or("-".into(), |c| c.to_string()));
@@ -280,7 +308,13 @@ impl Worker {
             }
         }
         proxy.clear_rules();
+        if let Err(e) = idle {
+            failures.push(("hung", e));
+        }
         let second = run_bounded(&apply_args(false), &env, LIMIT);
+        if let Err(e) = proxy.wait_idle(LIMIT) {
+            failures.push(("hung", e));
+        }
         let converged = self.account();
         if let Some(j2) = common("clean rerun", &second, &mut failures) {
             let code2 = second.output.status.code();

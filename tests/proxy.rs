@@ -225,6 +225,11 @@ async fn strict_mode_refuses_deletes_iam_would_refuse_and_lets_clean_ones_throug
     direct.put_role_policy().role_name("r").policy_name("inline").policy_document(doc).send().await.unwrap();
     assert!(iam.delete_role().role_name("r").send().await.is_err());
     direct.delete_role_policy().role_name("r").policy_name("inline").send().await.unwrap();
+    direct.create_instance_profile().instance_profile_name("ip").send().await.unwrap();
+    direct.add_role_to_instance_profile().instance_profile_name("ip").role_name("r").send().await.unwrap();
+    let (_, message) = conflict(iam.delete_role().role_name("r").send().await.unwrap_err());
+    assert!(message.unwrap().contains("instance profile"));
+    direct.remove_role_from_instance_profile().instance_profile_name("ip").role_name("r").send().await.unwrap();
     iam.delete_role().role_name("r").send().await.expect("a bare role is deleted");
 
     // A policy with a second version.
@@ -241,4 +246,25 @@ async fn strict_mode_refuses_deletes_iam_would_refuse_and_lets_clean_ones_throug
     direct.create_access_key().user_name("v").send().await.unwrap();
     iam.delete_user().user_name("v").send().await.unwrap();
     assert!(!user_exists(moto, "v").await, "moto itself skips IAM's check");
+}
+
+// Multi-threaded: the held call runs on one worker while the test goes on on another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_holds_a_request_until_the_same_numbered_partner_is_answered() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let proxy = FaultProxy::start(moto);
+    proxy.add_rule(Rule::new("CreateUser", When::Always, Fault::After("CreateGroup")));
+    let iam = iam_via(&proxy, 1, None).await;
+    let held = tokio::spawn({
+        let iam = iam.clone();
+        async move { iam.create_user().user_name("u1").send().await }
+    });
+    tokio::task::block_in_place(|| proxy.wait_for("CreateUser", 1, Duration::from_secs(10))).unwrap();
+    assert!(!held.is_finished(), "no CreateGroup yet: the CreateUser is still held");
+    assert!(!user_exists(moto, "u1").await, "moto has not seen the held request");
+    iam.create_group().group_name("g1").send().await.unwrap();
+    held.await.unwrap().unwrap();
+    assert!(user_exists(moto, "u1").await);
+    assert_eq!(proxy.seen(), vec!["CreateUser#1 200", "CreateGroup#1 200"]);
 }

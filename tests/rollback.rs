@@ -4,6 +4,7 @@
 mod support;
 
 use serde_json::Value;
+use support::proxy::{Fault, FaultProxy, Rule, When};
 use support::*;
 
 /// Moto lets the first requests through unauthenticated (to create the caller), then enforces IAM.
@@ -21,9 +22,12 @@ async fn deployer(moto: &Moto) -> (String, String) {
     (key.access_key_id, key.secret_access_key)
 }
 
-fn run_as(moto: &Moto, key: &(String, String), args: &[&str]) -> std::process::Output {
-    let mut env: Vec<(String, String)> =
-        moto.env().into_iter().filter(|(k, _)| !k.starts_with("AWS_ACCESS") && !k.starts_with("AWS_SECRET")).collect();
+fn run_as(proxy: &FaultProxy, moto: &Moto, key: &(String, String), args: &[&str]) -> std::process::Output {
+    let mut env: Vec<(String, String)> = proxy
+        .env(moto)
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("AWS_ACCESS") && !k.starts_with("AWS_SECRET"))
+        .collect();
     env.push(("AWS_ACCESS_KEY_ID".into(), key.0.clone()));
     env.push(("AWS_SECRET_ACCESS_KEY".into(), key.1.clone()));
     run_with_env(args, &env)
@@ -40,8 +44,13 @@ fn status_of(out: &Value, kind: &str) -> String {
 async fn a_denied_step_rolls_back_this_run_and_names_the_missing_permission() {
     let moto = Moto::start(&[("INITIAL_NO_AUTH_ACTION_COUNT", SETUP_REQUESTS), ("MOTO_SKIP_SIGNATURE_CHECK", "1")]);
     let key = deployer(&moto).await;
+    // The key step starts once the user exists, the attachment only once the policy exists too: left to
+    // the scheduler, a denied key could fail before the attachment starts (then `skipped`, not rolled
+    // back or kept). Each run's CreateAccessKey is held until its AttachUserPolicy is answered.
+    let proxy = FaultProxy::start(&moto);
+    proxy.add_rule(Rule::new("CreateAccessKey", When::Always, Fault::After("AttachUserPolicy")));
 
-    let out = run_as(&moto, &key, &["apply", "--setup", "postman", "--yes", "--format", "json"]);
+    let out = run_as(&proxy, &moto, &key, &["apply", "--setup", "postman", "--yes", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("access denied: iam:CreateAccessKey on PostmanUser"), "{err}");
@@ -55,23 +64,24 @@ async fn a_denied_step_rolls_back_this_run_and_names_the_missing_permission() {
     assert!(j["error"].as_str().unwrap().contains("iam:CreateAccessKey"));
 
     // Nothing of this run is left behind (read with the deployer's own, authorized credentials).
-    let listing = run_as(&moto, &key, &["plan", "--setup", "postman", "--format", "json"]);
+    let listing = run_as(&proxy, &moto, &key, &["plan", "--setup", "postman", "--format", "json"]);
     let plan = json(&listing);
     assert!(plan["steps"].as_array().unwrap().iter().all(|s| s["action"] == "create"), "{plan}");
 
     // --no-rollback keeps what was created, and says so.
-    let out = run_as(&moto, &key, &["apply", "--setup", "postman", "--yes", "--no-rollback", "--format", "json"]);
+    let out =
+        run_as(&proxy, &moto, &key, &["apply", "--setup", "postman", "--yes", "--no-rollback", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("Kept by --no-rollback"), "{}", stderr(&out));
     let j = json(&out);
     assert_eq!(status_of(&j, "policy"), "created");
     assert_eq!(status_of(&j, "user"), "created");
-    let plan = json(&run_as(&moto, &key, &["plan", "--setup", "postman", "--format", "json"]));
+    let plan = json(&run_as(&proxy, &moto, &key, &["plan", "--setup", "postman", "--format", "json"]));
     let actions: Vec<&str> = plan["steps"].as_array().unwrap().iter().map(|s| s["action"].as_str().unwrap()).collect();
     assert_eq!(actions, vec!["unchanged", "unchanged", "unchanged", "create"]);
 
     // A key created while another step fails is deleted in the rollback: no key whose secret nobody saw.
-    let out = run_as(&moto, &key, &["destroy", "--setup", "postman", "--yes"]);
+    let out = run_as(&proxy, &moto, &key, &["destroy", "--setup", "postman", "--yes"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let iam = moto.iam_as(&key.0, &key.1).await;
     let arn = format!("arn:aws:iam::{}:policy/DeployerPolicy", moto.account);
@@ -85,7 +95,7 @@ async fn a_denied_step_rolls_back_this_run_and_names_the_missing_permission() {
         .send()
         .await
         .unwrap();
-    let out = run_as(&moto, &key, &["apply", "--setup", "postman", "--yes", "--format", "json"]);
+    let out = run_as(&proxy, &moto, &key, &["apply", "--setup", "postman", "--yes", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let j = json(&out);
     assert_eq!(status_of(&j, "attachment"), "failed");

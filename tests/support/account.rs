@@ -107,6 +107,12 @@ impl Account {
         account
     }
 
+    /// Read `moto`'s account from a sync test (its own short-lived runtime).
+    pub fn read_blocking(moto: &super::Moto) -> Account {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async { Account::read(&moto.iam().await).await })
+    }
+
     pub fn is_empty(&self) -> bool {
         self.policies.is_empty() && self.roles.is_empty() && self.users.is_empty()
     }
@@ -167,6 +173,9 @@ impl Account {
                 if !have.ours {
                     diffs.push(format!("role {name} not tagged ManagedBy"));
                 }
+                if !have.inline.is_empty() {
+                    diffs.push(format!("role {name} has inline policies {:?}", have.inline));
+                }
             }
         }
         if let Some(have) = self.users.get("PostmanUser") {
@@ -175,6 +184,9 @@ impl Account {
             }
             if !have.ours {
                 diffs.push("user PostmanUser not tagged ManagedBy".into());
+            }
+            if !have.inline.is_empty() {
+                diffs.push(format!("user PostmanUser has inline policies {:?}", have.inline));
             }
         }
         diffs

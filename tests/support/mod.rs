@@ -206,8 +206,9 @@ impl Spawned {
         Spawned { child, started: std::time::Instant::now() }
     }
 
-    pub fn id(&self) -> u32 {
-        self.child.id()
+    /// Whether it has exited (without waiting).
+    pub fn exited(&mut self) -> bool {
+        self.child.try_wait().expect("poll the binary").is_some()
     }
 
     /// Send a signal (e.g. `libc::SIGTERM`).
@@ -222,7 +223,21 @@ impl Spawned {
         drop(self.child.stdout.take());
     }
 
-    /// Wait for the exit, reading its output meanwhile; kill it at `limit` (measured from the start).
+    /// Its stderr as lines, as they come; `wait_bounded` then returns no stderr.
+    pub fn stderr_lines(&mut self) -> std::sync::mpsc::Receiver<String> {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let stderr = self.child.stderr.take().expect("stderr is piped and not yet taken");
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        rx
+    }
+
+    /// Wait for the exit, reading its output meanwhile; kill it if it is still running `limit` from now.
     pub fn wait_bounded(mut self, limit: std::time::Duration) -> Bounded {
         let drain = |r: Option<Box<dyn Read + Send>>| {
             std::thread::spawn(move || {
@@ -235,12 +250,13 @@ impl Spawned {
         };
         let out = drain(self.child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>));
         let err = drain(self.child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>));
+        let deadline = std::time::Instant::now() + limit;
         let mut timed_out = false;
         let status = loop {
             if let Some(status) = self.child.try_wait().expect("wait for the binary") {
                 break status;
             }
-            if self.started.elapsed() >= limit {
+            if std::time::Instant::now() >= deadline {
                 timed_out = true;
                 let _ = self.child.kill();
                 break self.child.wait().expect("wait for the killed binary");

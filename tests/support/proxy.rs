@@ -50,18 +50,26 @@ pub enum Fault {
     Delay(Duration),
     /// Never answer; keep the connection open until the client closes it.
     Hang,
+    /// Hold the nth request of this action until the nth request of the named action has been answered
+    /// (at most [`AFTER_LIMIT`]), then forward: fixes the order of two concurrent steps.
+    After(&'static str),
 }
+
+/// How long [`Fault::After`] holds a request whose partner never comes.
+pub const AFTER_LIMIT: Duration = Duration::from_secs(30);
 
 impl fmt::Display for Fault {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Fault::Delay(d) => write!(f, "Delay({}ms)", d.as_millis()),
+            Fault::After(action) => write!(f, "After({action})"),
             other => write!(f, "{other:?}"),
         }
     }
 }
 
-/// Apply `fault` to the arrivals of `action` that `when` selects; the first matching rule wins.
+/// Apply `fault` to the arrivals of `action` that `when` selects (`*`: every action, counted together);
+/// the first matching rule wins.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
     pub action: String,
@@ -91,6 +99,8 @@ enum Outcome {
 struct Seen {
     action: String,
     nth: usize,
+    /// The access key id the request was signed with.
+    access_key: Option<String>,
     outcome: Outcome,
 }
 
@@ -114,6 +124,8 @@ struct State {
     seen: Vec<Seen>,
     latency: Duration,
     strict: bool,
+    /// Requests of any action, for `*` rules.
+    total: usize,
 }
 
 struct Shared {
@@ -211,9 +223,39 @@ impl FaultProxy {
         self.shared.lock().seen.iter().map(ToString::to_string).collect()
     }
 
+    /// The access key ids requests were signed with, each once, in order of first use.
+    pub fn access_keys_seen(&self) -> Vec<String> {
+        let mut keys: Vec<String> = Vec::new();
+        for k in self.shared.lock().seen.iter().filter_map(|s| s.access_key.clone()) {
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        keys
+    }
+
     /// How many requests for `action` arrived so far.
     pub fn count(&self, action: &str) -> usize {
         self.shared.lock().counts.get(action).copied().unwrap_or(0)
+    }
+
+    /// Block until no request is held (delayed, or on its way to moto), so what moto holds is final: a
+    /// delayed request is forwarded even when its client has gone, as AWS may act on an abandoned request.
+    pub fn wait_idle(&self, timeout: Duration) -> Result<(), String> {
+        let deadline = Instant::now() + timeout;
+        let mut state = self.shared.lock();
+        loop {
+            let held: Vec<String> =
+                state.seen.iter().filter(|s| s.outcome == Outcome::Held).map(ToString::to_string).collect();
+            if held.is_empty() {
+                return Ok(());
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(format!("the proxy still holds {} after {timeout:?}", held.join(", ")));
+            }
+            state = self.shared.changed.wait_timeout(state, left).unwrap_or_else(|e| e.into_inner()).0;
+        }
     }
 
     /// Block until the `nth` request for `action` has arrived (it may still be held by a fault), or say what
@@ -273,6 +315,12 @@ impl Message {
         let method = parts.next().unwrap_or("?");
         let path = parts.next().unwrap_or("?").split('?').next().unwrap_or("?");
         format!("{method} {path}")
+    }
+
+    /// The access key id of a SigV4 `Authorization` header (`Credential=AKID/date/region/service/…`).
+    fn access_key(&self) -> Option<String> {
+        let credential = self.header("authorization")?.split("Credential=").nth(1)?;
+        Some(credential.split('/').next()?.to_string())
     }
 
     fn to_bytes(&self, extra_headers: &[(&str, String)]) -> Vec<u8> {
@@ -381,18 +429,30 @@ async fn serve(shared: Arc<Shared>, mut client: TcpStream) {
     let mut buf = Vec::new();
     while let Some(request) = read_message(&mut client, &mut buf, false).await {
         let action = request.action();
-        let (index, fault, latency, strict) = {
+        let (index, nth, fault, latency, strict) = {
             let mut state = shared.lock();
             let count = state.counts.entry(action.clone()).or_insert(0);
             *count += 1;
             let nth = *count;
-            let fault = state.rules.iter().find(|r| r.action == action && r.when.matches(nth)).map(|r| r.fault);
-            state.seen.push(Seen { action: action.clone(), nth, outcome: Outcome::Held });
-            (state.seen.len() - 1, fault, state.latency, state.strict)
+            state.total += 1;
+            let total = state.total;
+            let fault = state
+                .rules
+                .iter()
+                .find(|r| (r.action == action && r.when.matches(nth)) || (r.action == "*" && r.when.matches(total)))
+                .map(|r| r.fault);
+            let access_key = request.access_key();
+            state.seen.push(Seen { action: action.clone(), nth, access_key, outcome: Outcome::Held });
+            (state.seen.len() - 1, nth, fault, state.latency, state.strict)
         };
         shared.changed.notify_all();
         if !latency.is_zero() {
             tokio::time::sleep(latency).await;
+        }
+        match fault {
+            Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
+            Some(Fault::After(partner)) => answered(&shared, partner, nth).await,
+            _ => {}
         }
         let response = match fault {
             Some(f @ Fault::Reset) => {
@@ -409,25 +469,12 @@ async fn serve(shared: Arc<Shared>, mut client: TcpStream) {
                 shared.settle(index, Outcome::Faulted(f));
                 error_response(f, &action)
             }
-            Some(Fault::Delay(d)) => {
-                tokio::time::sleep(d).await;
-                match forward(&shared, &request, &action, strict).await {
-                    Some((bytes, outcome)) => {
-                        shared.settle(index, outcome);
-                        bytes
-                    }
-                    None => {
-                        shared.settle(index, Outcome::UpstreamFailed);
-                        return reset(client);
-                    }
-                }
-            }
             Some(f @ Fault::DropAnswer) => {
                 let _ = forward(&shared, &request, &action, strict).await;
                 shared.settle(index, Outcome::Faulted(f));
                 return reset(client);
             }
-            None => match forward(&shared, &request, &action, strict).await {
+            None | Some(Fault::Delay(_) | Fault::After(_)) => match forward(&shared, &request, &action, strict).await {
                 Some((bytes, outcome)) => {
                     shared.settle(index, outcome);
                     bytes
@@ -441,6 +488,18 @@ async fn serve(shared: Arc<Shared>, mut client: TcpStream) {
         if client.write_all(&response).await.is_err() || request.wants_close() {
             return;
         }
+    }
+}
+
+/// Wait until the `nth` request of `action` has been answered (or faulted), at most [`AFTER_LIMIT`].
+async fn answered(shared: &Shared, action: &str, nth: usize) {
+    let deadline = Instant::now() + AFTER_LIMIT;
+    while Instant::now() < deadline {
+        let done = shared.lock().seen.iter().any(|s| s.action == action && s.nth == nth && s.outcome != Outcome::Held);
+        if done {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
     }
 }
 

@@ -1,0 +1,194 @@
+//! Someone else's resources (issue 7 item 3): anything not tagged ManagedBy=pinpoint-iam-wizard is a conflict,
+//! identical or not, and nothing is written to it without --adopt; destroy deletes only what this tool made,
+//! and when IAM would refuse (or something foreign hangs on our resources) it deletes nothing and says why.
+//! Runs through a strict proxy; the account is read straight from moto.
+
+mod support;
+
+use support::account::Account;
+use support::proxy::FaultProxy;
+use support::*;
+
+const BUCKET: &str = "pinpoint-imports";
+const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+
+fn args<'a>(cmd: &'a str, setup: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut a = vec![cmd, "--setup", setup, "--bucket", BUCKET, "--project-id", PROJECT, "--format", "json"];
+    a.extend_from_slice(extra);
+    a
+}
+
+fn block<T>(f: impl std::future::Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+}
+
+/// The requests that change the account, as the proxy saw them.
+fn writes(proxy: &FaultProxy) -> Vec<String> {
+    let reads = ["Get", "List", "GET ", "Simulate"];
+    proxy.seen().into_iter().filter(|s| !reads.iter().any(|r| s.starts_with(r))).collect()
+}
+
+fn plan_action(moto: &Moto, setup: &str, kind: &str, name: &str) -> String {
+    let out = moto.run(&args("plan", setup, &[]));
+    assert!(out.status.success(), "plan failed: {}", stderr(&out));
+    let j = json(&out);
+    let step = j["steps"].as_array().unwrap().iter().find(|s| s["kind"] == kind && s["name"] == name);
+    step.unwrap_or_else(|| panic!("no {kind} {name} step in {j}"))["action"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn an_untagged_postman_user_is_a_conflict_left_untouched_unless_adopted() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    block(async { moto.iam().await.create_user().user_name("PostmanUser").send().await.unwrap() });
+    let before = Account::read_blocking(moto);
+    assert_eq!(plan_action(moto, "postman", "user", "PostmanUser"), "conflict", "an untagged user is someone else's");
+
+    let proxy = FaultProxy::start(moto);
+    proxy.strict(true);
+    let env = proxy.env(moto);
+    let out = run_with_env(&args("apply", "postman", &["--yes"]), &env);
+    let after = Account::read_blocking(moto);
+    assert_ne!(out.status.code(), Some(0), "apply over someone else's user succeeded: {}", stderr(&out));
+    assert_eq!(after, before, "apply changed the account; the proxy saw {:?}", writes(&proxy));
+    assert!(writes(&proxy).is_empty(), "apply refused, yet sent {:?}", writes(&proxy));
+    assert!(stderr(&out).contains("PostmanUser") && stderr(&out).contains("--adopt"), "{}", stderr(&out));
+
+    let out = run_with_env(&args("apply", "postman", &["--yes", "--adopt"]), &env);
+    assert!(out.status.success(), "apply --adopt: {}", stderr(&out));
+    let user = &Account::read_blocking(moto).users["PostmanUser"];
+    assert!(user.ours, "an adopted user is tagged ManagedBy");
+    assert_eq!(user.attached, ["PostmanAccessPolicy"]);
+    assert_eq!(user.keys.len(), 1);
+    assert_eq!(json(&out)["access_key"]["access_key_id"], user.keys[0].as_str(), "the new key is printed");
+}
+
+#[test]
+fn an_untagged_role_identical_to_the_guides_is_still_a_conflict() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let trust = include_str!("../assets/trust/lambda.json");
+    block(async {
+        moto.iam()
+            .await
+            .create_role()
+            .role_name("ImporterS3Role")
+            .assume_role_policy_document(trust)
+            .send()
+            .await
+            .unwrap()
+    });
+    let before = Account::read_blocking(moto);
+    assert_eq!(
+        plan_action(moto, "segment-import", "role", "ImporterS3Role"),
+        "conflict",
+        "an untagged role with exactly the guide's trust is still someone else's"
+    );
+    let proxy = FaultProxy::start(moto);
+    proxy.strict(true);
+    let out = run_with_env(&args("apply", "segment-import", &["--yes"]), &proxy.env(moto));
+    assert_ne!(out.status.code(), Some(0), "apply over someone else's role succeeded: {}", stderr(&out));
+    assert_eq!(Account::read_blocking(moto), before, "apply changed the account; writes seen: {:?}", writes(&proxy));
+    assert!(writes(&proxy).is_empty(), "apply refused, yet sent {:?}", writes(&proxy));
+}
+
+/// Something foreign added to the user this tool made, and a word destroy's report must use for it.
+struct Addition {
+    what: &'static str,
+    named: String,
+}
+
+async fn add_foreign(iam: &aws_sdk_iam::Client, kind: &str) -> Addition {
+    let doc = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+    let user = "PostmanUser";
+    match kind {
+        "access key" => {
+            let k = iam.create_access_key().user_name(user).send().await.unwrap().access_key.unwrap();
+            Addition { what: "a second access key", named: k.access_key_id }
+        }
+        "attachment" => {
+            let p = iam.create_policy().policy_name("SomeoneElsesPolicy").policy_document(doc).send().await.unwrap();
+            let arn = p.policy().unwrap().arn().unwrap().to_string();
+            iam.attach_user_policy().user_name(user).policy_arn(arn).send().await.unwrap();
+            Addition { what: "a foreign managed policy attached", named: "SomeoneElsesPolicy".into() }
+        }
+        "inline policy" => {
+            iam.put_user_policy()
+                .user_name(user)
+                .policy_name("SomeonesInline")
+                .policy_document(doc)
+                .send()
+                .await
+                .unwrap();
+            Addition { what: "an inline policy", named: "SomeonesInline".into() }
+        }
+        "login profile" => {
+            iam.create_login_profile().user_name(user).password("Secret-Passw0rd!").send().await.unwrap();
+            Addition { what: "a console password (login profile)", named: "login profile".into() }
+        }
+        "group" => {
+            iam.create_group().group_name("SomeonesGroup").send().await.unwrap();
+            iam.add_user_to_group().group_name("SomeonesGroup").user_name(user).send().await.unwrap();
+            Addition { what: "a group membership", named: "SomeonesGroup".into() }
+        }
+        "mfa device" => {
+            let d = iam.create_virtual_mfa_device().virtual_mfa_device_name("SomeonesMfa").send().await.unwrap();
+            let serial = d.virtual_mfa_device().unwrap().serial_number().to_string();
+            iam.enable_mfa_device()
+                .user_name(user)
+                .serial_number(&serial)
+                .authentication_code1("123456")
+                .authentication_code2("654321")
+                .send()
+                .await
+                .unwrap();
+            Addition { what: "an MFA device", named: "SomeonesMfa".into() }
+        }
+        other => unreachable!("{other}"),
+    }
+}
+
+#[test]
+fn destroy_deletes_nothing_and_lists_what_someone_else_added_to_our_user() {
+    let moto = Moto::shared();
+    let mut wrong = Vec::new();
+    // A permissions boundary is left out: moto 5.2.5 does not implement PutUserPermissionsBoundary.
+    for kind in ["access key", "attachment", "inline policy", "login profile", "group", "mfa device"] {
+        let _g = moto.exclusive();
+        let applied = moto.run(&args("apply", "postman", &["--yes"]));
+        assert!(applied.status.success(), "apply: {}", stderr(&applied));
+        let added = block(async { add_foreign(&moto.iam().await, kind).await });
+        let before = Account::read_blocking(moto);
+        let proxy = FaultProxy::start(moto);
+        proxy.strict(true);
+        let out = run_with_env(&["destroy", "--setup", "postman", "--yes", "--format", "json"], &proxy.env(moto));
+        let after = Account::read_blocking(moto);
+        let said = format!("{}\n{}", stdout(&out), stderr(&out));
+        let mut problems = Vec::new();
+        if out.status.code() == Some(0) {
+            problems.push("exit 0".to_string());
+        }
+        if after != before {
+            problems.push(format!("the account changed: before {}, after {}", before.summary(), after.summary()));
+        }
+        let deletes: Vec<String> = writes(&proxy).into_iter().filter(|w| !w.contains(" 409")).collect();
+        if !deletes.is_empty() {
+            problems.push(format!("sent {deletes:?}"));
+        }
+        if !said.contains(&added.named) {
+            problems.push(format!("its report does not name {:?}", added.named));
+        }
+        if let Some(dump) = debug_dump(&said) {
+            problems.push(format!("Rust Debug output: {dump}"));
+        }
+        if !problems.is_empty() {
+            wrong.push(format!(
+                "{} on PostmanUser: {}\n    stderr: {}",
+                added.what,
+                problems.join("; "),
+                stderr(&out).trim()
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "destroy must delete nothing and name what it did not create:\n{}", wrong.join("\n"));
+}
