@@ -27,8 +27,8 @@ pub enum AwsError {
     #[error("cannot reach AWS at {endpoint} ({detail}); check the network, any proxy, and --endpoint-url")]
     Unreachable { endpoint: String, detail: String },
     #[error(
-        "{action} on {resource} got no answer from {endpoint} within {detail}; the request may or may not \
-         have been carried out (raise --operation-timeout for a slow network)"
+        "{action} on {resource} timed out: no answer from {endpoint} within {detail}; the request may or may \
+         not have been carried out (raise --operation-timeout for a slow network)"
     )]
     TimedOut { action: String, resource: String, endpoint: String, detail: String },
     #[error(

@@ -266,8 +266,12 @@ impl Aws {
     /// Where the credentials came from, in the words of the AWS CLI's documentation.
     fn describe_source(&self, provider: &str) -> String {
         let [(_, config), (_, credentials)] = profile_paths();
-        let files = format!("{} or {}", credentials.display(), config.display());
         let profile = self.profile.as_deref().unwrap_or("default");
+        // The file whose section holds the profile's keys (the credentials file wins, as in the CLI).
+        let section = format!("[{profile}]");
+        let in_credentials = std::fs::read_to_string(&credentials)
+            .is_ok_and(|t| t.lines().any(|l| l.trim().eq_ignore_ascii_case(&section)));
+        let files = if in_credentials { credentials.display().to_string() } else { config.display().to_string() };
         match provider {
             "env" => "environment variables (AWS_ACCESS_KEY_ID)".into(),
             "profile" => format!("profile {profile} ({files})"),

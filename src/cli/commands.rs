@@ -459,7 +459,9 @@ async fn undeliverable(
         });
     let msg = match (errors.is_empty() && verified.is_ok(), key_left) {
         (true, false) => {
-            format!("the secret could not be delivered ({e}); the key was deleted (verified), and {what} is gone")
+            format!(
+                "the secret could not be delivered ({e}); the access key was deleted (verified), and {what} is gone"
+            )
         }
         _ => format!(
             "the secret could not be delivered ({e}) and deleting the key failed: delete it now with \
@@ -593,7 +595,9 @@ async fn run_rotate(conn: &Connection, args: RotateArgs) -> Result<(), CliError>
         let deleted = aws.iam.delete_access_key(user, &id).await;
         let _ = aws.iam.untag_access_key(user, &id).await;
         return Err(CliError::Aws(match deleted {
-            Ok(()) => format!("the secret could not be written to standard output ({e}): the new key {id} was deleted"),
+            Ok(()) => {
+                format!("the secret could not be written to standard output ({e}): the new access key {id} was deleted")
+            }
             Err(d) => format!(
                 "the secret could not be written to standard output ({e}) and deleting the new key {id} failed ({d}): \
                  delete it with `retire-key --user {user} --key {id}`"

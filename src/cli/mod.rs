@@ -250,7 +250,16 @@ impl From<InvalidValue> for CliError {
 
 impl From<crate::setup::SetupError> for CliError {
     fn from(e: crate::setup::SetupError) -> Self {
-        CliError::Usage(e.to_string())
+        match e {
+            // Headless, names are given as `--name OPTION=NAME`: say it the way the user typed it.
+            crate::setup::SetupError::DuplicateName { first, second, name } => CliError::Usage(format!(
+                "invalid --name: --name {} and --name {} are both {name:?} (IAM names ignore case): every resource \
+                 needs its own name",
+                first.trim_start_matches("--"),
+                second.trim_start_matches("--")
+            )),
+            e => CliError::Usage(e.to_string()),
+        }
     }
 }
 
@@ -319,7 +328,11 @@ pub fn apply_names(params: &mut Params, overrides: &[String]) -> Result<(), Inva
             InvalidValue::new("--name", o, format!("unknown name option {key:?}; choose one of {}", options.join(", ")))
         })?;
         if seen.contains(&key) {
-            return Err(InvalidValue::new("--name", o, format!("{key} is given twice; give each name option once")));
+            return Err(InvalidValue::new(
+                &format!("--name {key}"),
+                o,
+                format!("{key} is given twice; give each name option once"),
+            ));
         }
         seen.push(key);
         *(field.get_mut)(&mut params.names) = IamName::parse(&format!("--name {key}"), field.kind, value)?;
