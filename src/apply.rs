@@ -102,6 +102,12 @@ impl RollbackLog {
         self.0.is_empty()
     }
 
+    /// A log that deletes one created policy, for the wizard's tests (real logs come from [`apply`]).
+    #[doc(hidden)]
+    pub fn deleting_policy(step: usize, arn: &str) -> RollbackLog {
+        RollbackLog(vec![(step, Undo::DeletePolicy { arn: arn.to_string() })])
+    }
+
     /// Whether undoing this log deletes the access key this run created.
     pub fn deletes_access_key(&self) -> bool {
         self.0.iter().any(|(_, u)| matches!(u, Undo::DeleteAccessKey { .. }))

@@ -584,17 +584,51 @@ impl App {
 
     /// The current screen's own keys (for the footer and help).
     pub fn screen_shown(&self) -> Vec<keys::Shown> {
+        self.screen_shown_at(self.body_size())
+    }
+
+    fn screen_shown_at(&self, size: (u16, u16)) -> Vec<keys::Shown> {
         let s = &self.session;
         match self.screen {
             Screen::Welcome => keys::shown(&welcome::bindings(&self.welcome, s)),
             Screen::Identity => keys::shown(&identity::bindings(&self.identity, s)),
             Screen::Params => keys::shown(&params::bindings(&self.params, s)),
-            Screen::Preview => keys::shown(&preview::bindings(&self.preview, s, self.body_size())),
-            Screen::Plan => keys::shown(&plan::bindings(&self.plan, s, self.body_size())),
+            Screen::Preview => keys::shown(&preview::bindings(&self.preview, s, size)),
+            Screen::Plan => keys::shown(&plan::bindings(&self.plan, s, size)),
             Screen::Run => keys::shown(&run::bindings(&self.run, s)),
             Screen::Secret => keys::shown(&secret::bindings(&self.secret, s)),
-            Screen::Summary => keys::shown(&summary::bindings(&self.summary, s, self.body_size())),
+            Screen::Summary => keys::shown(&summary::bindings(&self.summary, s, size)),
         }
+    }
+
+    /// Every key that acts now and the footer label it is listed under (for the test that walks every screen).
+    pub fn active_bindings(&self) -> Vec<(Vec<Key>, &'static str)> {
+        fn pairs<A>(t: Vec<Binding<A>>) -> Vec<(Vec<Key>, &'static str)> {
+            let mut out: Vec<(Vec<Key>, &'static str)> = vec![];
+            for b in t {
+                // A binding without a label is listed under the one before it (`↑/↓`).
+                let label = if b.label.is_empty() { out.last().map(|(_, l)| *l).unwrap_or("") } else { b.label };
+                out.push((b.keys, label));
+            }
+            out
+        }
+        if let Some(o) = &self.overlay {
+            return pairs(overlay_bindings(o));
+        }
+        let s = &self.session;
+        let size = self.body_size();
+        let mut v = match self.screen {
+            Screen::Welcome => pairs(welcome::bindings(&self.welcome, s)),
+            Screen::Identity => pairs(identity::bindings(&self.identity, s)),
+            Screen::Params => pairs(params::bindings(&self.params, s)),
+            Screen::Preview => pairs(preview::bindings(&self.preview, s, size)),
+            Screen::Plan => pairs(plan::bindings(&self.plan, s, size)),
+            Screen::Run => pairs(run::bindings(&self.run, s)),
+            Screen::Secret => pairs(secret::bindings(&self.secret, s)),
+            Screen::Summary => pairs(summary::bindings(&self.summary, s, size)),
+        };
+        v.extend(pairs(self.global_bindings()));
+        v
     }
 
     pub fn global_bindings(&self) -> Vec<Binding<Global>> {
@@ -610,7 +644,18 @@ impl App {
     /// lines, so the last line is always reachable (the view clamps the rest).
     pub fn body_size(&self) -> (u16, u16) {
         let (w, h) = self.size;
-        (w.saturating_sub(2), h.saturating_sub(6))
+        // Scroll keys are listed only when there is something to scroll: take a two-line footer to decide which
+        // keys show, then measure the footer they really need.
+        let estimate = (w.saturating_sub(2), h.saturating_sub(6));
+        let mut shown = match &self.overlay {
+            Some(o) => keys::shown(&overlay_bindings(o)),
+            None => self.screen_shown_at(estimate),
+        };
+        if self.overlay.is_none() {
+            shown.extend(keys::shown(&self.global_bindings()));
+        }
+        let footer = keys::footer_lines(&shown, w as usize).len() as u16;
+        (w.saturating_sub(2), h.saturating_sub(4 + footer))
     }
 
     pub fn update(&mut self, msg: Msg) -> Vec<Cmd> {
@@ -866,6 +911,17 @@ impl App {
                 return self.settled();
             }
         };
+        // The report is the last word on each step, whatever events were missed.
+        for (st, status) in self.session.run.steps.iter_mut().zip(&report.statuses) {
+            if matches!(st.state, StepState::Pending | StepState::Running) {
+                st.state = match status {
+                    crate::apply::Status::Skipped => StepState::Skipped,
+                    crate::apply::Status::RolledBack => StepState::RolledBack,
+                    crate::apply::Status::Failed => StepState::Failed("failed".into()),
+                    other => StepState::Done(*other),
+                };
+            }
+        }
         if report.succeeded() {
             self.session.run.phase = Phase::Completed;
             self.session.secret = report.access_key;
@@ -888,10 +944,9 @@ impl App {
         }
         match stopping {
             Some(true) => {
+                // The rollback deletes this run's key too: its secret is of no use to anyone.
                 self.session.run.phase = Phase::RollingBack;
-                if report.rollback_log.deletes_access_key() {
-                    self.session.secret = None;
-                }
+                self.session.secret = None;
                 vec![Cmd::RollBack(report.rollback_log)]
             }
             Some(false) => {
@@ -990,6 +1045,11 @@ impl App {
                     self.go(s)
                 }
                 Do::Run(c) => {
+                    if let Cmd::Detect { .. } = c {
+                        // Lists of the account or Region read before are no answer to the new detection.
+                        self.params.buckets.items = Remote::Idle;
+                        self.params.projects.items = Remote::Idle;
+                    }
                     debug_assert!(!c.writes(), "writes go through the confirmation overlay");
                     if !c.writes() {
                         cmds.push(c);
@@ -1077,9 +1137,8 @@ impl App {
             }
             Intent::RollBack => match std::mem::take(&mut self.session.run.phase) {
                 Phase::Failed(log) => {
-                    if log.deletes_access_key() {
-                        self.session.secret = None;
-                    }
+                    // The rollback deletes this run's key too: its secret is of no use to anyone.
+                    self.session.secret = None;
                     self.session.run.phase = Phase::RollingBack;
                     vec![Cmd::RollBack(log)]
                 }
@@ -1266,7 +1325,7 @@ fn list_or_none(v: &[String]) -> String {
 }
 
 /// What a key does in an overlay.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OverlayAction {
     Close,
     Choose(usize),

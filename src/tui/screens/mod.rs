@@ -269,21 +269,11 @@ pub fn scroll_bindings<A>(rows: usize, height: u16, wrap: impl Fn(Scroll) -> A) 
         return vec![];
     }
     vec![
-        Binding::new(&[Key::Code(KeyCode::Down), Key::Code(KeyCode::Up)], "↑/↓", "scroll", wrap(Scroll::Down)),
+        Binding::new(&[Key::Code(KeyCode::Down)], "↑/↓", "scroll", wrap(Scroll::Down)),
         Binding::new(&[Key::Code(KeyCode::Up)], "", "", wrap(Scroll::Up)),
-        Binding::new(
-            &[Key::Code(KeyCode::PageDown), Key::Code(KeyCode::PageUp)],
-            "PgDn/PgUp",
-            "page",
-            wrap(Scroll::PageDown),
-        ),
+        Binding::new(&[Key::Code(KeyCode::PageDown)], "PgDn/PgUp", "page", wrap(Scroll::PageDown)),
         Binding::new(&[Key::Code(KeyCode::PageUp)], "", "", wrap(Scroll::PageUp)),
-        Binding::new(
-            &[Key::Code(KeyCode::End), Key::Code(KeyCode::Home)],
-            "End/Home",
-            "bottom/top",
-            wrap(Scroll::Bottom),
-        ),
+        Binding::new(&[Key::Code(KeyCode::End)], "End/Home", "bottom/top", wrap(Scroll::Bottom)),
         Binding::new(&[Key::Code(KeyCode::Home)], "", "", wrap(Scroll::Top)),
     ]
 }

@@ -88,27 +88,17 @@ pub fn bindings(st: &State, s: &Session) -> Vec<Binding<Action>> {
     match focus {
         Field::Bucket | Field::Project => {
             v.push(Binding::new(&[Key::Text], "type", "filter or enter", Action::Edit));
-            v.push(Binding::new(&[Key::Code(KeyCode::Down), Key::Code(KeyCode::Up)], "↑/↓", "pick", Action::PickDown));
+            v.push(Binding::new(&[Key::Code(KeyCode::Down)], "↑/↓", "pick", Action::PickDown));
             v.push(Binding::new(&[Key::Code(KeyCode::Up)], "", "", Action::PickUp));
         }
         Field::Name(_) => {
             v.push(Binding::new(&[Key::Text], "type", "edit (←/→ Ctrl-U)", Action::Edit));
-            v.push(Binding::new(
-                &[Key::Code(KeyCode::Down), Key::Code(KeyCode::Up)],
-                "↑/↓",
-                "field",
-                Action::NextField,
-            ));
+            v.push(Binding::new(&[Key::Code(KeyCode::Down)], "↑/↓", "field", Action::NextField));
             v.push(Binding::new(&[Key::Code(KeyCode::Up)], "", "", Action::PrevField));
         }
         Field::Harden => {
             v.push(Binding::new(&[Key::char(' ')], "Space", "toggle harden", Action::Toggle));
-            v.push(Binding::new(
-                &[Key::Code(KeyCode::Down), Key::Code(KeyCode::Up)],
-                "↑/↓",
-                "field",
-                Action::NextField,
-            ));
+            v.push(Binding::new(&[Key::Code(KeyCode::Down)], "↑/↓", "field", Action::NextField));
             v.push(Binding::new(&[Key::Code(KeyCode::Up)], "", "", Action::PrevField));
         }
     }

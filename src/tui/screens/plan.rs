@@ -136,9 +136,10 @@ impl State {
             lines.push(Line::raw(r));
         }
         lines.push(Line::raw(""));
-        let name_w = (0..plan.steps.len()).map(|i| plan.label(i).name.chars().count()).max().unwrap_or(0) + 2;
-        // The reason goes on the same line when it fits, else on its own lines under the name, indented.
-        let head_w = 12 + 11 + name_w;
+        // Names get a column of at most a third of the width; a longer name, or a reason that does not fit
+        // beside it, puts the reason on the lines under it, indented, never at column 0.
+        let name_w =
+            ((0..plan.steps.len()).map(|i| plan.label(i).name.chars().count()).max().unwrap_or(0) + 2).min(w / 3);
         for (i, step) in plan.steps.iter().enumerate() {
             let l = plan.label(i);
             let style = match step.action {
@@ -152,19 +153,24 @@ impl State {
             } else {
                 step.reason.clone()
             };
-            let head = vec![
+            let name_len = l.name.chars().count();
+            let fits = name_len + 2 <= name_w && 23 + name_w + reason.chars().count() <= w;
+            let mut spans = vec![
                 Span::styled(format!(" {:<11}", step.action.as_str()), style),
-                Span::raw(format!("{:<11}{:<name_w$}", l.kind, l.name)),
+                Span::raw(format!("{:<11}", l.kind)),
             ];
-            if head_w + reason.chars().count() <= w {
-                let mut spans = head;
+            if fits {
+                spans.push(Span::raw(format!("{:<name_w$}", l.name)));
                 spans.push(Span::styled(reason, theme.dim()));
                 lines.push(Line::from(spans));
-            } else {
-                lines.push(Line::from(head));
-                for r in wrap(&reason, w.saturating_sub(12), 2) {
-                    lines.push(Line::from(Span::styled(format!("{:12}{r}", ""), theme.dim())));
-                }
+                continue;
+            }
+            let mut name_rows = wrap(&l.name, w.saturating_sub(23), 2).into_iter();
+            spans.push(Span::raw(name_rows.next().unwrap_or_default()));
+            lines.push(Line::from(spans));
+            lines.extend(name_rows.map(|r| Line::raw(format!("{:23}{r}", ""))));
+            for r in wrap(&reason, w.saturating_sub(14), 2) {
+                lines.push(Line::from(Span::styled(format!("{:12}{r}", ""), theme.dim())));
             }
         }
         lines.push(Line::raw(""));

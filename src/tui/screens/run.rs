@@ -162,11 +162,12 @@ impl State {
         };
         let ratio = if total == 0 { 1.0 } else { ended as f64 / total as f64 };
         frame.render_widget(Gauge::default().gauge_style(style).ratio(ratio.min(1.0)).label(label), gauge_area);
-        let steps = step_list::lines(plan, &run.steps, ui.tick, theme);
+        let steps = step_list::lines(plan, &run.steps, ui.tick, theme, list_area.width as usize);
         // Keep the newest activity in view when the list is longer than the screen.
         let h = list_area.height as usize;
         let last_active = run.steps.iter().rposition(|st| !matches!(st.state, crate::tui::app::StepState::Pending));
-        let offset = last_active.map(|i| (i + 1).saturating_sub(h)).unwrap_or(0);
+        let rows_to = |n: usize| step_list::lines(plan, &run.steps[..n], 0, theme, list_area.width as usize).len();
+        let offset = last_active.map(|i| rows_to(i + 1).saturating_sub(h)).unwrap_or(0);
         frame.render_widget(Paragraph::new(steps).scroll((offset as u16, 0)), list_area);
 
         let w = info_area.width as usize;

@@ -171,12 +171,18 @@ impl State {
                 ));
             }
         }
-        if let Some(cmd) = destroy_command(s) {
-            next.push(format!("Remove it all when no longer needed: {cmd}"));
+        if destroy_command(s).is_some() {
+            next.push("Remove it all when no longer needed (also printed on exit):".into());
         }
         for n in next {
             for (i, r) in wrap(&n, w.saturating_sub(3), 3).into_iter().enumerate() {
                 lines.push(Line::raw(if i == 0 { format!(" • {r}") } else { r }));
+            }
+        }
+        // The command on lines of its own, so it can be copied as one.
+        if let Some(cmd) = destroy_command(s) {
+            for r in wrap(&cmd, w.saturating_sub(3), 5) {
+                lines.push(Line::from(Span::styled(format!("   {r}"), theme.key())));
             }
         }
         lines

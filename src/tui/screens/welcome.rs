@@ -57,7 +57,7 @@ pub enum Action {
 
 pub fn bindings(_st: &State, _s: &Session) -> Vec<Binding<Action>> {
     vec![
-        Binding::new(&[Key::Code(KeyCode::Down), Key::Code(KeyCode::Up)], "↑/↓", "choose", Action::Down),
+        Binding::new(&[Key::Code(KeyCode::Down)], "↑/↓", "choose", Action::Down),
         Binding::new(&[Key::Code(KeyCode::Up)], "", "", Action::Up),
         Binding::new(&[Key::char('1')], "1-3", "choose", Action::Pick(0)),
         Binding::new(&[Key::char('2')], "", "", Action::Pick(1)),

@@ -37,8 +37,9 @@ impl PickItem for Project {
 pub struct Picker<T> {
     pub items: Remote<Vec<T>>,
     pub filter: Input,
-    /// Row of the highlight: `None` follows the filter (the first match, else the typed text).
-    pub picked: Option<usize>,
+    /// The row picked with ↑/↓, by value, so typing more keeps it while it still matches; `None` follows the
+    /// filter (the first match, else the typed text).
+    pub picked: Option<Row>,
 }
 
 impl<T> Default for Picker<T> {
@@ -79,8 +80,8 @@ impl<T: PickItem> Picker<T> {
     /// The highlighted row: the picked one, else the first match, else the typed text.
     pub fn highlighted(&self) -> Option<usize> {
         let rows = self.rows();
-        match self.picked {
-            Some(i) if i < rows.len() => Some(i),
+        match self.picked.as_ref().and_then(|p| rows.iter().position(|r| r == p)) {
+            Some(i) => Some(i),
             // Nothing typed and nothing picked: no value yet, rather than a guess the user did not make.
             _ if self.filter.value().trim().is_empty() => None,
             _ => {
@@ -99,17 +100,25 @@ impl<T: PickItem> Picker<T> {
         }
     }
 
+    /// The filter changed: a picked row that no longer matches lets the highlight follow the filter again.
     pub fn typed(&mut self) {
-        self.picked = None;
+        let rows = self.rows();
+        if self.picked.as_ref().is_some_and(|p| !rows.contains(p)) {
+            self.picked = None;
+        }
     }
 
     pub fn move_highlight(&mut self, down: bool) {
-        let n = self.rows().len();
-        if n == 0 {
+        let rows = self.rows();
+        if rows.is_empty() {
             return;
         }
-        let at = self.highlighted().unwrap_or(0);
-        self.picked = Some(if down { (at + 1).min(n - 1) } else { at.saturating_sub(1) });
+        let next = match self.highlighted() {
+            None => 0,
+            Some(at) if down => (at + 1).min(rows.len() - 1),
+            Some(at) => at.saturating_sub(1),
+        };
+        self.picked = rows.get(next).cloned();
     }
 
     /// Up to `max` lines of the list under the field, or why there is none.
