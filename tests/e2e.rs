@@ -45,7 +45,7 @@ async fn a_person_sets_up_both_guides_in_the_terminal() {
     t.send(ENTER);
     let account = t.wait_for(&moto.account);
     eprintln!("first frame after {first_frame:?}; detected account after {account:?}");
-    assert!(t.screen().contains(&format!("arn:aws:sts::{}:user/moto", moto.account)) || t.screen().contains("Caller"));
+    assert_eq!(t.value_after("Caller"), format!("arn:aws:sts::{}:user/moto", moto.account), "the caller's ARN");
     t.send(ENTER);
 
     t.wait_for("pinpoint-imports");
@@ -71,9 +71,12 @@ async fn a_person_sets_up_both_guides_in_the_terminal() {
     }
     t.wait_for("/ 2048 chars");
     t.send(ENTER);
-    t.wait_for("Press Enter to apply");
-    assert!(t.screen().contains("14 write step(s)"));
+    t.wait_for("Enter asks before applying");
+    assert!(t.screen().contains("14 step(s) will write"));
     t.send(ENTER);
+    t.wait_for("Apply the plan?");
+    assert!(t.screen().contains("creates an access key for PostmanUser"), "the confirmation says what it writes");
+    t.send("y");
 
     t.wait_for("New access key for PostmanUser");
     assert!(t.screen().contains("AWS will never show this secret again"));
@@ -85,10 +88,14 @@ async fn a_person_sets_up_both_guides_in_the_terminal() {
     t.wait_for("Have you stored the secret?");
     t.send("y");
     t.wait_for("Resources");
-    assert!(t.screen().contains(&format!("arn:aws:iam::{}:role/ImporterPinpointRole", moto.account)));
+    let role_arn = format!("arn:aws:iam::{}:role/ImporterPinpointRole", moto.account);
+    assert!(t.screen().contains(&role_arn));
     t.send("q");
     assert_eq!(t.wait_exit(), 0);
     assert!(t.restored(), "the alternate screen was left and the shell is back");
+    let after = t.screen();
+    assert!(after.contains("the setup is in place") && after.contains(&role_arn), "the summary stays in the shell:\n{after}");
+    assert!(after.contains("destroy --setup all"), "{after}");
 
     // The account now holds what the guides describe.
     let acct = &moto.account;
@@ -130,7 +137,7 @@ async fn without_credentials_the_account_is_typed_and_previews_write_nothing() {
     assert!(t.screen().contains("aws configure"), "{}", t.screen());
     t.send("210987654321");
     t.send(ENTER);
-    t.wait_for("list unavailable");
+    t.wait_for("no list (");
     t.send("pinpoint-imports");
     t.send(TAB);
     t.send("0123456789abcdef0123456789abcdef");
@@ -138,16 +145,66 @@ async fn without_credentials_the_account_is_typed_and_previews_write_nothing() {
     t.wait_for("/ 6144 chars");
     assert!(t.screen().contains("210987654321"), "the typed account is in the documents");
     t.send(ENTER);
-    t.wait_for("Apply disabled");
+    t.wait_for("Cannot apply: offline");
     t.send(ENTER);
-    t.wait_for("apply is disabled offline");
+    assert!(!t.screen().contains("Apply the plan?"), "Enter offers no apply offline");
     t.send(CTRL_C);
-    assert_eq!(t.wait_exit(), 0);
+    assert_eq!(t.wait_exit(), 0, "nothing was written: exit 0");
     assert!(t.restored());
+    assert!(t.screen().contains("Nothing was written to the account."));
 
     let iam = moto.iam().await;
     assert!(iam.list_roles().send().await.unwrap().roles().is_empty(), "nothing was written");
     assert!(iam.list_users().send().await.unwrap().users().is_empty());
     let local = iam.list_policies().scope(aws_sdk_iam::types::PolicyScopeType::Local).send().await.unwrap();
     assert!(local.policies().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shrinking_the_window_on_the_plan_screen_blocks_apply() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let mut t = Term::spawn(&moto.env());
+    t.wait_for("What to set up");
+    t.send("1");
+    t.send(ENTER);
+    t.wait_for(&moto.account);
+    t.send(ENTER);
+    t.wait_for("Postman user");
+    t.send(ENTER);
+    t.wait_for("/ 6144 chars");
+    t.send(ENTER);
+    t.wait_for("Enter asks before applying");
+    t.resize(70, 20);
+    t.wait_for("Terminal too small");
+    for keys in [ENTER, "y", ENTER, "y"] {
+        t.send(keys);
+    }
+    t.resize(120, 40);
+    t.wait_for("Enter asks before applying");
+    assert!(!t.screen().contains("Apply the plan?"), "no confirmation was opened while hidden");
+    let iam = moto.iam().await;
+    assert!(iam.list_users().send().await.unwrap().users().is_empty(), "nothing was applied from a hidden screen");
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+}
+
+#[test]
+fn without_a_terminal_the_wizard_does_not_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("out");
+    let out = std::fs::File::create(&out_path).unwrap();
+    let status = std::process::Command::new(BIN)
+        .env_clear()
+        .env("TERM", "xterm")
+        .stdin(std::process::Stdio::null())
+        .stdout(out)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(2), "a usage error, not success");
+    let written = std::fs::read(&out_path).unwrap();
+    assert!(!written.contains(&0x1b), "no escape codes in the redirected file: {written:?}");
+    let err = String::from_utf8_lossy(&status.stderr);
+    assert!(err.contains("needs a terminal") && err.contains("plan") && err.contains("apply"), "{err}");
 }
