@@ -94,7 +94,10 @@ async fn a_person_sets_up_both_guides_in_the_terminal() {
     assert_eq!(t.wait_exit(), 0);
     assert!(t.restored(), "the alternate screen was left and the shell is back");
     let after = t.screen();
-    assert!(after.contains("the setup is in place") && after.contains(&role_arn), "the summary stays in the shell:\n{after}");
+    assert!(
+        after.contains("the setup is in place") && after.contains(&role_arn),
+        "the summary stays in the shell:\n{after}"
+    );
     assert!(after.contains("destroy --setup all"), "{after}");
 
     // The account now holds what the guides describe.

@@ -128,7 +128,10 @@ fn after_exit_a_keeper_serves_the_clipboard_then_clears_it() {
     assert_eq!(keeper.len(), 1, "one keeper process");
     for file in ["cmdline", "environ"] {
         let bytes = std::fs::read(format!("/proc/{}/{file}", keeper[0])).unwrap();
-        assert!(!bytes.windows(secret.len()).any(|w| w == secret.as_bytes()), "the secret is not in the keeper's {file}");
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "the secret is not in the keeper's {file}"
+        );
     }
     let deadline = Instant::now() + Duration::from_secs(15);
     while xclip_read(&x.1).as_deref() == Some(secret.as_str()) {

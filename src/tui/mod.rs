@@ -311,7 +311,7 @@ impl Runtime {
             Cmd::WriteDocuments => {
                 let Some(desired) = app.session.desired.clone() else { return };
                 tokio::task::spawn_blocking(move || {
-                    Self::send(&tx, Msg::DocumentsWritten(write_documents(&desired)));
+                    Self::send(&tx, Msg::DocumentsWritten(write_documents(&desired, std::path::Path::new("."))));
                 });
             }
             Cmd::ListKeys { user } => {
@@ -348,12 +348,12 @@ impl Runtime {
     }
 }
 
-/// Write every document to a new directory under the current one, each file synced to disk.
-fn write_documents(desired: &crate::setup::Desired) -> Result<String, Problem> {
+/// Write every document to a new directory under `base_dir`, each file synced to disk; never overwrites.
+fn write_documents(desired: &crate::setup::Desired, base_dir: &std::path::Path) -> Result<String, Problem> {
     let io = |e: std::io::Error| Problem::Io(format!("could not write the documents: {e}"));
     let base = "pinpoint-iam-documents";
     let dir = (1..1000)
-        .map(|n| if n == 1 { std::path::PathBuf::from(base) } else { format!("{base}-{n}").into() })
+        .map(|n| if n == 1 { base_dir.join(base) } else { base_dir.join(format!("{base}-{n}")) })
         .find(|p| !p.exists())
         .ok_or_else(|| Problem::Io("could not find a free directory name for the documents".into()))?;
     std::fs::create_dir(&dir).map_err(io)?;
@@ -369,4 +369,27 @@ fn write_documents(desired: &crate::setup::Desired) -> Result<String, Problem> {
     }
     std::fs::File::open(&dir).and_then(|d| d.sync_all()).map_err(io)?;
     Ok(format!("Wrote {} documents to {}/", docs.len(), dir.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::setup::{Params, SetupKind};
+
+    #[test]
+    fn documents_are_written_to_a_new_directory_each_time() {
+        let mut p = Params::new(SetupKind::All, "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
+        p.bucket = Some("my-bucket".parse().unwrap());
+        p.project = Some("0123456789abcdef0123456789abcdef".parse().unwrap());
+        let desired = p.desired().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let said = write_documents(&desired, dir.path()).unwrap();
+        assert!(said.starts_with("Wrote 7 documents"), "{said}");
+        let first = dir.path().join("pinpoint-iam-documents");
+        let trust = std::fs::read_to_string(first.join("PinpointSegmentImport-trust.json")).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&trust).unwrap();
+        assert_eq!(doc, desired.roles[1].trust);
+        write_documents(&desired, dir.path()).unwrap();
+        assert!(dir.path().join("pinpoint-iam-documents-2").is_dir(), "a second write never overwrites the first");
+    }
 }
