@@ -530,6 +530,8 @@ fn preview_wraps_long_values_hides_findings_when_narrow_and_copies_or_writes_doc
     app.update(key(KeyCode::Left));
     app.update(Msg::Resize(80, 24));
     let arn = format!("arn:aws:mobiletargeting:eu-west-1:{ACCOUNT}:apps/{PROJECT}");
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Down));
     let text = frame(&app);
     let joined: String = text
         .lines()

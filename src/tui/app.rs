@@ -1303,7 +1303,8 @@ impl App {
         lines.push(head);
         if s.wrote || s.plan.ready().is_some_and(|p| p.checked) {
             for r in &rows {
-                lines.push(format!("  {:<12} {:<7} {:<28} {}", r.status, r.kind, r.name, r.arn));
+                // The ARN names the resource; one line each, so the terminal's soft wrap keeps it whole to copy.
+                lines.push(format!("  {:<12} {:<7} {}", r.status, r.kind, r.arn));
             }
         }
         if let Some(cmd) = summary::destroy_command(s).filter(|_| s.wrote) {

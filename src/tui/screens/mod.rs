@@ -278,7 +278,14 @@ pub fn scroll_bindings<A>(rows: usize, height: u16, wrap: impl Fn(Scroll) -> A) 
     ]
 }
 
-/// Draw `lines` scrolled by `offset` in `area`, with a marker of what lies above and below.
+/// How far content of `rows` rows scrolls in a view of `height` rows: when it does not fit, the last row of the
+/// view is kept for the marker, so the marker never hides content.
+pub fn max_scroll(rows: usize, height: u16) -> u16 {
+    let h = height as usize;
+    if rows <= h { 0 } else { (rows - h.saturating_sub(1)) as u16 }
+}
+
+/// Draw `lines` scrolled by `offset` in `area`, with a marker line of what lies above and below.
 pub fn draw_scrolled(lines: Vec<Line<'static>>, offset: u16, frame: &mut Frame, area: Rect, theme: &Theme) {
     let total = lines.len();
     let h = area.height as usize;
@@ -286,11 +293,11 @@ pub fn draw_scrolled(lines: Vec<Line<'static>>, offset: u16, frame: &mut Frame, 
         frame.render_widget(Paragraph::new(lines), area);
         return;
     }
-    let max = total - h;
+    let max = max_scroll(total, area.height) as usize;
     let off = (offset as usize).min(max);
-    let shown: Vec<Line> = lines.into_iter().skip(off).take(h).collect();
+    let shown: Vec<Line> = lines.into_iter().skip(off).take(h.saturating_sub(1)).collect();
     frame.render_widget(Paragraph::new(shown), area);
-    let below = max - off;
+    let below = total.saturating_sub(off + h.saturating_sub(1));
     let marker = match (off, below) {
         (0, b) => format!(" ↓ {b} more line(s) "),
         (a, 0) => format!(" ↑ {a} line(s) above · end "),
@@ -303,6 +310,5 @@ pub fn draw_scrolled(lines: Vec<Line<'static>>, offset: u16, frame: &mut Frame, 
         width: w.min(area.width),
         height: 1,
     };
-    frame.render_widget(Clear, r);
     frame.render_widget(Paragraph::new(Span::styled(marker, theme.key())), r);
 }

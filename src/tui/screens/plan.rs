@@ -4,7 +4,7 @@
 use crate::plan::{Action as Step, Plan};
 use crate::tui::app::{Choice, Confirm, Do, Intent, Overlay, Remote, Session};
 use crate::tui::keys::{Binding, Key};
-use crate::tui::screens::{Screen, Scroll, Ui, draw_scrolled, scroll, scroll_bindings};
+use crate::tui::screens::{Screen, Scroll, Ui, draw_scrolled, max_scroll, scroll, scroll_bindings};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::wrap::wrap;
 use crossterm::event::KeyCode;
@@ -74,9 +74,10 @@ pub fn bindings(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Action
     v
 }
 
-/// What applying will write, in words, for the confirmation.
+/// What applying will write, in words, for the confirmation: names grouped by kind, attachments counted.
 pub fn describe_writes(plan: &Plan, adopt: bool) -> Vec<String> {
-    let mut create = vec![];
+    let mut create: Vec<(&str, Vec<String>)> = vec![("policies", vec![]), ("roles", vec![]), ("users", vec![])];
+    let mut attachments = 0;
     let mut update = vec![];
     let mut adopted = vec![];
     let mut key = None;
@@ -84,7 +85,15 @@ pub fn describe_writes(plan: &Plan, adopt: bool) -> Vec<String> {
         let l = plan.label(i);
         match (st.action, l.kind) {
             (_, "access_key") if st.action.writes() => key = Some(l.name),
-            (Step::Create, _) => create.push(format!("{} {}", l.kind, l.name)),
+            (Step::Create, "attachment") => attachments += 1,
+            (Step::Create, kind) => {
+                let group = match kind {
+                    "policy" => 0,
+                    "role" => 1,
+                    _ => 2,
+                };
+                create[group].1.push(l.name);
+            }
             (Step::Update, _) => update.push(format!("{} {}", l.kind, l.name)),
             (Step::Conflict, _) if adopt => adopted.push(format!("{} {}", l.kind, l.name)),
             _ => {}
@@ -92,8 +101,11 @@ pub fn describe_writes(plan: &Plan, adopt: bool) -> Vec<String> {
     }
     let p = &plan.params;
     let mut lines = vec![format!("Writes to account {} in {}:", p.account, p.region)];
-    if !create.is_empty() {
-        lines.push(format!("• creates {}", create.join(", ")));
+    for (kind, names) in create.iter().filter(|(_, n)| !n.is_empty()) {
+        lines.push(format!("• creates {kind}: {}", names.join(", ")));
+    }
+    if attachments > 0 {
+        lines.push(format!("• attaches policies: {attachments} attachment(s)"));
     }
     if !update.is_empty() {
         lines.push(format!("• updates {}", update.join(", ")));
@@ -205,7 +217,7 @@ impl State {
         match a {
             Action::Scroll(by) => {
                 let rows = self.content(s, size.0, &Theme { color: false }).len();
-                scroll(&mut self.scroll, by, rows.saturating_sub(size.1 as usize) as u16);
+                scroll(&mut self.scroll, by, max_scroll(rows, size.1));
             }
             Action::Adopt => s.adopt = !s.adopt,
             Action::Back => return vec![Do::Go(Screen::Preview)],

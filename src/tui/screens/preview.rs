@@ -4,7 +4,7 @@
 use crate::setup::{DocKind, DocumentView, Params, lint, template::iam_size};
 use crate::tui::app::{Cmd, Copied, Do, Remote, Session};
 use crate::tui::keys::{Binding, Key};
-use crate::tui::screens::{Screen, Scroll, Ui, draw_scrolled, scroll, scroll_bindings};
+use crate::tui::screens::{Screen, Scroll, Ui, draw_scrolled, max_scroll, scroll, scroll_bindings};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{json_view, wrap::wrap};
 use crossterm::event::KeyCode;
@@ -100,7 +100,7 @@ impl State {
                 self.scroll = 0;
             }
             Action::Scroll(by) => {
-                let max = self.rows(s, size.0).saturating_sub(size.1.saturating_sub(2) as usize) as u16;
+                let max = max_scroll(self.rows(s, size.0), size.1.saturating_sub(2));
                 scroll(&mut self.scroll, by, max);
             }
             Action::Copy => {

@@ -4,7 +4,7 @@
 use crate::plan::{Action as Step, Plan};
 use crate::tui::app::{Choice, Confirm, Do, Intent, Session, StepState};
 use crate::tui::keys::{Binding, Key};
-use crate::tui::screens::{Scroll, Ui, draw_scrolled, plan::rotate_confirm, scroll, scroll_bindings};
+use crate::tui::screens::{Scroll, Ui, draw_scrolled, max_scroll, plan::rotate_confirm, scroll, scroll_bindings};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::wrap::wrap;
 use ratatui::Frame;
@@ -192,7 +192,7 @@ impl State {
         match a {
             Action::Scroll(by) => {
                 let rows = self.content(s, size.0, &Theme { color: false }).len();
-                scroll(&mut self.scroll, by, rows.saturating_sub(size.1 as usize) as u16);
+                scroll(&mut self.scroll, by, max_scroll(rows, size.1));
                 vec![]
             }
             Action::Rotate => s.rotatable_user().map(|u| vec![Do::Ask(rotate_confirm(u))]).unwrap_or_default(),
