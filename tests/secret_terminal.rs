@@ -124,7 +124,7 @@ fn after_exit_a_keeper_serves_the_clipboard_then_clears_it() {
     // Two seconds after exit, as in the issue: the secret is still there to paste.
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(xclip_read(&x.1).as_deref(), Some(secret.as_str()), "the keeper serves the clipboard after exit");
-    let keeper = keeper_pids();
+    let keeper = keeper_pids(&x.1);
     assert_eq!(keeper.len(), 1, "one keeper process");
     for file in ["cmdline", "environ"] {
         let bytes = std::fs::read(format!("/proc/{}/{file}", keeper[0])).unwrap();
@@ -139,14 +139,14 @@ fn after_exit_a_keeper_serves_the_clipboard_then_clears_it() {
         std::thread::sleep(Duration::from_millis(200));
     }
     let deadline = Instant::now() + Duration::from_secs(5);
-    while !keeper_pids().is_empty() {
+    while !keeper_pids(&x.1).is_empty() {
         assert!(Instant::now() < deadline, "the keeper exits after clearing");
         std::thread::sleep(Duration::from_millis(100));
     }
 }
 
-/// Processes running the clipboard keeper.
-fn keeper_pids() -> Vec<u32> {
+/// Processes running the clipboard keeper on `display` (other tests' keepers serve other displays).
+fn keeper_pids(display: &str) -> Vec<u32> {
     std::fs::read_dir("/proc")
         .unwrap()
         .flatten()
@@ -154,8 +154,10 @@ fn keeper_pids() -> Vec<u32> {
         .filter(|pid| {
             let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
             let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            let ours = env.split(|b| *b == 0).any(|v| v == format!("DISPLAY={display}").as_bytes());
             // A zombie has no command line; count only live keepers.
-            cmd.windows(18).any(|w| w == b"__clipboard-keeper") && !stat.contains(") Z ")
+            ours && cmd.windows(18).any(|w| w == b"__clipboard-keeper") && !stat.contains(") Z ")
         })
         .collect()
 }

@@ -66,6 +66,15 @@ pub fn run() -> ExitCode {
     if set.text(secret.as_str()).is_err() {
         return ExitCode::from(1);
     }
+    // Setting the owner is not confirmed by the X server; reading our own text back is a round trip after it. Only
+    // then may the wizard exit: its exit releases the selection if the server still thinks the wizard owns it.
+    let confirmed = Instant::now() + READY_WITHIN;
+    while !cb.get_text().map(Zeroizing::new).is_ok_and(|t| t.as_str() == secret.as_str()) {
+        if Instant::now() > confirmed {
+            return ExitCode::from(1);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let mut out = std::io::stdout();
     let _ = writeln!(out, "ready");
     let _ = out.flush();
@@ -77,12 +86,16 @@ pub fn run() -> ExitCode {
     let deadline = Instant::now() + Duration::from_secs(secs);
     while Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(250).min(deadline.saturating_duration_since(Instant::now())));
-        // Someone copied something else: the secret is gone from the clipboard, nothing left to clear.
-        let still = cb.get_text().map(Zeroizing::new).is_ok_and(|t| t.as_str() == secret.as_str());
-        if !still {
+        // Someone copied something else: the secret is gone from the clipboard, nothing left to clear. A read
+        // that fails (a busy X server) proves nothing: leaving then would take the secret with us too early.
+        if let Ok(t) = cb.get_text().map(Zeroizing::new)
+            && t.as_str() != secret.as_str()
+        {
             return ExitCode::SUCCESS;
         }
     }
-    let _ = cb.clear();
+    if cb.get_text().map(Zeroizing::new).is_ok_and(|t| t.as_str() == secret.as_str()) {
+        let _ = cb.clear();
+    }
     ExitCode::SUCCESS
 }
