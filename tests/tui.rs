@@ -458,6 +458,32 @@ fn quitting_mid_run_stops_and_rolls_back_before_leaving() {
 }
 
 #[test]
+fn keeping_a_run_that_made_a_key_shows_the_secret_before_quitting() {
+    let mut app = at_run();
+    app.update(ch('q'));
+    assert!(matches!(app.update(ch('k')).as_slice(), [Cmd::Cancel]));
+    let n = steps(&app);
+    let mut m = report(n, Status::Created, Some(fake_key()), Some(n - 1));
+    if let Msg::Applied(r) = &mut m
+        && let Ok(r) = r.as_mut()
+    {
+        r.interrupted = true;
+        r.failure = None;
+    }
+    app.update(m);
+    assert!(!app.should_quit, "a key nobody saw is not left behind silently");
+    assert_eq!(app.screen, Screen::Secret);
+    assert!(frame(&app).contains("store its secret now"));
+    app.update(key(KeyCode::Enter));
+    app.update(ch('y'));
+    app.update(ch('q'));
+    assert!(app.should_quit);
+    let r = app.exit_report();
+    assert_eq!(r.code, 1, "the run did not complete");
+    assert!(r.lines[0].contains("kept"), "{:?}", r.lines);
+}
+
+#[test]
 fn quitting_before_any_write_exits_0() {
     let mut app = at_plan();
     app.update(ch('q'));

@@ -963,7 +963,15 @@ impl App {
     /// The run has settled: leave if a quit was waiting for it.
     fn settled(&mut self) -> Vec<Cmd> {
         if self.quit_when_settled && !self.session.run.active() && !self.session.run.awaiting_choice() {
-            self.should_quit = true;
+            if self.session.secret.is_some() && self.screen != Screen::Secret {
+                // The run kept (or completed with) a key nobody has seen: show its secret once before leaving.
+                self.quit_when_settled = false;
+                self.secret = secret::State::default();
+                self.go(Screen::Secret);
+                self.say("This run made an access key: store its secret now (shown only here), then quit.");
+            } else {
+                self.should_quit = true;
+            }
         }
         vec![]
     }
@@ -1234,7 +1242,9 @@ impl App {
                     "Steps are writing to the account now.".into(),
                     "b stops them and deletes or restores everything this run made (the default of a second Ctrl-C);"
                         .into(),
-                    "k stops them and keeps what exists; the summary printed on exit lists it.".into(),
+                    "k stops them and keeps what exists (a new key's secret is shown first); the summary printed on \
+                     exit lists it."
+                        .into(),
                 ],
                 vec![
                     quit('b', "stop, roll back, quit", Intent::Stop { roll_back: true }),
@@ -1258,7 +1268,12 @@ impl App {
                     lines.push("Its access key was never shown: rolling back deletes it.".into());
                 }
                 lines.push("b undoes all of it, then quits (the default of a second Ctrl-C);".into());
-                lines.push("k keeps it as it is and quits; the summary printed on exit lists it.".into());
+                lines.push(if s.secret.is_some() {
+                    "k keeps it as it is, shows the key's secret once, then you quit; the summary printed on exit lists it."
+                        .into()
+                } else {
+                    "k keeps it as it is and quits; the summary printed on exit lists it.".into()
+                });
                 Some(prompt(
                     "Quit after a failed run?",
                     lines,
