@@ -834,6 +834,26 @@ fn states() -> Vec<(&'static str, Reach)> {
         ("secret", at_secret),
         ("summary", at_summary),
         ("summary_rotated", rotated),
+        ("help_open", || {
+            let mut app = at_preview();
+            app.update(ch('?'));
+            app
+        }),
+        ("confirm_open", || {
+            let mut app = at_plan();
+            app.update(key(KeyCode::Enter));
+            app
+        }),
+        ("details_open", || {
+            let mut app = at_failed_run();
+            app.update(key(KeyCode::F(2)));
+            app
+        }),
+        ("quit_prompt_open", || {
+            let mut app = at_failed_run();
+            app.update(ch('q'));
+            app
+        }),
     ]
 }
 

@@ -104,10 +104,7 @@ pub fn one_line(s: &str) -> String {
         .filter_map(|m| first.find(m))
         .min();
     match cut {
-        Some(i) => {
-            let kept = first[..i].trim_end_matches(|c: char| c == '(' || c == ':' || c.is_whitespace());
-            format!("{kept} (details: e)")
-        }
+        Some(i) => first[..i].trim_end_matches(|c: char| c == '(' || c == ':' || c.is_whitespace()).to_string(),
         None => first.to_string(),
     }
 }
@@ -1352,15 +1349,12 @@ pub enum OverlayAction {
 /// The keys of an open overlay (the only keys that act while it is open, besides Ctrl-C).
 pub fn overlay_bindings(o: &Overlay) -> Vec<Binding<OverlayAction>> {
     match o {
-        Overlay::Help => vec![Binding::new(
-            &[Key::Code(KeyCode::Esc), Key::char('?'), Key::Code(KeyCode::Enter), Key::char('q')],
-            "Esc",
-            "close help",
-            OverlayAction::Close,
-        )],
+        Overlay::Help => {
+            vec![Binding::new(&[Key::Code(KeyCode::Esc), Key::char('?')], "Esc/?", "close help", OverlayAction::Close)]
+        }
         Overlay::Details { .. } => vec![Binding::new(
-            &[Key::Code(KeyCode::Esc), Key::Code(KeyCode::Enter), Key::char('e')],
-            "Esc",
+            &[Key::Code(KeyCode::Esc), Key::Code(KeyCode::F(2))],
+            "Esc/F2",
             "close",
             OverlayAction::Close,
         )],

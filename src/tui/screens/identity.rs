@@ -155,10 +155,10 @@ impl State {
                 for r in crate::tui::widgets::wrap::wrap(&p.line(), w.saturating_sub(4), 2) {
                     lines.push(Line::raw(format!("  {r}")));
                 }
-                lines.push(Line::from(Span::styled(
-                    "  Type the account id to preview and plan offline; applying needs working credentials.",
-                    theme.warn(),
-                )));
+                let hint = "Type the account id to preview and plan offline; applying needs working credentials.";
+                for r in crate::tui::widgets::wrap::wrap(hint, w.saturating_sub(4), 0) {
+                    lines.push(Line::from(Span::styled(format!("  {r}"), theme.warn())));
+                }
             }
         }
         lines.push(Line::raw(""));

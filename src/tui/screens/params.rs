@@ -283,8 +283,8 @@ impl State {
                     if focused {
                         lines.push(field::line(State::label(*f), typed, true, w, theme));
                         let list = match f {
-                            Field::Bucket => self.buckets.lines(list_rows, field::VALUE_COL, ui.spinner(), theme),
-                            _ => self.projects.lines(list_rows, field::VALUE_COL, ui.spinner(), theme),
+                            Field::Bucket => self.buckets.lines(list_rows, field::VALUE_COL, w, ui.spinner(), theme),
+                            _ => self.projects.lines(list_rows, field::VALUE_COL, w, ui.spinner(), theme),
                         };
                         lines.extend(list);
                         let chosen = if value.is_empty() { "—".to_string() } else { value };

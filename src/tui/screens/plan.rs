@@ -130,7 +130,10 @@ impl State {
                 return lines;
             }
             Remote::Failed(e) => {
-                lines.push(Line::from(Span::styled("✗ No plan: the account could not be read.", theme.error())));
+                lines.push(Line::from(Span::styled(
+                    "✗ No plan: the account could not be read (F2: details).",
+                    theme.error(),
+                )));
                 for r in wrap(&e.line(), w.saturating_sub(2), 2) {
                     lines.push(Line::raw(format!("  {r}")));
                 }

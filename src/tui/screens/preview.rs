@@ -137,9 +137,22 @@ impl State {
             titles[from..=tab].iter().map(|t| t.chars().count() + 3).sum::<usize>() + 2 <= tabs_area.width as usize
         };
         let start = (0..=tab).find(|s| fits(*s)).unwrap_or(tab);
-        let mut shown: Vec<String> = titles[start..].to_vec();
+        // Only whole titles: the bar ends at the last one that fits, with › when more follow.
+        let mut used = 2 + if start > 0 { 2 } else { 0 };
+        let mut end = start;
+        while end < titles.len() && used + titles[end].chars().count() + 3 + 2 <= tabs_area.width as usize {
+            used += titles[end].chars().count() + 3;
+            end += 1;
+        }
+        let end = end.max(tab + 1);
+        let mut shown: Vec<String> = titles[start..end].to_vec();
         if start > 0 {
             shown[0] = format!("‹ {}", shown[0]);
+        }
+        if end < titles.len()
+            && let Some(last) = shown.last_mut()
+        {
+            last.push_str(" ›");
         }
         frame.render_widget(
             Tabs::new(shown)

@@ -84,14 +84,10 @@ impl State {
     pub fn view(&self, _s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
         let theme = ui.theme;
         let w = area.width as usize;
-        let mut lines = vec![
-            Line::from(Span::styled(
-                "Sets up the IAM resources of AWS's Amazon Pinpoint guides: previewed, planned, then applied.",
-                theme.text(),
-            )),
-            Line::raw(""),
-            Line::from(Span::styled("What to set up:", theme.title())),
-        ];
+        let intro = "Sets up the IAM resources of AWS's Amazon Pinpoint guides: previewed, planned, then applied.";
+        let mut lines: Vec<Line> = wrap(intro, w, 0).into_iter().map(Line::raw).collect();
+        lines.push(Line::raw(""));
+        lines.push(Line::from(Span::styled("What to set up:", theme.title())));
         for (i, (title, items)) in WHAT.iter().enumerate() {
             let chosen = self.choice == i;
             let mark = if chosen { "(•)" } else { "( )" };
@@ -104,7 +100,12 @@ impl State {
                 } else {
                     items.to_vec()
                 };
-                lines.extend(all.iter().map(|t| Line::from(Span::styled(format!("     • {t}"), theme.dim()))));
+                for t in all {
+                    for (i, r) in wrap(t, w.saturating_sub(7), 2).into_iter().enumerate() {
+                        let mark = if i == 0 { "     • " } else { "       " };
+                        lines.push(Line::from(Span::styled(format!("{mark}{r}"), theme.dim())));
+                    }
+                }
             }
         }
         lines.push(Line::raw(""));

@@ -122,16 +122,18 @@ impl<T: PickItem> Picker<T> {
     }
 
     /// Up to `max` lines of the list under the field, or why there is none.
-    pub fn lines(&self, max: usize, pad: usize, spinner: &str, theme: &Theme) -> Vec<Line<'static>> {
+    pub fn lines(&self, max: usize, pad: usize, width: usize, spinner: &str, theme: &Theme) -> Vec<Line<'static>> {
+        let room = width.saturating_sub(pad);
         let pad = " ".repeat(pad);
         match &self.items {
             Remote::Idle => vec![],
             Remote::Pending(_) => {
                 vec![Line::from(Span::styled(format!("{pad}{spinner} loading the list…"), theme.dim()))]
             }
-            Remote::Failed(why) => {
-                vec![Line::from(Span::styled(format!("{pad}no list ({}): type the value", why.line()), theme.warn()))]
-            }
+            Remote::Failed(why) => super::wrap::wrap(&format!("no list ({}): type the value", why.line()), room, 2)
+                .into_iter()
+                .map(|r| Line::from(Span::styled(format!("{pad}{r}"), theme.warn())))
+                .collect(),
             Remote::Ready(_) => {
                 let rows = self.rows();
                 if rows.is_empty() {
