@@ -339,6 +339,12 @@ fn k_scrolls_nothing_and_writes_nothing_and_every_write_asks_first() {
     let Some(Overlay::Confirm(c)) = &app.overlay else { panic!("x asks") };
     assert!(c.lines.join(" ").contains("cannot be undone"));
     assert!(matches!(app.update(ch('y')).as_slice(), [Cmd::Retire { delete: true, .. }]));
+    app.update(Msg::Retired(Ok("Deleted the old access key(s) AKIAOLD1.".into())));
+    let text = app.exit_report().lines.join("\n");
+    assert!(
+        text.contains("Deleted the old access key(s) AKIAOLD1.") && text.contains("new access key AKIAFAKE"),
+        "{text}"
+    );
 }
 
 /// After a rotation (two keys: one chosen for deletion, confirmed), on the summary with the old key active.
@@ -1018,6 +1024,7 @@ fn the_exit_report_lists_every_arn_and_status_and_nothing_secret() {
     }
     assert!(text.contains(&format!("arn:aws:iam::{ACCOUNT}:role/PinpointSegmentImport")));
     assert!(text.contains("created"));
+    assert!(text.contains("new access key AKIAFAKEFAKEFAKEFAKE of PostmanUser"), "{text}");
     assert!(!text.contains(FAKE_SECRET) && !text.contains("FAKEsecret"));
 }
 

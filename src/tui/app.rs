@@ -220,6 +220,10 @@ pub struct Session {
     pub wrote: bool,
     /// After a rotation: the user and the keys the new one replaces.
     pub old_keys: Option<(String, Vec<AccessKeyInfo>)>,
+    /// The user and id of every key made in this session (ids are not secret), for the exit summary.
+    pub new_keys: Vec<(String, String)>,
+    /// What was done to old keys, for the exit summary.
+    pub retired: Vec<String>,
     pub clipboard_timeout: Duration,
     /// When a secret on the system clipboard is to be cleared.
     pub clear_at: Option<Instant>,
@@ -245,6 +249,8 @@ impl Session {
             secret: None,
             wrote: false,
             old_keys: None,
+            new_keys: vec![],
+            retired: vec![],
             clipboard_timeout: Duration::from_secs(60),
             clear_at: None,
             clipboard_holds_secret: false,
@@ -764,6 +770,9 @@ impl App {
                             self.status = None;
                         }
                         self.session.old_keys = Some((rotation.key.user_name.clone(), rotation.old));
+                        self.session
+                            .new_keys
+                            .push((rotation.key.user_name.clone(), rotation.key.access_key_id.clone()));
                         self.session.secret = Some(rotation.key);
                         self.secret = secret::State::default();
                         self.go(Screen::Secret);
@@ -776,6 +785,7 @@ impl App {
                 match r {
                     Ok(done) => {
                         self.say(done.clone());
+                        self.session.retired.push(done.clone());
                         if let Some((_, keys)) = &mut self.session.old_keys {
                             if done.starts_with("Deleted") {
                                 keys.clear();
@@ -922,6 +932,9 @@ impl App {
         if report.succeeded() {
             self.session.run.phase = Phase::Completed;
             self.session.secret = report.access_key;
+            if let Some(k) = &self.session.secret {
+                self.session.new_keys.push((k.user_name.clone(), k.access_key_id.clone()));
+            }
             if stopping.is_none() {
                 let next = if self.session.secret.is_some() { Screen::Secret } else { Screen::Summary };
                 self.secret = secret::State::default();
@@ -931,6 +944,9 @@ impl App {
         }
         // A key from a run that did not complete: nobody saw it yet; rolling back deletes it.
         self.session.secret = report.access_key;
+        if let Some(k) = &self.session.secret {
+            self.session.new_keys.push((k.user_name.clone(), k.access_key_id.clone()));
+        }
         if report.interrupted && self.session.run.failure.is_none() {
             self.session.run.failure =
                 Some((None, "stopped on request".into(), "The run was stopped before it completed.".into()));
@@ -1319,6 +1335,11 @@ impl App {
                 lines.push(format!("  {:<12} {:<7} {}", r.status, r.kind, r.arn));
             }
         }
+        let undone = matches!(s.run.phase, Phase::RolledBack { errors: 0 });
+        for (user, id) in s.new_keys.iter().filter(|_| !undone) {
+            lines.push(format!("  new access key {id} of {user} (its secret was shown once, in the wizard)"));
+        }
+        lines.extend(s.retired.iter().map(|r| format!("  {r}")));
         if let Some(cmd) = summary::destroy_command(s).filter(|_| s.wrote) {
             lines.push(format!("Remove it later with: {cmd}"));
         }

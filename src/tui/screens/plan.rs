@@ -163,11 +163,11 @@ impl State {
                 Step::Conflict => theme.error(),
                 Step::Unchanged | Step::NotChecked => theme.dim(),
             };
-            let reason = if step.action == Step::Conflict {
-                step.reason.replace("; --adopt to take it over", "; a adopts it")
-            } else {
-                step.reason.clone()
-            };
+            // The engine's reasons name the headless ways; here the same choice is a key.
+            let reason = step
+                .reason
+                .replace("; --adopt to take it over", "; a adopts it")
+                .replace("(delete the key, then apply, to get a new one)", "(n makes a new one)");
             let name_len = l.name.chars().count();
             let fits = name_len + 2 <= name_w && 23 + name_w + reason.chars().count() <= w;
             let mut spans = vec![
