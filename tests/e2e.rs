@@ -138,7 +138,9 @@ async fn without_credentials_the_account_is_typed_and_previews_write_nothing() {
     t.send(ENTER);
     t.wait_for("The account could not be read");
     assert!(t.screen().contains("aws configure"), "{}", t.screen());
-    t.send("210987654321");
+    // Pasted, as from a password manager: the terminal's bracketed paste, line break dropped.
+    t.send("\x1b[200~210987654321\n\x1b[201~");
+    t.wait_for("210987654321");
     t.send(ENTER);
     t.wait_for("no list (");
     t.send("pinpoint-imports");

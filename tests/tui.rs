@@ -606,6 +606,10 @@ fn fields_have_a_cursor_line_editing_keys_and_paste() {
     app.update(ctrl('e'));
     app.update(key(KeyCode::Backspace));
     assert!(frame(&app).contains("astedPoliXc "), "Ctrl-E went to the end");
+    typed(&mut app, "-Extra");
+    app.update(ctrl('w'));
+    let f = frame(&app);
+    assert!(f.contains("astedPoliXc-") && !f.contains("Extra"), "Ctrl-W deletes the word before the cursor:\n{f}");
 }
 
 #[test]
