@@ -48,6 +48,7 @@ impl<T> Remote<T> {
         true
     }
 
+    /// The answer, once there is one.
     pub fn ready(&self) -> Option<&T> {
         match self {
             Remote::Ready(v) => Some(v),
@@ -55,6 +56,7 @@ impl<T> Remote<T> {
         }
     }
 
+    /// Whether an answer is awaited.
     pub fn is_pending(&self) -> bool {
         matches!(self, Remote::Pending(_))
     }
@@ -179,10 +181,12 @@ pub struct Run {
 }
 
 impl Run {
+    /// Whether the run is writing or undoing right now.
     pub fn active(&self) -> bool {
         matches!(self.phase, Phase::Applying | Phase::Stopping { .. } | Phase::RollingBack)
     }
 
+    /// Whether a failed run waits for the user to roll back or keep.
     pub fn awaiting_choice(&self) -> bool {
         matches!(self.phase, Phase::Failed(_))
     }
@@ -264,6 +268,7 @@ impl Session {
         self.next_request
     }
 
+    /// Whether the account was read with working credentials.
     pub fn online(&self) -> bool {
         matches!(self.identity, Remote::Ready(_))
     }
@@ -476,6 +481,7 @@ pub enum Msg {
     Retired(Result<String, Problem>),
 }
 
+/// The smallest terminal the wizard draws in; below it, no key but quit acts.
 pub const MIN_WIDTH: u16 = 80;
 pub const MIN_HEIGHT: u16 = 24;
 
@@ -523,6 +529,7 @@ pub enum Global {
 }
 
 impl App {
+    /// The wizard at launch, on the Welcome screen.
     pub fn new() -> Self {
         App {
             screen: Screen::Welcome,
@@ -559,6 +566,7 @@ impl App {
         vec![Cmd::Detect { id, region: None }]
     }
 
+    /// Whether the terminal is below the minimum size (only the message is drawn).
     pub fn too_small(&self) -> bool {
         self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
     }
@@ -634,6 +642,7 @@ impl App {
         v
     }
 
+    /// The keys every screen has after its own (`q` only where it is not a letter).
     pub fn global_bindings(&self) -> Vec<Binding<Global>> {
         let mut v = vec![Binding::new(&[Key::char('?')], "?", "help", Global::Help)];
         if !self.typing() {
@@ -661,6 +670,7 @@ impl App {
         (w.saturating_sub(2), h.saturating_sub(4 + footer))
     }
 
+    /// Apply one message; returns the work to start. Pure: no clock, no I/O.
     pub fn update(&mut self, msg: Msg) -> Vec<Cmd> {
         match msg {
             Msg::Tick(now) => self.on_tick(now),

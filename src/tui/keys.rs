@@ -56,6 +56,7 @@ pub struct Binding<A> {
 }
 
 impl<A> Binding<A> {
+    /// A binding of `keys`, listed as `label` `does`.
     pub fn new(keys: &[Key], label: &'static str, does: impl Into<String>, action: A) -> Self {
         Binding { keys: keys.to_vec(), label, does: does.into(), action }
     }

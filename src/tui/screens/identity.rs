@@ -13,10 +13,12 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use tui_input::Input;
 
+/// What the screen is for, as `?` help says it.
 pub const PURPOSE: &str = "Check which AWS account and Region the setup goes to. The account is read from your \
     credentials; if they do not work, type the account id to preview and plan offline (applying needs working \
     credentials). Changing the Region reads the account again there.";
 
+/// What this screen remembers while the wizard runs.
 #[derive(Debug, Default)]
 pub struct State {
     pub region: Input,
@@ -25,6 +27,7 @@ pub struct State {
     pub focus: usize,
 }
 
+/// What a key does on this screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     NextField,
@@ -35,6 +38,7 @@ pub enum Action {
     Back,
 }
 
+/// This screen's keys in its current state: they drive key handling, the footer and help.
 pub fn bindings(_st: &State, s: &Session) -> Vec<Binding<Action>> {
     let failed = matches!(s.identity, Remote::Failed(_));
     let mut v = vec![];
@@ -57,6 +61,7 @@ pub fn bindings(_st: &State, s: &Session) -> Vec<Binding<Action>> {
 }
 
 impl State {
+    /// Show the Region the configuration resolved.
     pub fn set_region(&mut self, r: &Region) {
         self.region = Input::new(r.to_string());
     }
@@ -67,10 +72,12 @@ impl State {
         self.focus = if failed && self.region_value().is_ok() { 1 } else { 0 };
     }
 
+    /// The typed Region, or the rule it breaks.
     pub fn region_value(&self) -> Result<Region, String> {
         Region::parse("Region", self.region.value().trim()).map_err(|e| e.rule)
     }
 
+    /// The typed account id, or the rule it breaks.
     pub fn account_value(&self) -> Result<AccountId, String> {
         AccountId::parse("Account id", self.account.value().trim()).map_err(|e| e.rule)
     }
@@ -79,11 +86,13 @@ impl State {
         if self.focus == 1 { &mut self.account } else { &mut self.region }
     }
 
+    /// Insert pasted text into the focused field.
     pub fn paste(&mut self, text: &str) -> Vec<Do> {
         field::paste(self.focused(), text);
         vec![]
     }
 
+    /// Do what the key bound to `a` asks.
     pub fn act(&mut self, s: &mut Session, a: Action, k: &KeyEvent) -> Vec<Do> {
         match a {
             Action::NextField => self.focus = 1 - self.focus.min(1),
@@ -134,6 +143,7 @@ impl State {
         vec![Do::Run(crate::tui::app::Cmd::Detect { id, region: self.region_value().ok() })]
     }
 
+    /// Draw the screen: a pure function of its state and the session.
     pub fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
         let theme = ui.theme;
         let w = area.width as usize;

@@ -44,6 +44,7 @@ impl Screen {
         Screen::Summary,
     ];
 
+    /// The screen's name in the header.
     pub fn title(self) -> &'static str {
         match self {
             Screen::Welcome => "Welcome",
@@ -79,6 +80,7 @@ pub struct Ui<'t> {
 }
 
 impl Ui<'_> {
+    /// The spinner's frame for this tick.
     pub fn spinner(&self) -> &'static str {
         super::widgets::step_list::SPINNER[(self.tick % 10) as usize]
     }

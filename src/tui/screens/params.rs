@@ -15,6 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use tui_input::Input;
 
+/// What the screen is for, as `?` help says it.
 pub const PURPOSE: &str = "Fill in what the documents need: the S3 bucket the import reads, the Pinpoint project \
     it writes to, and the names of the policies, roles and user (the guides' names by default). Each field says \
     which rule its value breaks. Nothing is written here; Enter shows the documents.";
@@ -28,6 +29,7 @@ pub enum Field {
     Harden,
 }
 
+/// What this screen remembers while the wizard runs.
 #[derive(Debug)]
 pub struct State {
     pub focus: usize,
@@ -49,6 +51,7 @@ impl Default for State {
     }
 }
 
+/// What a key does on this screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     NextField,
@@ -79,6 +82,7 @@ pub fn fields(setup: SetupKind) -> Vec<Field> {
     out
 }
 
+/// This screen's keys in its current state: they drive key handling, the footer and help.
 pub fn bindings(st: &State, s: &Session) -> Vec<Binding<Action>> {
     let focus = st.focused(s.setup);
     let mut v = vec![
@@ -108,6 +112,7 @@ pub fn bindings(st: &State, s: &Session) -> Vec<Binding<Action>> {
 }
 
 impl State {
+    /// The field with the focus.
     pub fn focused(&self, setup: SetupKind) -> Field {
         let f = fields(setup);
         f[self.focus.min(f.len() - 1)]
@@ -118,6 +123,7 @@ impl State {
         self.focused(s.setup) != Field::Harden
     }
 
+    /// A field's label.
     pub fn label(f: Field) -> &'static str {
         match f {
             Field::Bucket => "S3 bucket",
@@ -190,6 +196,7 @@ impl State {
         Ok(p)
     }
 
+    /// Insert pasted text into the focused field.
     pub fn paste(&mut self, s: &mut Session, text: &str) -> Vec<Do> {
         match self.focused(s.setup) {
             Field::Bucket => {
@@ -208,6 +215,7 @@ impl State {
         vec![]
     }
 
+    /// Do what the key bound to `a` asks.
     pub fn act(&mut self, s: &mut Session, a: Action, k: &KeyEvent) -> Vec<Do> {
         let n = fields(s.setup).len();
         self.focus = self.focus.min(n - 1);
@@ -261,6 +269,7 @@ impl State {
         vec![]
     }
 
+    /// Draw the screen: a pure function of its state and the session.
     pub fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
         let theme = ui.theme;
         let w = area.width as usize;

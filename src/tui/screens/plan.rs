@@ -12,15 +12,18 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
+/// What the screen is for, as `?` help says it.
 pub const PURPOSE: &str = "See what applying would do to the account as it is now: each step is create, \
     unchanged, update (a new policy version or trust) or conflict (exists, differs, and is not this tool's). \
     Enter asks before anything is written.";
 
+/// What this screen remembers while the wizard runs.
 #[derive(Debug, Default)]
 pub struct State {
     pub scroll: u16,
 }
 
+/// What a key does on this screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Scroll(Scroll),
@@ -45,6 +48,7 @@ pub fn apply_blocker(s: &Session) -> Option<String> {
     None
 }
 
+/// This screen's keys in its current state: they drive key handling, the footer and help.
 pub fn bindings(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Action>> {
     let mut v = scroll_bindings(st.content(s, size.0, &Theme { color: false }).len(), size.1, Action::Scroll);
     match &s.plan {
@@ -216,6 +220,7 @@ impl State {
         lines
     }
 
+    /// Do what the key bound to `a` asks.
     pub fn act(&mut self, s: &mut Session, a: Action, size: (u16, u16)) -> Vec<Do> {
         match a {
             Action::Scroll(by) => {
@@ -255,6 +260,7 @@ impl State {
         vec![]
     }
 
+    /// Draw the screen: a pure function of its state and the session.
     pub fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
         let mut lines = self.content(s, area.width, ui.theme);
         if s.plan.is_pending() {

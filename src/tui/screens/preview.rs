@@ -13,6 +13,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Tabs};
 
+/// What the screen is for, as `?` help says it.
 pub const PURPOSE: &str = "Read every policy and trust document exactly as it will be written, your values \
     highlighted, with its size against IAM's limit and what could be tighter. c copies the document shown, w \
     writes them all to files. Nothing is written to the account here; Enter reads the account to make the plan.";
@@ -21,12 +22,14 @@ pub const PURPOSE: &str = "Read every policy and trust document exactly as it wi
 const SIDE_MIN_WIDTH: u16 = 110;
 const SIDE: u16 = 44;
 
+/// What this screen remembers while the wizard runs.
 #[derive(Debug, Default)]
 pub struct State {
     pub tab: usize,
     pub scroll: u16,
 }
 
+/// What a key does on this screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     NextDoc,
@@ -38,6 +41,7 @@ pub enum Action {
     Back,
 }
 
+/// This screen's keys in its current state: they drive key handling, the footer and help.
 pub fn bindings(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Action>> {
     let mut v = vec![
         Binding::new(&[Key::Code(KeyCode::Right), Key::Code(KeyCode::Tab)], "←/→", "document", Action::NextDoc),
@@ -88,6 +92,7 @@ impl State {
         self.content(s, width, &Theme { color: false }).len()
     }
 
+    /// Do what the key bound to `a` asks.
     pub fn act(&mut self, s: &mut Session, a: Action, size: (u16, u16)) -> Vec<Do> {
         let n = self.docs(s).len().max(1);
         match a {
@@ -123,6 +128,7 @@ impl State {
         vec![]
     }
 
+    /// Draw the screen: a pure function of its state and the session.
     pub fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
         let theme = ui.theme;
         let docs = self.docs(s);

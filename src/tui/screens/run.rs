@@ -11,13 +11,16 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Gauge, Paragraph};
 
+/// What the screen is for, as `?` help says it.
 pub const PURPOSE: &str = "Watch the plan being applied, independent steps at once. If a step fails, nothing new \
     starts and you choose: retry (plan again and apply what is missing), roll back everything this run made, or \
     keep it as it is. Each choice that writes asks first.";
 
+/// What this screen remembers while the wizard runs.
 #[derive(Debug, Default)]
 pub struct State;
 
+/// What a key does on this screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Stop,
@@ -28,6 +31,7 @@ pub enum Action {
     Continue,
 }
 
+/// This screen's keys in its current state: they drive key handling, the footer and help.
 pub fn bindings(_st: &State, s: &Session) -> Vec<Binding<Action>> {
     let run = &s.run;
     let mut v = vec![];
@@ -56,6 +60,7 @@ pub fn bindings(_st: &State, s: &Session) -> Vec<Binding<Action>> {
 }
 
 impl State {
+    /// Do what the key bound to `a` asks.
     pub fn act(&mut self, s: &mut Session, a: Action) -> Vec<Do> {
         let made = crate::tui::screens::summary::made_by_run(s);
         match a {
@@ -142,6 +147,7 @@ impl State {
         }
     }
 
+    /// Draw the screen: a pure function of its state and the session.
     pub fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
         let theme = ui.theme;
         let run = &s.run;

@@ -13,6 +13,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use tui_input::Input;
 
+/// What the screen is for, as `?` help says it.
 pub const PURPOSE: &str = "Store the new access key's secret now: AWS shows it only this once. Reveal it, copy it \
     (the clipboard is cleared after a countdown), or save it as a profile or a CSV file. Leaving asks whether \
     you stored it.";
@@ -24,6 +25,7 @@ pub enum SavePrompt {
     Csv { path: Input },
 }
 
+/// What this screen remembers while the wizard runs.
 #[derive(Debug, Default)]
 pub struct State {
     pub revealed: bool,
@@ -33,6 +35,7 @@ pub struct State {
     pub confirm_leave: bool,
 }
 
+/// What a key does on this screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Reveal,
@@ -49,6 +52,7 @@ pub enum Action {
     Stay,
 }
 
+/// This screen's keys in its current state: they drive key handling, the footer and help.
 pub fn bindings(st: &State, s: &Session) -> Vec<Binding<Action>> {
     let b = Binding::new;
     let enter = Key::Code(KeyCode::Enter);
@@ -89,6 +93,7 @@ pub fn bindings(st: &State, s: &Session) -> Vec<Binding<Action>> {
 }
 
 impl State {
+    /// Insert pasted text into the focused field.
     pub fn paste(&mut self, text: &str) -> Vec<Do> {
         if let Some(SavePrompt::Profile { name: i, confirm_overwrite: false } | SavePrompt::Csv { path: i }) =
             &mut self.prompt
@@ -98,6 +103,7 @@ impl State {
         vec![]
     }
 
+    /// A save finished: done, or ask before overwriting a profile, or say why not.
     pub fn on_saved(&mut self, r: Result<String, Problem>) -> Vec<Do> {
         match r {
             Ok(done) => {
@@ -113,6 +119,7 @@ impl State {
         }
     }
 
+    /// Do what the key bound to `a` asks.
     pub fn act(&mut self, s: &mut Session, a: Action, k: &KeyEvent) -> Vec<Do> {
         match a {
             Action::Reveal => self.revealed = !self.revealed,
@@ -158,6 +165,7 @@ impl State {
         vec![]
     }
 
+    /// Draw the screen: a pure function of its state and the session.
     pub fn view(&self, s: &Session, clear_in: Option<u64>, frame: &mut Frame, area: Rect, ui: &Ui) {
         let theme = ui.theme;
         let w = area.width as usize;

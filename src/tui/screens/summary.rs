@@ -12,15 +12,18 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use std::sync::Arc;
 
+/// What the screen is for, as `?` help says it.
 pub const PURPOSE: &str = "See what now exists in the account, with every ARN, and what to do next. Nothing \
     secret is shown. After a rotation, retire the old key here: first deactivate it, then, once nothing \
     breaks, delete it; each asks first. The same list is printed to the shell when you quit.";
 
+/// What this screen remembers while the wizard runs.
 #[derive(Debug, Default)]
 pub struct State {
     pub scroll: u16,
 }
 
+/// What a key does on this screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Scroll(Scroll),
@@ -102,6 +105,7 @@ pub fn destroy_command(s: &Session) -> Option<String> {
     Some(cmd)
 }
 
+/// This screen's keys in its current state: they drive key handling, the footer and help.
 pub fn bindings(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Action>> {
     let mut v = scroll_bindings(st.content(s, size.0, &Theme { color: false }).len(), size.1, Action::Scroll);
     match &s.old_keys {
@@ -188,6 +192,7 @@ impl State {
         lines
     }
 
+    /// Do what the key bound to `a` asks.
     pub fn act(&mut self, s: &mut Session, a: Action, size: (u16, u16)) -> Vec<Do> {
         match a {
             Action::Scroll(by) => {
@@ -227,6 +232,7 @@ impl State {
         }
     }
 
+    /// Draw the screen: a pure function of its state and the session.
     pub fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
         draw_scrolled(self.content(s, area.width, ui.theme), self.scroll, frame, area, ui.theme);
     }

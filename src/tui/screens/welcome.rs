@@ -11,9 +11,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+/// What the screen is for, as `?` help says it.
 pub const PURPOSE: &str = "Choose what to set up: the Postman user and its access key, the three roles of the \
     segment import, or both. Nothing is read or written yet; every write is shown and confirmed later.";
 
+/// The setups, in the order listed.
 pub const CHOICES: [SetupKind; 3] = [SetupKind::Postman, SetupKind::SegmentImport, SetupKind::All];
 
 const WHAT: [(&str, &[&str]); 3] = [
@@ -36,6 +38,7 @@ const WHAT: [(&str, &[&str]); 3] = [
     ("Both", &[]),
 ];
 
+/// What this screen remembers while the wizard runs.
 #[derive(Debug)]
 pub struct State {
     pub choice: usize,
@@ -47,6 +50,7 @@ impl Default for State {
     }
 }
 
+/// What a key does on this screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     Up,
@@ -55,6 +59,7 @@ pub enum Action {
     Next,
 }
 
+/// This screen's keys in its current state: they drive key handling, the footer and help.
 pub fn bindings(_st: &State, _s: &Session) -> Vec<Binding<Action>> {
     vec![
         Binding::new(&[Key::Code(KeyCode::Down)], "↑/↓", "choose", Action::Down),
@@ -67,6 +72,7 @@ pub fn bindings(_st: &State, _s: &Session) -> Vec<Binding<Action>> {
 }
 
 impl State {
+    /// Do what the key bound to `a` asks.
     pub fn act(&mut self, s: &mut Session, a: Action) -> Vec<Do> {
         match a {
             Action::Up => self.choice = self.choice.saturating_sub(1),
@@ -81,6 +87,7 @@ impl State {
         vec![]
     }
 
+    /// Draw the screen: a pure function of its state and the session.
     pub fn view(&self, _s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
         let theme = ui.theme;
         let w = area.width as usize;
