@@ -1085,6 +1085,17 @@ fn the_quit_prompt_says_the_clipboard_keeps_the_secret_after_exit() {
     app.update(ch('q'));
     let Some(Overlay::Confirm(c)) = &app.overlay else { panic!() };
     assert!(c.lines.join(" ").contains("clipboard keeps it for 60 s more after the wizard exits"), "{:?}", c.lines);
+    // Leaving the secret screen first: quitting still says the clipboard holds it until the countdown ends.
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Enter));
+    app.update(ch('y'));
+    assert_eq!(app.screen, Screen::Summary);
+    app.update(ch('q'));
+    assert!(!app.should_quit);
+    let Some(Overlay::Confirm(c)) = &app.overlay else { panic!("asked") };
+    assert!(c.lines[0].contains("keeps it for 60 s more after the wizard exits"), "{:?}", c.lines);
+    app.update(ch('y'));
+    assert!(app.should_quit);
 }
 
 #[test]

@@ -1312,6 +1312,17 @@ impl App {
                 }
                 Some(prompt("Quit?", lines, vec![quit('y', "quit", Intent::Quit)]))
             }
+            _ if s.clipboard_holds_secret && self.clear_in().is_some_and(|n| n > 0) => {
+                let n = self.clear_in().unwrap_or_default();
+                Some(prompt(
+                    "Quit?",
+                    vec![format!(
+                        "The clipboard still holds the secret access key: it keeps it for {n} s more after the \
+                         wizard exits, then it is cleared."
+                    )],
+                    vec![quit('y', "quit", Intent::Quit)],
+                ))
+            }
             _ => None,
         }
     }
