@@ -195,6 +195,8 @@ fn report(n: usize, status: Status, key: Option<NewAccessKey>, failure: Option<u
         interrupted: false,
         rollback_errors: vec![],
         rollback_log: log,
+        verify_error: None,
+        run_id: "0123456789abcdef".into(),
     })))
 }
 
@@ -220,6 +222,7 @@ fn at_failed_run() -> App {
             action: "iam:CreateRole".into(),
             resource: "ImporterS3Role".into(),
             message: "not allowed".into(),
+            request_id: None,
         },
     }));
     for i in 5..steps(&app) {
@@ -1194,6 +1197,7 @@ fn snapshots_of_every_screen() {
                     action: "mobiletargeting:GetApps".into(),
                     resource: "*".into(),
                     message: "denied".into(),
+                    request_id: None,
                 })),
             });
         }

@@ -2,6 +2,8 @@
 //! through the real AWS SDK and to run the real binary against it.
 #![allow(dead_code)]
 
+pub mod account;
+pub mod proxy;
 pub mod term;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -168,6 +170,135 @@ pub fn run_with_env(args: &[&str], env: &[(String, String)]) -> Output {
         .stdin(Stdio::null())
         .output()
         .expect("run the binary")
+}
+
+/// A run of the real binary that was given a time limit.
+pub struct Bounded {
+    pub output: Output,
+    pub elapsed: std::time::Duration,
+    /// It was still running at the limit and was killed.
+    pub timed_out: bool,
+}
+
+/// Run the real binary, killing it if it runs past `limit`: a liveness bound, so a hung run fails its test
+/// instead of hanging the whole suite.
+pub fn run_bounded(args: &[&str], env: &[(String, String)], limit: std::time::Duration) -> Bounded {
+    let child = Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .envs(env.iter().cloned())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the binary");
+    Spawned::new(child).wait_bounded(limit)
+}
+
+/// A running binary, killed if the test lets go of it before it exits (a failed assertion, say).
+pub struct Spawned {
+    child: Child,
+    started: std::time::Instant,
+}
+
+impl Spawned {
+    pub fn new(child: Child) -> Spawned {
+        Spawned { child, started: std::time::Instant::now() }
+    }
+
+    pub fn id(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Send a signal (e.g. `libc::SIGTERM`).
+    pub fn signal(&self, signal: i32) {
+        // SAFETY: kill(2) on our own child's pid, which stays reserved until we wait for it.
+        let r = unsafe { libc::kill(self.child.id() as i32, signal) };
+        assert_eq!(r, 0, "kill({}, {signal}) failed", self.child.id());
+    }
+
+    /// Close our end of its stdout (the reader goes away, as when `head` exits).
+    pub fn close_stdout(&mut self) {
+        drop(self.child.stdout.take());
+    }
+
+    /// Wait for the exit, reading its output meanwhile; kill it at `limit` (measured from the start).
+    pub fn wait_bounded(mut self, limit: std::time::Duration) -> Bounded {
+        let drain = |r: Option<Box<dyn Read + Send>>| {
+            std::thread::spawn(move || {
+                let mut v = Vec::new();
+                if let Some(mut r) = r {
+                    let _ = r.read_to_end(&mut v);
+                }
+                v
+            })
+        };
+        let out = drain(self.child.stdout.take().map(|s| Box::new(s) as Box<dyn Read + Send>));
+        let err = drain(self.child.stderr.take().map(|s| Box::new(s) as Box<dyn Read + Send>));
+        let mut timed_out = false;
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait for the binary") {
+                break status;
+            }
+            if self.started.elapsed() >= limit {
+                timed_out = true;
+                let _ = self.child.kill();
+                break self.child.wait().expect("wait for the killed binary");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        let elapsed = self.started.elapsed();
+        let output = Output { status, stdout: out.join().unwrap(), stderr: err.join().unwrap() };
+        Bounded { output, elapsed, timed_out }
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        if self.child.try_wait().ok().flatten().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Start the real binary with piped stdout and stderr.
+pub fn spawn_with_env(args: &[&str], env: &[(String, String)], stdout: Stdio) -> Spawned {
+    let child = Command::new(BIN)
+        .args(args)
+        .env_clear()
+        .envs(env.iter().cloned())
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run the binary");
+    Spawned::new(child)
+}
+
+/// The first Rust `Debug` rendering of SDK internals in a message meant for people, if any.
+pub fn debug_dump(text: &str) -> Option<String> {
+    for needle in ["DispatchFailure", "SdkBody", "ConnectorError", "Some(", "None,", "TimeoutError", "ServiceError {"] {
+        if let Some(i) = text.find(needle) {
+            return Some(excerpt(text, i));
+        }
+    }
+    // A struct rendered by {:?}: `Name { field: …`.
+    for (i, _) in text.match_indices("{ ") {
+        let rest = &text[i + 2..];
+        let field = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_lowercase() || c == '_').len();
+        if field > 0 && rest[field..].starts_with(": ") {
+            return Some(excerpt(text, i));
+        }
+    }
+    None
+}
+
+fn excerpt(text: &str, at: usize) -> String {
+    let start = (0..=at.saturating_sub(40)).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+    let end = (at + 80).min(text.len());
+    let end = (end..=text.len()).find(|i| text.is_char_boundary(*i)).unwrap_or(text.len());
+    text[start..end].to_string()
 }
 
 pub fn stdout(o: &Output) -> String {
