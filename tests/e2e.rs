@@ -213,3 +213,39 @@ fn without_a_terminal_the_wizard_does_not_start() {
     let err = String::from_utf8_lossy(&status.stderr);
     assert!(err.contains("needs a terminal") && err.contains("plan") && err.contains("apply"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quitting_after_a_failed_run_asks_rolls_back_the_unseen_key_and_exits_non_zero() {
+    use support::proxy::{Fault, FaultProxy, Rule, When};
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let proxy = FaultProxy::start(moto);
+    // The user's policy cannot be attached; the access key (it needs only the user) is made meanwhile.
+    proxy.add_rule(Rule::new("AttachUserPolicy", When::Always, Fault::AccessDenied));
+    let mut t = Term::spawn(&proxy.env(moto));
+    t.wait_for("What to set up");
+    t.send("1");
+    t.send(ENTER);
+    t.wait_for(&moto.account);
+    t.send(ENTER);
+    t.wait_for("Postman user");
+    t.send(ENTER);
+    t.wait_for("/ 6144 chars");
+    t.send(ENTER);
+    t.wait_for("Enter asks before applying");
+    t.send(ENTER);
+    t.wait_for("Apply the plan?");
+    t.send("y");
+    t.wait_for("failed: waiting for your choice");
+    t.send("q");
+    t.wait_for("Quit after a failed run?");
+    assert!(t.screen().contains("was never shown: rolling back deletes it"), "{}", t.screen());
+    t.send("b");
+    assert_eq!(t.wait_exit(), 1, "a rolled-back run is not a success");
+    let after = t.screen();
+    assert!(after.contains("did not complete and was rolled back"), "the shell is told:\n{after}");
+    let iam = moto.iam().await;
+    assert!(iam.list_users().send().await.unwrap().users().is_empty(), "the user is gone, its unseen key with it");
+    let local = iam.list_policies().scope(aws_sdk_iam::types::PolicyScopeType::Local).send().await.unwrap();
+    assert!(local.policies().is_empty());
+}

@@ -428,6 +428,22 @@ fn quitting_after_a_failed_run_asks_rolls_back_and_exits_non_zero() {
 }
 
 #[test]
+fn a_rollback_that_leaves_something_says_so_on_exit() {
+    let mut app = at_failed_run();
+    app.update(ch('q'));
+    assert!(matches!(app.update(ch('b')).as_slice(), [Cmd::RollBack(_)]));
+    // The account read again after the rollback: one write remains.
+    app.update(Msg::Engine(Event::RolledBack(1)));
+    app.update(Msg::Engine(Event::Finished { step: 0, status: Status::Left }));
+    app.update(Msg::RolledBack(vec![]));
+    assert!(app.should_quit);
+    let r = app.exit_report();
+    assert_eq!(r.code, 1);
+    assert!(r.lines[0].contains("1 of its writes remain"), "{:?}", r.lines);
+    assert!(r.lines.iter().any(|l| l.contains("left") && l.contains("PostmanAccessPolicy")), "{:?}", r.lines);
+}
+
+#[test]
 fn ctrl_c_during_a_rollback_waits_then_quits_non_zero_saying_what_may_remain() {
     let mut app = at_failed_run();
     app.update(ch('b'));

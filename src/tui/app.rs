@@ -178,6 +178,8 @@ pub struct Run {
     /// The failed step (if a step failed) and the failure.
     pub failure: Option<(Option<usize>, String, String)>,
     pub notes: Vec<String>,
+    /// The engine's id of this run (its resources are tagged with it), to verify a rollback.
+    pub run_id: String,
 }
 
 impl Run {
@@ -467,7 +469,10 @@ pub enum Msg {
     },
     Engine(Event),
     Applied(Box<Result<ApplyReport, Problem>>),
+    /// The rollback ended (after the account was read again to verify it); the steps' errors.
     RolledBack(Vec<(usize, AwsError)>),
+    /// Reading the account after the rollback failed: what exists is unknown.
+    VerifyFailed(Problem),
     Copied {
         what: Copied,
         result: Result<Method, String>,
@@ -709,6 +714,10 @@ impl App {
                 vec![]
             }
             Msg::Applied(r) => self.on_applied(*r),
+            Msg::VerifyFailed(e) => {
+                self.session.run.notes.push(format!("could not check what remains: {}", e.line()));
+                vec![]
+            }
             Msg::RolledBack(errors) => {
                 let run = &mut self.session.run;
                 run.phase = Phase::RolledBack { errors: errors.len() };
@@ -928,6 +937,7 @@ impl App {
                 return self.settled();
             }
         };
+        self.session.run.run_id = report.run_id.clone();
         // The report is the last word on each step, whatever events were missed.
         for (st, status) in self.session.run.steps.iter_mut().zip(&report.statuses) {
             if matches!(st.state, StepState::Pending | StepState::Running) {
@@ -1332,8 +1342,22 @@ impl App {
         let s = &self.session;
         let rows = summary::rows(s);
         let mut lines = vec![];
+        let remaining = s
+            .run
+            .steps
+            .iter()
+            .filter(|st| {
+                matches!(st.state, StepState::Done(crate::apply::Status::Left | crate::apply::Status::Unknown))
+            })
+            .count();
         let (code, head) = match &s.run.phase {
             _ if !s.wrote => (0, "Nothing was written to the account.".to_string()),
+            Phase::RolledBack { .. } if remaining > 0 => (
+                1,
+                format!(
+                    "pinpoint-iam-wizard: the run did not complete; {remaining} of its writes remain or could not be checked."
+                ),
+            ),
             Phase::Completed | Phase::NotStarted => (0, "pinpoint-iam-wizard: the setup is in place.".to_string()),
             Phase::RolledBack { errors: 0 } => {
                 (1, "pinpoint-iam-wizard: the run did not complete and was rolled back.".to_string())

@@ -241,18 +241,38 @@ impl Runtime {
             }
             Cmd::RollBack(log) => {
                 let Some(aws) = self.aws.clone() else { return };
-                let n = app.session.run.steps.len();
+                let Some(plan) = app.session.run.plan.clone() else { return };
+                let run_id = app.session.run.run_id.clone();
+                let mut statuses: Vec<apply::Status> = app
+                    .session
+                    .run
+                    .steps
+                    .iter()
+                    .map(|st| match &st.state {
+                        app::StepState::Done(s) => *s,
+                        app::StepState::Failed(_) | app::StepState::Running => apply::Status::Failed,
+                        app::StepState::RolledBack => apply::Status::RolledBack,
+                        app::StepState::Pending | app::StepState::Skipped => apply::Status::Skipped,
+                    })
+                    .collect();
                 tokio::spawn(async move {
                     let (etx, mut erx) = unbounded_channel();
-                    let mut statuses = vec![apply::Status::Created; n];
                     let fwd = tx.clone();
                     let forward = async move {
                         while let Some(e) = erx.recv().await {
                             Self::send(&fwd, Msg::Engine(e));
                         }
                     };
-                    let undo = async move { apply::roll_back(&aws.iam, log, &mut statuses, &etx).await };
-                    let (errors, ()) = tokio::join!(undo, forward);
+                    // Undo, then read the account again: the summary says what really remains.
+                    let undo = async move {
+                        let errors = apply::roll_back(&aws.iam, log, &mut statuses, &etx).await;
+                        let verified = apply::verify(&aws.iam, &plan, &run_id, &mut statuses, &etx).await;
+                        (errors, verified)
+                    };
+                    let ((errors, verified), ()) = tokio::join!(undo, forward);
+                    if let Err(e) = verified {
+                        Self::send(&tx, Msg::VerifyFailed(Problem::from(e)));
+                    }
                     Self::send(&tx, Msg::RolledBack(errors));
                 });
             }

@@ -130,7 +130,7 @@ impl State {
         for r in rows(s) {
             let style = match r.status.as_str() {
                 "created" | "updated" => theme.ok(),
-                "failed" => theme.error(),
+                "failed" | "left" | "unknown" => theme.error(),
                 "rolled back" | "not applied" | "not made" | "unknown" => theme.warn(),
                 _ => theme.dim(),
             };
