@@ -131,7 +131,7 @@ impl State {
             let style = match r.status.as_str() {
                 "created" | "updated" => theme.ok(),
                 "failed" | "left" | "unknown" => theme.error(),
-                "rolled back" | "not applied" | "not made" | "unknown" => theme.warn(),
+                "rolled back" | "not applied" | "not made" => theme.warn(),
                 _ => theme.dim(),
             };
             lines.push(Line::from(vec![
