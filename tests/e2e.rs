@@ -249,3 +249,80 @@ async fn quitting_after_a_failed_run_asks_rolls_back_the_unseen_key_and_exits_no
     let local = iam.list_policies().scope(aws_sdk_iam::types::PolicyScopeType::Local).send().await.unwrap();
     assert!(local.policies().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_a_rollback_waits_then_leaves_non_zero_saying_what_may_remain() {
+    use std::time::Duration;
+    use support::proxy::{Fault, FaultProxy, Rule, When};
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let proxy = FaultProxy::start(moto);
+    proxy.add_rule(Rule::new("AttachUserPolicy", When::Always, Fault::AccessDenied));
+    // A slow rollback, so there is time to press Ctrl-C during it.
+    proxy.add_rule(Rule::new("DeleteUser", When::Always, Fault::Delay(Duration::from_secs(4))));
+    let mut t = Term::spawn(&proxy.env(moto));
+    t.wait_for("What to set up");
+    t.send("1");
+    t.send(ENTER);
+    t.wait_for(&moto.account);
+    t.send(ENTER);
+    t.wait_for("Postman user");
+    t.send(ENTER);
+    t.wait_for("/ 6144 chars");
+    t.send(ENTER);
+    t.wait_for("Enter asks before applying");
+    t.send(ENTER);
+    t.wait_for("Apply the plan?");
+    t.send("y");
+    t.wait_for("failed: waiting for your choice");
+    t.send("b");
+    t.wait_for("Roll back this run?");
+    t.send("y");
+    t.wait_for("rolling back");
+    t.send(CTRL_C);
+    t.wait_for("Quit before the run settles?");
+    t.send(CTRL_C);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(t.screen().contains("rolling back"), "the second Ctrl-C waits for the rollback:\n{}", t.screen());
+    t.send(CTRL_C);
+    assert_eq!(t.wait_exit(), 1, "leaving mid-rollback is not a success");
+    let after = t.screen();
+    assert!(after.contains("quit before the run settled; part of it may remain"), "{after}");
+    assert!(after.contains("user/PostmanUser"), "what may remain is listed:\n{after}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_postman_setup_at_80x24_shows_every_value_whole() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let mut t = Term::spawn(&moto.env());
+    t.resize(80, 24);
+    t.wait_for("What to set up");
+    t.send("1");
+    t.send(ENTER);
+    t.wait_for(&moto.account);
+    t.send(ENTER);
+    t.wait_for("Postman user");
+    t.send(ENTER);
+    // At 80 columns the size and findings are under the document, not beside it.
+    t.wait_for("VisualEditor0");
+    t.send(ENTER);
+    t.wait_for("Enter asks before applying");
+    t.send(ENTER);
+    t.wait_for("Apply the plan?");
+    t.send("y");
+    t.wait_for("New access key for PostmanUser");
+    t.send(ENTER);
+    t.wait_for("Have you stored the secret?");
+    t.send("y");
+    t.wait_for("Resources");
+    let s = t.screen();
+    for arn in [
+        format!("arn:aws:iam::{}:policy/PostmanAccessPolicy", moto.account),
+        format!("arn:aws:iam::{}:user/PostmanUser", moto.account),
+    ] {
+        assert!(s.contains(&arn), "{arn} whole at 80×24:\n{s}");
+    }
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+}
