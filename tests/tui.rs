@@ -827,6 +827,17 @@ fn status_messages_belong_to_their_screen() {
 }
 
 #[test]
+fn a_waiting_message_goes_when_the_answer_comes() {
+    let mut app = App::new();
+    let id = detect_id(&app.init());
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Enter));
+    assert!(app.status_text().unwrap().contains("Still asking STS"));
+    app.update(detected(id, "eu-west-1", true));
+    assert_eq!(app.status_text(), None, "the answer came: the message is no longer true");
+}
+
+#[test]
 fn help_says_what_the_screen_is_for_then_its_keys() {
     let mut app = at_preview();
     app.update(ch('?'));

@@ -765,7 +765,7 @@ impl App {
                 }
                 vec![]
             }
-            Msg::Keys(r) => match r {
+            Msg::Keys(r) => match r.inspect(|_| self.status = None) {
                 Ok(keys) if keys.len() >= 2 => {
                     let user = self.session.rotatable_user().unwrap_or_default();
                     self.overlay = Some(Overlay::ChooseKey(ChooseKey { user, keys, selected: 0 }));
@@ -862,6 +862,8 @@ impl App {
         if !matches!(self.session.identity, Remote::Pending(p) if p == id) {
             return vec![];
         }
+        // "Still asking STS…" is no longer true.
+        self.status = None;
         self.session.profile = d.profile;
         self.session.endpoint = d.endpoint;
         if let Some(r) = &d.region {

@@ -110,12 +110,15 @@ impl State {
             }
             Action::Detect => return self.detect(s),
             Action::Next => {
+                if matches!(s.identity, Remote::Pending(_) | Remote::Idle) {
+                    return vec![Do::Say("Still asking STS who you are…".into())];
+                }
                 let region = match self.region_value() {
                     Ok(r) => r,
                     Err(e) => return vec![Do::Say(format!("Region: {e}"))],
                 };
                 match &s.identity {
-                    Remote::Pending(_) | Remote::Idle => return vec![Do::Say("Still asking STS who you are…".into())],
+                    Remote::Pending(_) | Remote::Idle => {}
                     Remote::Failed(_) => match self.account_value() {
                         Ok(a) => s.typed_account = Some(a),
                         Err(e) => {
@@ -181,7 +184,10 @@ impl State {
             lines.push(row("Endpoint", e.clone(), theme.text()));
         }
         lines.push(field::line("Region", &self.region, self.focus == 0, w, theme));
-        lines.extend(field::note(self.region_value().err().as_deref(), None, w, theme));
+        // While the configuration loads, an empty Region is not yet an error.
+        let loading = s.identity.is_pending() && self.region.value().is_empty();
+        let region_err = self.region_value().err().filter(|_| !loading);
+        lines.extend(field::note(region_err.as_deref(), loading.then_some("from your configuration…"), w, theme));
         if matches!(s.identity, Remote::Failed(_)) {
             lines.push(field::line("Account id", &self.account, self.focus == 1, w, theme));
             lines.extend(field::note(self.account_value().err().as_deref(), None, w, theme));
