@@ -124,6 +124,12 @@ impl RollbackLog {
         self.undos.is_empty()
     }
 
+    /// A log that deletes one created policy, for the wizard's tests (real logs come from [`apply`]).
+    #[doc(hidden)]
+    pub fn deleting_policy(step: usize, arn: &str) -> RollbackLog {
+        RollbackLog { undos: vec![(step, Undo::DeletePolicy { arn: arn.to_string(), sure: true })], run: String::new() }
+    }
+
     /// Whether undoing this log deletes the access key this run created.
     pub fn deletes_access_key(&self) -> bool {
         self.undos.iter().any(|(_, u)| matches!(u, Undo::DeleteAccessKey { .. } | Undo::ReconcileKeys { .. }))

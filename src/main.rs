@@ -3,10 +3,17 @@
 
 use clap::Parser;
 use pinpoint_iam_wizard::cli::{self, Cli, CliError, Format, output};
+use pinpoint_iam_wizard::secret::keeper;
+use std::io::Write;
 use std::process::ExitCode;
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // The clipboard keeper: this binary, started by the wizard on exit to serve a copied secret until its
+    // countdown ends (it reads the secret from a pipe, never from its arguments).
+    if std::env::args_os().nth(1).is_some_and(|a| a == keeper::ARG) {
+        return keeper::run();
+    }
     let cli = Cli::parse();
     if cli.aws.debug {
         pinpoint_iam_wizard::debug::install();
@@ -18,7 +25,14 @@ async fn main() -> ExitCode {
         )
         .await
         {
-            Ok(()) => ExitCode::SUCCESS,
+            Ok(report) => {
+                let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+                for line in &report.lines {
+                    // A usage problem (no terminal) goes to stderr; what exists in the account to stdout.
+                    let _ = if report.code == 2 { writeln!(err, "{line}") } else { writeln!(out, "{line}") };
+                }
+                ExitCode::from(report.code)
+            }
             Err(e) => {
                 eprintln!("error: the terminal failed: {e}");
                 ExitCode::from(1)

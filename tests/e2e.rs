@@ -45,7 +45,7 @@ async fn a_person_sets_up_both_guides_in_the_terminal() {
     t.send(ENTER);
     let account = t.wait_for(&moto.account);
     eprintln!("first frame after {first_frame:?}; detected account after {account:?}");
-    assert!(t.screen().contains(&format!("arn:aws:sts::{}:user/moto", moto.account)) || t.screen().contains("Caller"));
+    assert_eq!(t.value_after("Caller"), format!("arn:aws:sts::{}:user/moto", moto.account), "the caller's ARN");
     t.send(ENTER);
 
     t.wait_for("pinpoint-imports");
@@ -71,9 +71,12 @@ async fn a_person_sets_up_both_guides_in_the_terminal() {
     }
     t.wait_for("/ 2048 chars");
     t.send(ENTER);
-    t.wait_for("Press Enter to apply");
-    assert!(t.screen().contains("14 write step(s)"));
+    t.wait_for("Enter asks before applying");
+    assert!(t.screen().contains("14 step(s) will write"));
     t.send(ENTER);
+    t.wait_for("Apply the plan?");
+    assert!(t.screen().contains("creates an access key for PostmanUser"), "the confirmation says what it writes");
+    t.send("y");
 
     t.wait_for("New access key for PostmanUser");
     assert!(t.screen().contains("AWS will never show this secret again"));
@@ -85,10 +88,17 @@ async fn a_person_sets_up_both_guides_in_the_terminal() {
     t.wait_for("Have you stored the secret?");
     t.send("y");
     t.wait_for("Resources");
-    assert!(t.screen().contains(&format!("arn:aws:iam::{}:role/ImporterPinpointRole", moto.account)));
+    let role_arn = format!("arn:aws:iam::{}:role/ImporterPinpointRole", moto.account);
+    assert!(t.screen().contains(&role_arn));
     t.send("q");
     assert_eq!(t.wait_exit(), 0);
     assert!(t.restored(), "the alternate screen was left and the shell is back");
+    let after = t.screen();
+    assert!(
+        after.contains("the setup is in place") && after.contains(&role_arn),
+        "the summary stays in the shell:\n{after}"
+    );
+    assert!(after.contains("destroy --setup all"), "{after}");
 
     // The account now holds what the guides describe.
     let acct = &moto.account;
@@ -128,9 +138,11 @@ async fn without_credentials_the_account_is_typed_and_previews_write_nothing() {
     t.send(ENTER);
     t.wait_for("The account could not be read");
     assert!(t.screen().contains("aws configure"), "{}", t.screen());
-    t.send("210987654321");
+    // Pasted, as from a password manager: the terminal's bracketed paste, line break dropped.
+    t.send("\x1b[200~210987654321\n\x1b[201~");
+    t.wait_for("210987654321");
     t.send(ENTER);
-    t.wait_for("list unavailable");
+    t.wait_for("no list (");
     t.send("pinpoint-imports");
     t.send(TAB);
     t.send("0123456789abcdef0123456789abcdef");
@@ -138,16 +150,179 @@ async fn without_credentials_the_account_is_typed_and_previews_write_nothing() {
     t.wait_for("/ 6144 chars");
     assert!(t.screen().contains("210987654321"), "the typed account is in the documents");
     t.send(ENTER);
-    t.wait_for("Apply disabled");
+    t.wait_for("Cannot apply: offline");
     t.send(ENTER);
-    t.wait_for("apply is disabled offline");
+    assert!(!t.screen().contains("Apply the plan?"), "Enter offers no apply offline");
     t.send(CTRL_C);
-    assert_eq!(t.wait_exit(), 0);
+    assert_eq!(t.wait_exit(), 0, "nothing was written: exit 0");
     assert!(t.restored());
+    assert!(t.screen().contains("Nothing was written to the account."));
 
     let iam = moto.iam().await;
     assert!(iam.list_roles().send().await.unwrap().roles().is_empty(), "nothing was written");
     assert!(iam.list_users().send().await.unwrap().users().is_empty());
     let local = iam.list_policies().scope(aws_sdk_iam::types::PolicyScopeType::Local).send().await.unwrap();
     assert!(local.policies().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn shrinking_the_window_on_the_plan_screen_blocks_apply() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let mut t = Term::spawn(&moto.env());
+    t.wait_for("What to set up");
+    t.send("1");
+    t.send(ENTER);
+    t.wait_for(&moto.account);
+    t.send(ENTER);
+    t.wait_for("Postman user");
+    t.send(ENTER);
+    t.wait_for("/ 6144 chars");
+    t.send(ENTER);
+    t.wait_for("Enter asks before applying");
+    t.resize(70, 20);
+    t.wait_for("Terminal too small");
+    for keys in [ENTER, "y", ENTER, "y"] {
+        t.send(keys);
+    }
+    t.resize(120, 40);
+    t.wait_for("Enter asks before applying");
+    assert!(!t.screen().contains("Apply the plan?"), "no confirmation was opened while hidden");
+    let iam = moto.iam().await;
+    assert!(iam.list_users().send().await.unwrap().users().is_empty(), "nothing was applied from a hidden screen");
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+}
+
+#[test]
+fn without_a_terminal_the_wizard_does_not_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("out");
+    let out = std::fs::File::create(&out_path).unwrap();
+    let status = std::process::Command::new(BIN)
+        .env_clear()
+        .env("TERM", "xterm")
+        .stdin(std::process::Stdio::null())
+        .stdout(out)
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(2), "a usage error, not success");
+    let written = std::fs::read(&out_path).unwrap();
+    assert!(!written.contains(&0x1b), "no escape codes in the redirected file: {written:?}");
+    let err = String::from_utf8_lossy(&status.stderr);
+    assert!(err.contains("needs a terminal") && err.contains("plan") && err.contains("apply"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn quitting_after_a_failed_run_asks_rolls_back_the_unseen_key_and_exits_non_zero() {
+    use support::proxy::{Fault, FaultProxy, Rule, When};
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let proxy = FaultProxy::start(moto);
+    // The user's policy cannot be attached; the access key (it needs only the user) is made meanwhile.
+    proxy.add_rule(Rule::new("AttachUserPolicy", When::Always, Fault::AccessDenied));
+    let mut t = Term::spawn(&proxy.env(moto));
+    t.wait_for("What to set up");
+    t.send("1");
+    t.send(ENTER);
+    t.wait_for(&moto.account);
+    t.send(ENTER);
+    t.wait_for("Postman user");
+    t.send(ENTER);
+    t.wait_for("/ 6144 chars");
+    t.send(ENTER);
+    t.wait_for("Enter asks before applying");
+    t.send(ENTER);
+    t.wait_for("Apply the plan?");
+    t.send("y");
+    t.wait_for("failed: waiting for your choice");
+    t.send("q");
+    t.wait_for("Quit after a failed run?");
+    assert!(t.screen().contains("was never shown: rolling back deletes it"), "{}", t.screen());
+    t.send("b");
+    assert_eq!(t.wait_exit(), 1, "a rolled-back run is not a success");
+    let after = t.screen();
+    assert!(after.contains("did not complete and was rolled back"), "the shell is told:\n{after}");
+    let iam = moto.iam().await;
+    assert!(iam.list_users().send().await.unwrap().users().is_empty(), "the user is gone, its unseen key with it");
+    let local = iam.list_policies().scope(aws_sdk_iam::types::PolicyScopeType::Local).send().await.unwrap();
+    assert!(local.policies().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn ctrl_c_during_a_rollback_waits_then_leaves_non_zero_saying_what_may_remain() {
+    use std::time::Duration;
+    use support::proxy::{Fault, FaultProxy, Rule, When};
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let proxy = FaultProxy::start(moto);
+    proxy.add_rule(Rule::new("AttachUserPolicy", When::Always, Fault::AccessDenied));
+    // A slow rollback, so there is time to press Ctrl-C during it.
+    proxy.add_rule(Rule::new("DeleteUser", When::Always, Fault::Delay(Duration::from_secs(4))));
+    let mut t = Term::spawn(&proxy.env(moto));
+    t.wait_for("What to set up");
+    t.send("1");
+    t.send(ENTER);
+    t.wait_for(&moto.account);
+    t.send(ENTER);
+    t.wait_for("Postman user");
+    t.send(ENTER);
+    t.wait_for("/ 6144 chars");
+    t.send(ENTER);
+    t.wait_for("Enter asks before applying");
+    t.send(ENTER);
+    t.wait_for("Apply the plan?");
+    t.send("y");
+    t.wait_for("failed: waiting for your choice");
+    t.send("b");
+    t.wait_for("Roll back this run?");
+    t.send("y");
+    t.wait_for("rolling back");
+    t.send(CTRL_C);
+    t.wait_for("Quit before the run settles?");
+    t.send(CTRL_C);
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(t.screen().contains("rolling back"), "the second Ctrl-C waits for the rollback:\n{}", t.screen());
+    t.send(CTRL_C);
+    assert_eq!(t.wait_exit(), 1, "leaving mid-rollback is not a success");
+    let after = t.screen();
+    assert!(after.contains("quit before the run settled; part of it may remain"), "{after}");
+    assert!(after.contains("user/PostmanUser"), "what may remain is listed:\n{after}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_postman_setup_at_80x24_shows_every_value_whole() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let mut t = Term::spawn(&moto.env());
+    t.resize(80, 24);
+    t.wait_for("What to set up");
+    t.send("1");
+    t.send(ENTER);
+    t.wait_for(&moto.account);
+    t.send(ENTER);
+    t.wait_for("Postman user");
+    t.send(ENTER);
+    // At 80 columns the size and findings are under the document, not beside it.
+    t.wait_for("VisualEditor0");
+    t.send(ENTER);
+    t.wait_for("Enter asks before applying");
+    t.send(ENTER);
+    t.wait_for("Apply the plan?");
+    t.send("y");
+    t.wait_for("New access key for PostmanUser");
+    t.send(ENTER);
+    t.wait_for("Have you stored the secret?");
+    t.send("y");
+    t.wait_for("Resources");
+    let s = t.screen();
+    for arn in [
+        format!("arn:aws:iam::{}:policy/PostmanAccessPolicy", moto.account),
+        format!("arn:aws:iam::{}:user/PostmanUser", moto.account),
+    ] {
+        assert!(s.contains(&arn), "{arn} whole at 80×24:\n{s}");
+    }
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
 }

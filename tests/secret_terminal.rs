@@ -21,8 +21,10 @@ fn to_secret(t: &mut Term, account: &str) -> String {
     t.send(ENTER);
     t.wait_for("/ 6144 chars");
     t.send(ENTER);
-    t.wait_for("Press Enter to apply");
+    t.wait_for("Enter asks before applying");
     t.send(ENTER);
+    t.wait_for("Apply the plan?");
+    t.send("y");
     t.wait_for("New access key for PostmanUser");
     assert!(t.screen().contains("••••"), "masked at first");
     t.send("r");
@@ -104,6 +106,63 @@ fn copy_reaches_the_x_clipboard_and_is_cleared_after_the_timeout() {
 }
 
 #[test]
+fn after_exit_a_keeper_serves_the_clipboard_then_clears_it() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let x = start_xvfb();
+    let mut env = moto.env();
+    env.push(("DISPLAY".into(), x.1.clone()));
+    let mut t = Term::spawn_args(&env, &["--clipboard-timeout", "8"]);
+    let secret = to_secret(&mut t, &moto.account);
+    t.send("c");
+    t.wait_for("copied to the system clipboard");
+    t.send("q");
+    t.wait_for("clipboard keeps it for");
+    t.send("y");
+    assert_eq!(t.wait_exit(), 0);
+    assert!(t.screen().contains("The clipboard keeps the secret access key for"), "the shell is told:\n{}", t.screen());
+    // Two seconds after exit, as in the issue: the secret is still there to paste.
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(xclip_read(&x.1).as_deref(), Some(secret.as_str()), "the keeper serves the clipboard after exit");
+    let keeper = keeper_pids(&x.1);
+    assert_eq!(keeper.len(), 1, "one keeper process");
+    for file in ["cmdline", "environ"] {
+        let bytes = std::fs::read(format!("/proc/{}/{file}", keeper[0])).unwrap();
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "the secret is not in the keeper's {file}"
+        );
+    }
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while xclip_read(&x.1).as_deref() == Some(secret.as_str()) {
+        assert!(Instant::now() < deadline, "the keeper cleared the clipboard when its countdown ended");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !keeper_pids(&x.1).is_empty() {
+        assert!(Instant::now() < deadline, "the keeper exits after clearing");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+/// Processes running the clipboard keeper on `display` (other tests' keepers serve other displays).
+fn keeper_pids(display: &str) -> Vec<u32> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            let env = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+            let ours = env.split(|b| *b == 0).any(|v| v == format!("DISPLAY={display}").as_bytes());
+            // A zombie has no command line; count only live keepers.
+            ours && cmd.windows(18).any(|w| w == b"__clipboard-keeper") && !stat.contains(") Z ")
+        })
+        .collect()
+}
+
+#[test]
 fn without_a_display_the_secret_goes_out_as_osc52() {
     let moto = Moto::shared();
     let _g = moto.exclusive();
@@ -161,8 +220,10 @@ fn after_exit_the_secret_is_in_no_scrollback_and_no_file() {
     keys(&["Enter"]);
     wait_for("/ 6144 chars");
     keys(&["Enter"]);
-    wait_for("Press Enter to apply");
+    wait_for("Enter asks before applying");
     keys(&["Enter"]);
+    wait_for("Apply the plan?");
+    keys(&["y"]);
     wait_for("New access key for PostmanUser");
     keys(&["r"]);
     let screen = wait_for("Secret access key");

@@ -1,25 +1,26 @@
-//! The wizard without a terminal: key sequences drive `update` (state tests), and every screen in its main
-//! states is rendered with ratatui's TestBackend and compared with its snapshot at 80×24 and 120×40.
+//! The wizard without a terminal: every state is reached through keys and messages (never by setting fields),
+//! `update` is checked for what it asks the runtime to do, and every screen is rendered with ratatui's
+//! TestBackend and compared with its snapshot at 80×24 and 120×40.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use pinpoint_iam_wizard::apply::{Event, Status};
-use pinpoint_iam_wizard::aws::Identity;
+use pinpoint_iam_wizard::apply::{ApplyReport, Event, RollbackLog, Status};
 use pinpoint_iam_wizard::aws::iam::AccessKeyInfo;
 use pinpoint_iam_wizard::aws::listings::Project;
+use pinpoint_iam_wizard::aws::{AwsError, Identity};
 use pinpoint_iam_wizard::plan::{self, Action};
 use pinpoint_iam_wizard::secret::{NewAccessKey, Secret};
 use pinpoint_iam_wizard::tui::app::{
-    App, Cmd, Detected, IdentityState, Load, Msg, ParamField, QuitPrompt, Screen, StepState,
+    App, Cmd, Copied, Detected, Msg, Overlay, Phase, Problem, Remote, RequestId, Screen, StepState,
 };
-use pinpoint_iam_wizard::tui::app::{SaveFailure, SavePrompt};
 use pinpoint_iam_wizard::tui::screens;
 use pinpoint_iam_wizard::tui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const ACCOUNT: &str = "210987654321";
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+const PROJECT2: &str = "fedcba9876543210fedcba9876543210";
 /// A fixed fake secret: snapshots never hold a real one.
 const FAKE_SECRET: &str = "FAKEsecretFAKEsecretFAKEsecretFAKEsecret";
 
@@ -27,59 +28,120 @@ fn key(code: KeyCode) -> Msg {
     Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn ch(c: char) -> Msg {
+    key(KeyCode::Char(c))
+}
+
 fn typed(app: &mut App, s: &str) -> Vec<Cmd> {
-    s.chars().flat_map(|c| app.update(key(KeyCode::Char(c)))).collect()
+    s.chars().flat_map(|c| app.update(ch(c))).collect()
 }
 
-fn detected_ok() -> Msg {
-    Msg::Detected(Box::new(Detected {
-        region: Some("eu-west-1".parse().unwrap()),
-        profile: Some("ops".into()),
-        endpoint: None,
-        identity: Ok(Identity { account: ACCOUNT.parse().unwrap(), arn: format!("arn:aws:iam::{ACCOUNT}:user/alice") }),
-        aws: None,
-    }))
+fn detected(id: RequestId, region: &str, ok: bool) -> Msg {
+    let identity = if ok {
+        Ok(Identity { account: ACCOUNT.parse().unwrap(), arn: format!("arn:aws:iam::{ACCOUNT}:user/alice") })
+    } else {
+        Err(Problem::Aws(AwsError::Unreachable {
+            endpoint: "https://sts.eu-west-1.amazonaws.com".into(),
+            detail: "dispatch failure".into(),
+        }))
+    };
+    Msg::Detected {
+        id,
+        detected: Box::new(Detected {
+            region: Some(region.parse().unwrap()),
+            profile: ok.then(|| "ops".into()),
+            endpoint: None,
+            identity,
+            aws: None,
+        }),
+    }
 }
 
-fn detected_failed() -> Msg {
-    Msg::Detected(Box::new(Detected {
-        region: Some("eu-west-1".parse().unwrap()),
-        profile: None,
-        endpoint: None,
-        identity: Err("no AWS credentials found (…). Configure them with `aws configure`".into()),
-        aws: None,
-    }))
+fn detect_id(cmds: &[Cmd]) -> RequestId {
+    cmds.iter()
+        .find_map(|c| match c {
+            Cmd::Detect { id, .. } => Some(*id),
+            _ => None,
+        })
+        .expect("a detection was asked for")
 }
 
-/// An app on the parameters screen with both lists loaded.
-fn at_params() -> App {
+/// Answer the listings the identity asked for.
+fn answer_lists(app: &mut App, cmds: &[Cmd], projects: Vec<Project>) {
+    for c in cmds {
+        match c {
+            Cmd::ListBuckets { id } => {
+                let names = vec!["logs-archive".into(), "pinpoint-imports".into(), "team-data".into()];
+                app.update(Msg::Buckets { id: *id, result: Ok(names) });
+            }
+            Cmd::ListProjects { id } => {
+                app.update(Msg::Projects { id: *id, result: Ok(projects.clone()) });
+            }
+            _ => {}
+        }
+    }
+}
+
+fn newsletter() -> Vec<Project> {
+    vec![Project { id: PROJECT.into(), name: "Newsletter".into() }]
+}
+
+/// Launched, the identity detected, on the identity screen.
+fn at_identity() -> App {
     let mut app = App::new();
-    app.update(detected_ok());
-    app.update(Msg::Buckets(Ok(vec!["logs-archive".into(), "pinpoint-imports".into(), "team-data".into()])));
-    app.update(Msg::Projects(Ok(vec![Project { id: PROJECT.into(), name: "Newsletter".into() }])));
+    let id = detect_id(&app.init());
     app.update(key(KeyCode::Enter));
+    let cmds = app.update(detected(id, "eu-west-1", true));
+    answer_lists(&mut app, &cmds, newsletter());
+    assert_eq!(app.screen, Screen::Identity);
+    app
+}
+
+fn at_params() -> App {
+    let mut app = at_identity();
     app.update(key(KeyCode::Enter));
     assert_eq!(app.screen, Screen::Params);
     app
 }
 
-/// An app with valid parameters, on the preview screen.
-fn at_preview() -> App {
-    let mut app = at_params();
-    typed(&mut app, "pinpoint");
-    app.update(key(KeyCode::Down));
-    app.update(key(KeyCode::Tab));
-    app.update(key(KeyCode::Down));
+fn at_params_postman() -> App {
+    let mut app = App::new();
+    let id = detect_id(&app.init());
+    app.update(ch('1'));
     app.update(key(KeyCode::Enter));
-    assert_eq!(app.screen, Screen::Preview, "{:?}", app.params_error);
+    let cmds = app.update(detected(id, "eu-west-1", true));
+    answer_lists(&mut app, &cmds, newsletter());
+    app.update(key(KeyCode::Enter));
     app
 }
 
-fn at_plan() -> App {
-    let mut app = at_preview();
-    let cmds = app.update(key(KeyCode::Enter));
-    let Some(Cmd::Plan(params)) = cmds.into_iter().next() else { panic!("plan asked for") };
-    let mut p = plan::offline(&params).unwrap();
+/// Valid parameters, on the preview screen.
+fn at_preview() -> App {
+    let mut app = at_params();
+    typed(&mut app, "pinpoint");
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.screen, Screen::Preview, "{:?}", app.status_text());
+    app
+}
+
+fn plan_id(cmds: &[Cmd]) -> (RequestId, pinpoint_iam_wizard::setup::Params) {
+    cmds.iter()
+        .find_map(|c| match c {
+            Cmd::Plan { id, params } => Some((*id, (**params).clone())),
+            _ => None,
+        })
+        .expect("a plan was asked for")
+}
+
+/// A checked plan: every step creates, the second updates.
+fn checked_plan(params: &pinpoint_iam_wizard::setup::Params) -> plan::Plan {
+    let mut p = plan::offline(params).unwrap();
     p.checked = true;
     for (i, s) in p.steps.iter_mut().enumerate() {
         (s.action, s.reason) = if i == 1 {
@@ -88,36 +150,54 @@ fn at_plan() -> App {
             (Action::Create, "does not exist".into())
         };
     }
-    app.update(Msg::Planned(Box::new(Ok(p))));
+    p
+}
+
+fn to_plan(mut app: App, edit: impl Fn(&mut plan::Plan)) -> App {
+    let cmds = app.update(key(KeyCode::Enter));
+    let (id, params) = plan_id(&cmds);
+    let mut p = checked_plan(&params);
+    edit(&mut p);
+    app.update(Msg::Planned { id, result: Box::new(Ok(p)) });
+    assert_eq!(app.screen, Screen::Plan);
     app
 }
 
+fn at_plan() -> App {
+    to_plan(at_preview(), |_| {})
+}
+
+/// Enter, then `y` in the confirmation: the run starts.
 fn at_run() -> App {
     let mut app = at_plan();
-    let cmds = app.update(key(KeyCode::Enter));
+    assert!(app.update(key(KeyCode::Enter)).is_empty(), "Enter only asks");
+    assert!(matches!(app.overlay, Some(Overlay::Confirm(_))));
+    let cmds = app.update(ch('y'));
     assert!(matches!(cmds.as_slice(), [Cmd::Apply { adopt: false, .. }]));
     assert_eq!(app.screen, Screen::Run);
     app
 }
 
-/// The engine's report of a run, as the wizard receives it.
-fn report(
-    status: Status,
-    n: usize,
-    access_key: Option<NewAccessKey>,
-    failure: Option<(usize, pinpoint_iam_wizard::aws::AwsError)>,
-    interrupted: bool,
-) -> pinpoint_iam_wizard::apply::ApplyReport {
-    pinpoint_iam_wizard::apply::ApplyReport {
+fn steps(app: &App) -> usize {
+    app.session.run.steps.len()
+}
+
+fn report(n: usize, status: Status, key: Option<NewAccessKey>, failure: Option<usize>) -> Msg {
+    // A real log comes from the engine; the wizard only needs one that is not empty after a failure.
+    let log = match failure {
+        Some(_) => RollbackLog::deleting_policy(0, &format!("arn:aws:iam::{ACCOUNT}:policy/PostmanAccessPolicy")),
+        None => RollbackLog::default(),
+    };
+    Msg::Applied(Box::new(Ok(ApplyReport {
         statuses: vec![status; n],
-        access_key,
-        failure,
-        interrupted,
+        access_key: key,
+        failure: failure.map(|i| (i, AwsError::Throttled { action: "iam:CreateRole".into() })),
+        interrupted: false,
         rollback_errors: vec![],
-        rollback_log: Default::default(),
+        rollback_log: log,
         verify_error: None,
         run_id: "0123456789abcdef".into(),
-    }
+    })))
 }
 
 fn fake_key() -> NewAccessKey {
@@ -128,14 +208,63 @@ fn fake_key() -> NewAccessKey {
     }
 }
 
+/// A run whose step 4 failed after steps 0-3 were created; the engine kept the log for the user's choice.
+fn at_failed_run() -> App {
+    let mut app = at_run();
+    for i in 0..4 {
+        app.update(Msg::Engine(Event::Started(i)));
+        app.update(Msg::Engine(Event::Finished { step: i, status: Status::Created }));
+    }
+    app.update(Msg::Engine(Event::Started(4)));
+    app.update(Msg::Engine(Event::Failed {
+        step: 4,
+        error: AwsError::AccessDenied {
+            action: "iam:CreateRole".into(),
+            resource: "ImporterS3Role".into(),
+            message: "not allowed".into(),
+            request_id: None,
+        },
+    }));
+    for i in 5..steps(&app) {
+        app.update(Msg::Engine(Event::Skipped(i)));
+    }
+    app.update(Msg::Engine(Event::Done));
+    let n = steps(&app);
+    app.update(report(n, Status::Skipped, None, Some(4)));
+    assert!(app.session.run.awaiting_choice());
+    app
+}
+
+fn at_secret() -> App {
+    let mut app = at_run();
+    let n = steps(&app);
+    app.update(report(n, Status::Created, Some(fake_key()), None));
+    assert_eq!(app.screen, Screen::Secret);
+    app
+}
+
+fn at_summary() -> App {
+    let mut app = at_secret();
+    app.update(key(KeyCode::Enter));
+    app.update(ch('y'));
+    assert_eq!(app.screen, Screen::Summary);
+    app
+}
+
 fn render(app: &App, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
     t.draw(|f| screens::draw(app, f, &Theme { color: true })).unwrap();
     t.backend().to_string()
 }
 
-fn snap(name: &str, app: &App) {
+/// The frame at the app's own size.
+fn frame(app: &App) -> String {
+    render(app, app.size.0, app.size.1)
+}
+
+fn snap(name: &str, app: &mut App) {
     for (w, h) in [(80, 24), (120, 40)] {
+        app.update(Msg::Resize(w, h));
         let frame = render(app, w, h);
         assert!(
             !frame.contains(FAKE_SECRET) || name.contains("revealed"),
@@ -143,279 +272,105 @@ fn snap(name: &str, app: &App) {
         );
         insta::assert_snapshot!(format!("{name}_{w}x{h}"), frame);
     }
+    app.update(Msg::Resize(120, 40));
 }
 
-// ---- state tests ----
+fn writes(cmds: &[Cmd]) -> bool {
+    cmds.iter().any(Cmd::writes)
+}
+
+// ---- 1. nothing acts behind "terminal too small" ----
 
 #[test]
-fn detection_starts_at_launch_and_lists_follow_the_identity() {
-    let mut app = App::new();
-    assert!(matches!(app.init().as_slice(), [Cmd::Detect { region: None }]));
-    let cmds = app.update(detected_ok());
-    assert!(matches!(cmds.as_slice(), [Cmd::ListBuckets, Cmd::ListProjects]));
-    assert_eq!(app.account().unwrap().as_str(), ACCOUNT);
-    assert_eq!(app.region, "eu-west-1");
-}
-
-#[test]
-fn welcome_choice_decides_which_fields_are_shown() {
-    let mut app = App::new();
-    app.update(key(KeyCode::Char('1')));
-    assert_eq!(app.param_fields(), vec![ParamField::Name(0), ParamField::Name(1)]);
-    app.update(key(KeyCode::Down));
-    let f = app.param_fields();
-    assert_eq!(f.first(), Some(&ParamField::Bucket));
-    assert!(!f.contains(&ParamField::Name(0)), "segment-import shows no Postman names");
-    assert_eq!(f.last(), Some(&ParamField::Harden));
-}
-
-#[test]
-fn typing_filters_the_bucket_list_and_arrows_pick() {
-    let mut app = at_params();
-    typed(&mut app, "te");
-    assert_eq!(app.buckets.filtered(), vec![&"team-data".to_string()]);
-    assert_eq!(app.buckets.value(), "te");
-    assert!(app.field_error(ParamField::Bucket).is_some(), "2 characters are too short");
-    app.update(key(KeyCode::Down));
-    assert_eq!(app.buckets.value(), "team-data");
-    assert_eq!(app.field_error(ParamField::Bucket), None);
-    app.update(key(KeyCode::Backspace));
-    assert_eq!(app.buckets.value(), "te", "backspace first un-picks");
-}
-
-#[test]
-fn next_is_refused_until_every_field_is_valid_and_focus_goes_to_the_first_bad_one() {
-    let mut app = at_params();
-    app.update(key(KeyCode::Tab));
-    app.update(key(KeyCode::Tab));
-    app.update(key(KeyCode::Enter));
-    assert_eq!(app.screen, Screen::Params);
-    assert_eq!(app.params_focus, 0, "back to the bucket");
-    assert!(app.params_error.as_deref().unwrap().starts_with("S3 bucket:"));
-    typed(&mut app, "Bad_Bucket");
-    assert!(app.field_error(ParamField::Bucket).unwrap().contains("lowercase"));
-}
-
-#[test]
-fn renaming_to_a_duplicate_is_explained() {
-    let mut app = at_preview();
-    app.update(key(KeyCode::Esc));
-    app.names[6] = app.names[2].clone();
-    app.update(key(KeyCode::Enter));
-    assert_eq!(app.screen, Screen::Params);
-    assert!(app.params_error.as_deref().unwrap().contains("both named"), "{:?}", app.params_error);
-}
-
-#[test]
-fn preview_tabs_and_scrolling() {
-    let mut app = at_preview();
-    assert_eq!(app.desired.as_ref().unwrap().documents().len(), 7);
-    app.update(key(KeyCode::Left));
-    assert_eq!(app.preview_tab, 6, "wraps to the last document");
-    app.update(key(KeyCode::PageDown));
-    assert_eq!(app.preview_scroll, 10);
-    app.update(key(KeyCode::Home));
-    assert_eq!(app.preview_scroll, 0);
-    app.update(key(KeyCode::Right));
-    assert_eq!(app.preview_tab, 0);
-}
-
-#[test]
-fn offline_path_types_the_account_and_previews_but_cannot_apply() {
-    let mut app = App::new();
-    app.update(detected_failed());
-    app.update(key(KeyCode::Enter));
-    assert!(app.identity.is_failed());
-    app.update(key(KeyCode::Enter));
-    assert_eq!(app.screen, Screen::Identity, "no account id yet");
-    assert!(app.status.as_deref().unwrap().contains("Account id"));
-    typed(&mut app, ACCOUNT);
-    app.update(key(KeyCode::Enter));
-    assert_eq!(app.screen, Screen::Params);
-    assert!(matches!(app.buckets.items, Load::Failed(_)), "listings fall back to typed entry");
-    typed(&mut app, "pinpoint-imports");
-    app.update(key(KeyCode::Tab));
-    typed(&mut app, PROJECT);
-    app.update(key(KeyCode::Enter));
-    assert_eq!(app.screen, Screen::Preview);
-    let cmds = app.update(key(KeyCode::Enter));
-    let Some(Cmd::Plan(params)) = cmds.into_iter().next() else { panic!() };
-    assert_eq!(params.account.as_str(), ACCOUNT);
-    app.update(Msg::Planned(Box::new(Ok(plan::offline(&params).unwrap()))));
-    assert!(app.apply_blocker().unwrap().contains("offline"));
-    assert!(app.update(key(KeyCode::Enter)).is_empty(), "no apply offline");
-    assert_eq!(app.screen, Screen::Plan);
-}
-
-#[test]
-fn engine_events_drive_the_run_and_a_key_leads_to_the_secret() {
-    let mut app = at_run();
-    app.update(Msg::Engine(Event::Started(0)));
-    app.update(Msg::Engine(Event::Started(1)));
-    assert_eq!(app.run.steps[0].state, StepState::Running);
-    assert_eq!(app.run.steps[1].state, StepState::Running, "steps that run at once show at once");
-    app.update(Msg::Engine(Event::Finished { step: 0, status: Status::Created }));
-    assert_eq!(app.run.steps[0].state, StepState::Done(Status::Created));
-    assert!(app.busy());
-    app.update(key(KeyCode::Char('q')));
-    assert_eq!(app.quit_prompt, Some(QuitPrompt::Running), "quitting while running asks");
-    app.update(key(KeyCode::Char('n')));
-    assert!(!app.should_quit);
-}
-
-#[test]
-fn a_failed_run_offers_retry_rollback_or_leave() {
-    let mut app = at_run();
-    let mut report_plan = match &app.plan {
-        Load::Ready(p) => (**p).clone(),
-        _ => unreachable!(),
-    };
-    report_plan.steps.truncate(1);
-    app.update(Msg::Engine(Event::Failed {
-        step: 0,
-        error: pinpoint_iam_wizard::aws::AwsError::Throttled { action: "iam:CreatePolicy".into() },
-    }));
-    app.update(Msg::Engine(Event::Done));
-    // The engine's report: a failure, its writes kept for the user's choice.
-    let Load::Ready(plan) = &app.plan else { unreachable!() };
-    let n = plan.steps.len();
-    let report = report(
-        Status::Skipped,
-        n,
-        None,
-        Some((0, pinpoint_iam_wizard::aws::AwsError::Throttled { action: "iam:CreatePolicy".into() })),
-        false,
-    );
-    app.update(Msg::Applied(Ok(report)));
-    assert!(app.run.failed_and_done());
-    let cmds = app.update(key(KeyCode::Char('b')));
-    assert!(matches!(cmds.as_slice(), [Cmd::RollBack(_)]));
-    app.update(Msg::RolledBack(vec![]));
-    assert!(app.run.finished());
-    app.update(key(KeyCode::Enter));
-    assert_eq!(app.screen, Screen::Summary);
-}
-
-#[test]
-fn the_secret_is_masked_until_revealed_and_leaving_needs_a_confirmation() {
-    let mut app = at_run();
-    let Load::Ready(plan) = &app.plan else { unreachable!() };
-    let n = plan.steps.len();
-    app.update(Msg::Applied(Ok(report(Status::Created, n, Some(fake_key()), None, false))));
-    assert_eq!(app.screen, Screen::Secret);
-    assert!(!render(&app, 120, 40).contains(FAKE_SECRET));
-    app.update(key(KeyCode::Char('r')));
-    assert!(render(&app, 120, 40).contains(FAKE_SECRET));
-    assert!(matches!(app.update(key(KeyCode::Char('c'))).as_slice(), [Cmd::CopySecret]));
-    app.update(key(KeyCode::Char('q')));
-    assert_eq!(app.quit_prompt, Some(QuitPrompt::SecretUnsaved));
-    app.update(key(KeyCode::Esc));
-    app.update(key(KeyCode::Enter));
-    assert!(app.secret.confirm_leave);
-    app.update(key(KeyCode::Char('n')));
-    assert_eq!(app.screen, Screen::Secret);
-    app.update(key(KeyCode::Enter));
-    app.update(key(KeyCode::Char('y')));
-    assert_eq!(app.screen, Screen::Summary);
-    assert!(app.secret.key.is_none(), "the secret is dropped (and zeroized) on leaving");
-    assert!(!render(&app, 120, 40).contains("FAKEsecret"));
-}
-
-#[test]
-fn ctrl_c_quits_anywhere_and_help_lists_the_footer_keys() {
-    let mut app = at_params();
-    app.update(key(KeyCode::Char('?')));
-    assert!(app.help);
-    let frame = render(&app, 120, 40);
-    for (k, what) in pinpoint_iam_wizard::tui::keys::screen_keys(&app) {
-        assert!(frame.contains(k) && frame.contains(what), "help shows {k} {what}");
-    }
-    app.update(key(KeyCode::Esc));
-    assert!(!app.help);
-    app.update(Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
-    assert!(app.should_quit);
-}
-
-fn at_secret() -> App {
-    let mut app = at_run();
-    let Load::Ready(plan) = &app.plan else { unreachable!() };
-    let n = plan.steps.len();
-    app.update(Msg::Applied(Ok(report(Status::Created, n, Some(fake_key()), None, false))));
-    app
-}
-
-/// A plan whose user already has a key (so rotation is offered), on the summary screen.
-fn with_existing_key() -> App {
+fn too_small_terminal_ignores_every_key_but_quit() {
     let mut app = at_plan();
-    let Load::Ready(plan) = &app.plan else { unreachable!() };
-    let mut plan = (**plan).clone();
-    for s in &mut plan.steps {
-        if matches!(s.kind, pinpoint_iam_wizard::plan::StepKind::AccessKey(_)) {
+    app.update(Msg::Resize(70, 20));
+    assert!(frame(&app).contains("Terminal too small"));
+    for m in [key(KeyCode::Enter), ch('y'), ch('a'), key(KeyCode::Esc), ch('n'), key(KeyCode::Down)] {
+        assert!(app.update(m).is_empty());
+    }
+    assert!(app.overlay.is_none(), "no confirmation opened behind the message");
+    assert_eq!(app.screen, Screen::Plan);
+    app.update(Msg::Resize(120, 40));
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert!(matches!(app.overlay, Some(Overlay::Confirm(_))), "once visible, Enter asks");
+
+    let mut params = at_params();
+    params.update(Msg::Resize(79, 24));
+    typed(&mut params, "hidden");
+    params.update(Msg::Paste("pasted".into()));
+    params.update(Msg::Resize(80, 24));
+    assert!(!frame(&params).contains("hidden") && !frame(&params).contains("pasted"), "no key landed in a field");
+    params.update(Msg::Resize(60, 10));
+    params.update(ch('q'));
+    assert!(params.should_quit, "q quits even when too small");
+}
+
+// ---- 2. every write goes through one confirmation ----
+
+#[test]
+fn k_scrolls_nothing_and_writes_nothing_and_every_write_asks_first() {
+    let mut app = to_plan(at_preview(), |p| {
+        for s in &mut p.steps {
+            if matches!(s.kind, plan::StepKind::AccessKey(_)) {
+                s.action = Action::Unchanged;
+            }
+        }
+    });
+    assert!(app.update(ch('k')).is_empty(), "k is not a write");
+    assert!(app.overlay.is_none());
+    assert!(app.update(ch('n')).is_empty());
+    let Some(Overlay::Confirm(c)) = &app.overlay else { panic!("n asks") };
+    assert!(c.lines.join(" ").contains("Creates a new access key for PostmanUser"), "{:?}", c.lines);
+    app.update(key(KeyCode::Esc));
+    assert!(app.overlay.is_none());
+
+    // Summary after a rotation: deactivate and delete each ask, and say what they do.
+    let mut app = at_summary();
+    let cmds = app.update(ch('n'));
+    assert!(cmds.is_empty());
+    assert!(app.overlay.is_none(), "no rotation offered: the plan made the key");
+
+    let mut app = rotated();
+    assert!(app.update(ch('d')).is_empty(), "d only asks");
+    let Some(Overlay::Confirm(c)) = &app.overlay else { panic!("d asks") };
+    assert!(c.lines[0].contains("Deactivates PostmanUser's old access key(s) AKIAOLD1"));
+    let cmds = app.update(ch('y'));
+    assert!(matches!(cmds.as_slice(), [Cmd::Retire { delete: false, .. }]));
+    app.update(Msg::Retired(Ok("Deactivated the old access key(s) AKIAOLD1.".into())));
+    assert!(app.update(ch('x')).is_empty(), "x only asks");
+    let Some(Overlay::Confirm(c)) = &app.overlay else { panic!("x asks") };
+    assert!(c.lines.join(" ").contains("cannot be undone"));
+    assert!(matches!(app.update(ch('y')).as_slice(), [Cmd::Retire { delete: true, .. }]));
+    app.update(Msg::Retired(Ok("Deleted the old access key(s) AKIAOLD1.".into())));
+    let text = app.exit_report().lines.join("\n");
+    assert!(
+        text.contains("Deleted the old access key(s) AKIAOLD1.") && text.contains("new access key AKIAFAKE"),
+        "{text}"
+    );
+}
+
+/// After a rotation (two keys: one chosen for deletion, confirmed), on the summary with the old key active.
+fn rotated() -> App {
+    let mut app = to_plan(at_preview(), |p| {
+        for s in &mut p.steps {
             s.action = Action::Unchanged;
         }
-    }
-    app.update(Msg::Planned(Box::new(Ok(plan))));
-    app
-}
-
-#[test]
-fn a_copied_secret_is_cleared_after_the_timeout_with_a_countdown() {
-    let mut app = at_secret();
-    app.clipboard_timeout = Duration::from_millis(50);
-    assert!(matches!(app.update(key(KeyCode::Char('c'))).as_slice(), [Cmd::CopySecret]));
-    app.update(Msg::Copied { status: "✓ secret access key copied to the system clipboard".into(), secret: true });
-    assert!(app.secret.clear_at.is_some());
-    assert!(render(&app, 120, 40).contains("cleared of the secret in"));
-    std::thread::sleep(Duration::from_millis(60));
-    assert!(matches!(app.update(Msg::Tick).as_slice(), [Cmd::ClearClipboard]));
-    assert!(app.update(Msg::Tick).is_empty(), "cleared once");
-    app.update(Msg::ClipboardCleared(true));
-    assert!(render(&app, 120, 40).contains("no longer holds the secret"));
-    // Copying the key id starts no countdown: it is not secret.
-    let mut app = at_secret();
-    app.update(Msg::Copied { status: "✓ access key id copied".into(), secret: false });
-    assert!(app.secret.clear_at.is_none());
-}
-
-#[test]
-fn saving_asks_before_overwriting_a_profile() {
-    let mut app = at_secret();
-    app.update(key(KeyCode::Char('p')));
-    assert!(matches!(&app.secret.prompt, Some(SavePrompt::Profile { name, .. }) if name == "pinpoint-postman"));
-    for _ in 0.."postman".len() {
-        app.update(key(KeyCode::Backspace));
-    }
-    typed(&mut app, "ops");
-    let cmds = app.update(key(KeyCode::Enter));
-    assert!(matches!(cmds.as_slice(), [Cmd::SaveProfile { name, overwrite: false }] if name == "pinpoint-ops"));
-    app.update(Msg::Saved(Err(SaveFailure::ProfileExists("pinpoint-ops".into()))));
-    assert!(render(&app, 120, 40).contains("Profile [pinpoint-ops] exists. Overwrite it?"));
-    assert!(app.update(key(KeyCode::Char('q'))).is_empty() && app.quit_prompt.is_none(), "q is not quit while asked");
-    let cmds = app.update(key(KeyCode::Char('y')));
-    assert!(matches!(cmds.as_slice(), [Cmd::SaveProfile { overwrite: true, .. }]));
-    app.update(Msg::Saved(Ok("saved as profile [pinpoint-ops] in /tmp/c".into())));
-    assert!(app.secret.prompt.is_none());
-    app.update(key(KeyCode::Char('s')));
-    let cmds = app.update(key(KeyCode::Enter));
-    assert!(matches!(cmds.as_slice(), [Cmd::SaveCsv { path }] if path == "PostmanUser_accessKeys.csv"));
-}
-
-#[test]
-fn rotation_with_two_keys_asks_which_to_delete_then_shows_the_new_secret_and_retires_the_old() {
-    let mut app = with_existing_key();
-    app.identity = IdentityState::Found { account: ACCOUNT.parse().unwrap(), arn: "arn".into() };
-    assert_eq!(app.rotatable_user().as_deref(), Some("PostmanUser"));
-    let cmds = app.update(key(KeyCode::Char('k')));
-    assert!(matches!(cmds.as_slice(), [Cmd::ListKeys { user }] if user == "PostmanUser"));
+    });
+    app.update(ch('n'));
+    let cmds = app.update(ch('y'));
+    assert!(matches!(cmds.as_slice(), [Cmd::ListKeys { user }] if user == "PostmanUser"), "{cmds:?}");
     let keys = vec![
         AccessKeyInfo { id: "AKIAOLD1".into(), active: true },
         AccessKeyInfo { id: "AKIAOLD2".into(), active: false },
     ];
     app.update(Msg::Keys(Ok(keys)));
-    assert!(app.rotate.is_some());
-    snap("rotate_choose_key", &app);
+    assert!(matches!(app.overlay, Some(Overlay::ChooseKey(_))));
     app.update(key(KeyCode::Down));
-    let cmds = app.update(key(KeyCode::Enter));
+    assert!(app.update(key(KeyCode::Enter)).is_empty(), "choosing the key to delete asks again");
+    let Some(Overlay::Confirm(c)) = &app.overlay else { panic!() };
+    assert!(c.lines[0].contains("AKIAOLD2"));
+    let cmds = app.update(ch('y'));
     assert!(matches!(cmds.as_slice(), [Cmd::Rotate { delete_first: Some(id), .. }] if id == "AKIAOLD2"));
     app.update(Msg::Rotated(Box::new(Ok(pinpoint_iam_wizard::access_keys::Rotation {
         key: fake_key(),
@@ -424,124 +379,875 @@ fn rotation_with_two_keys_asks_which_to_delete_then_shows_the_new_secret_and_ret
     }))));
     assert_eq!(app.screen, Screen::Secret);
     app.update(key(KeyCode::Enter));
-    app.update(key(KeyCode::Char('y')));
+    app.update(ch('y'));
     assert_eq!(app.screen, Screen::Summary);
-    snap("summary_old_key_active", &app);
-    let cmds = app.update(key(KeyCode::Char('d')));
-    assert!(
-        matches!(cmds.as_slice(), [Cmd::Retire { delete: false, ids, .. }] if ids == &vec!["AKIAOLD1".to_string()])
-    );
-    app.update(Msg::Retired(Ok("deactivated the old access key(s) AKIAOLD1".into())));
-    let cmds = app.update(key(KeyCode::Char('x')));
-    assert!(matches!(cmds.as_slice(), [Cmd::Retire { delete: true, .. }]));
+    app
+}
+
+#[test]
+fn apply_asks_with_what_will_be_written() {
+    let mut app = at_plan();
+    app.update(key(KeyCode::Enter));
+    let Some(Overlay::Confirm(c)) = &app.overlay else { panic!() };
+    let text = c.lines.join("\n");
+    assert!(text.contains(&format!("Writes to account {ACCOUNT} in eu-west-1")));
+    assert!(text.contains("creates an access key for PostmanUser"));
+    snap("plan_confirm_apply", &mut app);
+    assert!(app.update(key(KeyCode::Esc)).is_empty(), "Esc writes nothing");
+    assert_eq!(app.screen, Screen::Plan);
+}
+
+// ---- 3. quitting settles the run ----
+
+#[test]
+fn quitting_after_a_failed_run_asks_rolls_back_and_exits_non_zero() {
+    let mut app = at_failed_run();
+    assert!(app.update(ch('q')).is_empty());
+    assert!(!app.should_quit, "q does not leave an unsettled run");
+    let Some(Overlay::Confirm(c)) = &app.overlay else { panic!("asked") };
+    assert!(c.lines[0].contains("policy PostmanAccessPolicy"), "{:?}", c.lines);
+    snap("quit_after_failure", &mut app);
+    let cmds = app.update(ch('b'));
+    assert!(matches!(cmds.as_slice(), [Cmd::RollBack(_)]));
+    assert!(!app.should_quit, "not before the rollback ends");
+    app.update(Msg::RolledBack(vec![]));
+    assert!(app.should_quit);
+    let r = app.exit_report();
+    assert_eq!(r.code, 1);
+    assert!(r.lines[0].contains("rolled back"), "{:?}", r.lines);
+
+    // Keeping is an explicit choice, and the exit says so.
+    let mut app = at_failed_run();
+    app.update(ch('q'));
+    assert!(app.update(ch('k')).is_empty());
+    assert!(app.should_quit);
+    let r = app.exit_report();
+    assert_eq!(r.code, 1);
+    assert!(r.lines[0].contains("kept"));
+    assert!(r.lines.iter().any(|l| l.contains("created") && l.contains("PostmanAccessPolicy")));
+}
+
+#[test]
+fn a_rollback_that_leaves_something_says_so_on_exit() {
+    let mut app = at_failed_run();
+    app.update(ch('q'));
+    assert!(matches!(app.update(ch('b')).as_slice(), [Cmd::RollBack(_)]));
+    // The account read again after the rollback: one write remains.
+    app.update(Msg::Engine(Event::RolledBack(1)));
+    app.update(Msg::Engine(Event::Finished { step: 0, status: Status::Left }));
+    app.update(Msg::RolledBack(vec![]));
+    assert!(app.should_quit);
+    let r = app.exit_report();
+    assert_eq!(r.code, 1);
+    assert!(r.lines[0].contains("1 of its writes remain"), "{:?}", r.lines);
+    assert!(r.lines.iter().any(|l| l.contains("left") && l.contains("PostmanAccessPolicy")), "{:?}", r.lines);
+}
+
+#[test]
+fn ctrl_c_during_a_rollback_waits_then_quits_non_zero_saying_what_may_remain() {
+    let mut app = at_failed_run();
+    app.update(ch('b'));
+    assert!(matches!(app.update(ch('y')).as_slice(), [Cmd::RollBack(_)]));
+    assert!(app.update(ctrl('c')).is_empty());
+    assert!(!app.should_quit, "the first Ctrl-C asks");
+    app.update(ctrl('c'));
+    assert!(!app.should_quit, "the second waits for the rollback");
+    app.update(ctrl('c'));
+    assert!(app.should_quit, "the third leaves now");
+    let r = app.exit_report();
+    assert_eq!(r.code, 1);
+    assert!(r.lines[0].contains("part of it may remain"), "{:?}", r.lines);
 }
 
 #[test]
 fn quitting_mid_run_stops_and_rolls_back_before_leaving() {
     let mut app = at_run();
     app.update(Msg::Engine(Event::Started(0)));
-    app.update(key(KeyCode::Char('q')));
-    let cmds = app.update(key(KeyCode::Char('y')));
+    app.update(ch('q'));
+    let cmds = app.update(ch('b'));
     assert!(matches!(cmds.as_slice(), [Cmd::Cancel]));
-    assert!(!app.should_quit, "not before the rollback");
-    let Load::Ready(plan) = &app.plan else { unreachable!() };
-    let n = plan.steps.len();
-    let report = report(Status::Skipped, n, Some(fake_key()), None, true);
-    app.update(Msg::Applied(Ok(report)));
-    assert!(app.secret.key.is_none(), "an unseen key is dropped");
-    assert!(app.should_quit, "nothing to roll back: leave at once");
+    assert!(!app.should_quit);
+    let n = steps(&app);
+    let mut m = report(n, Status::Skipped, Some(fake_key()), Some(0));
+    if let Msg::Applied(r) = &mut m
+        && let Ok(r) = r.as_mut()
+    {
+        r.interrupted = true;
+        r.failure = None;
+    }
+    assert!(matches!(app.update(m).as_slice(), [Cmd::RollBack(_)]));
+    assert!(app.session.secret.is_none(), "an unseen key is dropped");
+    app.update(Msg::RolledBack(vec![]));
+    assert!(app.should_quit);
+    assert_eq!(app.exit_report().code, 1);
 }
 
-// ---- snapshots ----
+#[test]
+fn keeping_a_run_that_made_a_key_shows_the_secret_before_quitting() {
+    let mut app = at_run();
+    app.update(ch('q'));
+    assert!(matches!(app.update(ch('k')).as_slice(), [Cmd::Cancel]));
+    let n = steps(&app);
+    let mut m = report(n, Status::Created, Some(fake_key()), Some(n - 1));
+    if let Msg::Applied(r) = &mut m
+        && let Ok(r) = r.as_mut()
+    {
+        r.interrupted = true;
+        r.failure = None;
+    }
+    app.update(m);
+    assert!(!app.should_quit, "a key nobody saw is not left behind silently");
+    assert_eq!(app.screen, Screen::Secret);
+    assert!(frame(&app).contains("store its secret now"));
+    app.update(key(KeyCode::Enter));
+    app.update(ch('y'));
+    app.update(ch('q'));
+    assert!(app.should_quit);
+    let r = app.exit_report();
+    assert_eq!(r.code, 1, "the run did not complete");
+    assert!(r.lines[0].contains("kept"), "{:?}", r.lines);
+}
+
+#[test]
+fn quitting_before_any_write_exits_0() {
+    let mut app = at_plan();
+    app.update(ch('q'));
+    assert!(app.should_quit);
+    let r = app.exit_report();
+    assert_eq!(r.code, 0);
+    assert_eq!(r.lines[0], "Nothing was written to the account.");
+}
+
+// ---- 4. stale answers are dropped ----
+
+#[test]
+fn a_late_plan_for_an_older_request_is_dropped() {
+    let mut app = at_preview();
+    let (old_id, old_params) = plan_id(&app.update(key(KeyCode::Enter)));
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Esc));
+    // Rename the import role (focus on the project: six fields further down).
+    for _ in 0..6 {
+        app.update(key(KeyCode::Tab));
+    }
+    app.update(ctrl('u'));
+    typed(&mut app, "NewImportRole");
+    app.update(key(KeyCode::Enter));
+    let (new_id, new_params) = plan_id(&app.update(key(KeyCode::Enter)));
+    assert_eq!(new_params.names.import_role.as_str(), "NewImportRole");
+    app.update(Msg::Planned { id: new_id, result: Box::new(Ok(checked_plan(&new_params))) });
+    app.update(Msg::Planned { id: old_id, result: Box::new(Ok(checked_plan(&old_params))) });
+    let plan = app.session.plan.ready().unwrap();
+    assert_eq!(plan.params.names.import_role.as_str(), "NewImportRole", "the answer to the latest request wins");
+}
+
+#[test]
+fn a_region_change_drops_the_old_regions_projects() {
+    let mut app = App::new();
+    let id = detect_id(&app.init());
+    app.update(key(KeyCode::Enter));
+    let lists = app.update(detected(id, "eu-west-1", true));
+    // Change the Region before the old lists arrive.
+    app.update(ctrl('u'));
+    typed(&mut app, "us-east-1");
+    let cmds = app.update(key(KeyCode::Enter));
+    let new_id = detect_id(&cmds);
+    answer_lists(&mut app, &lists, newsletter());
+    assert!(app.params.projects.matches().is_empty(), "eu-west-1's projects are not shown for us-east-1");
+    let lists = app.update(detected(new_id, "us-east-1", true));
+    answer_lists(&mut app, &lists, vec![Project { id: PROJECT2.into(), name: "Virginia".into() }]);
+    assert_eq!(app.params.projects.matches().len(), 1);
+    assert_eq!(app.params.projects.matches()[0].name, "Virginia");
+    // A late identity answer for the first request changes nothing.
+    app.update(detected(id, "eu-west-1", false));
+    assert!(app.session.online());
+}
+
+// ---- 6. the preview shows every character ----
+
+#[test]
+fn preview_wraps_long_values_hides_findings_when_narrow_and_copies_or_writes_documents() {
+    let mut app = at_params();
+    typed(&mut app, "pinpoint");
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Down));
+    for _ in 0..9 {
+        app.update(key(KeyCode::Tab));
+    }
+    app.update(ch(' '));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.screen, Screen::Preview);
+    app.update(key(KeyCode::Left));
+    app.update(key(KeyCode::Left));
+    app.update(Msg::Resize(80, 24));
+    let arn = format!("arn:aws:mobiletargeting:eu-west-1:{ACCOUNT}:apps/{PROJECT}");
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Down));
+    let text = frame(&app);
+    let joined: String = text
+        .lines()
+        .map(|l| l.trim_matches(|c| c == '│' || c == ' ' || c == '"' || c == ','))
+        .collect::<Vec<_>>()
+        .concat();
+    assert!(joined.contains(&arn), "the hardened trust's SourceArn is whole at 80×24:\n{text}");
+    assert!(!text.contains("Least privilege"), "no findings panel cut to 30 columns at 80");
+    snap("preview_pinpoint_trust_hardened", &mut app);
+    let cmds = app.update(ch('c'));
+    assert!(matches!(&cmds[..], [Cmd::Copy { what: Copied::Document { title, json } }]
+        if title == "PinpointSegmentImport trust" && json.contains(&arn)));
+    assert!(matches!(app.update(ch('w')).as_slice(), [Cmd::WriteDocuments]));
+    app.update(Msg::DocumentsWritten(Ok("Wrote 7 documents to pinpoint-iam-documents/".into())));
+    assert!(frame(&app).contains("Wrote 7 documents"));
+    app.update(Msg::Resize(120, 40));
+    assert!(frame(&app).contains("Least privilege"), "beside the document when wide");
+}
+
+// ---- 7. fields and lists ----
+
+#[test]
+fn fields_have_a_cursor_line_editing_keys_and_paste() {
+    let mut app = at_params_postman();
+    // The Postman policy field, prefilled: Home, a prefix, End, Ctrl-W deletes the last word.
+    app.update(key(KeyCode::Home));
+    typed(&mut app, "Ops");
+    app.update(key(KeyCode::End));
+    assert!(frame(&app).contains("OpsPostmanAccessPolicy"));
+    app.update(ctrl('u'));
+    app.update(Msg::Paste("Pasted\nPolicy".into()));
+    assert!(frame(&app).contains("PastedPolicy"), "paste inserts, line breaks dropped");
+    app.update(key(KeyCode::Left));
+    app.update(key(KeyCode::Left));
+    typed(&mut app, "X");
+    assert!(frame(&app).contains("PastedPoliXcy"), "typing lands at the cursor");
+    app.update(ctrl('a'));
+    app.update(key(KeyCode::Delete));
+    assert!(frame(&app).contains("astedPoliXcy"));
+    app.update(ctrl('e'));
+    app.update(key(KeyCode::Backspace));
+    assert!(frame(&app).contains("astedPoliXc "), "Ctrl-E went to the end");
+    typed(&mut app, "-Extra");
+    app.update(ctrl('w'));
+    let f = frame(&app);
+    assert!(f.contains("astedPoliXc-") && !f.contains("Extra"), "Ctrl-W deletes the word before the cursor:\n{f}");
+}
+
+#[test]
+fn the_picker_takes_the_highlighted_match_not_the_typed_text() {
+    let mut app = at_params();
+    typed(&mut app, "i");
+    let f = frame(&app);
+    assert!(f.contains("value: logs-archive"), "the first match is highlighted and is the value:\n{f}");
+    app.update(key(KeyCode::Down));
+    assert!(frame(&app).contains("value: pinpoint-imports"));
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Enter));
+    let (_, p) = plan_id(&app.update(key(KeyCode::Enter)));
+    assert_eq!(p.bucket.unwrap().as_str(), "pinpoint-imports", "Enter takes the highlighted match");
+}
+
+#[test]
+fn space_in_the_project_field_keeps_the_picked_project() {
+    let mut app = App::new();
+    let id = detect_id(&app.init());
+    app.update(key(KeyCode::Enter));
+    let cmds = app.update(detected(id, "eu-west-1", true));
+    answer_lists(
+        &mut app,
+        &cmds,
+        vec![
+            Project { id: PROJECT.into(), name: "Newsletter".into() },
+            Project { id: PROJECT2.into(), name: "Weekly news".into() },
+        ],
+    );
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Down));
+    assert!(frame(&app).contains(&format!("value: {PROJECT2}")));
+    app.update(ch(' '));
+    assert!(frame(&app).contains(&format!("value: {PROJECT2}")), "Space filters; the picked id stays");
+}
+
+#[test]
+fn plan_scrolls_to_its_last_line_and_no_further_with_a_marker() {
+    let mut app = at_plan();
+    app.update(Msg::Resize(80, 24));
+    let first = frame(&app);
+    assert!(first.contains("more line(s)"), "a marker says there is more:\n{first}");
+    for _ in 0..3 {
+        app.update(key(KeyCode::PageDown));
+    }
+    let end = frame(&app);
+    assert!(end.contains("Enter asks before applying"), "the last line is reachable at 80×24:\n{end}");
+    assert!(end.contains("· end"));
+    app.update(key(KeyCode::Up));
+    assert!(!frame(&app).contains("· end"), "one step up leaves the end: no scrolling past it");
+    snap("plan_scrolled", &mut app);
+}
+
+// ---- 8. words ----
+
+#[test]
+fn errors_show_one_plain_line_and_the_detail_behind_f2() {
+    let mut app = App::new();
+    let id = detect_id(&app.init());
+    app.update(key(KeyCode::Enter));
+    app.update(Msg::Detected {
+        id,
+        detected: Box::new(Detected {
+            region: Some("eu-west-1".parse().unwrap()),
+            profile: None,
+            endpoint: None,
+            identity: Err(Problem::Aws(AwsError::Unreachable {
+                endpoint: "https://sts.eu-west-1.amazonaws.com".into(),
+                detail: "DispatchFailure(DispatchFailure { source: ConnectorError { kind: Io, source: SdkBody })"
+                    .into(),
+            })),
+            aws: None,
+        }),
+    });
+    app.update(Msg::Resize(80, 24));
+    let f = frame(&app);
+    assert!(!f.contains("SdkBody") && !f.contains("DispatchFailure"), "{f}");
+    assert!(f.contains("▸ Account id"), "the focused field stays on screen at 80×24:\n{f}");
+    snap("identity_error", &mut app);
+    app.update(key(KeyCode::F(2)));
+    assert!(frame(&app).contains("DispatchFailure"), "the detail is one key away");
+}
+
+#[test]
+fn a_duplicate_name_is_flagged_on_its_field() {
+    let mut app = at_params_postman();
+    app.update(key(KeyCode::Tab));
+    app.update(ctrl('u'));
+    typed(&mut app, "PostmanAccessPolicy");
+    let f = frame(&app);
+    assert!(!f.contains("the Postman policy has this name too"), "a user and a policy may share a name");
+    let mut app = at_preview();
+    app.update(key(KeyCode::Esc));
+    for _ in 0..6 {
+        app.update(key(KeyCode::Tab));
+    }
+    app.update(ctrl('u'));
+    typed(&mut app, "ImporterS3Role");
+    let f = frame(&app);
+    assert!(f.contains("✗ the S3 role has this name too"), "{f}");
+    snap("params_duplicate_name", &mut app);
+}
+
+#[test]
+fn the_plan_after_a_partial_run_does_not_say_nothing_was_written() {
+    let mut app = at_failed_run();
+    app.update(ch('r'));
+    assert_eq!(app.screen, Screen::Plan);
+    let f = frame(&app);
+    assert!(!f.contains("Nothing has been written yet"), "{f}");
+}
+
+#[test]
+fn conflicts_offer_a_key_not_a_flag() {
+    let mut app = to_plan(at_preview(), |p| {
+        p.steps[0].action = Action::Conflict;
+        p.steps[0].reason =
+            "exists with a different document and was not created by pinpoint-iam-wizard; --adopt to take it over"
+                .into();
+    });
+    let f = frame(&app);
+    assert!(!f.contains("--adopt"), "{f}");
+    assert!(f.contains("a adopts"));
+    assert!(app.update(key(KeyCode::Enter)).is_empty() && app.overlay.is_none(), "no apply with conflicts");
+    app.update(ch('a'));
+    app.update(key(KeyCode::Enter));
+    let Some(Overlay::Confirm(c)) = &app.overlay else { panic!() };
+    assert!(c.lines.join(" ").contains("takes over"));
+}
+
+#[test]
+fn a_plan_with_nothing_to_write_offers_the_summary_not_apply() {
+    let mut app = to_plan(at_preview(), |p| {
+        for s in &mut p.steps {
+            s.action = Action::Unchanged;
+        }
+    });
+    let f = frame(&app);
+    assert!(f.contains("Nothing to change") && !f.contains("apply…"), "{f}");
+    assert!(app.update(key(KeyCode::Enter)).is_empty());
+    assert_eq!(app.screen, Screen::Summary);
+    assert!(!app.session.wrote);
+}
+
+#[test]
+fn a_failed_run_is_not_shown_under_a_full_green_gauge() {
+    let mut app = at_failed_run();
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| screens::draw(&app, f, &Theme { color: true })).unwrap();
+    let buf = t.backend().buffer().clone();
+    let gauge_row: String = (0..120).map(|x| buf[(x, 2)].symbol().to_string()).collect();
+    assert!(gauge_row.contains("failed"), "{gauge_row}");
+    assert!(
+        (0..120)
+            .all(|x| buf[(x, 2)].bg != ratatui::style::Color::Green && buf[(x, 2)].fg != ratatui::style::Color::Green),
+        "no green in a failed run's gauge"
+    );
+    snap("run_failed", &mut app);
+}
+
+#[test]
+fn the_summary_names_what_is_in_use_and_the_destroy_command_is_complete() {
+    let mut app = at_params();
+    typed(&mut app, "pinpoint");
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Down));
+    for _ in 0..8 {
+        app.update(key(KeyCode::Tab));
+    }
+    app.update(ctrl('u'));
+    typed(&mut app, "LambdaImport");
+    app.update(key(KeyCode::Enter));
+    let mut app = to_plan(app, |_| {});
+    app.update(key(KeyCode::Enter));
+    app.update(ch('y'));
+    let n = steps(&app);
+    app.update(report(n, Status::Created, None, None));
+    assert_eq!(app.screen, Screen::Summary);
+    let text = frame(&app);
+    assert!(text.contains("give the Lambda function the role LambdaImport"), "{text}");
+    assert!(text.contains("destroy --setup all --name pinpoint-role-name=LambdaImport"), "{text}");
+    assert!(!text.contains("--setup …"));
+}
+
+#[test]
+fn status_messages_belong_to_their_screen() {
+    let mut app = at_params();
+    app.update(key(KeyCode::Enter));
+    assert!(app.status_text().unwrap().contains("S3 bucket"));
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.status_text(), None, "the message does not follow to another screen");
+}
+
+#[test]
+fn a_waiting_message_goes_when_the_answer_comes() {
+    let mut app = App::new();
+    let id = detect_id(&app.init());
+    app.update(key(KeyCode::Enter));
+    app.update(key(KeyCode::Enter));
+    assert!(app.status_text().unwrap().contains("Still asking STS"));
+    app.update(detected(id, "eu-west-1", true));
+    assert_eq!(app.status_text(), None, "the answer came: the message is no longer true");
+}
+
+#[test]
+fn help_says_what_the_screen_is_for_then_its_keys() {
+    let mut app = at_preview();
+    app.update(ch('?'));
+    let f = frame(&app);
+    assert!(f.contains("Read every policy and trust document"), "{f}");
+    assert!(f.contains("copy document"));
+    snap("help_overlay", &mut app);
+}
+
+#[test]
+fn the_postman_footer_lists_only_keys_that_act() {
+    let mut app = at_params_postman();
+    let f = frame(&app);
+    assert!(!f.contains("toggle harden") && !f.contains("pick"), "{f}");
+    let before = frame(&app);
+    app.update(ch(' '));
+    assert_ne!(before, frame(&app), "Space types in the name field");
+}
+
+/// Every screen in its main states, each reached by keys and messages.
+/// A way to reach a state from launch.
+type Reach = fn() -> App;
+
+fn states() -> Vec<(&'static str, Reach)> {
+    vec![
+        ("welcome", App::new),
+        ("identity", at_identity),
+        ("params", at_params),
+        ("params_postman", at_params_postman),
+        ("preview", at_preview),
+        ("plan", at_plan),
+        ("run", at_run),
+        ("run_failed", at_failed_run),
+        ("secret", at_secret),
+        ("summary", at_summary),
+        ("summary_rotated", rotated),
+        ("help_open", || {
+            let mut app = at_preview();
+            app.update(ch('?'));
+            app
+        }),
+        ("confirm_open", || {
+            let mut app = at_plan();
+            app.update(key(KeyCode::Enter));
+            app
+        }),
+        ("details_open", || {
+            let mut app = at_failed_run();
+            app.update(key(KeyCode::F(2)));
+            app
+        }),
+        ("quit_prompt_open", || {
+            let mut app = at_failed_run();
+            app.update(ch('q'));
+            app
+        }),
+    ]
+}
+
+fn probe_keys() -> Vec<KeyEvent> {
+    let mut v: Vec<KeyEvent> = "abcdefghijklmnopqrstuvwxyz0123456789 ?"
+        .chars()
+        .map(|c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE))
+        .collect();
+    for code in [
+        KeyCode::Enter,
+        KeyCode::Esc,
+        KeyCode::Tab,
+        KeyCode::BackTab,
+        KeyCode::Up,
+        KeyCode::Down,
+        KeyCode::Left,
+        KeyCode::Right,
+        KeyCode::PageUp,
+        KeyCode::PageDown,
+        KeyCode::Home,
+        KeyCode::End,
+        KeyCode::Backspace,
+        KeyCode::Delete,
+        KeyCode::F(2),
+        KeyCode::F(5),
+    ] {
+        v.push(KeyEvent::new(code, KeyModifiers::NONE));
+    }
+    v
+}
+
+/// What a key did: the frame after it, the commands, and whether it quit or opened something.
+fn effect(make: Reach, k: KeyEvent) -> (bool, String) {
+    let mut app = make();
+    app.update(Msg::Resize(80, 24));
+    let before = frame(&app);
+    let cmds = app.update(Msg::Key(k));
+    let acted = !cmds.is_empty() || app.should_quit || frame(&app) != before;
+    (acted, format!("{cmds:?}"))
+}
+
+#[test]
+fn every_listed_key_acts_and_no_unlisted_key_does() {
+    use pinpoint_iam_wizard::tui::keys::Key;
+    for (name, make) in states() {
+        let mut app = make();
+        app.update(Msg::Resize(80, 24));
+        let f = frame(&app);
+        let table = app.active_bindings();
+        let shown = app.shown_keys();
+        for s in &shown {
+            assert!(f.contains(s.label) && f.contains(&s.does), "{name}: footer lists {} {}:\n{f}", s.label, s.does);
+        }
+        for k in probe_keys() {
+            let bound = table.iter().find(|(keys, _)| keys.iter().any(|key| key.matches(&k)));
+            let (acted, cmds) = effect(make, k);
+            match bound {
+                Some((_, label)) => {
+                    // Scrolling up at the top, choosing what is chosen: a listed entry acts through one of its keys.
+                    let group: Vec<KeyEvent> = table
+                        .iter()
+                        .filter(|(_, l)| l == label)
+                        .flat_map(|(keys, _)| keys.iter())
+                        .filter_map(|key| match key {
+                            Key::Code(c) => Some(KeyEvent::new(*c, KeyModifiers::NONE)),
+                            Key::Text => Some(KeyEvent::new(KeyCode::Char('x'), KeyModifiers::NONE)),
+                            Key::Ctrl(_) => None,
+                        })
+                        .collect();
+                    let any = acted || group.into_iter().any(|g| effect(make, g).0);
+                    assert!(any, "{name}: {k:?} is listed ({label}) but does nothing");
+                }
+                None => assert!(!acted, "{name}: {k:?} is not listed but acts: {cmds}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn no_key_on_any_screen_writes_without_a_confirmation() {
+    for (name, make) in states() {
+        for k in probe_keys() {
+            let mut app = make();
+            let was_open = matches!(app.overlay, Some(Overlay::Confirm(_)));
+            let cmds = app.update(Msg::Key(k));
+            assert!(!writes(&cmds) || was_open, "{name}: {k:?} wrote without asking: {cmds:?}");
+        }
+    }
+}
+
+// ---- 9. layout ----
+
+#[test]
+fn arns_are_never_broken_and_reasons_never_wrap_to_column_0_at_80_columns() {
+    let mut app = at_summary();
+    app.update(Msg::Resize(80, 24));
+    for _ in 0..3 {
+        app.update(key(KeyCode::PageDown));
+    }
+    let mut seen = String::new();
+    app.update(key(KeyCode::Home));
+    for _ in 0..6 {
+        seen.push_str(&frame(&app));
+        app.update(key(KeyCode::PageDown));
+    }
+    for role in ["ImporterS3Role", "PinpointSegmentImport", "ImporterPinpointRole"] {
+        assert!(seen.contains(&format!("arn:aws:iam::{ACCOUNT}:role/{role}")), "{role} whole:\n{seen}");
+    }
+    let mut plan = to_plan(at_preview(), |p| {
+        p.steps[2].reason =
+            "a long reason that does not fit on one line at eighty columns, so it wraps under the name".into();
+    });
+    plan.update(Msg::Resize(80, 24));
+    for line in frame(&plan).lines() {
+        let inner = line.trim_start_matches('│');
+        assert!(!inner.starts_with("name") && !inner.starts_with("wraps"), "a reason at column 0: {line:?}");
+    }
+}
+
+#[test]
+fn validation_messages_start_at_one_column() {
+    let mut app = at_params();
+    typed(&mut app, "Bad_Bucket");
+    app.update(key(KeyCode::Tab));
+    typed(&mut app, "xyz");
+    let f = frame(&app);
+    let cols: Vec<usize> =
+        f.lines().filter_map(|l| l.find('✗').map(|_| l.chars().position(|c| c == '✗').unwrap_or(0))).collect();
+    assert!(cols.len() >= 2, "{f}");
+    assert!(cols.windows(2).all(|w| w[0] == w[1]), "{cols:?}\n{f}");
+    snap("params_invalid_fields", &mut app);
+}
+
+#[test]
+fn the_footer_never_splits_a_key_from_its_label_at_80_columns() {
+    for (name, make) in states() {
+        let mut app = make();
+        app.update(Msg::Resize(80, 24));
+        let f = frame(&app);
+        for s in app.shown_keys() {
+            let unit = format!("{} {}", s.label, s.does);
+            assert!(f.lines().any(|l| l.contains(&unit)), "{name}: {unit:?} split:\n{f}");
+        }
+    }
+}
+
+// ---- 10. after exit ----
+
+#[test]
+fn the_exit_report_lists_every_arn_and_status_and_nothing_secret() {
+    let mut app = at_secret();
+    app.update(ch('r'));
+    app.update(key(KeyCode::Enter));
+    app.update(ch('y'));
+    app.update(ch('q'));
+    assert!(app.should_quit);
+    let r = app.exit_report();
+    assert_eq!(r.code, 0);
+    let text = r.lines.join("\n");
+    for name in ["PostmanAccessPolicy", "PostmanUser", "ImporterPinpointRole"] {
+        assert!(text.contains(name), "{text}");
+    }
+    assert!(text.contains(&format!("arn:aws:iam::{ACCOUNT}:role/PinpointSegmentImport")));
+    assert!(text.contains("created"));
+    assert!(text.contains("new access key AKIAFAKEFAKEFAKEFAKE of PostmanUser"), "{text}");
+    assert!(!text.contains(FAKE_SECRET) && !text.contains("FAKEsecret"));
+}
+
+// ---- the rest of the walk ----
+
+#[test]
+fn the_secret_is_masked_until_revealed_copied_with_a_countdown_and_leaving_asks() {
+    let mut app = at_secret();
+    assert!(!frame(&app).contains(FAKE_SECRET));
+    snap("secret_masked", &mut app);
+    app.update(ch('r'));
+    assert!(frame(&app).contains(FAKE_SECRET));
+    assert!(matches!(app.update(ch('c')).as_slice(), [Cmd::Copy { what: Copied::Secret }]));
+    let t0 = Instant::now();
+    app.update(Msg::Tick(t0));
+    app.update(Msg::Copied {
+        what: Copied::Secret,
+        result: Ok(pinpoint_iam_wizard::secret::clipboard::Method::System),
+        why_not_system: None,
+    });
+    app.update(Msg::Tick(t0 + Duration::from_secs(18)));
+    assert!(frame(&app).contains("cleared of the secret in 42 s"));
+    snap("secret_revealed_copied", &mut app);
+    assert!(app.update(Msg::Tick(t0 + Duration::from_secs(59))).is_empty());
+    assert!(matches!(app.update(Msg::Tick(t0 + Duration::from_secs(60))).as_slice(), [Cmd::ClearClipboard]));
+    assert!(app.update(Msg::Tick(t0 + Duration::from_secs(61))).is_empty(), "cleared once");
+    app.update(Msg::ClipboardCleared(true));
+    assert!(frame(&app).contains("no longer holds the secret"));
+    app.update(ch('q'));
+    let Some(Overlay::Confirm(c)) = &app.overlay else { panic!("quitting with the secret on screen asks") };
+    assert!(c.lines[0].contains("gone for good"));
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Enter));
+    assert!(frame(&app).contains("Have you stored the secret?"));
+    app.update(ch('n'));
+    assert_eq!(app.screen, Screen::Secret);
+    app.update(key(KeyCode::Enter));
+    app.update(ch('y'));
+    assert_eq!(app.screen, Screen::Summary);
+    assert!(app.session.secret.is_none(), "the secret is dropped (and zeroized) on leaving");
+    assert!(!frame(&app).contains("FAKEsecret"));
+}
+
+#[test]
+fn the_quit_prompt_says_the_clipboard_keeps_the_secret_after_exit() {
+    let mut app = at_secret();
+    app.update(Msg::Tick(Instant::now()));
+    app.update(ch('c'));
+    app.update(Msg::Copied {
+        what: Copied::Secret,
+        result: Ok(pinpoint_iam_wizard::secret::clipboard::Method::System),
+        why_not_system: None,
+    });
+    app.update(ch('q'));
+    let Some(Overlay::Confirm(c)) = &app.overlay else { panic!() };
+    assert!(c.lines.join(" ").contains("clipboard keeps it for 60 s more after the wizard exits"), "{:?}", c.lines);
+    // Leaving the secret screen first: quitting still says the clipboard holds it until the countdown ends.
+    app.update(key(KeyCode::Esc));
+    app.update(key(KeyCode::Enter));
+    app.update(ch('y'));
+    assert_eq!(app.screen, Screen::Summary);
+    app.update(ch('q'));
+    assert!(!app.should_quit);
+    let Some(Overlay::Confirm(c)) = &app.overlay else { panic!("asked") };
+    assert!(c.lines[0].contains("keeps it for 60 s more after the wizard exits"), "{:?}", c.lines);
+    app.update(ch('y'));
+    assert!(app.should_quit);
+}
+
+#[test]
+fn saving_asks_before_overwriting_a_profile() {
+    let mut app = at_secret();
+    app.update(ch('p'));
+    for _ in 0.."postman".len() {
+        app.update(key(KeyCode::Backspace));
+    }
+    typed(&mut app, "ops");
+    assert!(frame(&app).contains("Enter writes it to"), "the prompt says what Enter will do");
+    let cmds = app.update(key(KeyCode::Enter));
+    assert!(matches!(cmds.as_slice(), [Cmd::SaveProfile { name, overwrite: false }] if name == "pinpoint-ops"));
+    app.update(Msg::Saved(Err(Problem::Save(pinpoint_iam_wizard::secret::store::SaveError::ProfileExists {
+        profile: "pinpoint-ops".into(),
+        path: "/tmp/c".into(),
+    }))));
+    assert!(frame(&app).contains("Profile [pinpoint-ops] exists. Overwrite it?"));
+    assert!(app.update(ch('q')).is_empty() && app.overlay.is_none(), "q is not quit while asked");
+    let cmds = app.update(ch('y'));
+    assert!(matches!(cmds.as_slice(), [Cmd::SaveProfile { overwrite: true, .. }]));
+    app.update(Msg::Saved(Ok("saved as profile [pinpoint-ops] in /tmp/c".into())));
+    app.update(ch('s'));
+    let cmds = app.update(key(KeyCode::Enter));
+    assert!(matches!(cmds.as_slice(), [Cmd::SaveCsv { path }] if path == "PostmanUser_accessKeys.csv"));
+}
+
+#[test]
+fn offline_the_account_is_typed_previews_work_and_apply_is_not_offered() {
+    let mut app = App::new();
+    let id = detect_id(&app.init());
+    app.update(key(KeyCode::Enter));
+    app.update(detected(id, "eu-west-1", false));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.screen, Screen::Identity, "no account id yet");
+    typed(&mut app, ACCOUNT);
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.screen, Screen::Params);
+    assert!(matches!(app.params.buckets.items, Remote::Failed(_)), "listings fall back to typed entry");
+    typed(&mut app, "pinpoint-imports");
+    app.update(key(KeyCode::Tab));
+    typed(&mut app, PROJECT);
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.screen, Screen::Preview);
+    let (pid, params) = plan_id(&app.update(key(KeyCode::Enter)));
+    assert_eq!(params.account.as_str(), ACCOUNT);
+    app.update(Msg::Planned { id: pid, result: Box::new(Ok(plan::offline(&params).unwrap())) });
+    assert!(frame(&app).contains("Cannot apply: offline"));
+    assert!(app.update(key(KeyCode::Enter)).is_empty() && app.overlay.is_none(), "no apply offline");
+    snap("plan_offline", &mut app);
+}
+
+#[test]
+fn engine_events_drive_the_run() {
+    let mut app = at_run();
+    app.update(Msg::Tick(Instant::now()));
+    app.update(Msg::Engine(Event::Started(0)));
+    app.update(Msg::Engine(Event::Started(1)));
+    assert_eq!(app.session.run.steps[1].state, StepState::Running, "steps that run at once show at once");
+    app.update(Msg::Engine(Event::Finished { step: 0, status: Status::Created }));
+    assert_eq!(app.session.run.steps[0].state, StepState::Done(Status::Created));
+    snap("run_running", &mut app);
+    app.update(ch('q'));
+    assert!(matches!(&app.overlay, Some(Overlay::Confirm(c)) if c.quitting), "quitting while running asks");
+    app.update(key(KeyCode::Esc));
+    assert!(!app.should_quit);
+    assert!(matches!(app.session.run.phase, Phase::Applying));
+}
+
+#[test]
+fn a_second_ctrl_c_takes_the_safe_choice() {
+    let mut app = at_failed_run();
+    app.update(ctrl('c'));
+    let cmds = app.update(ctrl('c'));
+    assert!(matches!(cmds.as_slice(), [Cmd::RollBack(_)]), "the second Ctrl-C rolls back");
+}
 
 #[test]
 fn snapshots_of_every_screen() {
+    snap("welcome", &mut App::new());
     let mut app = App::new();
-    snap("welcome", &app);
+    app.init();
     app.update(key(KeyCode::Enter));
-    snap("identity_loading", &app);
-    app.update(detected_ok());
-    snap("identity_loaded", &app);
-    let mut failed = App::new();
-    failed.update(detected_failed());
-    failed.update(key(KeyCode::Enter));
-    typed(&mut failed, "2109");
-    snap("identity_error", &failed);
-
-    let mut params = App::new();
-    params.update(detected_ok());
-    params.update(key(KeyCode::Enter));
-    params.update(key(KeyCode::Enter));
-    snap("params_loading", &params);
-    let mut params = at_params();
-    snap("params_loaded", &params);
-    typed(&mut params, "Bad_Bucket");
-    snap("params_invalid_field", &params);
-    let mut pinpoint_down = at_params();
-    pinpoint_down.update(Msg::Projects(Err("Pinpoint unavailable: access denied: mobiletargeting:GetApps".into())));
+    snap("identity_loading", &mut app);
+    snap("identity_loaded", &mut at_identity());
+    snap("params_loaded", &mut at_params());
+    let mut pinpoint_down = App::new();
+    let id = detect_id(&pinpoint_down.init());
+    pinpoint_down.update(key(KeyCode::Enter));
+    let cmds = pinpoint_down.update(detected(id, "eu-west-1", true));
+    for c in &cmds {
+        if let Cmd::ListProjects { id } = c {
+            pinpoint_down.update(Msg::Projects {
+                id: *id,
+                result: Err(Problem::Aws(AwsError::AccessDenied {
+                    action: "mobiletargeting:GetApps".into(),
+                    resource: "*".into(),
+                    message: "denied".into(),
+                    request_id: None,
+                })),
+            });
+        }
+    }
+    pinpoint_down.update(key(KeyCode::Enter));
     pinpoint_down.update(key(KeyCode::Tab));
-    snap("params_pinpoint_unavailable", &pinpoint_down);
-
-    let mut preview = at_preview();
-    snap("preview_policy", &preview);
-    preview.update(key(KeyCode::Left));
-    preview.update(key(KeyCode::Left));
-    snap("preview_pinpoint_trust", &preview);
-
+    snap("params_pinpoint_unavailable", &mut pinpoint_down);
+    snap("params_postman", &mut at_params_postman());
+    snap("preview_policy", &mut at_preview());
     let mut planning = at_preview();
     planning.update(key(KeyCode::Enter));
-    snap("plan_loading", &planning);
-    snap("plan_ready", &at_plan());
-
-    let mut run = at_run();
-    for (i, s) in run.run.steps.iter_mut().enumerate() {
-        (s.state, s.elapsed) = match i {
-            0..=3 => (StepState::Done(Status::Created), Some(Duration::from_millis(120 + i as u64 * 10))),
-            4..=6 => (StepState::Running, Some(Duration::from_millis(300))),
-            _ => (StepState::Pending, None),
-        };
-    }
-    snap("run_running", &run);
-    run.run.active = false;
-    run.run.done = true;
-    run.run.steps[4].state = StepState::Failed("access denied".into());
-    for s in &mut run.run.steps[7..] {
-        s.state = StepState::Skipped;
-    }
-    run.run.failure = Some((4, "access denied: iam:CreateRole on ImporterS3Role. The caller lacks the permission iam:CreateRole on that resource".into()));
-    run.run.rollback_log = Some(Default::default());
-    snap("run_failed", &run);
-
-    let mut secret = at_run();
-    secret.screen = Screen::Secret;
-    secret.run.active = false;
-    secret.secret.key = Some(fake_key());
-    snap("secret_masked", &secret);
-    secret.secret.revealed = true;
-    secret.secret.copy_status = Some("✓ secret access key copied to the system clipboard".into());
-    snap("secret_revealed", &secret);
-
-    let mut counting = at_secret();
-    counting.secret.copy_status = Some("→ secret access key sent to your terminal's clipboard (OSC 52, because of no display); if nothing pastes, your terminal ignores OSC 52: reveal with r and copy by hand".into());
-    counting.secret.clear_at = Some(std::time::Instant::now() + Duration::from_secs(3600));
-    counting.secret.clear_in = Some(42);
-    counting.secret.saved.push("saved to PostmanUser_accessKeys.csv (mode 0600)".into());
-    snap("secret_copied_countdown", &counting);
-    let mut summary = at_run();
-    for s in &mut summary.run.steps {
-        s.state = StepState::Done(Status::Created);
-    }
-    summary.run.active = false;
-    summary.screen = Screen::Summary;
-    snap("summary", &summary);
-
-    let mut help = at_preview();
-    help.update(key(KeyCode::Char('?')));
-    snap("help_overlay", &help);
-    let small = render(&App::new(), 70, 20);
-    assert!(small.contains("Terminal too small"));
-    insta::assert_snapshot!("too_small_70x20", small);
-    assert!(matches!(failed.identity, IdentityState::Failed(_)));
+    snap("plan_loading", &mut planning);
+    snap("plan_ready", &mut at_plan());
+    snap("summary", &mut at_summary());
+    snap("summary_old_key_active", &mut rotated());
+    let mut quit = at_run();
+    quit.update(ch('q'));
+    snap("quit_while_running", &mut quit);
+    let mut small = App::new();
+    small.update(Msg::Resize(70, 20));
+    let s = render(&small, 70, 20);
+    assert!(s.contains("Terminal too small"));
+    insta::assert_snapshot!("too_small_70x20", s);
 }
 
 #[test]

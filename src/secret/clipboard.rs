@@ -148,6 +148,12 @@ impl Clipboard {
         false
     }
 
+    /// The copied secret, if the system clipboard still holds it (for the keeper that serves it after exit).
+    pub fn held_secret(&mut self) -> Option<zeroize::Zeroizing<String>> {
+        let Some((fp, Method::System)) = self.copied_secret else { return None };
+        self.read_system().filter(|t| self.fingerprint(t) == fp)
+    }
+
     /// Why the system clipboard is not used, if it is not.
     pub fn system_unavailable(&self) -> Option<String> {
         if !self.env.display {

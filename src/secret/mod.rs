@@ -2,6 +2,7 @@
 //! (the clipboard, a credentials profile, a CSV) only when the user asks.
 
 pub mod clipboard;
+pub mod keeper;
 pub mod store;
 
 use std::fmt;

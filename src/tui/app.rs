@@ -1,78 +1,113 @@
 //! The wizard's state, the messages that change it, and the commands it asks the runtime to carry out.
-//! `update` never awaits and never touches AWS: work is asked for as a [`Cmd`] and comes back as a [`Msg`].
+//! `update` never awaits, never reads the clock and never touches AWS: time arrives as [`Msg::Tick`], work is
+//! asked for as a [`Cmd`] and comes back as a [`Msg`]. `App` routes keys to the open overlay or the current
+//! screen (each screen module owns its state, its binding table and its view) and holds the [`Session`].
 
-use crate::access_keys::Rotation;
-use crate::apply::{ApplyReport, Event, RollbackLog, Status};
-use crate::aws::Identity;
+use super::keys::{self, Binding, Key};
+use super::screens::{self, identity, params, plan, preview, run, secret, summary, welcome};
+use crate::access_keys::{RotateError, Rotation};
+use crate::apply::{ApplyReport, Event, RollbackLog};
 use crate::aws::iam::AccessKeyInfo;
 use crate::aws::listings::Project;
-use crate::plan::{Action, Plan};
+use crate::aws::{AwsError, ConnectError, Identity};
+use crate::plan::{Plan, PlanError};
 use crate::secret::NewAccessKey;
-use crate::setup::{AccountId, BucketName, Desired, IamName, NAME_FIELDS, Params, ProjectId, Region, SetupKind};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crate::secret::clipboard::Method;
+use crate::secret::store::SaveError;
+use crate::setup::{AccountId, Desired, Params, Region, SetupError, SetupKind};
+use crossterm::event::{KeyCode, KeyEvent};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// The screens, in order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Screen {
-    Welcome,
-    Identity,
-    Params,
-    Preview,
-    Plan,
-    Run,
-    Secret,
-    Summary,
+pub use screens::Screen;
+
+/// Identifies one request to the runtime; an answer carries it back.
+pub type RequestId = u64;
+
+/// Data that arrives later. An answer is taken only for the request still awaited: a late answer to an
+/// older request (a plan for names since changed, projects of the previous Region) is dropped.
+#[derive(Debug, Default)]
+pub enum Remote<T> {
+    #[default]
+    Idle,
+    Pending(RequestId),
+    Ready(T),
+    Failed(Problem),
 }
 
-impl Screen {
-    pub const ALL: [Screen; 8] = [
-        Screen::Welcome,
-        Screen::Identity,
-        Screen::Params,
-        Screen::Preview,
-        Screen::Plan,
-        Screen::Run,
-        Screen::Secret,
-        Screen::Summary,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Screen::Welcome => "Welcome",
-            Screen::Identity => "Identity",
-            Screen::Params => "Parameters",
-            Screen::Preview => "Preview",
-            Screen::Plan => "Plan",
-            Screen::Run => "Run",
-            Screen::Secret => "Secret",
-            Screen::Summary => "Summary",
+impl<T> Remote<T> {
+    /// Take the answer to request `id` if it is the one awaited; returns whether it was taken.
+    pub fn answer(&mut self, id: RequestId, result: Result<T, Problem>) -> bool {
+        if !matches!(self, Remote::Pending(p) if *p == id) {
+            return false;
         }
+        *self = match result {
+            Ok(v) => Remote::Ready(v),
+            Err(e) => Remote::Failed(e),
+        };
+        true
+    }
+
+    /// The answer, once there is one.
+    pub fn ready(&self) -> Option<&T> {
+        match self {
+            Remote::Ready(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Whether an answer is awaited.
+    pub fn is_pending(&self) -> bool {
+        matches!(self, Remote::Pending(_))
     }
 }
 
-/// Something that arrives later.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub enum Load<T> {
-    #[default]
-    Idle,
-    Loading,
-    Ready(T),
-    Failed(String),
+/// Why something the wizard asked for did not happen, typed; the screen shows [`Problem::line`] and the
+/// rest behind a key.
+#[derive(Debug, thiserror::Error)]
+pub enum Problem {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    #[error(transparent)]
+    Connect(#[from] ConnectError),
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    #[error(transparent)]
+    Setup(#[from] SetupError),
+    #[error(transparent)]
+    Rotate(#[from] RotateError),
+    #[error(transparent)]
+    Save(#[from] SaveError),
+    #[error(transparent)]
+    Apply(#[from] crate::apply::ApplyError),
+    #[error("not connected to AWS: the account could not be read with these credentials")]
+    NotConnected,
+    #[error("{0}")]
+    Io(String),
 }
 
-/// What the identity screen knows.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IdentityState {
-    Loading,
-    Found { account: AccountId, arn: String },
-    Failed(String),
+impl Problem {
+    /// One plain line: the first line of the message, without the SDK's internals.
+    pub fn line(&self) -> String {
+        one_line(&self.to_string())
+    }
+
+    /// Everything known, for the details overlay.
+    pub fn detail(&self) -> String {
+        format!("{self}\n\n{self:#?}")
+    }
 }
 
-impl IdentityState {
-    pub fn is_failed(&self) -> bool {
-        matches!(self, IdentityState::Failed(_))
+/// The first line of a message, with any SDK debug dump (`DispatchFailure(…)`, `SdkBody…`) cut off.
+pub fn one_line(s: &str) -> String {
+    let first = s.lines().next().unwrap_or_default();
+    let cut = ["DispatchFailure", "SdkBody", "ConstructionFailure", "ResponseError", "ServiceError {"]
+        .iter()
+        .filter_map(|m| first.find(m))
+        .min();
+    match cut {
+        Some(i) => first[..i].trim_end_matches(|c: char| c == '(' || c == ':' || c.is_whitespace()).to_string(),
+        None => first.to_string(),
     }
 }
 
@@ -81,7 +116,7 @@ pub struct Detected {
     pub region: Option<Region>,
     pub profile: Option<String>,
     pub endpoint: Option<String>,
-    pub identity: Result<Identity, String>,
+    pub identity: Result<Identity, Problem>,
     /// The loaded configuration: taken by the runtime before `update` sees the message.
     pub aws: Option<crate::aws::Aws>,
 }
@@ -95,92 +130,25 @@ impl std::fmt::Debug for Detected {
     }
 }
 
-/// A list to pick from, filtered by what the user typed; typed text is always a valid choice too.
-#[derive(Debug, Clone)]
-pub struct Picker<T> {
-    pub items: Load<Vec<T>>,
-    pub filter: String,
-    /// Index into the filtered items; `None` means the typed text is the value.
-    pub selected: Option<usize>,
-}
-
-impl<T> Default for Picker<T> {
-    fn default() -> Self {
-        Picker { items: Load::Idle, filter: String::new(), selected: None }
-    }
-}
-
-/// An item a picker can show and match.
-pub trait PickItem {
-    fn label(&self) -> String;
-    fn value(&self) -> String;
-}
-
-impl PickItem for String {
-    fn label(&self) -> String {
-        self.clone()
-    }
-    fn value(&self) -> String {
-        self.clone()
-    }
-}
-
-impl PickItem for Project {
-    fn label(&self) -> String {
-        format!("{}  ({})", self.name, self.id)
-    }
-    fn value(&self) -> String {
-        self.id.clone()
-    }
-}
-
-impl<T: PickItem> Picker<T> {
-    pub fn filtered(&self) -> Vec<&T> {
-        let needle = self.filter.to_lowercase();
-        match &self.items {
-            Load::Ready(items) => items.iter().filter(|i| i.label().to_lowercase().contains(&needle)).collect(),
-            _ => vec![],
-        }
-    }
-
-    pub fn value(&self) -> String {
-        self.selected.and_then(|i| self.filtered().get(i).map(|t| t.value())).unwrap_or_else(|| self.filter.clone())
-    }
-
-    fn type_char(&mut self, c: char) {
-        self.filter.push(c);
-        self.selected = None;
-    }
-
-    fn backspace(&mut self) {
-        if self.selected.take().is_none() {
-            self.filter.pop();
-        }
-    }
-
-    fn move_selection(&mut self, down: bool) {
-        let n = self.filtered().len();
-        if n == 0 {
-            return;
-        }
-        self.selected = match (self.selected, down) {
-            (None, true) => Some(0),
-            (None, false) => Some(n - 1),
-            (Some(i), true) if i + 1 < n => Some(i + 1),
-            (Some(0), false) => None,
-            (Some(i), false) => Some(i - 1),
-            (keep, _) => keep,
-        };
-    }
-}
-
-/// The fields of the parameters screen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ParamField {
-    Bucket,
-    Project,
-    Name(usize),
-    Harden,
+/// Where the run of the plan stands.
+#[derive(Debug, Default)]
+pub enum Phase {
+    #[default]
+    NotStarted,
+    Applying,
+    /// Stopping on request: the running steps finish, then this run is rolled back or kept.
+    Stopping {
+        roll_back: bool,
+    },
+    /// Failed or interrupted: this run's writes wait for the user's choice.
+    Failed(RollbackLog),
+    RollingBack,
+    Completed,
+    RolledBack {
+        errors: usize,
+    },
+    /// Failed, and the user chose to keep what it made.
+    Kept,
 }
 
 /// A step as the run screen shows it.
@@ -188,7 +156,7 @@ pub enum ParamField {
 pub enum StepState {
     Pending,
     Running,
-    Done(Status),
+    Done(crate::apply::Status),
     Failed(String),
     Skipped,
     RolledBack,
@@ -201,133 +169,237 @@ pub struct StepRun {
     pub elapsed: Option<Duration>,
 }
 
-/// The run screen.
+/// One run of the plan.
 #[derive(Debug, Default)]
-pub struct RunState {
+pub struct Run {
+    pub plan: Option<Arc<Plan>>,
     pub steps: Vec<StepRun>,
-    pub active: bool,
-    pub failure: Option<(usize, String)>,
-    pub rolling_back: bool,
-    pub rollback_log: Option<RollbackLog>,
+    pub phase: Phase,
+    /// The failed step (if a step failed) and the failure.
+    pub failure: Option<(Option<usize>, String, String)>,
     pub notes: Vec<String>,
-    pub done: bool,
+    /// The engine's id of this run (its resources are tagged with it), to verify a rollback.
+    pub run_id: String,
 }
 
-impl RunState {
-    pub fn finished(&self) -> bool {
-        self.done && !self.active && !self.rolling_back
+impl Run {
+    /// Whether the run is writing or undoing right now.
+    pub fn active(&self) -> bool {
+        matches!(self.phase, Phase::Applying | Phase::Stopping { .. } | Phase::RollingBack)
     }
 
-    pub fn failed_and_done(&self) -> bool {
-        self.finished() && self.failure.is_some() && self.rollback_log.is_some()
+    /// Whether a failed run waits for the user to roll back or keep.
+    pub fn awaiting_choice(&self) -> bool {
+        matches!(self.phase, Phase::Failed(_))
     }
 
-    pub fn finished_count(&self) -> usize {
-        self.steps.iter().filter(|s| !matches!(s.state, StepState::Pending | StepState::Running)).count()
+    /// Steps that write, and how many of them have ended.
+    pub fn progress(&self) -> (usize, usize) {
+        let Some(plan) = &self.plan else { return (0, 0) };
+        let writes: Vec<usize> = (0..plan.steps.len()).filter(|i| plan.steps[*i].action.writes()).collect();
+        let ended = writes
+            .iter()
+            .filter(|i| !matches!(self.steps.get(**i).map(|s| &s.state), Some(StepState::Pending | StepState::Running)))
+            .count();
+        (ended, writes.len())
     }
 }
 
-/// What the secret screen is asking for.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SavePrompt {
-    Profile { name: String, confirm_overwrite: bool },
-    Csv { path: String },
-}
-
-/// The secret screen.
-#[derive(Debug, Default)]
-pub struct SecretState {
-    pub key: Option<NewAccessKey>,
-    pub revealed: bool,
-    pub copy_status: Option<String>,
-    pub confirm_leave: bool,
-    /// When the copied secret is cleared from the clipboard.
+/// What the wizard knows across screens.
+#[derive(Debug)]
+pub struct Session {
+    pub setup: SetupKind,
+    pub identity: Remote<Identity>,
+    pub region: Option<Region>,
+    pub profile: Option<String>,
+    pub endpoint: Option<String>,
+    /// Typed on the identity screen when the account could not be read.
+    pub typed_account: Option<AccountId>,
+    pub params: Option<Params>,
+    pub desired: Option<Desired>,
+    pub plan: Remote<Arc<Plan>>,
+    pub adopt: bool,
+    pub run: Run,
+    /// The new key of this session; its secret is dropped (and zeroized) when the user leaves the secret screen.
+    pub secret: Option<NewAccessKey>,
+    /// Whether anything was written to the account in this session.
+    pub wrote: bool,
+    /// After a rotation: the user and the keys the new one replaces.
+    pub old_keys: Option<(String, Vec<AccessKeyInfo>)>,
+    /// The user and id of every key made in this session (ids are not secret), for the exit summary.
+    pub new_keys: Vec<(String, String)>,
+    /// What was done to old keys, for the exit summary.
+    pub retired: Vec<String>,
+    pub clipboard_timeout: Duration,
+    /// When a secret on the system clipboard is to be cleared.
     pub clear_at: Option<Instant>,
-    /// Seconds left before that, for the countdown.
-    pub clear_in: Option<u64>,
-    pub prompt: Option<SavePrompt>,
-    pub saved: Vec<String>,
+    /// The secret was copied to the system clipboard (not OSC 52) and may still be there.
+    pub clipboard_holds_secret: bool,
+    next_request: RequestId,
+}
+
+impl Session {
+    fn new() -> Self {
+        Session {
+            setup: SetupKind::All,
+            identity: Remote::Idle,
+            region: None,
+            profile: None,
+            endpoint: None,
+            typed_account: None,
+            params: None,
+            desired: None,
+            plan: Remote::Idle,
+            adopt: false,
+            run: Run::default(),
+            secret: None,
+            wrote: false,
+            old_keys: None,
+            new_keys: vec![],
+            retired: vec![],
+            clipboard_timeout: Duration::from_secs(60),
+            clear_at: None,
+            clipboard_holds_secret: false,
+            next_request: 0,
+        }
+    }
+
+    /// A fresh request id.
+    pub fn request(&mut self) -> RequestId {
+        self.next_request += 1;
+        self.next_request
+    }
+
+    /// Whether the account was read with working credentials.
+    pub fn online(&self) -> bool {
+        matches!(self.identity, Remote::Ready(_))
+    }
+
+    /// The account id in use: detected, or typed when detection failed.
+    pub fn account(&self) -> Option<AccountId> {
+        match &self.identity {
+            Remote::Ready(id) => Some(id.account.clone()),
+            _ => self.typed_account.clone(),
+        }
+    }
+
+    /// The user whose existing key the plan keeps, and who can get a new one by rotation.
+    pub fn rotatable_user(&self) -> Option<String> {
+        let plan = self.plan.ready()?;
+        if !self.online() || !plan.checked {
+            return None;
+        }
+        plan.steps.iter().find_map(|s| match s.kind {
+            crate::plan::StepKind::AccessKey(u) if s.action == crate::plan::Action::Unchanged => {
+                Some(plan.desired.users[u].name.to_string())
+            }
+            _ => None,
+        })
+    }
+}
+
+/// A write the user confirmed in the overlay; only [`App::perform`] turns these into commands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Intent {
+    Apply,
+    RollBack,
+    Keep,
+    /// Stop the running apply, then roll back (or keep) what it made.
+    Stop {
+        roll_back: bool,
+    },
+    ListKeysToRotate {
+        user: String,
+    },
+    Rotate {
+        user: String,
+        delete_first: Option<String>,
+    },
+    Retire {
+        user: String,
+        ids: Vec<String>,
+        delete: bool,
+    },
+    Quit,
+}
+
+/// One answer of a confirmation.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    pub key: char,
+    pub does: String,
+    pub intent: Intent,
+    /// Leave the wizard once the intent has settled.
+    pub then_quit: bool,
+}
+
+/// The overlay that every write and every unsettled quit goes through: it says what will happen.
+#[derive(Debug, Clone)]
+pub struct Confirm {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub choices: Vec<Choice>,
+    /// What Esc does: stay where you were.
+    pub cancel: &'static str,
+    /// A quit prompt (a second Ctrl-C takes its first, safe, choice).
+    pub quitting: bool,
 }
 
 /// Choosing which of two keys to delete before a rotation.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RotateChoice {
+#[derive(Debug, Clone)]
+pub struct ChooseKey {
     pub user: String,
     pub keys: Vec<AccessKeyInfo>,
     pub selected: usize,
 }
 
-/// A saving that did not happen.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SaveFailure {
-    ProfileExists(String),
-    Other(String),
+/// What is drawn over the screen and takes the keys while open.
+#[derive(Debug, Clone)]
+pub enum Overlay {
+    Help,
+    Details { title: String, text: String },
+    Confirm(Confirm),
+    ChooseKey(ChooseKey),
 }
 
-/// What the user is asked before quitting.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum QuitPrompt {
-    Running,
-    SecretUnsaved,
-}
-
-/// Everything the wizard shows; `view` is a pure function of it.
-pub struct App {
-    pub screen: Screen,
-    pub tick: u64,
-    pub setup_choice: usize,
-    pub identity: IdentityState,
-    pub region: String,
-    pub region_loaded: Option<Region>,
-    pub profile: Option<String>,
-    pub endpoint: Option<String>,
-    pub account_input: String,
-    pub identity_focus: usize,
-    pub buckets: Picker<String>,
-    pub projects: Picker<Project>,
-    pub names: Vec<String>,
-    pub harden: bool,
-    pub params_focus: usize,
-    pub params_error: Option<String>,
-    pub desired: Option<Desired>,
-    pub preview_tab: usize,
-    pub preview_scroll: u16,
-    pub plan: Load<Arc<Plan>>,
-    pub plan_scroll: u16,
-    pub adopt: bool,
-    pub run: RunState,
-    pub secret: SecretState,
-    pub summary_scroll: u16,
-    pub help: bool,
-    pub quit_prompt: Option<QuitPrompt>,
-    /// Quitting was confirmed while steps ran: the run is being stopped and rolled back first.
-    pub quitting: bool,
-    pub should_quit: bool,
-    pub status: Option<String>,
-    pub clipboard_timeout: Duration,
-    pub rotate: Option<RotateChoice>,
-    /// After a rotation: the user and the keys the new one replaces, to deactivate and later delete.
-    pub old_keys: Option<(String, Vec<AccessKeyInfo>)>,
+/// What a screen asks the app to do after a key.
+#[derive(Debug)]
+pub enum Do {
+    Go(Screen),
+    /// A read or local command (never a write to the account: those go through [`Do::Ask`]).
+    Run(Cmd),
+    Ask(Confirm),
+    Show(Overlay),
+    Say(String),
 }
 
 /// Work for the runtime; results come back as messages.
 #[derive(Debug)]
 pub enum Cmd {
     Detect {
+        id: RequestId,
         region: Option<Region>,
     },
-    ListBuckets,
-    ListProjects,
-    Plan(Box<Params>),
+    ListBuckets {
+        id: RequestId,
+    },
+    ListProjects {
+        id: RequestId,
+    },
+    Plan {
+        id: RequestId,
+        params: Box<Params>,
+    },
     Apply {
         plan: Arc<Plan>,
         adopt: bool,
     },
     RollBack(RollbackLog),
-    /// Stop the running apply (it then reports a failure, and its writes can be rolled back).
+    /// Stop the running apply (it then reports an interruption, and its writes can be rolled back).
     Cancel,
-    CopySecret,
-    CopyKeyId,
+    Copy {
+        what: Copied,
+    },
     ClearClipboard,
     SaveProfile {
         name: String,
@@ -336,6 +408,7 @@ pub enum Cmd {
     SaveCsv {
         path: String,
     },
+    WriteDocuments,
     ListKeys {
         user: String,
     },
@@ -350,32 +423,102 @@ pub enum Cmd {
     },
 }
 
+impl Cmd {
+    /// Whether this command writes to the AWS account.
+    pub fn writes(&self) -> bool {
+        matches!(self, Cmd::Apply { .. } | Cmd::RollBack(_) | Cmd::Rotate { .. } | Cmd::Retire { .. })
+    }
+}
+
+/// What is copied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Copied {
+    Secret,
+    KeyId,
+    /// A policy or trust document, pretty JSON.
+    Document {
+        title: String,
+        json: String,
+    },
+}
+
 /// Everything that can happen.
 #[derive(Debug)]
 pub enum Msg {
     Key(KeyEvent),
-    Tick,
-    Resize,
-    Detected(Box<Detected>),
-    Buckets(Result<Vec<String>, String>),
-    Projects(Result<Vec<Project>, String>),
-    Planned(Box<Result<Plan, String>>),
+    Paste(String),
+    /// The clock, from the runtime: `update` never reads it itself.
+    Tick(Instant),
+    /// The terminal's size in columns and rows.
+    Resize(u16, u16),
+    Detected {
+        id: RequestId,
+        detected: Box<Detected>,
+    },
+    Buckets {
+        id: RequestId,
+        result: Result<Vec<String>, Problem>,
+    },
+    Projects {
+        id: RequestId,
+        result: Result<Vec<Project>, Problem>,
+    },
+    Planned {
+        id: RequestId,
+        result: Box<Result<Plan, Problem>>,
+    },
     Engine(Event),
-    Applied(Result<ApplyReport, String>),
-    RolledBack(Vec<String>),
-    /// A copy's result in words, and whether the secret (not the key id) went to a clipboard.
+    Applied(Box<Result<ApplyReport, Problem>>),
+    /// The rollback ended (after the account was read again to verify it); the steps' errors.
+    RolledBack(Vec<(usize, AwsError)>),
+    /// Reading the account after the rollback failed: what exists is unknown.
+    VerifyFailed(Problem),
     Copied {
-        status: String,
-        secret: bool,
+        what: Copied,
+        result: Result<Method, String>,
+        why_not_system: Option<String>,
     },
     ClipboardCleared(bool),
-    Saved(Result<String, SaveFailure>),
-    Keys(Result<Vec<AccessKeyInfo>, String>),
-    Rotated(Box<Result<Rotation, String>>),
-    Retired(Result<String, String>),
+    Saved(Result<String, Problem>),
+    DocumentsWritten(Result<String, Problem>),
+    Keys(Result<Vec<AccessKeyInfo>, Problem>),
+    Rotated(Box<Result<Rotation, Problem>>),
+    Retired(Result<String, Problem>),
 }
 
-pub const SETUP_CHOICES: [SetupKind; 3] = [SetupKind::Postman, SetupKind::SegmentImport, SetupKind::All];
+/// The smallest terminal the wizard draws in; below it, no key but quit acts.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// A message on the status line, for the screen it was said on.
+#[derive(Debug, Clone)]
+pub struct Status {
+    pub text: String,
+    pub screen: Screen,
+}
+
+/// Everything the wizard shows; `view` is a pure function of it.
+pub struct App {
+    pub screen: Screen,
+    pub session: Session,
+    pub welcome: welcome::State,
+    pub identity: identity::State,
+    pub params: params::State,
+    pub preview: preview::State,
+    pub plan: plan::State,
+    pub run: run::State,
+    pub secret: secret::State,
+    pub summary: summary::State,
+    pub overlay: Option<Overlay>,
+    pub status: Option<Status>,
+    /// The terminal's size, as last reported.
+    pub size: (u16, u16),
+    pub now: Instant,
+    pub tick: u64,
+    /// Leave once the run has settled (a confirmed quit waits for the stop or the rollback).
+    pub quit_when_settled: bool,
+    pub should_quit: bool,
+}
 
 impl Default for App {
     fn default() -> Self {
@@ -383,262 +526,227 @@ impl Default for App {
     }
 }
 
+/// The keys every screen answers to, after its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Global {
+    Help,
+    Quit,
+}
+
 impl App {
+    /// The wizard at launch, on the Welcome screen.
     pub fn new() -> Self {
         App {
             screen: Screen::Welcome,
-            tick: 0,
-            setup_choice: 2,
-            identity: IdentityState::Loading,
-            region: String::new(),
-            region_loaded: None,
-            profile: None,
-            endpoint: None,
-            account_input: String::new(),
-            identity_focus: 0,
-            buckets: Picker::default(),
-            projects: Picker::default(),
-            names: NAME_FIELDS.iter().map(|f| f.default.to_string()).collect(),
-            harden: false,
-            params_focus: 0,
-            params_error: None,
-            desired: None,
-            preview_tab: 0,
-            preview_scroll: 0,
-            plan: Load::Idle,
-            plan_scroll: 0,
-            adopt: false,
-            run: RunState::default(),
-            secret: SecretState::default(),
-            summary_scroll: 0,
-            help: false,
-            quit_prompt: None,
-            quitting: false,
-            should_quit: false,
+            session: Session::new(),
+            welcome: welcome::State::default(),
+            identity: identity::State::default(),
+            params: params::State::default(),
+            preview: preview::State::default(),
+            plan: plan::State::default(),
+            run: run::State,
+            secret: secret::State::default(),
+            summary: summary::State::default(),
+            overlay: None,
             status: None,
-            clipboard_timeout: Duration::from_secs(60),
-            rotate: None,
-            old_keys: None,
+            size: (120, 40),
+            now: Instant::now(),
+            tick: 0,
+            quit_when_settled: false,
+            should_quit: false,
         }
     }
 
-    /// The user whose existing key the plan keeps, and who can get a new one by rotation.
-    pub fn rotatable_user(&self) -> Option<String> {
-        let Load::Ready(plan) = &self.plan else { return None };
-        plan.steps.iter().find_map(|s| match s.kind {
-            crate::plan::StepKind::AccessKey(u) if s.action == Action::Unchanged && plan.checked => {
-                Some(plan.desired.users[u].name.to_string())
-            }
-            _ => None,
-        })
+    /// An app whose copied secret is cleared from the clipboard after `timeout`.
+    pub fn with_clipboard_timeout(timeout: Duration) -> Self {
+        let mut app = App::new();
+        app.session.clipboard_timeout = timeout;
+        app
     }
 
     /// The commands to run at start: detection begins before the first frame is even drawn.
     pub fn init(&mut self) -> Vec<Cmd> {
-        vec![Cmd::Detect { region: None }]
+        let id = self.session.request();
+        self.session.identity = Remote::Pending(id);
+        vec![Cmd::Detect { id, region: None }]
     }
 
-    pub fn setup(&self) -> SetupKind {
-        SETUP_CHOICES[self.setup_choice]
+    /// Whether the terminal is below the minimum size (only the message is drawn).
+    pub fn too_small(&self) -> bool {
+        self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
     }
 
-    pub fn online(&self) -> bool {
-        matches!(self.identity, IdentityState::Found { .. })
-    }
-
-    pub fn busy(&self) -> bool {
-        self.run.active || self.run.rolling_back
-    }
-
-    pub fn plan_has_conflicts(&self) -> bool {
-        matches!(&self.plan, Load::Ready(p) if p.conflicts().next().is_some())
-    }
-
-    /// The account id in use: detected, or typed when detection failed.
-    pub fn account(&self) -> Result<AccountId, String> {
-        match &self.identity {
-            IdentityState::Found { account, .. } => Ok(account.clone()),
-            _ => AccountId::parse("Account id", &self.account_input).map_err(|e| e.rule),
+    /// Whether a text field has the focus, so `q` is a letter there.
+    pub fn typing(&self) -> bool {
+        match self.screen {
+            Screen::Identity => true,
+            Screen::Params => self.params.typing(&self.session),
+            Screen::Secret => self.secret.prompt.is_some(),
+            _ => false,
         }
     }
 
-    pub fn region_value(&self) -> Result<Region, String> {
-        Region::parse("Region", self.region.trim()).map_err(|e| e.rule)
-    }
-
-    /// The fields the chosen setup needs, in focus order.
-    pub fn param_fields(&self) -> Vec<ParamField> {
-        let setup = self.setup();
-        let mut out = vec![];
-        if setup.includes_import() {
-            out.push(ParamField::Bucket);
-            out.push(ParamField::Project);
-        }
-        for (i, f) in NAME_FIELDS.iter().enumerate() {
-            if (f.postman && setup.includes_postman()) || (!f.postman && setup.includes_import()) {
-                out.push(ParamField::Name(i));
+    /// The keys that work now, as the footer and help list them: the overlay's when one is open.
+    pub fn shown_keys(&self) -> Vec<keys::Shown> {
+        match &self.overlay {
+            Some(o) => keys::shown(&overlay_bindings(o)),
+            None => {
+                let mut v = self.screen_shown();
+                v.extend(keys::shown(&self.global_bindings()));
+                v
             }
         }
-        if setup.includes_import() {
-            out.push(ParamField::Harden);
-        }
-        out
     }
 
-    /// The rule a field's current value breaks, if any.
-    pub fn field_error(&self, f: ParamField) -> Option<String> {
-        match f {
-            ParamField::Bucket => BucketName::parse("Bucket", &self.buckets.value()).err().map(|e| e.rule),
-            ParamField::Project => ProjectId::parse("Project", &self.projects.value()).err().map(|e| e.rule),
-            ParamField::Name(i) => {
-                let nf = &NAME_FIELDS[i];
-                IamName::parse(nf.label, nf.kind, &self.names[i]).err().map(|e| e.rule)
+    /// The current screen's own keys (for the footer and help).
+    pub fn screen_shown(&self) -> Vec<keys::Shown> {
+        self.screen_shown_at(self.body_size())
+    }
+
+    fn screen_shown_at(&self, size: (u16, u16)) -> Vec<keys::Shown> {
+        let s = &self.session;
+        match self.screen {
+            Screen::Welcome => keys::shown(&welcome::bindings(&self.welcome, s)),
+            Screen::Identity => keys::shown(&identity::bindings(&self.identity, s)),
+            Screen::Params => keys::shown(&params::bindings(&self.params, s)),
+            Screen::Preview => keys::shown(&preview::bindings(&self.preview, s, size)),
+            Screen::Plan => keys::shown(&plan::bindings(&self.plan, s, size)),
+            Screen::Run => keys::shown(&run::bindings(&self.run, s)),
+            Screen::Secret => keys::shown(&secret::bindings(&self.secret, s)),
+            Screen::Summary => keys::shown(&summary::bindings(&self.summary, s, size)),
+        }
+    }
+
+    /// Every key that acts now and the footer label it is listed under (for the test that walks every screen).
+    pub fn active_bindings(&self) -> Vec<(Vec<Key>, &'static str)> {
+        fn pairs<A>(t: Vec<Binding<A>>) -> Vec<(Vec<Key>, &'static str)> {
+            let mut out: Vec<(Vec<Key>, &'static str)> = vec![];
+            for b in t {
+                // A binding without a label is listed under the one before it (`↑/↓`).
+                let label = if b.label.is_empty() { out.last().map(|(_, l)| *l).unwrap_or("") } else { b.label };
+                out.push((b.keys, label));
             }
-            ParamField::Harden => None,
+            out
         }
+        if let Some(o) = &self.overlay {
+            return pairs(overlay_bindings(o));
+        }
+        let s = &self.session;
+        let size = self.body_size();
+        let mut v = match self.screen {
+            Screen::Welcome => pairs(welcome::bindings(&self.welcome, s)),
+            Screen::Identity => pairs(identity::bindings(&self.identity, s)),
+            Screen::Params => pairs(params::bindings(&self.params, s)),
+            Screen::Preview => pairs(preview::bindings(&self.preview, s, size)),
+            Screen::Plan => pairs(plan::bindings(&self.plan, s, size)),
+            Screen::Run => pairs(run::bindings(&self.run, s)),
+            Screen::Secret => pairs(secret::bindings(&self.secret, s)),
+            Screen::Summary => pairs(summary::bindings(&self.summary, s, size)),
+        };
+        v.extend(pairs(self.global_bindings()));
+        v
     }
 
-    /// The validated parameters, or the first problem in plain words.
-    pub fn params(&self) -> Result<Params, String> {
-        let account = self.account().map_err(|e| format!("Account id: {e}"))?;
-        let region = self.region_value().map_err(|e| format!("Region: {e}"))?;
-        let mut p = Params::new(self.setup(), account, region);
-        for f in self.param_fields() {
-            if let Some(e) = self.field_error(f) {
-                return Err(format!("{}: {e}", self.field_label(f)));
-            }
-            match f {
-                ParamField::Bucket => p.bucket = BucketName::parse("Bucket", &self.buckets.value()).ok(),
-                ParamField::Project => p.project = ProjectId::parse("Project", &self.projects.value()).ok(),
-                ParamField::Name(i) => {
-                    let nf = &NAME_FIELDS[i];
-                    *(nf.get_mut)(&mut p.names) =
-                        IamName::parse(nf.label, nf.kind, &self.names[i]).map_err(|e| e.rule)?;
-                }
-                ParamField::Harden => p.harden = self.harden,
-            }
+    /// The keys every screen has after its own (`q` only where it is not a letter).
+    pub fn global_bindings(&self) -> Vec<Binding<Global>> {
+        let mut v = vec![Binding::new(&[Key::char('?')], "?", "help", Global::Help)];
+        if !self.typing() {
+            v.push(Binding::new(&[Key::char('q')], "q", "quit", Global::Quit));
         }
-        p.check().map_err(|e| match e {
-            crate::setup::SetupError::DuplicateName { first, second, name } => {
-                let label = |flag: &str| NAME_FIELDS.iter().find(|f| f.flag == flag).map(|f| f.label).unwrap_or("");
-                format!("{} and {} are both named {name:?}: each needs its own name", label(first), label(second))
-            }
-            other => other.to_string(),
-        })?;
-        Ok(p)
+        v.push(Binding::new(&[Key::Ctrl('c')], "Ctrl-C", "quit", Global::Quit));
+        v
     }
 
-    pub fn field_label(&self, f: ParamField) -> &'static str {
-        match f {
-            ParamField::Bucket => "S3 bucket",
-            ParamField::Project => "Pinpoint project",
-            ParamField::Name(i) => NAME_FIELDS[i].label,
-            ParamField::Harden => "Harden Pinpoint trust",
+    /// The area a screen draws in (inside the frame's border), for scrolling: the footer is taken as two
+    /// lines, so the last line is always reachable (the view clamps the rest).
+    pub fn body_size(&self) -> (u16, u16) {
+        let (w, h) = self.size;
+        // Scroll keys are listed only when there is something to scroll: take a two-line footer to decide which
+        // keys show, then measure the footer they really need.
+        let estimate = (w.saturating_sub(2), h.saturating_sub(6));
+        let mut shown = match &self.overlay {
+            Some(o) => keys::shown(&overlay_bindings(o)),
+            None => self.screen_shown_at(estimate),
+        };
+        if self.overlay.is_none() {
+            shown.extend(keys::shown(&self.global_bindings()));
         }
+        let footer = keys::footer_lines(&shown, w as usize).len() as u16;
+        (w.saturating_sub(2), h.saturating_sub(4 + footer))
     }
 
-    /// Whether the identity screen may go on, and why not.
-    pub fn identity_blocker(&self) -> Option<String> {
-        if let Err(e) = self.region_value() {
-            return Some(format!("Region: {e}"));
-        }
-        match &self.identity {
-            IdentityState::Loading => Some("waiting for STS…".into()),
-            IdentityState::Found { .. } => None,
-            IdentityState::Failed(_) => self.account().err().map(|e| format!("Account id: {e}")),
-        }
-    }
-
-    /// Why apply is not possible, if it is not.
-    pub fn apply_blocker(&self) -> Option<String> {
-        if !self.online() {
-            return Some(
-                "apply is disabled offline: the account could not be read with these credentials (previews still work)"
-                    .into(),
-            );
-        }
-        match &self.plan {
-            Load::Ready(p) if p.conflicts().next().is_some() && !self.adopt => {
-                Some("conflicts: press a to adopt them, or go back and rename".into())
-            }
-            Load::Ready(_) => None,
-            Load::Loading | Load::Idle => Some("the plan is still being made…".into()),
-            Load::Failed(e) => Some(format!("no plan: {e}")),
-        }
-    }
-
+    /// Apply one message; returns the work to start. Pure: no clock, no I/O.
     pub fn update(&mut self, msg: Msg) -> Vec<Cmd> {
         match msg {
-            Msg::Tick => {
-                self.tick = self.tick.wrapping_add(1);
-                let now = Instant::now();
-                for s in &mut self.run.steps {
-                    if let (StepState::Running, Some(t)) = (&s.state, s.started) {
-                        s.elapsed = Some(now - t);
-                    }
-                }
-                match self.secret.clear_at {
-                    Some(at) if now >= at => {
-                        self.secret.clear_at = None;
-                        self.secret.clear_in = None;
-                        return vec![Cmd::ClearClipboard];
-                    }
-                    Some(at) => self.secret.clear_in = Some((at - now).as_secs() + 1),
-                    None => {}
-                }
+            Msg::Tick(now) => self.on_tick(now),
+            Msg::Resize(w, h) => {
+                self.size = (w, h);
                 vec![]
             }
-            Msg::Resize => vec![],
             Msg::Key(k) => self.on_key(k),
-            Msg::Detected(d) => self.on_detected(*d),
-            Msg::Buckets(r) => {
-                self.buckets.items = match r {
-                    Ok(v) => Load::Ready(v),
-                    Err(e) => Load::Failed(e),
+            Msg::Paste(text) => {
+                if self.overlay.is_some() || self.too_small() {
+                    return vec![];
+                }
+                let dos = match self.screen {
+                    Screen::Identity => self.identity.paste(&text),
+                    Screen::Params => self.params.paste(&mut self.session, &text),
+                    Screen::Secret => self.secret.paste(&text),
+                    _ => vec![],
                 };
+                self.apply_dos(dos)
+            }
+            Msg::Detected { id, detected } => self.on_detected(id, *detected),
+            Msg::Buckets { id, result } => {
+                self.params.buckets.items.answer(id, result);
                 vec![]
             }
-            Msg::Projects(r) => {
-                self.projects.items = match r {
-                    Ok(v) => Load::Ready(v),
-                    Err(e) => Load::Failed(e),
-                };
+            Msg::Projects { id, result } => {
+                self.params.projects.items.answer(id, result);
                 vec![]
             }
-            Msg::Planned(r) => {
-                self.plan = match *r {
-                    Ok(p) => Load::Ready(Arc::new(p)),
-                    Err(e) => Load::Failed(e),
-                };
+            Msg::Planned { id, result } => {
+                self.session.plan.answer(id, (*result).map(Arc::new));
                 vec![]
             }
             Msg::Engine(e) => {
                 self.on_engine(e);
                 vec![]
             }
-            Msg::Applied(r) => self.on_applied(r),
-            Msg::RolledBack(errors) => {
-                if self.quitting {
-                    self.should_quit = true;
-                }
-                self.run.rolling_back = false;
-                self.run.rollback_log = None;
-                if errors.is_empty() {
-                    self.run.notes.push("Everything this run created was rolled back.".into());
-                } else {
-                    self.run.notes.extend(errors.into_iter().map(|e| format!("Rollback failed: {e}")));
-                }
+            Msg::Applied(r) => self.on_applied(*r),
+            Msg::VerifyFailed(e) => {
+                self.session.run.notes.push(format!("could not check what remains: {}", e.line()));
                 vec![]
             }
-            Msg::Copied { status, secret } => {
-                self.secret.copy_status = Some(status);
-                if secret {
-                    self.secret.clear_at = Some(Instant::now() + self.clipboard_timeout);
-                    self.secret.clear_in = Some(self.clipboard_timeout.as_secs());
+            Msg::RolledBack(errors) => {
+                let run = &mut self.session.run;
+                run.phase = Phase::RolledBack { errors: errors.len() };
+                if errors.is_empty() {
+                    run.notes.push("Everything this run created or changed was undone.".into());
+                } else {
+                    run.notes.extend(errors.iter().map(|(i, e)| format!("step {} not undone: {}", i + 1, e)));
+                }
+                self.settled()
+            }
+            Msg::Copied { what, result, why_not_system } => {
+                let word = match &what {
+                    Copied::Secret => "secret access key".to_string(),
+                    Copied::KeyId => "access key id".to_string(),
+                    Copied::Document { title, .. } => format!("document {title}"),
+                };
+                let text = crate::secret::clipboard::describe(&word, &result, why_not_system.as_deref());
+                if what == Copied::Secret && result.is_ok() {
+                    self.session.clear_at = Some(self.now + self.session.clipboard_timeout);
+                    self.session.clipboard_holds_secret = result == Ok(Method::System);
+                }
+                match what {
+                    Copied::Document { .. } => self.say(text),
+                    _ => self.secret.copy_status = Some(text),
                 }
                 vec![]
             }
             Msg::ClipboardCleared(cleared) => {
+                self.session.clipboard_holds_secret = false;
                 self.secret.copy_status = Some(if cleared {
                     "The clipboard was cleared: it no longer holds the secret.".into()
                 } else {
@@ -647,556 +755,709 @@ impl App {
                 vec![]
             }
             Msg::Saved(r) => {
+                let dos = self.secret.on_saved(r);
+                self.apply_dos(dos)
+            }
+            Msg::DocumentsWritten(r) => {
                 match r {
-                    Ok(done) => {
-                        self.secret.prompt = None;
-                        self.secret.saved.push(done);
-                    }
-                    Err(SaveFailure::ProfileExists(name)) => {
-                        self.secret.prompt = Some(SavePrompt::Profile { name, confirm_overwrite: true });
-                    }
-                    Err(SaveFailure::Other(e)) => self.status = Some(e),
+                    Ok(done) => self.say(done),
+                    Err(e) => self.say(format!("✗ {}", e.line())),
                 }
                 vec![]
             }
-            Msg::Keys(r) => match r {
+            Msg::Keys(r) => match r.inspect(|_| self.status = None) {
                 Ok(keys) if keys.len() >= 2 => {
-                    let user = self.rotatable_user().unwrap_or_default();
-                    self.rotate = Some(RotateChoice { user, keys, selected: 0 });
+                    let user = self.session.rotatable_user().unwrap_or_default();
+                    self.overlay = Some(Overlay::ChooseKey(ChooseKey { user, keys, selected: 0 }));
                     vec![]
                 }
                 Ok(_) => {
-                    let user = self.rotatable_user().unwrap_or_default();
-                    self.status = Some(format!("creating a new access key for {user}…"));
-                    vec![Cmd::Rotate { user, delete_first: None }]
+                    let user = self.session.rotatable_user().unwrap_or_default();
+                    self.perform(Intent::Rotate { user, delete_first: None }, false)
                 }
                 Err(e) => {
-                    self.status = Some(e);
+                    self.say(format!("✗ {}", e.line()));
                     vec![]
                 }
             },
             Msg::Rotated(r) => {
                 match *r {
                     Ok(rotation) => {
-                        self.status = rotation.deleted_first.map(|d| format!("deleted access key {d} first"));
-                        self.old_keys = Some((rotation.key.user_name.clone(), rotation.old));
-                        self.secret = SecretState { key: Some(rotation.key), ..SecretState::default() };
-                        self.screen = Screen::Secret;
+                        if let Some(d) = &rotation.deleted_first {
+                            self.say(format!("Deleted access key {d} first."));
+                        } else {
+                            self.status = None;
+                        }
+                        self.session.old_keys = Some((rotation.key.user_name.clone(), rotation.old));
+                        self.session
+                            .new_keys
+                            .push((rotation.key.user_name.clone(), rotation.key.access_key_id.clone()));
+                        self.session.secret = Some(rotation.key);
+                        self.secret = secret::State::default();
+                        self.go(Screen::Secret);
                     }
-                    Err(e) => self.status = Some(e),
+                    Err(e) => self.say(format!("✗ {}", e.line())),
                 }
                 vec![]
             }
             Msg::Retired(r) => {
                 match r {
                     Ok(done) => {
-                        self.status = Some(done);
-                        if let Some((_, keys)) = &mut self.old_keys {
-                            keys.iter_mut().for_each(|k| k.active = false);
+                        self.say(done.clone());
+                        self.session.retired.push(done.clone());
+                        if let Some((_, keys)) = &mut self.session.old_keys {
+                            if done.starts_with("Deleted") {
+                                keys.clear();
+                            } else {
+                                keys.iter_mut().for_each(|k| k.active = false);
+                            }
                         }
                     }
-                    Err(e) => self.status = Some(e),
+                    Err(e) => self.say(format!("✗ {}", e.line())),
                 }
                 vec![]
             }
         }
     }
 
-    fn on_detected(&mut self, d: Detected) -> Vec<Cmd> {
-        self.profile = d.profile;
-        self.endpoint = d.endpoint;
-        if let Some(r) = &d.region {
-            self.region = r.to_string();
+    fn on_tick(&mut self, now: Instant) -> Vec<Cmd> {
+        self.now = now;
+        self.tick = self.tick.wrapping_add(1);
+        for s in &mut self.session.run.steps {
+            if let (StepState::Running, Some(t)) = (&s.state, s.started) {
+                s.elapsed = Some(now.saturating_duration_since(t));
+            }
         }
-        self.region_loaded = d.region;
-        match d.identity {
-            Ok(id) => {
-                self.identity = IdentityState::Found { account: id.account, arn: id.arn };
-                self.buckets.items = Load::Loading;
-                self.projects.items = Load::Loading;
-                vec![Cmd::ListBuckets, Cmd::ListProjects]
+        match self.session.clear_at {
+            Some(at) if now >= at => {
+                self.session.clear_at = None;
+                vec![Cmd::ClearClipboard]
             }
-            Err(e) => {
-                self.identity = IdentityState::Failed(e);
-                self.identity_focus = if self.region_value().is_err() { 0 } else { 1 };
-                let offline = "offline: the account could not be read; type the value".to_string();
-                self.buckets.items = Load::Failed(offline.clone());
-                self.projects.items = Load::Failed(offline);
-                vec![]
-            }
+            _ => vec![],
+        }
+    }
+
+    /// Seconds until the copied secret is cleared from the clipboard.
+    pub fn clear_in(&self) -> Option<u64> {
+        self.session.clear_at.map(|at| at.saturating_duration_since(self.now).as_secs_f64().ceil() as u64)
+    }
+
+    fn say(&mut self, text: impl Into<String>) {
+        self.status = Some(Status { text: text.into(), screen: self.screen });
+    }
+
+    /// The status line's message, if it still belongs to this screen.
+    pub fn status_text(&self) -> Option<&str> {
+        self.status.as_ref().filter(|s| s.screen == self.screen).map(|s| s.text.as_str())
+    }
+
+    fn go(&mut self, screen: Screen) {
+        if screen != self.screen {
+            self.status = None;
+        }
+        self.screen = screen;
+    }
+
+    fn on_detected(&mut self, id: RequestId, d: Detected) -> Vec<Cmd> {
+        if !matches!(self.session.identity, Remote::Pending(p) if p == id) {
+            return vec![];
+        }
+        // "Still asking STS…" is no longer true.
+        self.status = None;
+        self.session.profile = d.profile;
+        self.session.endpoint = d.endpoint;
+        if let Some(r) = &d.region {
+            self.identity.set_region(r);
+        }
+        self.session.region = d.region;
+        let ok = d.identity.is_ok();
+        self.session.identity.answer(id, d.identity);
+        self.identity.after_detection(&self.session);
+        if ok {
+            let (b, p) = (self.session.request(), self.session.request());
+            self.params.buckets.items = Remote::Pending(b);
+            self.params.projects.items = Remote::Pending(p);
+            vec![Cmd::ListBuckets { id: b }, Cmd::ListProjects { id: p }]
+        } else {
+            self.params.buckets.items = Remote::Failed(Problem::NotConnected);
+            self.params.projects.items = Remote::Failed(Problem::NotConnected);
+            vec![]
         }
     }
 
     fn on_engine(&mut self, e: Event) {
-        let now = Instant::now();
-        let set = |run: &mut RunState, i: usize, state: StepState| {
+        let now = self.now;
+        let run = &mut self.session.run;
+        let set = |run: &mut Run, i: usize, state: StepState| {
             if let Some(s) = run.steps.get_mut(i) {
                 if let Some(t) = s.started {
-                    s.elapsed = Some(now - t);
+                    s.elapsed = Some(now.saturating_duration_since(t));
                 }
                 s.state = state;
             }
         };
         match e {
             Event::Started(i) => {
-                if let Some(s) = self.run.steps.get_mut(i) {
+                if let Some(s) = run.steps.get_mut(i) {
                     s.state = StepState::Running;
                     s.started = Some(now);
                     s.elapsed = Some(Duration::ZERO);
                 }
             }
             Event::Retrying { step, attempt, .. } => {
-                self.run.notes.push(format!("step {} not visible in IAM yet: try {}", step + 1, attempt + 1));
+                run.notes.push(format!("step {} not visible in IAM yet: try {}", step + 1, attempt + 1));
             }
-            Event::Finished { step, status } => set(&mut self.run, step, StepState::Done(status)),
+            Event::Finished { step, status } => set(run, step, StepState::Done(status)),
             Event::Failed { step, error } => {
-                set(&mut self.run, step, StepState::Failed(error.to_string()));
-                self.run.failure.get_or_insert((step, error.to_string()));
+                let line = one_line(&error.to_string());
+                set(run, step, StepState::Failed(line.clone()));
+                if run.failure.is_none() {
+                    run.failure = Some((Some(step), line, format!("{error}\n\n{error:#?}")));
+                }
             }
-            Event::Skipped(i) => set(&mut self.run, i, StepState::Skipped),
-            Event::RollingBack => self.run.rolling_back = true,
-            Event::RolledBack(i) => set(&mut self.run, i, StepState::RolledBack),
+            Event::Skipped(i) => set(run, i, StepState::Skipped),
+            Event::RollingBack => run.phase = Phase::RollingBack,
+            Event::RolledBack(i) => set(run, i, StepState::RolledBack),
             Event::RollbackFailed { step, error } => {
-                self.run.notes.push(format!("rollback of step {} failed: {error}", step + 1))
+                run.notes.push(format!("rollback of step {} failed: {}", step + 1, one_line(&error.to_string())))
             }
-            Event::Done => self.run.done = true,
+            Event::Done => {}
         }
     }
 
-    fn on_applied(&mut self, r: Result<ApplyReport, String>) -> Vec<Cmd> {
-        self.run.active = false;
-        self.run.done = true;
-        match r {
-            Ok(report) => {
-                if self.quitting {
-                    // Quit was confirmed mid-run: undo this run's writes (an unseen key included), then leave.
-                    self.secret.key = None;
-                    if report.rollback_log.is_empty() {
-                        self.should_quit = true;
-                        return vec![];
-                    }
-                    self.run.rolling_back = true;
-                    return vec![Cmd::RollBack(report.rollback_log)];
-                }
-                // After a failure the key (if any) stays until the user chooses: a rollback deletes it.
-                let succeeded = report.succeeded();
-                self.secret.key = report.access_key;
-                if succeeded {
-                    self.screen = if self.secret.key.is_some() { Screen::Secret } else { Screen::Run };
-                } else {
-                    self.run.rollback_log = Some(report.rollback_log);
-                }
-            }
-            Err(e) => {
-                self.run.failure = Some((usize::MAX, e.clone()));
-                self.run.notes.push(e);
-            }
-        }
-        vec![]
-    }
-
-    fn start_run(&mut self, plan: Arc<Plan>) -> Vec<Cmd> {
-        self.run = RunState {
-            steps: plan
-                .steps
-                .iter()
-                .map(|_| StepRun { state: StepState::Pending, started: None, elapsed: None })
-                .collect(),
-            active: true,
-            ..RunState::default()
+    fn on_applied(&mut self, r: Result<ApplyReport, Problem>) -> Vec<Cmd> {
+        let stopping = match self.session.run.phase {
+            Phase::Stopping { roll_back } => Some(roll_back),
+            _ => None,
         };
-        self.screen = Screen::Run;
-        vec![Cmd::Apply { plan, adopt: self.adopt }]
-    }
-
-    fn go_plan(&mut self) -> Vec<Cmd> {
-        match self.params() {
-            Ok(p) => {
-                self.plan = Load::Loading;
-                self.plan_scroll = 0;
-                self.screen = Screen::Plan;
-                vec![Cmd::Plan(Box::new(p))]
-            }
+        let report = match r {
+            Ok(report) => report,
             Err(e) => {
-                self.status = Some(e);
+                let run = &mut self.session.run;
+                run.failure = Some((None, e.line(), e.detail()));
+                run.phase = Phase::Failed(RollbackLog::default());
+                return self.settled();
+            }
+        };
+        self.session.run.run_id = report.run_id.clone();
+        // The report is the last word on each step, whatever events were missed.
+        for (st, status) in self.session.run.steps.iter_mut().zip(&report.statuses) {
+            if matches!(st.state, StepState::Pending | StepState::Running) {
+                st.state = match status {
+                    crate::apply::Status::Skipped => StepState::Skipped,
+                    crate::apply::Status::RolledBack => StepState::RolledBack,
+                    crate::apply::Status::Failed => StepState::Failed("failed".into()),
+                    other => StepState::Done(*other),
+                };
+            }
+        }
+        if report.succeeded() {
+            self.session.run.phase = Phase::Completed;
+            self.session.secret = report.access_key;
+            if let Some(k) = &self.session.secret {
+                self.session.new_keys.push((k.user_name.clone(), k.access_key_id.clone()));
+            }
+            if stopping.is_none() {
+                let next = if self.session.secret.is_some() { Screen::Secret } else { Screen::Summary };
+                self.secret = secret::State::default();
+                self.go(next);
+            }
+            return self.settled();
+        }
+        // A key from a run that did not complete: nobody saw it yet; rolling back deletes it.
+        self.session.secret = report.access_key;
+        if let Some(k) = &self.session.secret {
+            self.session.new_keys.push((k.user_name.clone(), k.access_key_id.clone()));
+        }
+        if report.interrupted && self.session.run.failure.is_none() {
+            self.session.run.failure =
+                Some((None, "stopped on request".into(), "The run was stopped before it completed.".into()));
+        }
+        if report.rollback_log.is_empty() {
+            self.session.run.phase = Phase::RolledBack { errors: 0 };
+            return self.settled();
+        }
+        match stopping {
+            Some(true) => {
+                // The rollback deletes this run's key too: its secret is of no use to anyone.
+                self.session.run.phase = Phase::RollingBack;
+                self.session.secret = None;
+                vec![Cmd::RollBack(report.rollback_log)]
+            }
+            Some(false) => {
+                self.session.run.phase = Phase::Kept;
+                self.settled()
+            }
+            None => {
+                self.session.run.phase = Phase::Failed(report.rollback_log);
                 vec![]
             }
         }
     }
 
-    fn after_run(&mut self) {
-        self.screen = if self.secret.key.is_some() { Screen::Secret } else { Screen::Summary };
+    /// The run has settled: leave if a quit was waiting for it.
+    fn settled(&mut self) -> Vec<Cmd> {
+        if self.quit_when_settled && !self.session.run.active() && !self.session.run.awaiting_choice() {
+            if self.session.secret.is_some() && self.screen != Screen::Secret {
+                // The run kept (or completed with) a key nobody has seen: show its secret once before leaving.
+                self.quit_when_settled = false;
+                self.secret = secret::State::default();
+                self.go(Screen::Secret);
+                self.say("This run made an access key: store its secret now (shown only here), then quit.");
+            } else {
+                self.should_quit = true;
+            }
+        }
+        vec![]
     }
 
     fn on_key(&mut self, k: KeyEvent) -> Vec<Cmd> {
-        let ctrl = k.modifiers.contains(KeyModifiers::CONTROL);
-        if ctrl && k.code == KeyCode::Char('c') {
-            if self.quitting {
-                self.should_quit = true;
-                return vec![];
-            }
+        if keys::Key::Ctrl('c').matches(&k) {
             return self.request_quit(true);
         }
-        if let Some(prompt) = self.quit_prompt {
-            match k.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') if prompt == QuitPrompt::Running && self.run.active => {
-                    self.quit_prompt = None;
-                    self.quitting = true;
-                    self.status = Some("stopping: the running steps finish, then this run is rolled back…".into());
-                    return vec![Cmd::Cancel];
-                }
-                KeyCode::Char('y') | KeyCode::Char('Y') => self.should_quit = true,
-                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => self.quit_prompt = None,
-                _ => {}
+        if self.too_small() {
+            // Nothing behind the message can be seen, so nothing behind it may act: only quitting.
+            if Key::char('q').matches(&k) {
+                return self.request_quit(false);
             }
             return vec![];
         }
-        if let Some(choice) = &mut self.rotate {
-            match k.code {
-                KeyCode::Up => choice.selected = choice.selected.saturating_sub(1),
-                KeyCode::Down => choice.selected = (choice.selected + 1).min(choice.keys.len() - 1),
-                KeyCode::Enter => {
-                    let (user, id) = (choice.user.clone(), choice.keys[choice.selected].id.clone());
-                    self.rotate = None;
-                    return vec![Cmd::Rotate { user, delete_first: Some(id) }];
-                }
-                KeyCode::Esc => self.rotate = None,
-                _ => {}
+        if let Some(o) = self.overlay.take() {
+            return self.on_overlay_key(o, k);
+        }
+        let s = &self.session;
+        let dos = match self.screen {
+            Screen::Welcome => keys::find(&welcome::bindings(&self.welcome, s), &k)
+                .map(|b| b.action)
+                .map(|a| self.welcome.act(&mut self.session, a)),
+            Screen::Identity => keys::find(&identity::bindings(&self.identity, s), &k)
+                .map(|b| b.action)
+                .map(|a| self.identity.act(&mut self.session, a, &k)),
+            Screen::Params => keys::find(&params::bindings(&self.params, s), &k)
+                .map(|b| b.action)
+                .map(|a| self.params.act(&mut self.session, a, &k)),
+            Screen::Preview => {
+                let size = self.body_size();
+                keys::find(&preview::bindings(&self.preview, s, size), &k)
+                    .map(|b| b.action)
+                    .map(|a| self.preview.act(&mut self.session, a, size))
             }
-            return vec![];
-        }
-        if self.secret.prompt.is_some() && self.screen == Screen::Secret {
-            return self.key_save_prompt(k);
-        }
-        if self.help {
-            if matches!(k.code, KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') | KeyCode::Enter) {
-                self.help = false;
+            Screen::Plan => {
+                let size = self.body_size();
+                keys::find(&plan::bindings(&self.plan, s, size), &k)
+                    .map(|b| b.action)
+                    .map(|a| self.plan.act(&mut self.session, a, size))
             }
-            return vec![];
-        }
-        if k.code == KeyCode::Char('?') {
-            self.help = true;
-            return vec![];
-        }
-        let typing = matches!(self.screen, Screen::Identity | Screen::Params);
-        if k.code == KeyCode::Char('q') && !typing && !self.secret.confirm_leave {
-            return self.request_quit(false);
-        }
-        self.status = None;
-        match self.screen {
-            Screen::Welcome => self.key_welcome(k),
-            Screen::Identity => self.key_identity(k),
-            Screen::Params => self.key_params(k),
-            Screen::Preview => self.key_preview(k),
-            Screen::Plan => self.key_plan(k),
-            Screen::Run => self.key_run(k),
-            Screen::Secret => self.key_secret(k),
-            Screen::Summary => self.key_summary(k),
-        }
-    }
-
-    fn request_quit(&mut self, force: bool) -> Vec<Cmd> {
-        let prompt = if self.busy() {
-            Some(QuitPrompt::Running)
-        } else if self.screen == Screen::Secret && self.secret.key.is_some() {
-            Some(QuitPrompt::SecretUnsaved)
-        } else {
-            None
+            Screen::Run => keys::find(&run::bindings(&self.run, s), &k)
+                .map(|b| b.action)
+                .map(|a| self.run.act(&mut self.session, a)),
+            Screen::Secret => keys::find(&secret::bindings(&self.secret, s), &k)
+                .map(|b| b.action)
+                .map(|a| self.secret.act(&mut self.session, a, &k)),
+            Screen::Summary => {
+                let size = self.body_size();
+                keys::find(&summary::bindings(&self.summary, s, size), &k)
+                    .map(|b| b.action)
+                    .map(|a| self.summary.act(&mut self.session, a, size))
+            }
         };
-        match prompt {
-            // A second Ctrl-C while asked quits anyway.
-            Some(_) if force && self.quit_prompt.is_some() => self.should_quit = true,
-            Some(p) => self.quit_prompt = Some(p),
-            None => self.should_quit = true,
+        if let Some(dos) = dos {
+            return self.apply_dos(dos);
         }
-        vec![]
-    }
-
-    fn key_welcome(&mut self, k: KeyEvent) -> Vec<Cmd> {
-        match k.code {
-            KeyCode::Up => self.setup_choice = self.setup_choice.saturating_sub(1),
-            KeyCode::Down => self.setup_choice = (self.setup_choice + 1).min(SETUP_CHOICES.len() - 1),
-            KeyCode::Char(c @ '1'..='3') => self.setup_choice = c as usize - '1' as usize,
-            KeyCode::Enter => {
-                self.params_focus = 0;
-                self.screen = Screen::Identity;
+        match keys::find(&self.global_bindings(), &k).map(|b| b.action) {
+            Some(Global::Help) => {
+                self.overlay = Some(Overlay::Help);
+                vec![]
             }
-            _ => {}
+            Some(Global::Quit) => self.request_quit(false),
+            None => vec![],
         }
-        vec![]
     }
 
-    fn key_identity(&mut self, k: KeyEvent) -> Vec<Cmd> {
-        let fields = if self.identity.is_failed() { 2 } else { 1 };
-        match k.code {
-            KeyCode::Esc => self.screen = Screen::Welcome,
-            KeyCode::Tab | KeyCode::BackTab => self.identity_focus = (self.identity_focus + 1) % fields,
-            KeyCode::F(5) => {
-                self.identity = IdentityState::Loading;
-                return vec![Cmd::Detect { region: self.region_value().ok() }];
-            }
-            KeyCode::Backspace => {
-                self.identity_field().pop();
-            }
-            KeyCode::Char(c) if !c.is_control() => self.identity_field().push(c),
-            KeyCode::Enter => {
-                if let Some(why) = self.identity_blocker() {
-                    self.status = Some(why);
-                    return vec![];
-                }
-                let region = self.region_value().ok();
-                if region != self.region_loaded {
-                    // A new Region: detect again there (and list its buckets and projects).
-                    self.identity = IdentityState::Loading;
-                    self.screen = Screen::Params;
-                    return vec![Cmd::Detect { region }];
-                }
-                self.screen = Screen::Params;
-            }
-            _ => {}
-        }
-        vec![]
-    }
-
-    fn identity_field(&mut self) -> &mut String {
-        if self.identity_focus == 1 && self.identity.is_failed() { &mut self.account_input } else { &mut self.region }
-    }
-
-    fn key_params(&mut self, k: KeyEvent) -> Vec<Cmd> {
-        let fields = self.param_fields();
-        let n = fields.len();
-        self.params_focus = self.params_focus.min(n - 1);
-        let focus = fields[self.params_focus];
-        self.params_error = None;
-        match (k.code, focus) {
-            (KeyCode::Esc, _) => self.screen = Screen::Identity,
-            (KeyCode::Tab, _) => self.params_focus = (self.params_focus + 1) % n,
-            (KeyCode::BackTab, _) => self.params_focus = (self.params_focus + n - 1) % n,
-            (KeyCode::Enter, _) => match self.params() {
-                Ok(p) => match p.desired() {
-                    Ok(d) => {
-                        self.desired = Some(d);
-                        self.preview_tab = 0;
-                        self.preview_scroll = 0;
-                        self.screen = Screen::Preview;
+    fn apply_dos(&mut self, dos: Vec<Do>) -> Vec<Cmd> {
+        let mut cmds = vec![];
+        for d in dos {
+            match d {
+                Do::Go(s) => {
+                    if s == Screen::Preview {
+                        self.preview = preview::State::default();
                     }
-                    Err(e) => self.params_error = Some(e.to_string()),
-                },
-                Err(e) => {
-                    if let Some(i) = fields.iter().position(|f| self.field_error(*f).is_some()) {
-                        self.params_focus = i;
+                    if s == Screen::Plan {
+                        self.plan = plan::State::default();
                     }
-                    self.params_error = Some(e);
+                    self.go(s)
                 }
-            },
-            (KeyCode::Char(' '), ParamField::Harden) => self.harden = !self.harden,
-            (KeyCode::Up | KeyCode::Down, ParamField::Bucket) => self.buckets.move_selection(k.code == KeyCode::Down),
-            (KeyCode::Up | KeyCode::Down, ParamField::Project) => self.projects.move_selection(k.code == KeyCode::Down),
-            (KeyCode::Up, _) => self.params_focus = (self.params_focus + n - 1) % n,
-            (KeyCode::Down, _) => self.params_focus = (self.params_focus + 1) % n,
-            (KeyCode::Backspace, ParamField::Bucket) => self.buckets.backspace(),
-            (KeyCode::Backspace, ParamField::Project) => self.projects.backspace(),
-            (KeyCode::Backspace, ParamField::Name(i)) => {
-                self.names[i].pop();
-            }
-            (KeyCode::Char(c), ParamField::Bucket) if !c.is_control() => self.buckets.type_char(c),
-            (KeyCode::Char(c), ParamField::Project) if !c.is_control() => self.projects.type_char(c),
-            (KeyCode::Char(c), ParamField::Name(i)) if !c.is_control() => self.names[i].push(c),
-            _ => {}
-        }
-        vec![]
-    }
-
-    fn key_preview(&mut self, k: KeyEvent) -> Vec<Cmd> {
-        let tabs = self.desired.as_ref().map(|d| d.documents().len()).unwrap_or(0).max(1);
-        match k.code {
-            KeyCode::Esc => self.screen = Screen::Params,
-            KeyCode::Right | KeyCode::Tab => {
-                self.preview_tab = (self.preview_tab + 1) % tabs;
-                self.preview_scroll = 0;
-            }
-            KeyCode::Left | KeyCode::BackTab => {
-                self.preview_tab = (self.preview_tab + tabs - 1) % tabs;
-                self.preview_scroll = 0;
-            }
-            KeyCode::Enter => return self.go_plan(),
-            code => scroll(&mut self.preview_scroll, code),
-        }
-        vec![]
-    }
-
-    fn key_plan(&mut self, k: KeyEvent) -> Vec<Cmd> {
-        match k.code {
-            KeyCode::Esc => self.screen = Screen::Preview,
-            KeyCode::Char('a') if self.plan_has_conflicts() => self.adopt = !self.adopt,
-            KeyCode::Char('k') if self.rotatable_user().is_some() && self.online() => {
-                return vec![Cmd::ListKeys { user: self.rotatable_user().unwrap_or_default() }];
-            }
-            KeyCode::Enter => {
-                if let Some(why) = self.apply_blocker() {
-                    self.status = Some(why);
-                    return vec![];
-                }
-                if let Load::Ready(plan) = &self.plan {
-                    return self.start_run(plan.clone());
-                }
-            }
-            code => scroll(&mut self.plan_scroll, code),
-        }
-        vec![]
-    }
-
-    fn key_run(&mut self, k: KeyEvent) -> Vec<Cmd> {
-        if self.run.failed_and_done() {
-            match k.code {
-                // Retry: plan again against the account as it now is, and run; what exists is unchanged.
-                KeyCode::Char('r') => return self.go_plan_and_run(),
-                KeyCode::Char('b') => {
-                    if let Some(log) = self.run.rollback_log.take() {
-                        if log.deletes_access_key() {
-                            self.secret.key = None;
-                        }
-                        self.run.rolling_back = true;
-                        self.run.failure.get_or_insert((usize::MAX, String::new()));
-                        return vec![Cmd::RollBack(log)];
+                Do::Run(c) => {
+                    if let Cmd::Detect { .. } = c {
+                        // Lists of the account or Region read before are no answer to the new detection.
+                        self.params.buckets.items = Remote::Idle;
+                        self.params.projects.items = Remote::Idle;
+                    }
+                    debug_assert!(!c.writes(), "writes go through the confirmation overlay");
+                    if !c.writes() {
+                        cmds.push(c);
                     }
                 }
-                KeyCode::Char('l') => {
-                    self.run.rollback_log = None;
-                    self.after_run();
-                }
-                _ => {}
+                Do::Ask(c) => self.overlay = Some(Overlay::Confirm(c)),
+                Do::Show(o) => self.overlay = Some(o),
+                Do::Say(t) => self.say(t),
             }
-        } else if self.run.finished() && k.code == KeyCode::Enter {
-            self.after_run();
         }
-        vec![]
-    }
-
-    fn go_plan_and_run(&mut self) -> Vec<Cmd> {
-        self.run.rollback_log = None;
-        self.run.failure = None;
-        let cmds = self.go_plan();
-        self.status = Some("retrying: planning against the account as it is now; press Enter to run".into());
         cmds
     }
 
-    fn key_secret(&mut self, k: KeyEvent) -> Vec<Cmd> {
-        if self.secret.confirm_leave {
-            match k.code {
-                KeyCode::Char('y') | KeyCode::Char('Y') => {
-                    // Leaving drops the secret: it is zeroized and no longer in this process.
-                    self.secret = SecretState::default();
-                    self.screen = Screen::Summary;
-                }
-                KeyCode::Char('n') | KeyCode::Char('N') | KeyCode::Esc => self.secret.confirm_leave = false,
-                _ => {}
-            }
+    fn on_overlay_key(&mut self, o: Overlay, k: KeyEvent) -> Vec<Cmd> {
+        let table = overlay_bindings(&o);
+        let Some(action) = keys::find(&table, &k).map(|b| b.action) else {
+            self.overlay = Some(o);
             return vec![];
-        }
-        match k.code {
-            KeyCode::Char('r') => self.secret.revealed = !self.secret.revealed,
-            KeyCode::Char('c') if self.secret.key.is_some() => return vec![Cmd::CopySecret],
-            KeyCode::Char('i') if self.secret.key.is_some() => return vec![Cmd::CopyKeyId],
-            KeyCode::Char('p') if self.secret.key.is_some() => {
-                self.secret.prompt =
-                    Some(SavePrompt::Profile { name: "pinpoint-postman".into(), confirm_overwrite: false });
-            }
-            KeyCode::Char('s') if self.secret.key.is_some() => {
-                let user = self.secret.key.as_ref().map(|k| k.user_name.clone()).unwrap_or_default();
-                self.secret.prompt = Some(SavePrompt::Csv { path: crate::secret::store::default_csv_name(&user) });
-            }
-            KeyCode::Enter | KeyCode::Esc => {
-                if self.secret.key.is_some() {
-                    self.secret.confirm_leave = true;
+        };
+        match (action, o) {
+            (OverlayAction::Close, _) => vec![],
+            (OverlayAction::Choose(i), Overlay::Confirm(c)) => match c.choices.into_iter().nth(i) {
+                Some(choice) => self.perform(choice.intent, choice.then_quit),
+                None => vec![],
+            },
+            (OverlayAction::Move(down), Overlay::ChooseKey(mut ck)) => {
+                ck.selected = if down {
+                    (ck.selected + 1).min(ck.keys.len().saturating_sub(1))
                 } else {
-                    self.screen = Screen::Summary;
-                }
+                    ck.selected.saturating_sub(1)
+                };
+                self.overlay = Some(Overlay::ChooseKey(ck));
+                vec![]
             }
-            _ => {}
-        }
-        vec![]
-    }
-
-    fn key_save_prompt(&mut self, k: KeyEvent) -> Vec<Cmd> {
-        let Some(prompt) = &mut self.secret.prompt else { return vec![] };
-        match (prompt, k.code) {
-            (_, KeyCode::Esc) => self.secret.prompt = None,
-            (SavePrompt::Profile { name, confirm_overwrite: true }, KeyCode::Char('y')) => {
-                return vec![Cmd::SaveProfile { name: name.clone(), overwrite: true }];
+            (OverlayAction::PickKey, Overlay::ChooseKey(ck)) => {
+                let Some(key) = ck.keys.get(ck.selected) else { return vec![] };
+                let state = if key.active { "active" } else { "inactive" };
+                self.overlay = Some(Overlay::Confirm(Confirm {
+                    title: "Rotate the access key".into(),
+                    lines: vec![
+                        format!("Delete {}'s {state} access key {} now, then create a new one.", ck.user, key.id),
+                        "Anything still using the deleted key stops working at once.".into(),
+                        "The new secret is shown once, on the next screen.".into(),
+                    ],
+                    choices: vec![Choice {
+                        key: 'y',
+                        does: format!("delete {} and create a new key", key.id),
+                        intent: Intent::Rotate { user: ck.user.clone(), delete_first: Some(key.id.clone()) },
+                        then_quit: false,
+                    }],
+                    cancel: "cancel",
+                    quitting: false,
+                }));
+                vec![]
             }
-            (SavePrompt::Profile { confirm_overwrite: true, .. }, KeyCode::Char('n')) => self.secret.prompt = None,
-            (SavePrompt::Profile { confirm_overwrite: true, .. }, _) => {}
-            (SavePrompt::Profile { name, .. }, KeyCode::Enter) => {
-                return vec![Cmd::SaveProfile { name: name.clone(), overwrite: false }];
-            }
-            (SavePrompt::Csv { path }, KeyCode::Enter) => return vec![Cmd::SaveCsv { path: path.clone() }],
-            (SavePrompt::Profile { name: t, .. } | SavePrompt::Csv { path: t }, KeyCode::Backspace) => {
-                t.pop();
-            }
-            (SavePrompt::Profile { name: t, .. } | SavePrompt::Csv { path: t }, KeyCode::Char(c))
-                if !c.is_control() =>
-            {
-                t.push(c);
-            }
-            _ => {}
-        }
-        vec![]
-    }
-
-    fn key_summary(&mut self, k: KeyEvent) -> Vec<Cmd> {
-        let old = self.old_keys.clone();
-        match (k.code, old) {
-            (KeyCode::Char('k'), _) if self.rotatable_user().is_some() && self.old_keys.is_none() && self.online() => {
-                vec![Cmd::ListKeys { user: self.rotatable_user().unwrap_or_default() }]
-            }
-            (KeyCode::Char('d'), Some((user, keys))) if keys.iter().any(|k| k.active) => {
-                let ids = keys.iter().filter(|k| k.active).map(|k| k.id.clone()).collect();
-                vec![Cmd::Retire { user, ids, delete: false }]
-            }
-            (KeyCode::Char('x'), Some((user, keys))) if !keys.is_empty() && keys.iter().all(|k| !k.active) => {
-                self.old_keys = Some((user.clone(), vec![]));
-                vec![Cmd::Retire { user, ids: keys.iter().map(|k| k.id.clone()).collect(), delete: true }]
-            }
-            (code, _) => {
-                scroll(&mut self.summary_scroll, code);
+            (_, o) => {
+                self.overlay = Some(o);
                 vec![]
             }
         }
     }
 
-    /// The rows of the summary: kind, name, ARN, status.
-    pub fn summary_rows(&self) -> Vec<[String; 4]> {
-        let Load::Ready(plan) = &self.plan else { return vec![] };
-        (0..plan.steps.len())
-            .filter(|i| matches!(plan.label(*i).kind, "policy" | "role" | "user"))
-            .map(|i| {
-                let l = plan.label(i);
-                let status = match self.run.steps.get(i).map(|s| &s.state) {
-                    Some(StepState::Done(s)) => s.as_str().to_string(),
-                    Some(StepState::Failed(_)) => "failed".into(),
-                    Some(StepState::RolledBack) => "rolled back".into(),
-                    Some(StepState::Skipped) => "skipped".into(),
-                    Some(StepState::Running) => "running".into(),
-                    _ => match plan.steps[i].action {
-                        Action::Unchanged => "unchanged".into(),
-                        _ => "not applied".into(),
-                    },
+    /// Carry out a confirmed intent: the only place that asks the runtime to write to the account.
+    pub fn perform(&mut self, intent: Intent, then_quit: bool) -> Vec<Cmd> {
+        if then_quit {
+            self.quit_when_settled = true;
+        }
+        let cmds = match intent {
+            Intent::Apply => {
+                let Some(plan) = self.session.plan.ready().cloned() else { return vec![] };
+                self.session.wrote = true;
+                self.session.secret = None;
+                self.session.run = Run {
+                    steps: plan
+                        .steps
+                        .iter()
+                        .map(|_| StepRun { state: StepState::Pending, started: None, elapsed: None })
+                        .collect(),
+                    plan: Some(plan.clone()),
+                    phase: Phase::Applying,
+                    ..Run::default()
                 };
-                [l.kind.to_string(), l.name, l.arn, status]
+                self.go(Screen::Run);
+                vec![Cmd::Apply { plan, adopt: self.session.adopt }]
+            }
+            Intent::RollBack => match std::mem::take(&mut self.session.run.phase) {
+                Phase::Failed(log) => {
+                    // The rollback deletes this run's key too: its secret is of no use to anyone.
+                    self.session.secret = None;
+                    self.session.run.phase = Phase::RollingBack;
+                    vec![Cmd::RollBack(log)]
+                }
+                other => {
+                    self.session.run.phase = other;
+                    vec![]
+                }
+            },
+            Intent::Keep => {
+                if self.session.run.awaiting_choice() {
+                    self.session.run.phase = Phase::Kept;
+                    self.session.run.notes.push("Kept what this run made; the summary lists it.".into());
+                }
+                vec![]
+            }
+            Intent::Stop { roll_back } => {
+                if matches!(self.session.run.phase, Phase::Applying) {
+                    self.session.run.phase = Phase::Stopping { roll_back };
+                    self.say(if roll_back {
+                        "Stopping: the running steps finish, then this run is rolled back…"
+                    } else {
+                        "Stopping: the running steps finish; what this run made is kept…"
+                    });
+                    vec![Cmd::Cancel]
+                } else {
+                    vec![]
+                }
+            }
+            Intent::ListKeysToRotate { user } => {
+                self.say(format!("Reading {user}'s access keys…"));
+                vec![Cmd::ListKeys { user }]
+            }
+            Intent::Rotate { user, delete_first } => {
+                self.session.wrote = true;
+                self.say(format!("Creating a new access key for {user}…"));
+                vec![Cmd::Rotate { user, delete_first }]
+            }
+            Intent::Retire { user, ids, delete } => {
+                self.session.wrote = true;
+                vec![Cmd::Retire { user, ids, delete }]
+            }
+            Intent::Quit => {
+                self.should_quit = true;
+                vec![]
+            }
+        };
+        let mut cmds = cmds;
+        cmds.extend(self.settled());
+        cmds
+    }
+
+    /// Quit, after settling the run: a run in progress or awaiting a choice is never left silently.
+    fn request_quit(&mut self, force: bool) -> Vec<Cmd> {
+        // A second Ctrl-C: take the prompt's first (safe) choice, or leave now if the run is settling already.
+        if force {
+            if let Some(Overlay::Confirm(c)) = &self.overlay
+                && c.quitting
+            {
+                let first = c.choices.first().cloned();
+                self.overlay = None;
+                if let Some(ch) = first {
+                    return self.perform(ch.intent, ch.then_quit);
+                }
+            }
+            if self.quit_when_settled {
+                self.should_quit = true;
+                return vec![];
+            }
+        }
+        let Some(prompt) = self.quit_prompt() else {
+            self.should_quit = true;
+            return vec![];
+        };
+        self.overlay = Some(Overlay::Confirm(prompt));
+        vec![]
+    }
+
+    fn quit_prompt(&self) -> Option<Confirm> {
+        let s = &self.session;
+        let made = summary::made_by_run(s);
+        let quit = |key, does: &str, intent| Choice { key, does: does.into(), intent, then_quit: true };
+        let prompt = |title: &str, lines: Vec<String>, choices| Confirm {
+            title: title.into(),
+            lines,
+            choices,
+            cancel: "stay",
+            quitting: true,
+        };
+        match &s.run.phase {
+            Phase::Applying => Some(prompt(
+                "Quit while steps run?",
+                vec![
+                    "Steps are writing to the account now.".into(),
+                    "b stops them and deletes or restores everything this run made (the default of a second Ctrl-C);"
+                        .into(),
+                    "k stops them and keeps what exists (a new key's secret is shown first); the summary printed on \
+                     exit lists it."
+                        .into(),
+                ],
+                vec![
+                    quit('b', "stop, roll back, quit", Intent::Stop { roll_back: true }),
+                    quit('k', "stop, keep, quit", Intent::Stop { roll_back: false }),
+                ],
+            )),
+            Phase::Stopping { .. } | Phase::RollingBack => Some(prompt(
+                "Quit before the run settles?",
+                vec![
+                    "The run is being stopped or rolled back.".into(),
+                    "w quits as soon as that is done; y quits now and leaves part of this run in the account.".into(),
+                ],
+                vec![
+                    Choice { key: 'w', does: "quit when settled".into(), intent: Intent::Keep, then_quit: true },
+                    quit('y', "quit now", Intent::Quit),
+                ],
+            )),
+            Phase::Failed(_) => {
+                let mut lines = vec![format!("The run failed. It made or changed: {}.", list_or_none(&made))];
+                if s.secret.is_some() {
+                    lines.push("Its access key was never shown: rolling back deletes it.".into());
+                }
+                lines.push("b undoes all of it, then quits (the default of a second Ctrl-C);".into());
+                lines.push(if s.secret.is_some() {
+                    "k keeps it as it is, shows the key's secret once, then you quit; the summary printed on exit lists it."
+                        .into()
+                } else {
+                    "k keeps it as it is and quits; the summary printed on exit lists it.".into()
+                });
+                Some(prompt(
+                    "Quit after a failed run?",
+                    lines,
+                    vec![quit('b', "roll back, quit", Intent::RollBack), quit('k', "keep, quit", Intent::Keep)],
+                ))
+            }
+            _ if self.screen == Screen::Secret && s.secret.is_some() => {
+                let mut lines = vec!["The secret access key will be gone for good: AWS never shows it again.".into()];
+                if let (true, Some(n)) = (s.clipboard_holds_secret, self.clear_in()) {
+                    lines.push(format!(
+                        "The clipboard keeps it for {n} s more after the wizard exits, then it is cleared."
+                    ));
+                }
+                Some(prompt("Quit?", lines, vec![quit('y', "quit", Intent::Quit)]))
+            }
+            _ if s.clipboard_holds_secret && self.clear_in().is_some_and(|n| n > 0) => {
+                let n = self.clear_in().unwrap_or_default();
+                Some(prompt(
+                    "Quit?",
+                    vec![format!(
+                        "The clipboard still holds the secret access key: it keeps it for {n} s more after the \
+                         wizard exits, then it is cleared."
+                    )],
+                    vec![quit('y', "quit", Intent::Quit)],
+                ))
+            }
+            _ => None,
+        }
+    }
+
+    /// What the shell is told on exit (nothing secret), and the exit code: 0 only when nothing is unsettled.
+    pub fn exit_report(&self) -> ExitReport {
+        let s = &self.session;
+        let rows = summary::rows(s);
+        let mut lines = vec![];
+        let remaining = s
+            .run
+            .steps
+            .iter()
+            .filter(|st| {
+                matches!(st.state, StepState::Done(crate::apply::Status::Left | crate::apply::Status::Unknown))
             })
-            .collect()
+            .count();
+        let (code, head) = match &s.run.phase {
+            _ if !s.wrote => (0, "Nothing was written to the account.".to_string()),
+            Phase::RolledBack { .. } if remaining > 0 => (
+                1,
+                format!(
+                    "pinpoint-iam-wizard: the run did not complete; {remaining} of its writes remain or could not be checked."
+                ),
+            ),
+            Phase::Completed | Phase::NotStarted => (0, "pinpoint-iam-wizard: the setup is in place.".to_string()),
+            Phase::RolledBack { errors: 0 } => {
+                (1, "pinpoint-iam-wizard: the run did not complete and was rolled back.".to_string())
+            }
+            Phase::RolledBack { errors } => {
+                (1, format!("pinpoint-iam-wizard: the run did not complete; {errors} step(s) could not be undone."))
+            }
+            Phase::Kept | Phase::Failed(_) => {
+                (1, "pinpoint-iam-wizard: the run did not complete; what it made was kept.".to_string())
+            }
+            Phase::Applying | Phase::Stopping { .. } | Phase::RollingBack => (
+                1,
+                "pinpoint-iam-wizard: quit before the run settled; part of it may remain in the account.".to_string(),
+            ),
+        };
+        lines.push(head);
+        if s.wrote || s.plan.ready().is_some_and(|p| p.checked) {
+            for r in &rows {
+                // The ARN names the resource; one line each, so the terminal's soft wrap keeps it whole to copy.
+                lines.push(format!("  {:<12} {:<7} {}", r.status, r.kind, r.arn));
+            }
+        }
+        let undone = matches!(s.run.phase, Phase::RolledBack { errors: 0 });
+        for (user, id) in s.new_keys.iter().filter(|_| !undone) {
+            lines.push(format!("  new access key {id} of {user} (its secret was shown once, in the wizard)"));
+        }
+        lines.extend(s.retired.iter().map(|r| format!("  {r}")));
+        if let Some(cmd) = summary::destroy_command(s).filter(|_| s.wrote) {
+            lines.push(format!("Remove it later with: {cmd}"));
+        }
+        ExitReport { code, lines }
     }
 }
 
-fn scroll(offset: &mut u16, code: KeyCode) {
-    *offset = match code {
-        KeyCode::Up => offset.saturating_sub(1),
-        KeyCode::Down => offset.saturating_add(1),
-        KeyCode::PageUp => offset.saturating_sub(10),
-        KeyCode::PageDown => offset.saturating_add(10),
-        KeyCode::Home => 0,
-        KeyCode::End => u16::MAX,
-        _ => *offset,
-    };
+/// What `tui::run` returns: the exit code and the lines printed to the shell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExitReport {
+    pub code: u8,
+    pub lines: Vec<String>,
+}
+
+fn list_or_none(v: &[String]) -> String {
+    if v.is_empty() { "nothing".into() } else { v.join(", ") }
+}
+
+/// What a key does in an overlay.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OverlayAction {
+    Close,
+    Choose(usize),
+    Move(bool),
+    PickKey,
+}
+
+/// The keys of an open overlay (the only keys that act while it is open, besides Ctrl-C).
+pub fn overlay_bindings(o: &Overlay) -> Vec<Binding<OverlayAction>> {
+    match o {
+        Overlay::Help => {
+            vec![Binding::new(&[Key::Code(KeyCode::Esc), Key::char('?')], "Esc/?", "close help", OverlayAction::Close)]
+        }
+        Overlay::Details { .. } => vec![Binding::new(
+            &[Key::Code(KeyCode::Esc), Key::Code(KeyCode::F(2))],
+            "Esc/F2",
+            "close",
+            OverlayAction::Close,
+        )],
+        Overlay::Confirm(c) => {
+            let mut v: Vec<Binding<OverlayAction>> = c
+                .choices
+                .iter()
+                .enumerate()
+                .map(|(i, ch)| Binding {
+                    keys: vec![Key::char(ch.key)],
+                    label: choice_label(ch.key),
+                    does: ch.does.clone(),
+                    action: OverlayAction::Choose(i),
+                })
+                .collect();
+            v.push(Binding::new(&[Key::Code(KeyCode::Esc)], "Esc", c.cancel, OverlayAction::Close));
+            v
+        }
+        Overlay::ChooseKey(_) => vec![
+            Binding::new(&[Key::Code(KeyCode::Down)], "↓", "next key", OverlayAction::Move(true)),
+            Binding::new(&[Key::Code(KeyCode::Up)], "↑", "previous key", OverlayAction::Move(false)),
+            Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "delete it and rotate…", OverlayAction::PickKey),
+            Binding::new(&[Key::Code(KeyCode::Esc)], "Esc", "cancel", OverlayAction::Close),
+        ],
+    }
+}
+
+fn choice_label(c: char) -> &'static str {
+    match c {
+        'b' => "b",
+        'k' => "k",
+        'w' => "w",
+        'y' => "y",
+        'd' => "d",
+        'x' => "x",
+        _ => "?",
+    }
 }

@@ -10,56 +10,96 @@ use crate::access_keys;
 use crate::apply::{self, ApplyOptions};
 use crate::aws::{Aws, Connection};
 use crate::plan;
-use crate::secret::clipboard::{self, Clipboard, Surroundings};
-use crate::secret::store;
-use app::{App, Cmd, Detected, Msg, SaveFailure};
-use crossterm::event::{Event as TermEvent, EventStream};
+use crate::secret::clipboard::{Clipboard, Surroundings};
+use crate::secret::{NewAccessKey, Secret, keeper, store};
+use app::{App, Cmd, Copied, Detected, ExitReport, Msg, Problem};
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent, EventStream};
 use futures::StreamExt;
-use std::sync::Arc;
+use std::io::{IsTerminal, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use theme::Theme;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
-/// How long a clipboard manager gets to take a secret still on the clipboard when the wizard exits.
+/// How long a clipboard manager gets to take a secret still on the clipboard when no keeper could be started.
 const HAND_OVER: Duration = Duration::from_secs(2);
 
 /// Run the wizard until the user quits; the terminal is restored on every path (ratatui's panic hook included).
-pub async fn run(conn: Connection, clipboard_timeout: Duration) -> std::io::Result<()> {
+/// Returns the exit code and what to print to the shell: what exists in the account, nothing secret.
+pub async fn run(conn: Connection, clipboard_timeout: Duration) -> std::io::Result<ExitReport> {
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Ok(ExitReport {
+            code: 2,
+            lines: vec![
+                "error: the wizard needs a terminal (standard input and output are not both one).".into(),
+                "For scripts and pipes use the headless commands: `pinpoint-iam-wizard plan --setup …` and \
+                 `pinpoint-iam-wizard apply --setup … --yes` (see --help)."
+                    .into(),
+            ],
+        });
+    }
     let mut terminal = ratatui::init();
-    let mut clipboard = Clipboard::new(Surroundings::from_env());
-    let result = event_loop(&mut terminal, conn, clipboard_timeout, &mut clipboard).await;
+    let _ = crossterm::execute!(std::io::stdout(), EnableBracketedPaste);
+    let clipboard = Arc::new(Mutex::new(Clipboard::new(Surroundings::from_env())));
+    let mut app = App::with_clipboard_timeout(clipboard_timeout);
+    let result = event_loop(&mut terminal, conn, clipboard.clone(), &mut app).await;
+    let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
     ratatui::restore();
-    // The alternate screen is gone (and the secret with it); only now may this block, briefly.
-    clipboard.hand_over(HAND_OVER);
-    result
+    let mut report = app.exit_report();
+    // The alternate screen is gone (and the secret with it): hand a secret still on the clipboard to a keeper
+    // process that serves it until its countdown ends, as `pass -c` does.
+    if let Some(n) = app.clear_in().filter(|n| *n > 0 && app.session.clipboard_holds_secret) {
+        let held = clipboard.lock().ok().and_then(|mut c| c.held_secret());
+        if let Some(secret) = held {
+            match keeper::spawn(&secret, Duration::from_secs(n)) {
+                Ok(()) => report
+                    .lines
+                    .push(format!("The clipboard keeps the secret access key for {n} s more, then it is cleared.")),
+                Err(e) => {
+                    report.lines.push(format!("The clipboard could not be kept after exit ({e}): it is emptied now."));
+                    if let Ok(mut c) = clipboard.lock() {
+                        c.hand_over(HAND_OVER);
+                    }
+                }
+            }
+        }
+    }
+    result.map(|()| report)
+}
+
+/// Something for the loop: a message for `update`, or bytes for the terminal (OSC 52), written between frames.
+enum Inbox {
+    Msg(Msg),
+    Terminal(Vec<u8>),
 }
 
 /// Background work and the services it needs, owned by the loop, never by the state.
-struct Runtime<'c> {
+struct Runtime {
     conn: Connection,
     aws: Option<Aws>,
-    tx: UnboundedSender<Msg>,
-    clipboard: &'c mut Clipboard,
+    tx: UnboundedSender<Inbox>,
+    clipboard: Arc<Mutex<Clipboard>>,
     cancel: Arc<AtomicBool>,
 }
 
 async fn event_loop(
     terminal: &mut ratatui::DefaultTerminal,
     conn: Connection,
-    clipboard_timeout: Duration,
-    clipboard: &mut Clipboard,
+    clipboard: Arc<Mutex<Clipboard>>,
+    app: &mut App,
 ) -> std::io::Result<()> {
     let theme = Theme::from_env();
     let (tx, mut rx) = unbounded_channel();
     let mut rt = Runtime { conn, aws: None, tx, clipboard, cancel: Arc::new(AtomicBool::new(false)) };
-    let mut app = App::new();
-    app.clipboard_timeout = clipboard_timeout;
+    let size = terminal.size()?;
+    app.update(Msg::Resize(size.width, size.height));
+    app.update(Msg::Tick(Instant::now()));
     let first = app.init();
     // The first frame is drawn before any answer from AWS: detection runs in the background.
-    terminal.draw(|f| screens::draw(&app, f, &theme))?;
+    terminal.draw(|f| screens::draw(app, f, &theme))?;
     for cmd in first {
-        rt.execute(cmd, &app);
+        rt.execute(cmd, app);
     }
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(100));
@@ -68,37 +108,61 @@ async fn event_loop(
         let mut msg = tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(TermEvent::Key(k))) if k.is_press() => Msg::Key(k),
-                Some(Ok(TermEvent::Resize(..))) => Msg::Resize,
+                Some(Ok(TermEvent::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(TermEvent::Paste(s))) => Msg::Paste(s),
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e),
                 None => return Ok(()),
             },
-            Some(msg) = rx.recv() => msg,
-            _ = tick.tick() => Msg::Tick,
+            Some(item) = rx.recv() => match item {
+                Inbox::Msg(m) => m,
+                Inbox::Terminal(bytes) => {
+                    let mut out = std::io::stdout();
+                    out.write_all(&bytes)?;
+                    out.flush()?;
+                    continue;
+                }
+            },
+            _ = tick.tick() => Msg::Tick(Instant::now()),
         };
-        if let Msg::Detected(d) = &mut msg {
+        if let Msg::Detected { detected, .. } = &mut msg {
             // The loaded configuration stays with the runtime; the state only learns what to show.
-            rt.aws = d.aws.take();
-            if d.region.is_some() {
-                rt.conn.region = d.region.clone();
+            if let Some(aws) = detected.aws.take() {
+                rt.aws = Some(aws);
+            }
+            if detected.region.is_some() {
+                rt.conn.region = detected.region.clone();
             }
         }
         let cmds = app.update(msg);
         for cmd in cmds {
-            rt.execute(cmd, &app);
+            rt.execute(cmd, app);
         }
         if app.should_quit {
             return Ok(());
         }
-        terminal.draw(|f| screens::draw(&app, f, &theme))?;
+        terminal.draw(|f| screens::draw(app, f, &theme))?;
     }
 }
 
-impl Runtime<'_> {
+/// A copy of the key for a blocking task; zeroized when dropped like the original.
+fn copy_key(k: &NewAccessKey) -> NewAccessKey {
+    NewAccessKey {
+        user_name: k.user_name.clone(),
+        access_key_id: k.access_key_id.clone(),
+        secret_access_key: Secret::new(k.secret_access_key.expose().to_string()),
+    }
+}
+
+impl Runtime {
+    fn send(tx: &UnboundedSender<Inbox>, msg: Msg) {
+        let _ = tx.send(Inbox::Msg(msg));
+    }
+
     fn execute(&mut self, cmd: Cmd, app: &App) {
         let tx = self.tx.clone();
         match cmd {
-            Cmd::Detect { region } => {
+            Cmd::Detect { id, region } => {
                 let mut conn = self.conn.clone();
                 if region.is_some() {
                     conn.region = region;
@@ -109,137 +173,179 @@ impl Runtime<'_> {
                             region: Some(aws.region.clone()),
                             profile: aws.profile.clone(),
                             endpoint: conn.endpoint_url.clone().or_else(|| std::env::var("AWS_ENDPOINT_URL").ok()),
-                            identity: aws.identity().await.map_err(|e| e.to_string()),
+                            identity: aws.identity().await.map_err(Problem::from),
                             aws: Some(aws),
                         },
                         Err(e) => Detected {
                             region: conn.region.clone(),
                             profile: conn.profile.clone(),
                             endpoint: conn.endpoint_url.clone(),
-                            identity: Err(e.to_string()),
+                            identity: Err(Problem::from(e)),
                             aws: None,
                         },
                     };
-                    let _ = tx.send(Msg::Detected(Box::new(detected)));
+                    Self::send(&tx, Msg::Detected { id, detected: Box::new(detected) });
                 });
             }
-            Cmd::ListBuckets => {
+            Cmd::ListBuckets { id } => {
                 let aws = self.aws.clone();
                 tokio::spawn(async move {
-                    let r = match aws {
-                        Some(aws) => aws.list_buckets().await.map_err(|e| e.to_string()),
-                        None => Err("not connected".into()),
+                    let result = match aws {
+                        Some(aws) => aws.list_buckets().await.map_err(Problem::from),
+                        None => Err(Problem::NotConnected),
                     };
-                    let _ = tx.send(Msg::Buckets(r));
+                    Self::send(&tx, Msg::Buckets { id, result });
                 });
             }
-            Cmd::ListProjects => {
+            Cmd::ListProjects { id } => {
                 let aws = self.aws.clone();
                 tokio::spawn(async move {
-                    let r = match aws {
-                        Some(aws) => aws.list_projects().await.map_err(|e| format!("Pinpoint unavailable: {e}")),
-                        None => Err("not connected".into()),
+                    let result = match aws {
+                        Some(aws) => aws.list_projects().await.map_err(Problem::from),
+                        None => Err(Problem::NotConnected),
                     };
-                    let _ = tx.send(Msg::Projects(r));
+                    Self::send(&tx, Msg::Projects { id, result });
                 });
             }
-            Cmd::Plan(params) => {
-                let aws = self.aws.clone().filter(|_| app.online());
+            Cmd::Plan { id, params } => {
+                let aws = self.aws.clone().filter(|_| app.session.online());
                 tokio::spawn(async move {
                     let r = match aws {
-                        Some(aws) => plan::plan(&aws.iam, &params).await.map_err(|e| e.to_string()),
-                        None => plan::offline(&params).map_err(|e| e.to_string()),
+                        Some(aws) => plan::plan(&aws.iam, &params).await.map_err(Problem::from),
+                        None => plan::offline(&params).map_err(Problem::from),
                     };
-                    let _ = tx.send(Msg::Planned(Box::new(r)));
+                    Self::send(&tx, Msg::Planned { id, result: Box::new(r) });
                 });
             }
             Cmd::Apply { plan, adopt } => {
                 let Some(aws) = self.aws.clone() else {
-                    let _ = tx.send(Msg::Applied(Err("not connected to AWS".into())));
+                    Self::send(&tx, Msg::Applied(Box::new(Err(Problem::NotConnected))));
                     return;
                 };
                 self.cancel = Arc::new(AtomicBool::new(false));
                 let cancel = self.cancel.clone();
                 tokio::spawn(async move {
                     let (etx, mut erx) = unbounded_channel();
-                    // The TUI offers rollback as a choice, so the engine keeps this run's writes on failure.
+                    // The wizard offers rollback as a choice, so the engine keeps this run's writes on failure.
                     let opts =
                         ApplyOptions { adopt, no_rollback: true, cancel: Some(cancel), ..ApplyOptions::default() };
-                    let forward = async {
+                    let fwd = tx.clone();
+                    let forward = async move {
                         while let Some(e) = erx.recv().await {
-                            let _ = tx.send(Msg::Engine(e));
+                            Self::send(&fwd, Msg::Engine(e));
                         }
                     };
                     let (report, ()) = tokio::join!(apply::apply(&aws.iam, plan, opts, etx), forward);
-                    let _ = tx.send(Msg::Applied(report.map_err(|e| e.to_string())));
+                    Self::send(&tx, Msg::Applied(Box::new(report.map_err(Problem::from))));
                 });
             }
             Cmd::RollBack(log) => {
                 let Some(aws) = self.aws.clone() else { return };
-                let n = match &app.plan {
-                    app::Load::Ready(p) => p.steps.len(),
-                    _ => 0,
-                };
+                let Some(plan) = app.session.run.plan.clone() else { return };
+                let run_id = app.session.run.run_id.clone();
+                let mut statuses: Vec<apply::Status> = app
+                    .session
+                    .run
+                    .steps
+                    .iter()
+                    .map(|st| match &st.state {
+                        app::StepState::Done(s) => *s,
+                        app::StepState::Failed(_) | app::StepState::Running => apply::Status::Failed,
+                        app::StepState::RolledBack => apply::Status::RolledBack,
+                        app::StepState::Pending | app::StepState::Skipped => apply::Status::Skipped,
+                    })
+                    .collect();
                 tokio::spawn(async move {
                     let (etx, mut erx) = unbounded_channel();
-                    let mut statuses = vec![apply::Status::Created; n];
-                    let forward = async {
+                    let fwd = tx.clone();
+                    let forward = async move {
                         while let Some(e) = erx.recv().await {
-                            let _ = tx.send(Msg::Engine(e));
+                            Self::send(&fwd, Msg::Engine(e));
                         }
                     };
-                    let undo = async move { apply::roll_back(&aws.iam, log, &mut statuses, &etx).await };
-                    let (errors, ()) = tokio::join!(undo, forward);
-                    let _ = tx.send(Msg::RolledBack(errors.into_iter().map(|(_, e)| e.to_string()).collect()));
+                    // Undo, then read the account again: the summary says what really remains.
+                    let undo = async move {
+                        let errors = apply::roll_back(&aws.iam, log, &mut statuses, &etx).await;
+                        let verified = apply::verify(&aws.iam, &plan, &run_id, &mut statuses, &etx).await;
+                        (errors, verified)
+                    };
+                    let ((errors, verified), ()) = tokio::join!(undo, forward);
+                    if let Err(e) = verified {
+                        Self::send(&tx, Msg::VerifyFailed(Problem::from(e)));
+                    }
+                    Self::send(&tx, Msg::RolledBack(errors));
                 });
             }
             Cmd::Cancel => self.cancel.store(true, Ordering::SeqCst),
-            Cmd::CopySecret | Cmd::CopyKeyId => {
-                let secret = matches!(cmd, Cmd::CopySecret);
-                let Some(k) = &app.secret.key else { return };
-                let (text, what) = if secret {
-                    (k.secret_access_key.expose(), "secret access key")
-                } else {
-                    (k.access_key_id.as_str(), "access key id")
+            Cmd::Copy { what } => {
+                let text = match &what {
+                    Copied::Secret => app.session.secret.as_ref().map(|k| k.secret_access_key.expose().to_string()),
+                    Copied::KeyId => app.session.secret.as_ref().map(|k| k.access_key_id.clone()),
+                    Copied::Document { json, .. } => Some(json.clone()),
                 };
-                let result = self.clipboard.copy(text, secret, &mut std::io::stdout());
-                let status = clipboard::describe(what, &result, self.clipboard.system_unavailable().as_deref());
-                let _ = tx.send(Msg::Copied { status, secret: secret && result.is_ok() });
+                let Some(text) = text.map(zeroize::Zeroizing::new) else { return };
+                let cb = self.clipboard.clone();
+                // The system clipboard may block (X11 round trips): never on the loop's thread.
+                tokio::task::spawn_blocking(move || {
+                    let Ok(mut cb) = cb.lock() else { return };
+                    let mut out = Vec::new();
+                    let result = cb.copy(&text, what == Copied::Secret, &mut out);
+                    let why_not_system = cb.system_unavailable();
+                    if !out.is_empty() {
+                        let _ = tx.send(Inbox::Terminal(out));
+                    }
+                    Self::send(&tx, Msg::Copied { what, result, why_not_system });
+                });
             }
             Cmd::ClearClipboard => {
-                let cleared = self.clipboard.clear_secret(&mut std::io::stdout());
-                let _ = tx.send(Msg::ClipboardCleared(cleared));
+                let cb = self.clipboard.clone();
+                tokio::task::spawn_blocking(move || {
+                    let Ok(mut cb) = cb.lock() else { return };
+                    let mut out = Vec::new();
+                    let cleared = cb.clear_secret(&mut out);
+                    if !out.is_empty() {
+                        let _ = tx.send(Inbox::Terminal(out));
+                    }
+                    Self::send(&tx, Msg::ClipboardCleared(cleared));
+                });
             }
             Cmd::SaveProfile { name, overwrite } => {
-                let Some(k) = &app.secret.key else { return };
-                let path = store::credentials_path();
-                let r = match store::save_profile(&path, &name, k, overwrite) {
-                    Ok(()) => Ok(format!("saved as profile [{name}] in {}", path.display())),
-                    Err(store::SaveError::ProfileExists { profile, .. }) => Err(SaveFailure::ProfileExists(profile)),
-                    Err(e) => Err(SaveFailure::Other(e.to_string())),
-                };
-                let _ = tx.send(Msg::Saved(r));
+                let Some(k) = app.session.secret.as_ref().map(copy_key) else { return };
+                tokio::task::spawn_blocking(move || {
+                    let path = store::credentials_path();
+                    let r = store::save_profile(&path, &name, &k, overwrite)
+                        .map(|()| format!("saved as profile [{name}] in {}", path.display()))
+                        .map_err(Problem::from);
+                    Self::send(&tx, Msg::Saved(r));
+                });
             }
             Cmd::SaveCsv { path } => {
-                let Some(k) = &app.secret.key else { return };
-                let r = store::save_csv(std::path::Path::new(&path), k)
-                    .map(|()| format!("saved to {path} (mode 0600)"))
-                    .map_err(|e| SaveFailure::Other(e.to_string()));
-                let _ = tx.send(Msg::Saved(r));
+                let Some(k) = app.session.secret.as_ref().map(copy_key) else { return };
+                tokio::task::spawn_blocking(move || {
+                    let r = store::save_csv(std::path::Path::new(&path), &k)
+                        .map(|()| format!("saved to {path} (mode 0600)"))
+                        .map_err(Problem::from);
+                    Self::send(&tx, Msg::Saved(r));
+                });
+            }
+            Cmd::WriteDocuments => {
+                let Some(desired) = app.session.desired.clone() else { return };
+                tokio::task::spawn_blocking(move || {
+                    Self::send(&tx, Msg::DocumentsWritten(write_documents(&desired, std::path::Path::new("."))));
+                });
             }
             Cmd::ListKeys { user } => {
                 let Some(aws) = self.aws.clone() else { return };
                 tokio::spawn(async move {
-                    let r = access_keys::keys(&aws.iam, &user).await.map_err(|e| e.to_string());
-                    let _ = tx.send(Msg::Keys(r));
+                    let r = access_keys::keys(&aws.iam, &user).await.map_err(Problem::from);
+                    Self::send(&tx, Msg::Keys(r));
                 });
             }
             Cmd::Rotate { user, delete_first } => {
                 let Some(aws) = self.aws.clone() else { return };
                 tokio::spawn(async move {
-                    let r =
-                        access_keys::rotate(&aws.iam, &user, delete_first.as_deref()).await.map_err(|e| e.to_string());
-                    let _ = tx.send(Msg::Rotated(Box::new(r)));
+                    let r = access_keys::rotate(&aws.iam, &user, delete_first.as_deref()).await.map_err(Problem::from);
+                    Self::send(&tx, Msg::Rotated(Box::new(r)));
                 });
             }
             Cmd::Retire { user, ids, delete } => {
@@ -247,13 +353,63 @@ impl Runtime<'_> {
                 tokio::spawn(async move {
                     let mut r = Ok(());
                     for id in &ids {
-                        r = r.and(access_keys::retire(&aws.iam, &user, id, delete).await.map_err(|e| e.to_string()));
+                        if r.is_ok() {
+                            r = access_keys::retire(&aws.iam, &user, id, delete).await.map_err(Problem::from);
+                        }
                     }
-                    let verb = if delete { "deleted" } else { "deactivated" };
-                    let _ =
-                        tx.send(Msg::Retired(r.map(|()| format!("{verb} the old access key(s) {}", ids.join(", ")))));
+                    let verb = if delete { "Deleted" } else { "Deactivated" };
+                    Self::send(
+                        &tx,
+                        Msg::Retired(r.map(|()| format!("{verb} the old access key(s) {}.", ids.join(", ")))),
+                    );
                 });
             }
         }
+    }
+}
+
+/// Write every document to a new directory under `base_dir`, each file synced to disk; never overwrites.
+fn write_documents(desired: &crate::setup::Desired, base_dir: &std::path::Path) -> Result<String, Problem> {
+    let io = |e: std::io::Error| Problem::Io(format!("could not write the documents: {e}"));
+    let base = "pinpoint-iam-documents";
+    let dir = (1..1000)
+        .map(|n| if n == 1 { base_dir.join(base) } else { base_dir.join(format!("{base}-{n}")) })
+        .find(|p| !p.exists())
+        .ok_or_else(|| Problem::Io("could not find a free directory name for the documents".into()))?;
+    std::fs::create_dir(&dir).map_err(io)?;
+    let docs = desired.documents();
+    for d in &docs {
+        let name: String =
+            d.title.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
+        let path = dir.join(format!("{name}.json"));
+        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&path).map_err(io)?;
+        f.write_all(widgets::json_view::pretty(d.document).as_bytes()).map_err(io)?;
+        f.write_all(b"\n").map_err(io)?;
+        f.sync_all().map_err(io)?;
+    }
+    std::fs::File::open(&dir).and_then(|d| d.sync_all()).map_err(io)?;
+    Ok(format!("Wrote {} documents to {}/", docs.len(), dir.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::setup::{Params, SetupKind};
+
+    #[test]
+    fn documents_are_written_to_a_new_directory_each_time() {
+        let mut p = Params::new(SetupKind::All, "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
+        p.bucket = Some("my-bucket".parse().unwrap());
+        p.project = Some("0123456789abcdef0123456789abcdef".parse().unwrap());
+        let desired = p.desired().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let said = write_documents(&desired, dir.path()).unwrap();
+        assert!(said.starts_with("Wrote 7 documents"), "{said}");
+        let first = dir.path().join("pinpoint-iam-documents");
+        let trust = std::fs::read_to_string(first.join("PinpointSegmentImport-trust.json")).unwrap();
+        let doc: serde_json::Value = serde_json::from_str(&trust).unwrap();
+        assert_eq!(doc, desired.roles[1].trust);
+        write_documents(&desired, dir.path()).unwrap();
+        assert!(dir.path().join("pinpoint-iam-documents-2").is_dir(), "a second write never overwrites the first");
     }
 }

@@ -42,6 +42,10 @@ impl Theme {
     pub fn focus(&self) -> Style {
         self.fg(Color::Cyan).add_modifier(Modifier::BOLD)
     }
+    /// The cursor of a focused text field.
+    pub fn cursor(&self) -> Style {
+        Style::new().add_modifier(Modifier::REVERSED)
+    }
     pub fn selected(&self) -> Style {
         Style::new().add_modifier(Modifier::REVERSED)
     }

@@ -19,6 +19,8 @@ pub struct Term {
     raw: Arc<Mutex<Vec<u8>>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
+    /// Kept open for the life of the test (dropping it hangs up the terminal), and to resize it.
+    master: Box<dyn portable_pty::MasterPty + Send>,
     started: Instant,
 }
 
@@ -55,9 +57,14 @@ impl Term {
             }
         });
         let writer = pty.master.take_writer().unwrap();
-        // Keep the master open for the life of the test: dropping it hangs up the terminal.
-        std::mem::forget(pty.master);
-        Term { parser, raw, writer, child, started }
+        Term { parser, raw, writer, child, master: pty.master, started }
+    }
+
+    /// Resize the terminal, as a person dragging the window's corner does (the app gets SIGWINCH).
+    pub fn resize(&mut self, cols: u16, rows: u16) {
+        self.parser.lock().unwrap().screen_mut().set_size(rows, cols);
+        self.master.resize(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 }).unwrap();
+        std::thread::sleep(Duration::from_millis(100));
     }
 
     pub fn screen(&self) -> String {

@@ -1,80 +1,335 @@
-use crate::tui::app::{App, ParamField};
-use crate::tui::theme::Theme;
-use crate::tui::widgets::{field, picker};
+//! Parameters: the bucket and project (picked from the account's lists or typed), the resource names and the
+//! harden option, each validated as it is typed.
+
+use crate::aws::listings::Project;
+use crate::setup::{BucketName, IamKind, IamName, NAME_FIELDS, Params, ProjectId, SetupKind};
+use crate::tui::app::{Do, Session};
+use crate::tui::keys::{Binding, Key};
+use crate::tui::screens::{Screen, Ui};
+use crate::tui::widgets::field;
+use crate::tui::widgets::picker::Picker;
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
+use tui_input::Input;
 
-pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let fields = app.param_fields();
-    let focus = fields.get(app.params_focus).copied();
-    let list_rows = (area.height as usize).saturating_sub(fields.len() * 2 + 6).clamp(2, 6);
-    let mut lines = vec![];
-    for f in &fields {
-        let focused = Some(*f) == focus;
-        match f {
-            ParamField::Bucket => {
-                let v = app.buckets.value();
-                lines.extend(field::lines(
-                    app.field_label(*f),
-                    &v,
-                    focused,
-                    app.field_error(*f).as_deref(),
-                    None,
-                    theme,
-                ));
-                if focused {
-                    lines.extend(picker::lines(&app.buckets, list_rows, super::spinner(app), theme));
-                }
-            }
-            ParamField::Project => {
-                let v = app.projects.value();
-                let hint = "Pinpoint is end-of-support for segments: the id is still typed or picked";
-                lines.extend(field::lines(
-                    app.field_label(*f),
-                    &v,
-                    focused,
-                    app.field_error(*f).as_deref(),
-                    Some(hint).filter(|_| focused && v.is_empty()),
-                    theme,
-                ));
-                if focused {
-                    lines.extend(picker::lines(&app.projects, list_rows, super::spinner(app), theme));
-                }
-            }
-            ParamField::Name(i) => {
-                lines.extend(
-                    field::lines(
-                        app.field_label(*f),
-                        &app.names[*i],
-                        focused,
-                        app.field_error(*f).as_deref(),
-                        None,
-                        theme,
-                    )
-                    .into_iter()
-                    .take(if app.field_error(*f).is_some() || focused { 2 } else { 1 }),
-                );
-            }
-            ParamField::Harden => {
-                let style = if focused { theme.focus() } else { theme.text() };
-                let mark = if app.harden { "[x]" } else { "[ ]" };
-                lines.push(Line::from(Span::styled(
-                    format!(
-                        "{}{mark} Harden the Pinpoint trust (aws:SourceAccount, aws:SourceArn)",
-                        if focused { "▸ " } else { "  " }
-                    ),
-                    style,
-                )));
-            }
+/// What the screen is for, as `?` help says it.
+pub const PURPOSE: &str = "Fill in what the documents need: the S3 bucket the import reads, the Pinpoint project \
+    it writes to, and the names of the policies, roles and user (the guides' names by default). Each field says \
+    which rule its value breaks. Nothing is written here; Enter shows the documents.";
+
+/// The fields of the parameters screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    Bucket,
+    Project,
+    Name(usize),
+    Harden,
+}
+
+/// What this screen remembers while the wizard runs.
+#[derive(Debug)]
+pub struct State {
+    pub focus: usize,
+    pub buckets: Picker<String>,
+    pub projects: Picker<Project>,
+    pub names: Vec<Input>,
+    pub harden: bool,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            focus: 0,
+            buckets: Picker::default(),
+            projects: Picker::default(),
+            names: NAME_FIELDS.iter().map(|f| Input::new(f.default.to_string())).collect(),
+            harden: false,
         }
     }
-    if let Some(e) = &app.params_error {
-        lines.push(Line::raw(""));
-        lines.push(Line::from(Span::styled(format!("✗ {e}"), theme.error())));
-    } else if app.params().is_err() {
-        lines.push(Line::from(Span::styled("  Next is disabled until every field is valid.", theme.dim())));
+}
+
+/// What a key does on this screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    NextField,
+    PrevField,
+    Edit,
+    PickDown,
+    PickUp,
+    Toggle,
+    Next,
+    Back,
+}
+
+/// The fields the chosen setup needs, in focus order.
+pub fn fields(setup: SetupKind) -> Vec<Field> {
+    let mut out = vec![];
+    if setup.includes_import() {
+        out.push(Field::Bucket);
+        out.push(Field::Project);
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    for (i, f) in NAME_FIELDS.iter().enumerate() {
+        if (f.postman && setup.includes_postman()) || (!f.postman && setup.includes_import()) {
+            out.push(Field::Name(i));
+        }
+    }
+    if setup.includes_import() {
+        out.push(Field::Harden);
+    }
+    out
+}
+
+/// This screen's keys in its current state: they drive key handling, the footer and help.
+pub fn bindings(st: &State, s: &Session) -> Vec<Binding<Action>> {
+    let focus = st.focused(s.setup);
+    let mut v = vec![
+        Binding::new(&[Key::Code(KeyCode::Tab)], "Tab/Shift-Tab", "field", Action::NextField),
+        Binding::new(&[Key::Code(KeyCode::BackTab)], "", "", Action::PrevField),
+    ];
+    match focus {
+        Field::Bucket | Field::Project => {
+            v.push(Binding::new(&[Key::Text], "type", "filter or enter", Action::Edit));
+            v.push(Binding::new(&[Key::Code(KeyCode::Down)], "↑/↓", "pick", Action::PickDown));
+            v.push(Binding::new(&[Key::Code(KeyCode::Up)], "", "", Action::PickUp));
+        }
+        Field::Name(_) => {
+            v.push(Binding::new(&[Key::Text], "type", "edit (←/→ Ctrl-U)", Action::Edit));
+            v.push(Binding::new(&[Key::Code(KeyCode::Down)], "↑/↓", "field", Action::NextField));
+            v.push(Binding::new(&[Key::Code(KeyCode::Up)], "", "", Action::PrevField));
+        }
+        Field::Harden => {
+            v.push(Binding::new(&[Key::char(' ')], "Space", "toggle harden", Action::Toggle));
+            v.push(Binding::new(&[Key::Code(KeyCode::Down)], "↑/↓", "field", Action::NextField));
+            v.push(Binding::new(&[Key::Code(KeyCode::Up)], "", "", Action::PrevField));
+        }
+    }
+    v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "preview", Action::Next));
+    v.push(Binding::new(&[Key::Code(KeyCode::Esc)], "Esc", "back", Action::Back));
+    v
+}
+
+impl State {
+    /// The field with the focus.
+    pub fn focused(&self, setup: SetupKind) -> Field {
+        let f = fields(setup);
+        f[self.focus.min(f.len() - 1)]
+    }
+
+    /// Whether a text field has the focus (so `q` is a letter).
+    pub fn typing(&self, s: &Session) -> bool {
+        self.focused(s.setup) != Field::Harden
+    }
+
+    /// A field's label.
+    pub fn label(f: Field) -> &'static str {
+        match f {
+            Field::Bucket => "S3 bucket",
+            Field::Project => "Pinpoint project",
+            Field::Name(i) => NAME_FIELDS[i].label,
+            Field::Harden => "Harden Pinpoint trust",
+        }
+    }
+
+    /// The rule a field's current value breaks, if any (a name used twice included).
+    pub fn error(&self, setup: SetupKind, f: Field) -> Option<String> {
+        match f {
+            Field::Bucket => BucketName::parse("Bucket", &self.buckets.value()).err().map(|e| {
+                if self.buckets.value().is_empty() {
+                    "pick a bucket from the list or type its name".into()
+                } else {
+                    e.rule
+                }
+            }),
+            Field::Project => ProjectId::parse("Project", &self.projects.value()).err().map(|e| {
+                if self.projects.value().is_empty() {
+                    "pick a project from the list or type its id".into()
+                } else {
+                    e.rule
+                }
+            }),
+            Field::Name(i) => {
+                let nf = &NAME_FIELDS[i];
+                if let Err(e) = IamName::parse(nf.label, nf.kind, self.names[i].value()) {
+                    return Some(e.rule);
+                }
+                let policy = nf.kind == IamKind::Policy;
+                fields(setup).into_iter().find_map(|g| match g {
+                    Field::Name(j)
+                        if j != i
+                            && (NAME_FIELDS[j].kind == IamKind::Policy) == policy
+                            && self.names[j].value() == self.names[i].value() =>
+                    {
+                        Some(format!("the {} has this name too: each needs its own", NAME_FIELDS[j].label))
+                    }
+                    _ => None,
+                })
+            }
+            Field::Harden => None,
+        }
+    }
+
+    /// The validated parameters, or the first field in error and why.
+    pub fn params(&self, s: &Session) -> Result<Params, (Option<usize>, String)> {
+        let account = s.account().ok_or((None, "the account is still being read…".to_string()))?;
+        let region = s.region.clone().ok_or((None, "no Region: go back and type one".to_string()))?;
+        let mut p = Params::new(s.setup, account, region);
+        for (n, f) in fields(s.setup).into_iter().enumerate() {
+            if let Some(e) = self.error(s.setup, f) {
+                return Err((Some(n), format!("{}: {e}", Self::label(f))));
+            }
+            match f {
+                Field::Bucket => p.bucket = BucketName::parse("Bucket", &self.buckets.value()).ok(),
+                Field::Project => p.project = ProjectId::parse("Project", &self.projects.value()).ok(),
+                Field::Name(i) => {
+                    let nf = &NAME_FIELDS[i];
+                    if let Ok(v) = IamName::parse(nf.label, nf.kind, self.names[i].value()) {
+                        *(nf.get_mut)(&mut p.names) = v;
+                    }
+                }
+                Field::Harden => p.harden = self.harden,
+            }
+        }
+        p.check().map_err(|e| (None, e.to_string()))?;
+        Ok(p)
+    }
+
+    /// Insert pasted text into the focused field.
+    pub fn paste(&mut self, s: &mut Session, text: &str) -> Vec<Do> {
+        match self.focused(s.setup) {
+            Field::Bucket => {
+                field::paste(&mut self.buckets.filter, text);
+                self.buckets.typed();
+            }
+            Field::Project => {
+                field::paste(&mut self.projects.filter, text);
+                self.projects.typed();
+            }
+            Field::Name(i) => {
+                field::paste(&mut self.names[i], text);
+            }
+            Field::Harden => {}
+        }
+        vec![]
+    }
+
+    /// Do what the key bound to `a` asks.
+    pub fn act(&mut self, s: &mut Session, a: Action, k: &KeyEvent) -> Vec<Do> {
+        let n = fields(s.setup).len();
+        self.focus = self.focus.min(n - 1);
+        let focus = self.focused(s.setup);
+        match a {
+            Action::NextField => self.focus = (self.focus + 1) % n,
+            Action::PrevField => self.focus = (self.focus + n - 1) % n,
+            Action::Edit => match focus {
+                Field::Bucket => {
+                    if field::edit(&mut self.buckets.filter, k) {
+                        self.buckets.typed();
+                    }
+                }
+                Field::Project => {
+                    if field::edit(&mut self.projects.filter, k) {
+                        self.projects.typed();
+                    }
+                }
+                Field::Name(i) => {
+                    field::edit(&mut self.names[i], k);
+                }
+                Field::Harden => {}
+            },
+            Action::PickDown | Action::PickUp => {
+                let down = a == Action::PickDown;
+                match focus {
+                    Field::Bucket => self.buckets.move_highlight(down),
+                    Field::Project => self.projects.move_highlight(down),
+                    _ => {}
+                }
+            }
+            Action::Toggle => self.harden = !self.harden,
+            Action::Back => return vec![Do::Go(Screen::Identity)],
+            Action::Next => match self.params(s) {
+                Ok(p) => match p.desired() {
+                    Ok(d) => {
+                        s.desired = Some(d);
+                        s.params = Some(p);
+                        return vec![Do::Go(Screen::Preview)];
+                    }
+                    Err(e) => return vec![Do::Say(e.to_string())],
+                },
+                Err((field, why)) => {
+                    if let Some(i) = field {
+                        self.focus = i;
+                    }
+                    return vec![Do::Say(why)];
+                }
+            },
+        }
+        vec![]
+    }
+
+    /// Draw the screen: a pure function of its state and the session.
+    pub fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
+        let theme = ui.theme;
+        let w = area.width as usize;
+        let fields = fields(s.setup);
+        let focus = self.focused(s.setup);
+        // The list under a picker gets the rows the other fields leave.
+        let list_rows = (area.height as usize).saturating_sub(fields.len() + 6).clamp(2, 6);
+        let mut lines = vec![];
+        let mut focus_rows = (0, 0);
+        for f in &fields {
+            let focused = *f == focus;
+            let start = lines.len();
+            let err = self.error(s.setup, *f);
+            match f {
+                Field::Bucket | Field::Project => {
+                    let (value, typed) = match f {
+                        Field::Bucket => (self.buckets.value(), &self.buckets.filter),
+                        _ => (self.projects.value(), &self.projects.filter),
+                    };
+                    if focused {
+                        lines.push(field::line(State::label(*f), typed, true, w, theme));
+                        let list = match f {
+                            Field::Bucket => self.buckets.lines(list_rows, field::VALUE_COL, w, ui.spinner(), theme),
+                            _ => self.projects.lines(list_rows, field::VALUE_COL, w, ui.spinner(), theme),
+                        };
+                        lines.extend(list);
+                        let chosen = if value.is_empty() { "—".to_string() } else { value };
+                        lines.push(Line::from(vec![
+                            Span::raw(" ".repeat(field::VALUE_COL)),
+                            Span::styled("value: ", theme.dim()),
+                            Span::styled(chosen, theme.focus()),
+                        ]));
+                    } else {
+                        lines.push(field::line(State::label(*f), &Input::new(value), false, w, theme));
+                    }
+                    lines.extend(field::note(err.as_deref(), None, w, theme));
+                }
+                Field::Name(i) => {
+                    lines.push(field::line(State::label(*f), &self.names[*i], focused, w, theme));
+                    lines.extend(field::note(err.as_deref(), None, w, theme));
+                }
+                Field::Harden => {
+                    let style = if focused { theme.focus() } else { theme.text() };
+                    let mark = if self.harden { "[x]" } else { "[ ]" };
+                    lines.push(Line::from(Span::styled(
+                        format!(
+                            "{}{mark} Harden the Pinpoint trust (aws:SourceAccount, aws:SourceArn)",
+                            if focused { "▸ " } else { "  " }
+                        ),
+                        style,
+                    )));
+                }
+            }
+            if focused {
+                focus_rows = (start, lines.len());
+            }
+        }
+        // Keep the focused field and its list in view, however many messages stand above it.
+        let h = area.height as usize;
+        let offset = if focus_rows.1 > h { (focus_rows.1 - h).min(focus_rows.0) } else { 0 };
+        frame.render_widget(Paragraph::new(lines).scroll((offset as u16, 0)), area);
+    }
 }

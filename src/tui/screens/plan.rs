@@ -1,56 +1,294 @@
-use crate::plan::Action;
-use crate::tui::app::{App, Load};
+//! Plan: each step against the account as it is now (create, unchanged, update, conflict, with the reason),
+//! then apply, after a confirmation that says what will be written.
+
+use crate::plan::{Action as Step, Plan};
+use crate::tui::app::{Choice, Confirm, Do, Intent, Overlay, Remote, Session};
+use crate::tui::keys::{Binding, Key};
+use crate::tui::screens::{Screen, Scroll, Ui, draw_scrolled, max_scroll, scroll, scroll_bindings};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::wrap::wrap;
+use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
-pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let mut lines = vec![];
-    match &app.plan {
-        Load::Idle | Load::Loading => {
-            lines.push(Line::from(Span::styled(
-                format!("{} Reading the account to make the plan…", super::spinner(app)),
-                theme.focus(),
-            )));
+/// What the screen is for, as `?` help says it.
+pub const PURPOSE: &str = "See what applying would do to the account as it is now: each step is create, \
+    unchanged, update (a new policy version or trust) or conflict (exists, differs, and is not this tool's). \
+    Enter asks before anything is written.";
+
+/// What this screen remembers while the wizard runs.
+#[derive(Debug, Default)]
+pub struct State {
+    pub scroll: u16,
+}
+
+/// What a key does on this screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Scroll(Scroll),
+    Adopt,
+    Rotate,
+    Apply,
+    Finish,
+    Replan,
+    Details,
+    Back,
+}
+
+/// Why the plan cannot be applied, if it cannot.
+pub fn apply_blocker(s: &Session) -> Option<String> {
+    let plan = s.plan.ready()?;
+    if !s.online() || !plan.checked {
+        return Some("offline: the account could not be read with these credentials (previews still work)".into());
+    }
+    if plan.conflicts().next().is_some() && !s.adopt {
+        return Some("conflicts: a adopts them, or Esc back to rename".into());
+    }
+    None
+}
+
+/// This screen's keys in its current state: they drive key handling, the footer and help.
+pub fn bindings(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Action>> {
+    let mut v = scroll_bindings(st.content(s, size.0, &Theme { color: false }).len(), size.1, Action::Scroll);
+    match &s.plan {
+        Remote::Ready(plan) => {
+            if plan.conflicts().next().is_some() && s.online() {
+                let does = if s.adopt { "don't adopt" } else { "adopt conflicts" };
+                v.push(Binding::new(&[Key::char('a')], "a", does, Action::Adopt));
+            }
+            if let Some(_user) = s.rotatable_user() {
+                v.push(Binding::new(&[Key::char('n')], "n", "new access key…", Action::Rotate));
+            }
+            if apply_blocker(s).is_none() {
+                if plan.writes() == 0 {
+                    v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "summary", Action::Finish));
+                } else {
+                    v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "apply…", Action::Apply));
+                }
+            }
         }
-        Load::Failed(e) => lines.push(Line::from(Span::styled(format!("✗ {e}"), theme.error()))),
-        Load::Ready(plan) => {
-            let p = &plan.params;
-            lines.push(Line::from(Span::raw(format!(
-                "Account {}, Region {}. Nothing has been written yet.",
-                p.account, p.region
-            ))));
-            lines.push(Line::raw(""));
-            let width = (0..plan.steps.len()).map(|i| plan.label(i).name.chars().count()).max().unwrap_or(0) + 2;
-            for (i, step) in plan.steps.iter().enumerate() {
-                let l = plan.label(i);
-                let style = match step.action {
-                    Action::Create => theme.ok(),
-                    Action::Update => theme.warn(),
-                    Action::Conflict => theme.error(),
-                    Action::Unchanged | Action::NotChecked => theme.dim(),
+        Remote::Failed(_) => {
+            v.push(Binding::new(&[Key::Code(KeyCode::F(5))], "F5", "plan again", Action::Replan));
+            v.push(Binding::new(&[Key::Code(KeyCode::F(2))], "F2", "error details", Action::Details));
+        }
+        _ => {}
+    }
+    v.push(Binding::new(&[Key::Code(KeyCode::Esc)], "Esc", "back", Action::Back));
+    v
+}
+
+/// What applying will write, in words, for the confirmation: names grouped by kind, attachments counted.
+pub fn describe_writes(plan: &Plan, adopt: bool) -> Vec<String> {
+    let mut create: Vec<(&str, Vec<String>)> = vec![("policies", vec![]), ("roles", vec![]), ("users", vec![])];
+    let mut attachments = 0;
+    let mut update = vec![];
+    let mut adopted = vec![];
+    let mut key = None;
+    for (i, st) in plan.steps.iter().enumerate() {
+        let l = plan.label(i);
+        match (st.action, l.kind) {
+            (_, "access_key") if st.action.writes() => key = Some(l.name),
+            (Step::Create, "attachment") => attachments += 1,
+            (Step::Create, kind) => {
+                let group = match kind {
+                    "policy" => 0,
+                    "role" => 1,
+                    _ => 2,
                 };
-                lines.push(Line::from(vec![
-                    Span::styled(format!(" {:<12}", step.action.as_str()), style),
-                    Span::raw(format!("{:<11}{:<width$}", l.kind, l.name)),
-                    Span::styled(step.reason.clone(), theme.dim()),
-                ]));
+                create[group].1.push(l.name);
             }
-            let writes = plan.writes();
-            lines.push(Line::raw(""));
-            lines.push(Line::from(Span::styled(format!("{writes} write step(s)."), theme.text())));
-            if app.plan_has_conflicts() {
-                let word =
-                    if app.adopt { "will be adopted (updated and tagged)" } else { "block apply: a adopts them" };
-                lines.push(Line::from(Span::styled(format!("Conflicts {word}."), theme.error())));
-            }
-            match app.apply_blocker() {
-                Some(why) => lines.push(Line::from(Span::styled(format!("Apply disabled: {why}"), theme.warn()))),
-                None => lines.push(Line::from(Span::styled("Press Enter to apply.", theme.focus()))),
-            }
+            (Step::Update, _) => update.push(format!("{} {}", l.kind, l.name)),
+            (Step::Conflict, _) if adopt => adopted.push(format!("{} {}", l.kind, l.name)),
+            _ => {}
         }
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((app.plan_scroll.min(40), 0)), area);
+    let p = &plan.params;
+    let mut lines = vec![format!("Writes to account {} in {}:", p.account, p.region)];
+    for (kind, names) in create.iter().filter(|(_, n)| !n.is_empty()) {
+        lines.push(format!("• creates {kind}: {}", names.join(", ")));
+    }
+    if attachments > 0 {
+        lines.push(format!("• attaches policies: {attachments} attachment(s)"));
+    }
+    if !update.is_empty() {
+        lines.push(format!("• updates {}", update.join(", ")));
+    }
+    if !adopted.is_empty() {
+        lines.push(format!("• takes over (updates and tags) {}", adopted.join(", ")));
+    }
+    if let Some(u) = key {
+        lines.push(format!("• creates an access key for {u}: its secret is shown once, on the next screen"));
+    }
+    lines.push("If a step fails, you choose: retry, roll back what this run made, or keep it.".into());
+    lines
+}
+
+impl State {
+    fn content(&self, s: &Session, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+        let w = width as usize;
+        let mut lines = vec![];
+        let plan = match &s.plan {
+            Remote::Idle | Remote::Pending(_) => {
+                lines.push(Line::from(Span::styled("Reading the account to make the plan…", theme.focus())));
+                return lines;
+            }
+            Remote::Failed(e) => {
+                lines.push(Line::from(Span::styled(
+                    "✗ No plan: the account could not be read (F2: details).",
+                    theme.error(),
+                )));
+                for r in wrap(&e.line(), w.saturating_sub(2), 2) {
+                    lines.push(Line::raw(format!("  {r}")));
+                }
+                return lines;
+            }
+            Remote::Ready(plan) => plan,
+        };
+        let p = &plan.params;
+        let said = if s.wrote {
+            "Earlier runs of this session wrote to it; this plan reads it as it is now."
+        } else {
+            "Nothing has been written yet."
+        };
+        for r in wrap(&format!("Account {}, Region {}. {said}", p.account, p.region), w, 2) {
+            lines.push(Line::raw(r));
+        }
+        lines.push(Line::raw(""));
+        // Names get a column of at most a third of the width; a longer name, or a reason that does not fit
+        // beside it, puts the reason on the lines under it, indented, never at column 0.
+        let name_w =
+            ((0..plan.steps.len()).map(|i| plan.label(i).name.chars().count()).max().unwrap_or(0) + 2).min(w / 3);
+        for (i, step) in plan.steps.iter().enumerate() {
+            let l = plan.label(i);
+            let style = match step.action {
+                Step::Create => theme.ok(),
+                Step::Update => theme.warn(),
+                Step::Conflict => theme.error(),
+                Step::Unchanged | Step::NotChecked => theme.dim(),
+            };
+            // The engine's reasons name the headless ways; here the same choice is a key.
+            let reason = step
+                .reason
+                .replace("; --adopt to take it over", "; a adopts it")
+                .replace("(delete the key, then apply, to get a new one)", "(n makes a new one)");
+            let name_len = l.name.chars().count();
+            let fits = name_len + 2 <= name_w && 23 + name_w + reason.chars().count() <= w;
+            let mut spans = vec![
+                Span::styled(format!(" {:<11}", step.action.as_str()), style),
+                Span::raw(format!("{:<11}", l.kind)),
+            ];
+            if fits {
+                spans.push(Span::raw(format!("{:<name_w$}", l.name)));
+                spans.push(Span::styled(reason, theme.dim()));
+                lines.push(Line::from(spans));
+                continue;
+            }
+            let mut name_rows = wrap(&l.name, w.saturating_sub(23), 2).into_iter();
+            spans.push(Span::raw(name_rows.next().unwrap_or_default()));
+            lines.push(Line::from(spans));
+            lines.extend(name_rows.map(|r| Line::raw(format!("{:23}{r}", ""))));
+            for r in wrap(&reason, w.saturating_sub(14), 2) {
+                lines.push(Line::from(Span::styled(format!("{:12}{r}", ""), theme.dim())));
+            }
+        }
+        lines.push(Line::raw(""));
+        let writes = plan.writes();
+        if writes == 0 && plan.checked {
+            lines.push(Line::from(Span::styled(
+                "Nothing to change: the account already matches. Enter shows the summary.",
+                theme.ok(),
+            )));
+            return lines;
+        }
+        if plan.conflicts().next().is_some() {
+            let word =
+                if s.adopt { "will be taken over (updated and tagged)" } else { "block applying: a adopts them" };
+            lines.push(Line::from(Span::styled(format!("Conflicts {word}."), theme.error())));
+        }
+        match apply_blocker(s) {
+            Some(why) => {
+                for r in wrap(&format!("Cannot apply: {why}"), w, 2) {
+                    lines.push(Line::from(Span::styled(r, theme.warn())));
+                }
+            }
+            None => lines.push(Line::from(Span::styled(
+                format!("{writes} step(s) will write. Enter asks before applying."),
+                theme.focus(),
+            ))),
+        }
+        lines
+    }
+
+    /// Do what the key bound to `a` asks.
+    pub fn act(&mut self, s: &mut Session, a: Action, size: (u16, u16)) -> Vec<Do> {
+        match a {
+            Action::Scroll(by) => {
+                let rows = self.content(s, size.0, &Theme { color: false }).len();
+                scroll(&mut self.scroll, by, max_scroll(rows, size.1));
+            }
+            Action::Adopt => s.adopt = !s.adopt,
+            Action::Back => return vec![Do::Go(Screen::Preview)],
+            Action::Finish => return vec![Do::Go(Screen::Summary)],
+            Action::Details => {
+                if let Remote::Failed(e) = &s.plan {
+                    return vec![Do::Show(Overlay::Details { title: "Why there is no plan".into(), text: e.detail() })];
+                }
+            }
+            Action::Replan => {
+                let Some(p) = s.params.clone() else { return vec![] };
+                let id = s.request();
+                s.plan = Remote::Pending(id);
+                return vec![Do::Run(crate::tui::app::Cmd::Plan { id, params: Box::new(p) })];
+            }
+            Action::Rotate => {
+                if let Some(user) = s.rotatable_user() {
+                    return vec![Do::Ask(rotate_confirm(user))];
+                }
+            }
+            Action::Apply => {
+                let Some(plan) = s.plan.ready() else { return vec![] };
+                return vec![Do::Ask(Confirm {
+                    title: "Apply the plan?".into(),
+                    lines: describe_writes(plan, s.adopt),
+                    choices: vec![Choice { key: 'y', does: "apply".into(), intent: Intent::Apply, then_quit: false }],
+                    cancel: "not now",
+                    quitting: false,
+                })];
+            }
+        }
+        vec![]
+    }
+
+    /// Draw the screen: a pure function of its state and the session.
+    pub fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
+        let mut lines = self.content(s, area.width, ui.theme);
+        if s.plan.is_pending() {
+            lines[0] = Line::from(Span::styled(
+                format!("{} Reading the account to make the plan…", ui.spinner()),
+                ui.theme.focus(),
+            ));
+        }
+        draw_scrolled(lines, self.scroll, frame, area, ui.theme);
+    }
+}
+
+/// The confirmation before a new access key is made for `user`.
+pub fn rotate_confirm(user: String) -> Confirm {
+    Confirm {
+        title: "Create a new access key?".into(),
+        lines: vec![
+            format!("Creates a new access key for {user}; its secret is shown once, on the next screen."),
+            "If the user already has two keys (AWS's maximum), you first choose one to delete.".into(),
+            "The old key stays active until you deactivate it on the summary.".into(),
+        ],
+        choices: vec![Choice {
+            key: 'y',
+            does: "create a new key".into(),
+            intent: Intent::ListKeysToRotate { user },
+            then_quit: false,
+        }],
+        cancel: "not now",
+        quitting: false,
+    }
 }

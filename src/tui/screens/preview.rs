@@ -1,54 +1,188 @@
-use crate::setup::{DocKind, lint, template::iam_size};
-use crate::tui::app::App;
+//! Preview: every policy and trust document as it will be written, the user's values highlighted, wrapped so
+//! nothing is cut, with its size and least-privilege findings; copy one, or write them all to files.
+
+use crate::setup::{DocKind, DocumentView, Params, lint, template::iam_size};
+use crate::tui::app::{Cmd, Copied, Do, Remote, Session};
+use crate::tui::keys::{Binding, Key};
+use crate::tui::screens::{Screen, Scroll, Ui, draw_scrolled, max_scroll, scroll, scroll_bindings};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::json_view;
+use crate::tui::widgets::{json_view, wrap::wrap};
+use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph, Scrollbar, ScrollbarOrientation, ScrollbarState, Tabs, Wrap};
+use ratatui::widgets::{Block, Borders, Paragraph, Tabs};
 
-pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let Some(desired) = &app.desired else { return };
-    let Ok(params) = app.params() else { return };
-    let docs = desired.documents();
-    let tab = app.preview_tab.min(docs.len().saturating_sub(1));
-    let [tabs_area, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(area);
-    let titles: Vec<String> = docs.iter().map(|d| d.title.clone()).collect();
-    // Tabs do not scroll by themselves: start the bar at the first title that keeps the selected one in view.
-    let fits = |from: usize| {
-        titles[from..=tab].iter().map(|t| t.chars().count() + 3).sum::<usize>() + 2 <= tabs_area.width as usize
-    };
-    let start = (0..=tab).find(|s| fits(*s)).unwrap_or(tab);
-    let mut shown: Vec<String> = titles[start..].to_vec();
-    if start > 0 {
-        shown[0] = format!("‹ {}", shown[0]);
-    }
-    frame.render_widget(
-        Tabs::new(shown)
-            .select(tab - start)
-            .highlight_style(theme.selected())
-            .block(Block::new().borders(Borders::BOTTOM)),
-        tabs_area,
-    );
-    let doc = &docs[tab];
-    let side = if body.width >= 110 { 44 } else { 30 };
-    let [json_area, findings_area] = Layout::horizontal([Constraint::Min(0), Constraint::Length(side)]).areas(body);
-    let mut user: Vec<&str> = vec![params.account.as_str(), params.region.as_str(), params.names.import_role.as_str()];
-    if let Some(b) = &params.bucket {
+/// What the screen is for, as `?` help says it.
+pub const PURPOSE: &str = "Read every policy and trust document exactly as it will be written, your values \
+    highlighted, with its size against IAM's limit and what could be tighter. c copies the document shown, w \
+    writes them all to files. Nothing is written to the account here; Enter reads the account to make the plan.";
+
+/// Below this width the findings go under the document instead of beside it.
+const SIDE_MIN_WIDTH: u16 = 110;
+const SIDE: u16 = 44;
+
+/// What this screen remembers while the wizard runs.
+#[derive(Debug, Default)]
+pub struct State {
+    pub tab: usize,
+    pub scroll: u16,
+}
+
+/// What a key does on this screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    NextDoc,
+    PrevDoc,
+    Scroll(Scroll),
+    Copy,
+    Write,
+    Plan,
+    Back,
+}
+
+/// This screen's keys in its current state: they drive key handling, the footer and help.
+pub fn bindings(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Action>> {
+    let mut v = vec![
+        Binding::new(&[Key::Code(KeyCode::Right), Key::Code(KeyCode::Tab)], "←/→", "document", Action::NextDoc),
+        Binding::new(&[Key::Code(KeyCode::Left), Key::Code(KeyCode::BackTab)], "", "", Action::PrevDoc),
+    ];
+    v.extend(scroll_bindings(st.rows(s, size.0), size.1.saturating_sub(2), Action::Scroll));
+    v.push(Binding::new(&[Key::char('c')], "c", "copy document", Action::Copy));
+    v.push(Binding::new(&[Key::char('w')], "w", "write files", Action::Write));
+    v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "plan", Action::Plan));
+    v.push(Binding::new(&[Key::Code(KeyCode::Esc)], "Esc", "back", Action::Back));
+    v
+}
+
+/// The values that came from the user, to highlight.
+fn user_values(p: &Params) -> Vec<&str> {
+    let mut user = vec![p.account.as_str(), p.region.as_str(), p.names.import_role.as_str()];
+    if let Some(b) = &p.bucket {
         user.push(b.as_str());
     }
-    if let Some(p) = &params.project {
-        user.push(p.as_str());
+    if let Some(pr) = &p.project {
+        user.push(pr.as_str());
     }
-    let lines = json_view::lines(doc.document, &user, theme);
-    let max = (lines.len() as u16).saturating_sub(json_area.height);
-    let offset = app.preview_scroll.min(max);
-    frame.render_widget(Paragraph::new(lines).scroll((offset, 0)), json_area);
-    if max > 0 {
-        let mut sb = ScrollbarState::new(max as usize + 1).position(offset as usize);
-        frame.render_stateful_widget(Scrollbar::new(ScrollbarOrientation::VerticalRight), json_area, &mut sb);
+    user
+}
+
+impl State {
+    fn docs<'s>(&self, s: &'s Session) -> Vec<DocumentView<'s>> {
+        s.desired.as_ref().map(|d| d.documents()).unwrap_or_default()
     }
 
+    /// The scrolling content: the wrapped document (and, when narrow, its findings under it).
+    fn content(&self, s: &Session, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+        let docs = self.docs(s);
+        let (Some(doc), Some(p)) = (docs.get(self.tab.min(docs.len().saturating_sub(1))), &s.params) else {
+            return vec![];
+        };
+        let narrow = width < SIDE_MIN_WIDTH;
+        let json_w = if narrow { width } else { width - SIDE } as usize;
+        let mut lines = json_view::wrapped(doc.document, &user_values(p), theme, json_w.saturating_sub(1));
+        if narrow {
+            lines.push(Line::raw(""));
+            lines.extend(side(doc, theme, json_w));
+        }
+        lines
+    }
+
+    fn rows(&self, s: &Session, width: u16) -> usize {
+        self.content(s, width, &Theme { color: false }).len()
+    }
+
+    /// Do what the key bound to `a` asks.
+    pub fn act(&mut self, s: &mut Session, a: Action, size: (u16, u16)) -> Vec<Do> {
+        let n = self.docs(s).len().max(1);
+        match a {
+            Action::NextDoc => {
+                self.tab = (self.tab + 1) % n;
+                self.scroll = 0;
+            }
+            Action::PrevDoc => {
+                self.tab = (self.tab + n - 1) % n;
+                self.scroll = 0;
+            }
+            Action::Scroll(by) => {
+                let max = max_scroll(self.rows(s, size.0), size.1.saturating_sub(2));
+                scroll(&mut self.scroll, by, max);
+            }
+            Action::Copy => {
+                let docs = self.docs(s);
+                if let Some(d) = docs.get(self.tab) {
+                    let what = Copied::Document { title: d.title.clone(), json: json_view::pretty(d.document) };
+                    return vec![Do::Run(Cmd::Copy { what })];
+                }
+            }
+            Action::Write => return vec![Do::Run(Cmd::WriteDocuments)],
+            Action::Back => return vec![Do::Go(Screen::Params)],
+            Action::Plan => {
+                let Some(p) = s.params.clone() else { return vec![] };
+                let id = s.request();
+                s.plan = Remote::Pending(id);
+                s.adopt = false;
+                return vec![Do::Run(Cmd::Plan { id, params: Box::new(p) }), Do::Go(Screen::Plan)];
+            }
+        }
+        vec![]
+    }
+
+    /// Draw the screen: a pure function of its state and the session.
+    pub fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
+        let theme = ui.theme;
+        let docs = self.docs(s);
+        if docs.is_empty() {
+            return;
+        }
+        let tab = self.tab.min(docs.len() - 1);
+        let [tabs_area, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(area);
+        let titles: Vec<String> = docs.iter().map(|d| d.title.clone()).collect();
+        // Tabs do not scroll by themselves: start the bar at the first title that keeps the selected one in view.
+        let fits = |from: usize| {
+            titles[from..=tab].iter().map(|t| t.chars().count() + 3).sum::<usize>() + 2 <= tabs_area.width as usize
+        };
+        let start = (0..=tab).find(|s| fits(*s)).unwrap_or(tab);
+        // Only whole titles: the bar ends at the last one that fits, with › when more follow.
+        let mut used = 2 + if start > 0 { 2 } else { 0 };
+        let mut end = start;
+        while end < titles.len() && used + titles[end].chars().count() + 3 + 2 <= tabs_area.width as usize {
+            used += titles[end].chars().count() + 3;
+            end += 1;
+        }
+        let end = end.max(tab + 1);
+        let mut shown: Vec<String> = titles[start..end].to_vec();
+        if start > 0 {
+            shown[0] = format!("‹ {}", shown[0]);
+        }
+        if end < titles.len()
+            && let Some(last) = shown.last_mut()
+        {
+            last.push_str(" ›");
+        }
+        frame.render_widget(
+            Tabs::new(shown)
+                .select(tab - start)
+                .highlight_style(theme.selected())
+                .block(Block::new().borders(Borders::BOTTOM)),
+            tabs_area,
+        );
+        let content = self.content(s, area.width, theme);
+        if area.width < SIDE_MIN_WIDTH {
+            draw_scrolled(content, self.scroll, frame, body, theme);
+            return;
+        }
+        let [json_area, side_area] = Layout::horizontal([Constraint::Min(0), Constraint::Length(SIDE)]).areas(body);
+        draw_scrolled(content, self.scroll, frame, json_area, theme);
+        frame.render_widget(
+            Paragraph::new(side(&docs[tab], theme, SIDE as usize - 2)).block(Block::new().borders(Borders::LEFT)),
+            side_area,
+        );
+    }
+}
+
+/// The document's size and least-privilege findings.
+fn side(doc: &DocumentView, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let (size, limit) = (iam_size(doc.document), doc.template.kind.size_limit());
     let kind = match doc.template.kind {
         DocKind::Policy => "managed policy",
@@ -58,32 +192,28 @@ pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
         DocKind::Policy => lint::policy(doc.document),
         DocKind::Trust => lint::trust(doc.document),
     };
-    let mut side_lines = vec![
+    let mut lines = vec![
         Line::from(Span::styled(
             format!("{size} / {limit} chars"),
             if size * 10 > limit * 9 { theme.warn() } else { theme.ok() },
         )),
         Line::from(Span::styled(format!("({kind}, no white space)"), theme.dim())),
+        Line::from(vec![Span::styled("highlighted", theme.user_value()), Span::styled(": your values", theme.dim())]),
         Line::raw(""),
         Line::from(Span::styled("Least privilege", theme.title())),
     ];
     if findings.is_empty() {
-        side_lines.push(Line::from(Span::styled("no findings", theme.ok())));
+        lines.push(Line::from(Span::styled("no findings", theme.ok())));
     }
     for f in findings {
         let style = match f.severity {
             lint::Severity::Warning => theme.warn(),
             lint::Severity::Info => theme.dim(),
         };
-        side_lines.push(Line::from(Span::styled(format!("• {}", f.message), style)));
+        for (i, row) in wrap(&f.message, width.saturating_sub(2), 2).into_iter().enumerate() {
+            let mark = if i == 0 { "• " } else { "" };
+            lines.push(Line::from(Span::styled(format!("{mark}{row}"), style)));
+        }
     }
-    side_lines.push(Line::raw(""));
-    side_lines.push(Line::from(vec![
-        Span::styled("highlighted", theme.user_value()),
-        Span::styled(": your values", theme.dim()),
-    ]));
-    frame.render_widget(
-        Paragraph::new(side_lines).wrap(Wrap { trim: true }).block(Block::new().borders(Borders::LEFT)),
-        findings_area,
-    );
+    lines
 }

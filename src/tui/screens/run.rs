@@ -1,41 +1,204 @@
-use crate::tui::app::{App, Load};
-use crate::tui::theme::Theme;
-use crate::tui::widgets::step_list;
+//! Run: a gauge of the write steps and every step with its state and time; on a failure, the error in one
+//! line and the choice to retry, roll back what this run made, or keep it, each confirmed.
+
+use crate::tui::app::{Choice, Cmd, Confirm, Do, Intent, Overlay, Phase, Remote, Session};
+use crate::tui::keys::{Binding, Key};
+use crate::tui::screens::{Screen, Ui};
+use crate::tui::widgets::{step_list, wrap::wrap};
+use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Gauge, Paragraph, Wrap};
+use ratatui::widgets::{Gauge, Paragraph};
 
-pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let Load::Ready(plan) = &app.plan else { return };
-    let [gauge_area, list_area, info_area] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(4)]).areas(area);
-    let total = app.run.steps.len().max(1);
-    let done = app.run.finished_count();
-    frame.render_widget(
-        Gauge::default()
-            .gauge_style(theme.ok())
-            .ratio(done as f64 / total as f64)
-            .label(format!("{done}/{total} steps")),
-        gauge_area,
-    );
-    frame.render_widget(Paragraph::new(step_list::lines(plan, &app.run.steps, app.tick, theme)), list_area);
-    let mut info = vec![];
-    if let Some((_, e)) = &app.run.failure
-        && !e.is_empty()
-    {
-        info.push(Line::from(Span::styled(format!("✗ {e}"), theme.error())));
+/// What the screen is for, as `?` help says it.
+pub const PURPOSE: &str = "Watch the plan being applied, independent steps at once. If a step fails, nothing new \
+    starts and you choose: retry (plan again and apply what is missing), roll back everything this run made, or \
+    keep it as it is. Each choice that writes asks first.";
+
+/// What this screen remembers while the wizard runs.
+#[derive(Debug, Default)]
+pub struct State;
+
+/// What a key does on this screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Stop,
+    Retry,
+    RollBack,
+    Keep,
+    Details,
+    Continue,
+}
+
+/// This screen's keys in its current state: they drive key handling, the footer and help.
+pub fn bindings(_st: &State, s: &Session) -> Vec<Binding<Action>> {
+    let run = &s.run;
+    let mut v = vec![];
+    match &run.phase {
+        Phase::Applying => v.push(Binding::new(&[Key::char('s')], "s", "stop…", Action::Stop)),
+        Phase::Failed(log) => {
+            if s.online() {
+                v.push(Binding::new(&[Key::char('r')], "r", "retry (plan again)", Action::Retry));
+            }
+            if !log.is_empty() {
+                v.push(Binding::new(&[Key::char('b')], "b", "roll back…", Action::RollBack));
+                v.push(Binding::new(&[Key::char('k')], "k", "keep…", Action::Keep));
+            } else {
+                v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "continue", Action::Continue));
+            }
+        }
+        Phase::Completed | Phase::RolledBack { .. } | Phase::Kept => {
+            v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "continue", Action::Continue));
+        }
+        _ => {}
     }
-    info.extend(app.run.notes.iter().rev().take(2).map(|n| Line::from(Span::styled(n.clone(), theme.dim()))));
-    if app.run.rolling_back {
-        info.push(Line::from(Span::styled(format!("{} rolling back…", super::spinner(app)), theme.warn())));
-    } else if app.run.failed_and_done() {
-        info.push(Line::from(Span::styled(
-            "r retries the failed step · b rolls back this run · l leaves what exists",
-            theme.focus(),
-        )));
-    } else if app.run.finished() && app.run.failure.is_none() {
-        info.push(Line::from(Span::styled("All steps done. Enter continues.", theme.ok())));
+    if run.failure.is_some() {
+        v.push(Binding::new(&[Key::Code(KeyCode::F(2))], "F2", "error details", Action::Details));
     }
-    frame.render_widget(Paragraph::new(info).wrap(Wrap { trim: true }), info_area);
+    v
+}
+
+impl State {
+    /// Do what the key bound to `a` asks.
+    pub fn act(&mut self, s: &mut Session, a: Action) -> Vec<Do> {
+        let made = crate::tui::screens::summary::made_by_run(s);
+        match a {
+            Action::Stop => vec![Do::Ask(Confirm {
+                title: "Stop the run?".into(),
+                lines: vec![
+                    "Running steps finish; no new step starts.".into(),
+                    "b then undoes everything this run made; k keeps it as it is.".into(),
+                ],
+                choices: vec![
+                    Choice {
+                        key: 'b',
+                        does: "stop and roll back".into(),
+                        intent: Intent::Stop { roll_back: true },
+                        then_quit: false,
+                    },
+                    Choice {
+                        key: 'k',
+                        does: "stop and keep".into(),
+                        intent: Intent::Stop { roll_back: false },
+                        then_quit: false,
+                    },
+                ],
+                cancel: "let it run",
+                quitting: false,
+            })],
+            Action::RollBack => {
+                let mut lines = vec![format!("Deletes or restores what this run made: {}.", made.join(", "))];
+                if s.secret.is_some() {
+                    lines.push("Its access key, whose secret was never shown, is deleted too.".into());
+                }
+                lines.push("What existed before the run is left as it was.".into());
+                vec![Do::Ask(Confirm {
+                    title: "Roll back this run?".into(),
+                    lines,
+                    choices: vec![Choice {
+                        key: 'y',
+                        does: "roll back".into(),
+                        intent: Intent::RollBack,
+                        then_quit: false,
+                    }],
+                    cancel: "not now",
+                    quitting: false,
+                })]
+            }
+            Action::Keep => {
+                let mut lines = vec![format!("Keeps what this run made in the account: {}.", made.join(", "))];
+                if s.secret.is_some() {
+                    lines.push("Its access key is kept: its secret is shown next, once.".into());
+                }
+                lines.push("The setup is incomplete until a later run (r, or `apply`) finishes it.".into());
+                vec![Do::Ask(Confirm {
+                    title: "Keep what this run made?".into(),
+                    lines,
+                    choices: vec![Choice { key: 'y', does: "keep it".into(), intent: Intent::Keep, then_quit: false }],
+                    cancel: "not now",
+                    quitting: false,
+                })]
+            }
+            Action::Retry => {
+                // What this run made stays and the new plan finds it unchanged; only what is missing is written.
+                if let Phase::Failed(_) = s.run.phase {
+                    s.run.phase = Phase::Kept;
+                }
+                let Some(p) = s.params.clone() else { return vec![] };
+                let id = s.request();
+                s.plan = Remote::Pending(id);
+                vec![Do::Run(Cmd::Plan { id, params: Box::new(p) }), Do::Go(Screen::Plan)]
+            }
+            Action::Details => match &s.run.failure {
+                Some((_, _, detail)) => {
+                    vec![Do::Show(Overlay::Details { title: "What failed".into(), text: detail.clone() })]
+                }
+                None => vec![],
+            },
+            Action::Continue => {
+                let next = if s.secret.is_some() && matches!(s.run.phase, Phase::Completed | Phase::Kept) {
+                    Screen::Secret
+                } else {
+                    Screen::Summary
+                };
+                vec![Do::Go(next)]
+            }
+        }
+    }
+
+    /// Draw the screen: a pure function of its state and the session.
+    pub fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
+        let theme = ui.theme;
+        let run = &s.run;
+        let Some(plan) = &run.plan else { return };
+        let [gauge_area, list_area, info_area] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(5)]).areas(area);
+        let (ended, total) = run.progress();
+        let (label, style) = match &run.phase {
+            Phase::Applying => (format!("{ended}/{total} write steps"), theme.ok()),
+            Phase::Stopping { .. } => (format!("stopping… {ended}/{total} write steps"), theme.warn()),
+            Phase::Completed => (format!("done: {total}/{total} write steps"), theme.ok()),
+            Phase::Failed(_) => ("failed: waiting for your choice".to_string(), theme.error()),
+            Phase::RollingBack => ("rolling back…".to_string(), theme.warn()),
+            Phase::RolledBack { errors: 0 } => ("failed, rolled back".to_string(), theme.warn()),
+            Phase::RolledBack { .. } => ("failed, rollback incomplete".to_string(), theme.error()),
+            Phase::Kept => ("failed, kept as it is".to_string(), theme.warn()),
+            Phase::NotStarted => (String::new(), theme.dim()),
+        };
+        let ratio = if total == 0 { 1.0 } else { ended as f64 / total as f64 };
+        frame.render_widget(Gauge::default().gauge_style(style).ratio(ratio.min(1.0)).label(label), gauge_area);
+        let steps = step_list::lines(plan, &run.steps, ui.tick, theme, list_area.width as usize);
+        // Keep the newest activity in view when the list is longer than the screen.
+        let h = list_area.height as usize;
+        let last_active = run.steps.iter().rposition(|st| !matches!(st.state, crate::tui::app::StepState::Pending));
+        let rows_to = |n: usize| step_list::lines(plan, &run.steps[..n], 0, theme, list_area.width as usize).len();
+        let offset = last_active.map(|i| rows_to(i + 1).saturating_sub(h)).unwrap_or(0);
+        frame.render_widget(Paragraph::new(steps).scroll((offset as u16, 0)), list_area);
+
+        let w = info_area.width as usize;
+        let mut info = vec![];
+        if let Some((_, line, _)) = &run.failure {
+            for r in wrap(&format!("✗ {line} (F2: details)"), w, 2) {
+                info.push(Line::from(Span::styled(r, theme.error())));
+            }
+        }
+        for n in run.notes.iter().rev().take(2) {
+            info.push(Line::from(Span::styled(n.clone(), theme.dim())));
+        }
+        let next = match &run.phase {
+            Phase::RollingBack => Some(format!("{} rolling back…", ui.spinner())),
+            Phase::Failed(log) if !log.is_empty() => {
+                Some("r retries (plans again) · b rolls back this run · k keeps it".into())
+            }
+            Phase::Completed => Some("All steps done. Enter continues.".into()),
+            Phase::RolledBack { .. } | Phase::Kept => Some("Enter shows the summary.".into()),
+            _ => None,
+        };
+        if let Some(n) = next {
+            info.push(Line::from(Span::styled(n, theme.focus())));
+        }
+        let skip = info.len().saturating_sub(info_area.height as usize);
+        frame.render_widget(Paragraph::new(info.into_iter().skip(skip).collect::<Vec<_>>()), info_area);
+    }
 }

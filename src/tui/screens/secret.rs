@@ -1,73 +1,242 @@
-use crate::tui::app::{App, SavePrompt};
-use crate::tui::theme::Theme;
+//! Secret: the new access key, its secret masked until revealed, copied or saved only on request, and a
+//! confirmation before leaving, because AWS never shows it again.
+
+use crate::secret::store::{self, SaveError};
+use crate::tui::app::{Cmd, Copied, Do, Problem, Session};
+use crate::tui::keys::{Binding, Key};
+use crate::tui::screens::{Screen, Ui};
+use crate::tui::widgets::{field, wrap::wrap};
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
+use tui_input::Input;
 
-pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let Some(key) = &app.secret.key else {
-        frame.render_widget(Paragraph::new("No new access key in this run."), area);
-        return;
-    };
-    let shown = if app.secret.revealed { key.secret_access_key.expose().to_string() } else { "•".repeat(40) };
-    let mut lines = vec![
-        Line::from(Span::styled(format!("New access key for {}", key.user_name), theme.title())),
-        Line::raw(""),
-        Line::from(vec![
-            Span::raw(format!("  {:<20}", "Access key id")),
-            Span::styled(key.access_key_id.clone(), theme.ok()),
-        ]),
-        Line::from(vec![Span::raw(format!("  {:<20}", "Secret access key")), Span::styled(shown, theme.key())]),
-        Line::raw(""),
-        Line::from(Span::styled(
-            "⚠ AWS will never show this secret again. Store it now (a password manager, or Postman's AWS Signature auth).",
-            theme.warn(),
-        )),
-    ];
-    if let Some(s) = &app.secret.copy_status {
-        lines.push(Line::raw(""));
-        lines.push(Line::from(Span::styled(s.clone(), theme.focus())));
+/// What the screen is for, as `?` help says it.
+pub const PURPOSE: &str = "Store the new access key's secret now: AWS shows it only this once. Reveal it, copy it \
+    (the clipboard is cleared after a countdown), or save it as a profile or a CSV file. Leaving asks whether \
+    you stored it.";
+
+/// What the secret screen is asking for.
+#[derive(Debug)]
+pub enum SavePrompt {
+    Profile { name: Input, confirm_overwrite: bool },
+    Csv { path: Input },
+}
+
+/// What this screen remembers while the wizard runs.
+#[derive(Debug, Default)]
+pub struct State {
+    pub revealed: bool,
+    pub prompt: Option<SavePrompt>,
+    pub saved: Vec<String>,
+    pub copy_status: Option<String>,
+    pub confirm_leave: bool,
+}
+
+/// What a key does on this screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Reveal,
+    CopySecret,
+    CopyKeyId,
+    AskProfile,
+    AskCsv,
+    Done,
+    Edit,
+    Save,
+    Overwrite,
+    Cancel,
+    Leave,
+    Stay,
+}
+
+/// This screen's keys in its current state: they drive key handling, the footer and help.
+pub fn bindings(st: &State, s: &Session) -> Vec<Binding<Action>> {
+    let b = Binding::new;
+    let enter = Key::Code(KeyCode::Enter);
+    let esc = Key::Code(KeyCode::Esc);
+    if s.secret.is_none() {
+        return vec![b(&[enter], "Enter", "summary", Action::Leave)];
     }
-    if let Some(n) = app.secret.clear_in {
-        lines.push(Line::from(Span::styled(format!("The clipboard is cleared of the secret in {n} s."), theme.warn())));
-    }
-    for done in &app.secret.saved {
-        lines.push(Line::from(Span::styled(format!("✓ Key {done}."), theme.ok())));
-    }
-    match &app.secret.prompt {
-        Some(SavePrompt::Profile { name, confirm_overwrite: false }) => {
-            lines.push(Line::raw(""));
-            lines.push(Line::from(vec![Span::raw("Profile name: "), Span::styled(format!("{name}▏"), theme.focus())]));
-            lines.push(Line::from(Span::styled(
-                format!(
-                    "written to {} (mode 0600; other profiles kept)",
-                    crate::secret::store::credentials_path().display()
-                ),
-                theme.dim(),
-            )));
+    match &st.prompt {
+        Some(SavePrompt::Profile { confirm_overwrite: true, .. }) => {
+            return vec![
+                b(&[Key::char('y')], "y", "overwrite", Action::Overwrite),
+                b(&[Key::char('n'), esc], "n", "keep it", Action::Cancel),
+            ];
         }
-        Some(SavePrompt::Profile { name, confirm_overwrite: true }) => {
-            lines.push(Line::raw(""));
-            lines
-                .push(Line::from(Span::styled(format!("Profile [{name}] exists. Overwrite it? (y/n)"), theme.error())));
-        }
-        Some(SavePrompt::Csv { path }) => {
-            lines.push(Line::raw(""));
-            lines.push(Line::from(vec![Span::raw("CSV file: "), Span::styled(format!("{path}▏"), theme.focus())]));
-            lines.push(Line::from(Span::styled(
-                "the console's format, mode 0600; an existing file is never overwritten",
-                theme.dim(),
-            )));
+        Some(_) => {
+            return vec![
+                b(&[Key::Text], "type", "edit (←/→ Ctrl-U)", Action::Edit),
+                b(&[enter], "Enter", "save", Action::Save),
+                b(&[esc], "Esc", "cancel", Action::Cancel),
+            ];
         }
         None => {}
     }
-    if app.secret.confirm_leave {
-        lines.push(Line::raw(""));
-        lines.push(Line::from(Span::styled(
-            "Have you stored the secret? It cannot be shown again. (y/n)",
-            theme.error(),
-        )));
+    if st.confirm_leave {
+        return vec![
+            b(&[Key::char('y')], "y", "yes, it is stored", Action::Leave),
+            b(&[Key::char('n'), esc], "n", "stay", Action::Stay),
+        ];
     }
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+    vec![
+        b(&[Key::char('r')], "r", if st.revealed { "hide" } else { "reveal" }, Action::Reveal),
+        b(&[Key::char('c')], "c", "copy secret", Action::CopySecret),
+        b(&[Key::char('i')], "i", "copy key id", Action::CopyKeyId),
+        b(&[Key::char('p')], "p", "save as profile…", Action::AskProfile),
+        b(&[Key::char('s')], "s", "save CSV…", Action::AskCsv),
+        b(&[enter, esc], "Enter", "done", Action::Done),
+    ]
+}
+
+impl State {
+    /// Insert pasted text into the focused field.
+    pub fn paste(&mut self, text: &str) -> Vec<Do> {
+        if let Some(SavePrompt::Profile { name: i, confirm_overwrite: false } | SavePrompt::Csv { path: i }) =
+            &mut self.prompt
+        {
+            field::paste(i, text);
+        }
+        vec![]
+    }
+
+    /// A save finished: done, or ask before overwriting a profile, or say why not.
+    pub fn on_saved(&mut self, r: Result<String, Problem>) -> Vec<Do> {
+        match r {
+            Ok(done) => {
+                self.prompt = None;
+                self.saved.push(done);
+                vec![]
+            }
+            Err(Problem::Save(SaveError::ProfileExists { profile, .. })) => {
+                self.prompt = Some(SavePrompt::Profile { name: Input::new(profile), confirm_overwrite: true });
+                vec![]
+            }
+            Err(e) => vec![Do::Say(format!("✗ {}", e.line()))],
+        }
+    }
+
+    /// Do what the key bound to `a` asks.
+    pub fn act(&mut self, s: &mut Session, a: Action, k: &KeyEvent) -> Vec<Do> {
+        match a {
+            Action::Reveal => self.revealed = !self.revealed,
+            Action::CopySecret => return vec![Do::Run(Cmd::Copy { what: Copied::Secret })],
+            Action::CopyKeyId => return vec![Do::Run(Cmd::Copy { what: Copied::KeyId })],
+            Action::AskProfile => {
+                self.prompt =
+                    Some(SavePrompt::Profile { name: Input::new("pinpoint-postman".into()), confirm_overwrite: false })
+            }
+            Action::AskCsv => {
+                let user = s.secret.as_ref().map(|k| k.user_name.clone()).unwrap_or_default();
+                self.prompt = Some(SavePrompt::Csv { path: Input::new(store::default_csv_name(&user)) });
+            }
+            Action::Done => self.confirm_leave = true,
+            Action::Stay => self.confirm_leave = false,
+            Action::Leave => {
+                // Leaving drops the secret: it is zeroized and no longer in this process.
+                s.secret = None;
+                *self = State::default();
+                return vec![Do::Go(Screen::Summary)];
+            }
+            Action::Edit => {
+                if let Some(SavePrompt::Profile { name: i, .. } | SavePrompt::Csv { path: i }) = &mut self.prompt {
+                    field::edit(i, k);
+                }
+            }
+            Action::Save => match &self.prompt {
+                Some(SavePrompt::Profile { name, .. }) => {
+                    return vec![Do::Run(Cmd::SaveProfile { name: name.value().trim().to_string(), overwrite: false })];
+                }
+                Some(SavePrompt::Csv { path }) => {
+                    return vec![Do::Run(Cmd::SaveCsv { path: path.value().trim().to_string() })];
+                }
+                None => {}
+            },
+            Action::Overwrite => {
+                if let Some(SavePrompt::Profile { name, .. }) = &self.prompt {
+                    return vec![Do::Run(Cmd::SaveProfile { name: name.value().to_string(), overwrite: true })];
+                }
+            }
+            Action::Cancel => self.prompt = None,
+        }
+        vec![]
+    }
+
+    /// Draw the screen: a pure function of its state and the session.
+    pub fn view(&self, s: &Session, clear_in: Option<u64>, frame: &mut Frame, area: Rect, ui: &Ui) {
+        let theme = ui.theme;
+        let w = area.width as usize;
+        let Some(key) = &s.secret else {
+            frame.render_widget(Paragraph::new("No new access key in this run. Enter shows the summary."), area);
+            return;
+        };
+        let shown = if self.revealed { key.secret_access_key.expose().to_string() } else { "•".repeat(40) };
+        let mut lines = vec![
+            Line::from(Span::styled(format!("New access key for {}", key.user_name), theme.title())),
+            Line::raw(""),
+            Line::from(vec![
+                Span::raw(format!("  {:<20}", "Access key id")),
+                Span::styled(key.access_key_id.clone(), theme.ok()),
+            ]),
+            Line::from(vec![Span::raw(format!("  {:<20}", "Secret access key")), Span::styled(shown, theme.key())]),
+            Line::raw(""),
+        ];
+        let warn = "⚠ AWS will never show this secret again. Store it now (a password manager, or Postman's AWS \
+                    Signature auth).";
+        lines.extend(wrap(warn, w, 2).into_iter().map(|r| Line::from(Span::styled(r, theme.warn()))));
+        if let Some(st) = &self.copy_status {
+            lines.push(Line::raw(""));
+            lines.extend(wrap(st, w, 2).into_iter().map(|r| Line::from(Span::styled(r, theme.focus()))));
+        }
+        if let Some(n) = clear_in {
+            lines.push(Line::from(Span::styled(
+                format!("The clipboard is cleared of the secret in {n} s (after exit too)."),
+                theme.warn(),
+            )));
+        }
+        for done in &self.saved {
+            lines.push(Line::from(Span::styled(format!("✓ Key {done}."), theme.ok())));
+        }
+        match &self.prompt {
+            Some(SavePrompt::Profile { name, confirm_overwrite: false }) => {
+                lines.push(Line::raw(""));
+                lines.push(field::line("Profile name", name, true, w, theme));
+                let note = format!(
+                    "Enter writes it to {} (mode 0600; other profiles are kept as they are)",
+                    store::credentials_path().display()
+                );
+                lines.extend(field::note(None, Some(&note), w, theme));
+            }
+            Some(SavePrompt::Profile { name, confirm_overwrite: true }) => {
+                lines.push(Line::raw(""));
+                lines.push(Line::from(Span::styled(
+                    format!("Profile [{}] exists. Overwrite it? (y/n)", name.value()),
+                    theme.error(),
+                )));
+            }
+            Some(SavePrompt::Csv { path }) => {
+                lines.push(Line::raw(""));
+                lines.push(field::line("CSV file", path, true, w, theme));
+                lines.extend(field::note(
+                    None,
+                    Some("Enter writes it in the console's format, mode 0600; an existing file is never overwritten"),
+                    w,
+                    theme,
+                ));
+            }
+            None => {}
+        }
+        if self.confirm_leave {
+            lines.push(Line::raw(""));
+            lines.push(Line::from(Span::styled(
+                "Have you stored the secret? It cannot be shown again. (y/n)",
+                theme.error(),
+            )));
+        }
+        let skip = lines.len().saturating_sub(area.height as usize);
+        frame.render_widget(Paragraph::new(lines.into_iter().skip(skip).collect::<Vec<_>>()), area);
+    }
 }

@@ -1,9 +1,22 @@
-use crate::tui::app::{App, SETUP_CHOICES};
-use crate::tui::theme::Theme;
+//! Welcome: which setups to run and what each creates.
+
+use crate::setup::SetupKind;
+use crate::tui::app::{Do, Session};
+use crate::tui::keys::{Binding, Key};
+use crate::tui::screens::{Screen, Ui};
+use crate::tui::widgets::wrap::wrap;
+use crossterm::event::KeyCode;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
+
+/// What the screen is for, as `?` help says it.
+pub const PURPOSE: &str = "Choose what to set up: the Postman user and its access key, the three roles of the \
+    segment import, or both. Nothing is read or written yet; every write is shown and confirmed later.";
+
+/// The setups, in the order listed.
+pub const CHOICES: [SetupKind; 3] = [SetupKind::Postman, SetupKind::SegmentImport, SetupKind::All];
 
 const WHAT: [(&str, &[&str]); 3] = [
     (
@@ -25,40 +38,101 @@ const WHAT: [(&str, &[&str]); 3] = [
     ("Both", &[]),
 ];
 
-pub fn draw(app: &App, frame: &mut Frame, area: Rect, theme: &Theme) {
-    let mut lines = vec![
-        Line::from(Span::styled(
-            "Sets up the IAM resources of AWS's Amazon Pinpoint guides: previewed, planned, then applied.",
-            theme.text(),
-        )),
-        Line::raw(""),
-        Line::from(Span::styled("What to set up:", theme.title())),
-    ];
-    for (i, (title, items)) in WHAT.iter().enumerate() {
-        let chosen = app.setup_choice == i;
-        let mark = if chosen { "(•)" } else { "( )" };
-        let style = if chosen { theme.focus() } else { theme.text() };
-        lines.push(Line::from(Span::styled(format!(" {mark} {} {title}  [{}]", i + 1, SETUP_CHOICES[i]), style)));
-        if chosen {
-            // "Both" lists what the two others create.
-            let all: Vec<&str> = if items.is_empty() {
-                WHAT[..2].iter().flat_map(|(_, i)| i.iter().copied()).collect()
-            } else {
-                items.to_vec()
-            };
-            lines.extend(all.iter().map(|t| Line::from(Span::styled(format!("     • {t}"), theme.dim()))));
-        }
+/// What this screen remembers while the wizard runs.
+#[derive(Debug)]
+pub struct State {
+    pub choice: usize,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State { choice: 2 }
     }
-    lines.extend([
-        Line::raw(""),
-        Line::from(vec![
-            Span::styled("⚠ ", theme.warn()),
-            Span::raw("IAM users have long-term credentials, a security risk: give them only the permissions they need, and remove them when no longer needed."),
-        ]),
-        Line::from(vec![
-            Span::styled("ℹ ", theme.warn()),
-            Span::raw("AWS ended support for Amazon Pinpoint's console, segments, campaigns and journeys on 2026-10-30; SMS, voice, push and phone-number validation go on under AWS End User Messaging."),
-        ]),
-    ]);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), area);
+}
+
+/// What a key does on this screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Up,
+    Down,
+    Pick(usize),
+    Next,
+}
+
+/// This screen's keys in its current state: they drive key handling, the footer and help.
+pub fn bindings(_st: &State, _s: &Session) -> Vec<Binding<Action>> {
+    vec![
+        Binding::new(&[Key::Code(KeyCode::Down)], "↑/↓", "choose", Action::Down),
+        Binding::new(&[Key::Code(KeyCode::Up)], "", "", Action::Up),
+        Binding::new(&[Key::char('1')], "1-3", "choose", Action::Pick(0)),
+        Binding::new(&[Key::char('2')], "", "", Action::Pick(1)),
+        Binding::new(&[Key::char('3')], "", "", Action::Pick(2)),
+        Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "next", Action::Next),
+    ]
+}
+
+impl State {
+    /// Do what the key bound to `a` asks.
+    pub fn act(&mut self, s: &mut Session, a: Action) -> Vec<Do> {
+        match a {
+            Action::Up => self.choice = self.choice.saturating_sub(1),
+            Action::Down => self.choice = (self.choice + 1).min(CHOICES.len() - 1),
+            Action::Pick(i) => self.choice = i,
+            Action::Next => {
+                s.setup = CHOICES[self.choice];
+                return vec![Do::Go(Screen::Identity)];
+            }
+        }
+        s.setup = CHOICES[self.choice];
+        vec![]
+    }
+
+    /// Draw the screen: a pure function of its state and the session.
+    pub fn view(&self, _s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
+        let theme = ui.theme;
+        let w = area.width as usize;
+        let intro = "Sets up the IAM resources of AWS's Amazon Pinpoint guides: previewed, planned, then applied.";
+        let mut lines: Vec<Line> = wrap(intro, w, 0).into_iter().map(Line::raw).collect();
+        lines.push(Line::raw(""));
+        lines.push(Line::from(Span::styled("What to set up:", theme.title())));
+        for (i, (title, items)) in WHAT.iter().enumerate() {
+            let chosen = self.choice == i;
+            let mark = if chosen { "(•)" } else { "( )" };
+            let style = if chosen { theme.focus() } else { theme.text() };
+            lines.push(Line::from(Span::styled(format!(" {mark} {} {title}  [{}]", i + 1, CHOICES[i]), style)));
+            if chosen {
+                // "Both" lists what the two others create.
+                let all: Vec<&str> = if items.is_empty() {
+                    WHAT[..2].iter().flat_map(|(_, i)| i.iter().copied()).collect()
+                } else {
+                    items.to_vec()
+                };
+                for t in all {
+                    for (i, r) in wrap(t, w.saturating_sub(7), 2).into_iter().enumerate() {
+                        let mark = if i == 0 { "     • " } else { "       " };
+                        lines.push(Line::from(Span::styled(format!("{mark}{r}"), theme.dim())));
+                    }
+                }
+            }
+        }
+        lines.push(Line::raw(""));
+        for (mark, text) in [
+            (
+                "⚠ ",
+                "IAM users have long-term credentials, a security risk: give them only the permissions they need, \
+                 and remove them when no longer needed.",
+            ),
+            (
+                "ℹ ",
+                "AWS ended support for Amazon Pinpoint's console, segments, campaigns and journeys on 2026-10-30; \
+                 SMS, voice, push and phone-number validation go on under AWS End User Messaging.",
+            ),
+        ] {
+            for (i, row) in wrap(text, w.saturating_sub(2), 0).into_iter().enumerate() {
+                let m = if i == 0 { mark } else { "  " };
+                lines.push(Line::from(vec![Span::styled(m, theme.warn()), Span::raw(row)]));
+            }
+        }
+        frame.render_widget(Paragraph::new(lines), area);
+    }
 }

@@ -6,8 +6,66 @@ use serde_json::Value;
 
 /// The document as pretty-printed lines.
 pub fn lines(doc: &Value, user_values: &[&str], theme: &Theme) -> Vec<Line<'static>> {
-    let text = serde_json::to_string_pretty(doc).unwrap_or_default();
-    text.lines().map(|l| line(l, user_values, theme)).collect()
+    pretty(doc).lines().map(|l| line(l, user_values, theme)).collect()
+}
+
+/// The document as it is copied or written to a file.
+pub fn pretty(doc: &Value) -> String {
+    serde_json::to_string_pretty(doc).unwrap_or_else(|_| doc.to_string())
+}
+
+/// The document's lines wrapped at `width`, continuation rows indented under their line, so no value is cut
+/// at the panel's edge.
+pub fn wrapped(doc: &Value, user_values: &[&str], theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let text = pretty(doc);
+    let mut out = vec![];
+    for l in text.lines() {
+        let styled = line(l, user_values, theme);
+        let n = l.chars().count();
+        if n <= width {
+            out.push(styled);
+            continue;
+        }
+        let lead = (l.chars().take_while(|c| *c == ' ').count() + 4).min(width / 2);
+        let chars: Vec<char> = l.chars().collect();
+        let mut start = 0;
+        let mut first = true;
+        while start < n {
+            let room = if first { width } else { width - lead };
+            let end = if n - start <= room {
+                n
+            } else {
+                chars[start..start + room]
+                    .iter()
+                    .rposition(|c| matches!(c, ' ' | '/' | ':' | ','))
+                    .map(|i| start + i + 1)
+                    .filter(|e| e - start > room / 3)
+                    .unwrap_or(start + room)
+            };
+            let mut spans = if first { vec![] } else { vec![Span::raw(" ".repeat(lead))] };
+            spans.extend(slice(&styled, start, end));
+            out.push(Line::from(spans));
+            start = end;
+            first = false;
+        }
+    }
+    out
+}
+
+/// The spans of `l` between character offsets `from` and `to`.
+fn slice(l: &Line<'static>, from: usize, to: usize) -> Vec<Span<'static>> {
+    let mut out = vec![];
+    let mut at = 0;
+    for s in &l.spans {
+        let len = s.content.chars().count();
+        let (a, b) = (from.max(at), to.min(at + len));
+        if a < b {
+            let text: String = s.content.chars().skip(a - at).take(b - a).collect();
+            out.push(Span::styled(text, s.style));
+        }
+        at += len;
+    }
+    out
 }
 
 fn line(src: &str, user_values: &[&str], theme: &Theme) -> Line<'static> {
@@ -92,6 +150,17 @@ mod tests {
         assert!(l.spans.iter().any(|s| s.content == "\"Resource\"" && s.style == theme.json_key()));
         let text: String = l.spans.iter().map(|s| s.content.to_string()).collect();
         assert_eq!(text, "  \"Resource\": \"arn:aws:s3:::my-bucket/*\"");
+    }
+
+    #[test]
+    fn long_lines_wrap_without_losing_a_character() {
+        let theme = Theme { color: true };
+        let arn = "arn:aws:mobiletargeting:eu-west-1:210987654321:apps/0123456789abcdef0123456789abcdef/*";
+        let doc = json!({"Condition": {"ArnLike": {"aws:SourceArn": arn}}});
+        let rows = wrapped(&doc, &[], &theme, 40);
+        assert!(rows.iter().all(|r| r.width() <= 40), "{rows:?}");
+        let text: String = rows.iter().map(|r| r.to_string().trim().to_string()).collect();
+        assert!(text.contains(arn), "{text}");
     }
 
     #[test]

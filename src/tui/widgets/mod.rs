@@ -1,10 +1,10 @@
 //! Reusable widgets.
 
 pub mod field;
-pub mod help;
 pub mod json_view;
 pub mod picker;
 pub mod step_list;
+pub mod wrap;
 
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 

@@ -7,11 +7,12 @@ use ratatui::text::{Line, Span};
 
 pub const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
-pub fn lines(plan: &Plan, steps: &[StepRun], tick: u64, theme: &Theme) -> Vec<Line<'static>> {
+/// One or more lines per step: a name longer than the row goes on under itself, indented, never cut.
+pub fn lines(plan: &Plan, steps: &[StepRun], tick: u64, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     steps
         .iter()
         .enumerate()
-        .map(|(i, s)| {
+        .flat_map(|(i, s)| {
             let l = plan.label(i);
             let (mark, word, style) = match &s.state {
                 StepState::Pending => ("·".to_string(), "pending".to_string(), theme.dim()),
@@ -23,12 +24,15 @@ pub fn lines(plan: &Plan, steps: &[StepRun], tick: u64, theme: &Theme) -> Vec<Li
             };
             let time = s.elapsed.map(|d| format!("{:.1}s", d.as_secs_f64())).unwrap_or_default();
             // The time goes before the name, so it stays on screen whatever the names' length.
-            Line::from(vec![
+            let mut rows = super::wrap::wrap(&l.name, width.saturating_sub(34), 2).into_iter();
+            let mut out = vec![Line::from(vec![
                 Span::styled(format!(" {mark} "), style),
                 Span::styled(format!("{:<12}", word), style),
                 Span::styled(format!("{time:>6}  "), theme.dim()),
-                Span::raw(format!("{:<11}{}", l.kind, l.name)),
-            ])
+                Span::raw(format!("{:<11}{}", l.kind, rows.next().unwrap_or_default())),
+            ])];
+            out.extend(rows.map(|r| Line::raw(format!("{:34}{r}", ""))));
+            out
         })
         .collect()
 }
