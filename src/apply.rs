@@ -78,7 +78,7 @@ pub enum Event {
 /// How to apply.
 #[derive(Debug, Clone, Default)]
 pub struct ApplyOptions {
-    /// Set (e.g. by Ctrl-C) to stop at once: running steps are abandoned and everything is rolled back.
+    /// Set (e.g. by Ctrl-C) to stop: no new step starts, running ones finish, and everything is rolled back.
     pub cancel: Option<Arc<AtomicBool>>,
     pub adopt: bool,
     pub no_rollback: bool,
@@ -274,14 +274,13 @@ pub async fn apply(
     let mut access_key = None;
     let mut failure: Option<(usize, AwsError)> = None;
     let mut running: JoinSet<(usize, Result<Done, AwsError>)> = JoinSet::new();
+    let mut task_steps = std::collections::HashMap::new();
     let mut interrupted = false;
     loop {
-        if !interrupted && cancelled(&opts) {
-            interrupted = true;
-            // Stop at once: a step still waiting for an answer is abandoned, and its possible write is undone
-            // like that of a lost answer.
-            running.abort_all();
-        }
+        // Interrupted: no new step starts. Steps already sent are waited for (each is bounded by the operation
+        // timeout) rather than abandoned: a request already on the wire may still be carried out, and a key or
+        // resource made after the rollback had looked would be left behind unseen.
+        interrupted = interrupted || cancelled(&opts);
         if failure.is_none() && !interrupted {
             // Start every step whose dependencies are done; unchanged steps finish at once and may unlock others.
             let mut progressed = true;
@@ -301,7 +300,8 @@ pub async fn apply(
                     } else {
                         state[i] = State::Running;
                         let (iam, plan, opts, events) = (iam.clone(), plan.clone(), opts.clone(), events.clone());
-                        running.spawn(async move { (i, run_step(&iam, &plan, i, &opts, &events).await) });
+                        let task = running.spawn(async move { (i, run_step(&iam, &plan, i, &opts, &events).await) });
+                        task_steps.insert(task.id(), i);
                     }
                 }
             }
@@ -312,8 +312,23 @@ pub async fn apply(
             () = tokio::time::sleep(Duration::from_millis(50)), if !interrupted && opts.cancel.is_some() => continue,
         };
         let Some(joined) = joined else { break };
-        // An aborted step (interruption) is settled below with the others still running.
-        let Ok((i, result)) = joined else { continue };
+        // A step task that panicked (it never does: no path in it can) is counted as failed with its possible writes.
+        let (i, result) = match joined {
+            Ok(r) => r,
+            Err(e) => {
+                let Some(i) = task_steps.get(&e.id()).copied() else { continue };
+                (
+                    i,
+                    Err(AwsError::Service {
+                        action: "apply".into(),
+                        resource: plan.label(i).name,
+                        code: "StepAborted".into(),
+                        message: e.to_string(),
+                        request_id: None,
+                    }),
+                )
+            }
+        };
         match result {
             Ok(d) => {
                 state[i] = State::Ok;
@@ -333,16 +348,8 @@ pub async fn apply(
             }
         }
     }
-    for i in 0..n {
-        match state[i] {
-            State::Pending => emit(Event::Skipped(i)),
-            State::Running => {
-                // Abandoned by the interruption: its answer never came.
-                statuses[i] = Status::Failed;
-                undos.extend(possible_writes(&plan, i).into_iter().map(|u| (i, u)));
-            }
-            _ => {}
-        }
+    for (i, _) in state.iter().enumerate().filter(|(_, s)| **s == State::Pending) {
+        emit(Event::Skipped(i));
     }
     let mut rollback_errors = Vec::new();
     let mut log = RollbackLog { undos, run };

@@ -34,7 +34,7 @@ async fn main() -> ExitCode {
                 ExitCode::from(report.code)
             }
             Err(e) => {
-                eprintln!("error: the terminal failed: {e}");
+                pinpoint_iam_wizard::say!("error: the terminal failed: {e}");
                 ExitCode::from(1)
             }
         };
@@ -47,7 +47,7 @@ async fn main() -> ExitCode {
         Err(CliError::Quiet) => ExitCode::from(1),
         Err(e) => {
             let text = e.to_string();
-            eprintln!("error: {text}");
+            pinpoint_iam_wizard::say!("error: {text}");
             if format == Format::Json && !output::json_printed() {
                 // --format json always says what happened, on standard output, even before any AWS call.
                 let _ = output::deliver_json(&output::ErrorOut { error: &text, exit_code: e.code() });

@@ -326,3 +326,40 @@ async fn the_postman_setup_at_80x24_shows_every_value_whole() {
     t.send("q");
     assert_eq!(t.wait_exit(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_mid_run_settles_the_wizard_like_ctrl_c_twice_and_exits_143() {
+    use std::time::Duration;
+    use support::proxy::{Fault, FaultProxy, Rule, When};
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let proxy = FaultProxy::start(moto);
+    proxy.strict(true);
+    // The key is held back long enough for the signal to arrive while it is being made.
+    proxy.add_rule(Rule::new("CreateAccessKey", When::Always, Fault::Delay(Duration::from_secs(3))));
+    let mut t = Term::spawn(&proxy.env(moto));
+    t.wait_for("What to set up");
+    t.send("1");
+    t.send(ENTER);
+    t.wait_for(&moto.account);
+    t.send(ENTER);
+    t.wait_for("Postman user");
+    t.send(ENTER);
+    t.wait_for("/ 6144 chars");
+    t.send(ENTER);
+    t.wait_for("Enter asks before applying");
+    t.send(ENTER);
+    t.wait_for("Apply the plan?");
+    t.send("y");
+    proxy.wait_for("CreateAccessKey", 1, Duration::from_secs(10)).unwrap();
+    // SAFETY: kill(2) with a child's pid and a valid signal number has no memory effects.
+    assert_eq!(unsafe { libc::kill(t.pid(), libc::SIGTERM) }, 0);
+    assert_eq!(t.wait_exit(), 143, "ended by SIGTERM, after settling:\n{}", t.screen());
+    let after = t.screen();
+    assert!(after.contains("ended by signal 15"), "the shell is told:\n{after}");
+    proxy.wait_idle(Duration::from_secs(10)).unwrap();
+    let iam = moto.iam().await;
+    assert!(iam.list_users().send().await.unwrap().users().is_empty(), "the user and its key are gone");
+    let local = iam.list_policies().scope(aws_sdk_iam::types::PolicyScopeType::Local).send().await.unwrap();
+    assert!(local.policies().is_empty(), "the policy is gone");
+}

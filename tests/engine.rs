@@ -343,7 +343,8 @@ async fn every_invalid_value_is_refused_with_exit_2_naming_the_field_and_nothing
                 "--name",
                 "s3-policy-name=ImporterPinpointPolicy",
             ],
-            "--pinpoint-policy-name",
+            // Named the way the operator wrote it.
+            "--name pinpoint-policy-name",
         ),
     ];
     let cases: Vec<(Vec<String>, &str)> =

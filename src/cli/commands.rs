@@ -11,7 +11,7 @@ use crate::aws::{Aws, AwsError, ConnectError, Connection, Identity};
 use crate::plan::{self, Plan};
 use crate::secret::{NewAccessKey, store};
 use crate::setup::{AccountId, BucketName, Params, ProjectId, Region};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
@@ -78,7 +78,7 @@ impl Signals {
                     a.notify_one();
                 } else {
                     f.store(n, Ordering::SeqCst);
-                    eprintln!("Interrupted ({}): {what}. Interrupt again to stop at once.", signal_name(n));
+                    crate::say!("Interrupted ({}): {what}. Interrupt again to stop at once.", signal_name(n));
                 }
             }
         });
@@ -144,7 +144,7 @@ async fn resolve_account(aws: &Aws, params: &mut Params, given: Option<&AccountI
 
 /// Before any write: whose account this is, as whom, and where the credentials came from.
 fn banner(aws: &Aws, identity: &Identity) {
-    eprintln!(
+    crate::say!(
         "Account {} as {}\n  credentials: {}\n  endpoint: {}, Region {}",
         identity.account,
         identity.arn,
@@ -155,8 +155,7 @@ fn banner(aws: &Aws, identity: &Identity) {
 }
 
 fn confirm(prompt: &str) -> bool {
-    eprint!("{prompt} [y/N] ");
-    let _ = std::io::stderr().flush();
+    crate::say_inline!("{prompt} [y/N] ");
     let mut line = String::new();
     std::io::stdin().read_line(&mut line).is_ok() && matches!(line.trim(), "y" | "Y" | "yes" | "YES")
 }
@@ -262,24 +261,24 @@ fn print_event(plan: &Plan, known: &Mutex<Known>, e: &Event) {
     match e {
         Event::Started(i) if plan.steps[*i].action.writes() => {
             known.written.push(*i);
-            eprintln!("  … {}", name(*i));
+            crate::say!("  … {}", name(*i));
         }
         Event::Retrying { step, attempt, .. } => {
-            eprintln!("  ↻ {} (not visible yet in IAM, try {})", name(*step), attempt + 1)
+            crate::say!("  ↻ {} (not visible yet in IAM, try {})", name(*step), attempt + 1)
         }
         Event::Finished { step, status } if *status != Status::Unchanged => {
             if *status == Status::RolledBack {
                 known.written.retain(|w| w != step);
             }
-            eprintln!("  ✓ {} {}", name(*step), status.as_str())
+            crate::say!("  ✓ {} {}", name(*step), status.as_str())
         }
-        Event::Failed { step, error } => eprintln!("  ✗ {} failed: {error}", name(*step)),
-        Event::RollingBack => eprintln!("Rolling back what this run created…"),
+        Event::Failed { step, error } => crate::say!("  ✗ {} failed: {error}", name(*step)),
+        Event::RollingBack => crate::say!("Rolling back what this run created…"),
         Event::RolledBack(i) => {
             known.written.retain(|w| w != i);
-            eprintln!("  ↶ {} rolled back", name(*i));
+            crate::say!("  ↶ {} rolled back", name(*i));
         }
-        Event::RollbackFailed { step, error } => eprintln!("  ✗ rollback of {} failed: {error}", name(*step)),
+        Event::RollbackFailed { step, error } => crate::say!("  ✗ rollback of {} failed: {error}", name(*step)),
         _ => {}
     }
 }
@@ -295,9 +294,9 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
     let plan = Arc::new(plan::plan(&aws.iam, &params).await.map_err(plan_error)?);
     banner(&aws, &identity);
     if !args.yes {
-        eprint!("{}", output::plan_text(&plan, None));
+        crate::say_inline!("{}", output::plan_text(&plan, None));
         if plan.writes() == 0 {
-            eprintln!("Nothing to change.");
+            crate::say!("Nothing to change.");
         } else if !confirm("Apply these changes?") {
             return Err(CliError::Usage("apply cancelled: nothing was written".into()));
         }
@@ -449,7 +448,7 @@ async fn undeliverable(
     report.access_key = None;
     let log = std::mem::take(&mut report.rollback_log);
     let what = if no_rollback { "the access key" } else { "everything this run created" };
-    eprintln!("error: the secret could not be written to standard output ({e}): deleting {what}…");
+    crate::say!("error: the secret could not be written to standard output ({e}): deleting {what}…");
     let log = if no_rollback { log.only_access_keys() } else { log };
     let errors = apply::roll_back(&aws.iam, log, &mut report.statuses, &tx).await;
     let verified = apply::verify(&aws.iam, plan, run_id, &mut report.statuses, &tx).await;
@@ -507,12 +506,11 @@ async fn run_rotate(conn: &Connection, args: RotateArgs) -> Result<(), CliError>
     if !args.yes && delete_first.is_none() {
         let current = access_keys::keys(&aws.iam, user).await.map_err(rotate_error)?;
         if current.len() >= 2 {
-            eprintln!("{user} has two access keys, AWS's maximum: one must be deleted first.");
+            crate::say!("{user} has two access keys, AWS's maximum: one must be deleted first.");
             for k in &current {
-                eprintln!("  {} ({})", k.id, if k.active { "active" } else { "inactive" });
+                crate::say!("  {} ({})", k.id, if k.active { "active" } else { "inactive" });
             }
-            eprint!("Access key id to delete: ");
-            let _ = std::io::stderr().flush();
+            crate::say_inline!("Access key id to delete: ");
             let mut line = String::new();
             std::io::stdin().read_line(&mut line).map_err(|e| CliError::Usage(e.to_string()))?;
             delete_first = Some(line.trim().to_string()).filter(|s| !s.is_empty());
@@ -653,7 +651,7 @@ async fn run_destroy(conn: &Connection, args: DestroyArgs) -> Result<(), CliErro
             .chain(desired.roles.iter().map(|r| r.name.to_string()))
             .chain(desired.policies.iter().map(|p| p.name.to_string()))
             .collect();
-        eprintln!("Delete {} (only those tagged ManagedBy=pinpoint-iam-wizard)", names.join(", "));
+        crate::say!("Delete {} (only those tagged ManagedBy=pinpoint-iam-wizard)", names.join(", "));
         if !confirm("Delete them?") {
             return Err(CliError::Usage("destroy cancelled: nothing was deleted".into()));
         }

@@ -5,6 +5,26 @@
 pub mod commands;
 pub mod output;
 
+/// `eprintln!` that never panics: stderr may be gone (a closed SSH session) while a run still has to settle.
+#[macro_export]
+macro_rules! say {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($t)*);
+    }};
+}
+
+/// `eprint!` that never panics, flushed (for prompts).
+#[macro_export]
+macro_rules! say_inline {
+    ($($t:tt)*) => {{
+        use std::io::Write as _;
+        let mut err = std::io::stderr();
+        let _ = write!(err, $($t)*);
+        let _ = err.flush();
+    }};
+}
+
 use crate::aws::{Connection, Timeouts, check_endpoint};
 use crate::setup::{
     AccountId, BucketName, IamKind, IamName, InvalidValue, MANAGED_BY_KEY, MAX_TAGS, NAME_FIELDS, OWN_TAGS, Params,

@@ -484,6 +484,9 @@ pub enum Msg {
     Keys(Result<Vec<AccessKeyInfo>, Problem>),
     Rotated(Box<Result<Rotation, Problem>>),
     Retired(Result<String, Problem>),
+    /// SIGTERM or SIGHUP (a CI timeout, `docker stop`, a closed SSH session): nobody may be there to answer,
+    /// so the run is settled the safe way (stopped and rolled back), then the wizard quits.
+    Signal(i32),
 }
 
 /// The smallest terminal the wizard draws in; below it, no key but quit acts.
@@ -518,6 +521,8 @@ pub struct App {
     /// Leave once the run has settled (a confirmed quit waits for the stop or the rollback).
     pub quit_when_settled: bool,
     pub should_quit: bool,
+    /// The signal that asked the wizard to end, if one did: the exit code is 128+N.
+    pub signal: Option<i32>,
 }
 
 impl Default for App {
@@ -554,6 +559,7 @@ impl App {
             tick: 0,
             quit_when_settled: false,
             should_quit: false,
+            signal: None,
         }
     }
 
@@ -799,6 +805,15 @@ impl App {
                     Err(e) => self.say(format!("✗ {}", e.line())),
                 }
                 vec![]
+            }
+            Msg::Signal(n) => {
+                self.signal.get_or_insert(n);
+                // The same as Ctrl-C twice: the quit prompt's first, safe, choice.
+                let mut cmds = self.request_quit(false);
+                if !self.should_quit {
+                    cmds.extend(self.request_quit(true));
+                }
+                cmds
             }
             Msg::Retired(r) => {
                 match r {
@@ -1376,6 +1391,14 @@ impl App {
             ),
         };
         lines.push(head);
+        // Ended by a signal: say so, and let the code say it too, as a shell would for a killed process.
+        let code = match self.signal {
+            Some(n) => {
+                lines.push(format!("pinpoint-iam-wizard: ended by signal {n}; the run was settled first."));
+                u8::try_from(128 + n).unwrap_or(1)
+            }
+            None => code,
+        };
         if s.wrote || s.plan.ready().is_some_and(|p| p.checked) {
             for r in &rows {
                 // The ARN names the resource; one line each, so the terminal's soft wrap keeps it whole to copy.

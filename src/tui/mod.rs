@@ -102,28 +102,39 @@ async fn event_loop(
         rt.execute(cmd, app);
     }
     let mut events = EventStream::new();
+    // SIGTERM and SIGHUP settle the run like Ctrl-C twice (no one may be there to answer a prompt).
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // Once the terminal is gone (a closed SSH session, a killed emulator), nothing is drawn or read from it, but
+    // the loop goes on until the run is settled.
+    let mut terminal_gone = false;
     loop {
         let mut msg = tokio::select! {
-            ev = events.next() => match ev {
+            ev = events.next(), if !terminal_gone => match ev {
                 Some(Ok(TermEvent::Key(k))) if k.is_press() => Msg::Key(k),
                 Some(Ok(TermEvent::Resize(w, h))) => Msg::Resize(w, h),
                 Some(Ok(TermEvent::Paste(s))) => Msg::Paste(s),
                 Some(Ok(_)) => continue,
-                Some(Err(e)) => return Err(e),
-                None => return Ok(()),
+                Some(Err(_)) | None => {
+                    terminal_gone = true;
+                    Msg::Signal(1)
+                }
             },
             Some(item) = rx.recv() => match item {
                 Inbox::Msg(m) => m,
                 Inbox::Terminal(bytes) => {
                     let mut out = std::io::stdout();
-                    out.write_all(&bytes)?;
-                    out.flush()?;
+                    if out.write_all(&bytes).and_then(|()| out.flush()).is_err() {
+                        terminal_gone = true;
+                    }
                     continue;
                 }
             },
             _ = tick.tick() => Msg::Tick(Instant::now()),
+            Some(()) = sigterm.recv() => Msg::Signal(15),
+            Some(()) = sighup.recv() => Msg::Signal(1),
         };
         if let Msg::Detected { detected, .. } = &mut msg {
             // The loaded configuration stays with the runtime; the state only learns what to show.
@@ -141,7 +152,15 @@ async fn event_loop(
         if app.should_quit {
             return Ok(());
         }
-        terminal.draw(|f| screens::draw(app, f, &theme))?;
+        if !terminal_gone && terminal.draw(|f| screens::draw(app, f, &theme)).is_err() {
+            terminal_gone = true;
+            for cmd in app.update(Msg::Signal(1)) {
+                rt.execute(cmd, app);
+            }
+            if app.should_quit {
+                return Ok(());
+            }
+        }
     }
 }
 

@@ -60,6 +60,11 @@ impl Term {
         Term { parser, raw, writer, child, master: pty.master, started }
     }
 
+    /// The process id, to send it a signal.
+    pub fn pid(&self) -> i32 {
+        self.child.process_id().and_then(|p| i32::try_from(p).ok()).unwrap()
+    }
+
     /// Resize the terminal, as a person dragging the window's corner does (the app gets SIGWINCH).
     pub fn resize(&mut self, cols: u16, rows: u16) {
         self.parser.lock().unwrap().screen_mut().set_size(rows, cols);
