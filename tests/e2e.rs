@@ -170,16 +170,7 @@ async fn shrinking_the_window_on_the_plan_screen_blocks_apply() {
     let moto = Moto::shared();
     let _g = moto.exclusive();
     let mut t = Term::spawn(&moto.env());
-    t.wait_for("What to set up");
-    t.send("1");
-    t.send(ENTER);
-    t.wait_for(&moto.account);
-    t.send(ENTER);
-    t.wait_for("Postman user");
-    t.send(ENTER);
-    t.wait_for("/ 6144 chars");
-    t.send(ENTER);
-    t.wait_for("Enter asks before applying");
+    t.postman_to_plan(&moto.account);
     t.resize(70, 20);
     t.wait_for("Terminal too small");
     for keys in [ENTER, "y", ENTER, "y"] {
@@ -223,16 +214,7 @@ async fn quitting_after_a_failed_run_asks_rolls_back_the_unseen_key_and_exits_no
     // The user's policy cannot be attached; the access key (it needs only the user) is made meanwhile.
     proxy.add_rule(Rule::new("AttachUserPolicy", When::Always, Fault::AccessDenied));
     let mut t = Term::spawn(&proxy.env(moto));
-    t.wait_for("What to set up");
-    t.send("1");
-    t.send(ENTER);
-    t.wait_for(&moto.account);
-    t.send(ENTER);
-    t.wait_for("Postman user");
-    t.send(ENTER);
-    t.wait_for("/ 6144 chars");
-    t.send(ENTER);
-    t.wait_for("Enter asks before applying");
+    t.postman_to_plan(&moto.account);
     t.send(ENTER);
     t.wait_for("Apply the plan?");
     t.send("y");
@@ -261,16 +243,7 @@ async fn ctrl_c_during_a_rollback_waits_then_leaves_non_zero_saying_what_may_rem
     // A slow rollback, so there is time to press Ctrl-C during it.
     proxy.add_rule(Rule::new("DeleteUser", When::Always, Fault::Delay(Duration::from_secs(4))));
     let mut t = Term::spawn(&proxy.env(moto));
-    t.wait_for("What to set up");
-    t.send("1");
-    t.send(ENTER);
-    t.wait_for(&moto.account);
-    t.send(ENTER);
-    t.wait_for("Postman user");
-    t.send(ENTER);
-    t.wait_for("/ 6144 chars");
-    t.send(ENTER);
-    t.wait_for("Enter asks before applying");
+    t.postman_to_plan(&moto.account);
     t.send(ENTER);
     t.wait_for("Apply the plan?");
     t.send("y");
@@ -338,16 +311,7 @@ async fn sigterm_mid_run_settles_the_wizard_like_ctrl_c_twice_and_exits_143() {
     // The key is held back long enough for the signal to arrive while it is being made.
     proxy.add_rule(Rule::new("CreateAccessKey", When::Always, Fault::Delay(Duration::from_secs(3))));
     let mut t = Term::spawn(&proxy.env(moto));
-    t.wait_for("What to set up");
-    t.send("1");
-    t.send(ENTER);
-    t.wait_for(&moto.account);
-    t.send(ENTER);
-    t.wait_for("Postman user");
-    t.send(ENTER);
-    t.wait_for("/ 6144 chars");
-    t.send(ENTER);
-    t.wait_for("Enter asks before applying");
+    t.postman_to_plan(&moto.account);
     t.send(ENTER);
     t.wait_for("Apply the plan?");
     t.send("y");

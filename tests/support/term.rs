@@ -60,6 +60,20 @@ impl Term {
         Term { parser, raw, writer, child, master: pty.master, started }
     }
 
+    /// Walk the postman setup with its defaults from the welcome screen to the plan of `account`.
+    pub fn postman_to_plan(&mut self, account: &str) {
+        self.wait_for("What to set up");
+        self.send("1");
+        self.send(ENTER);
+        self.wait_for(account);
+        self.send(ENTER);
+        self.wait_for("Postman user");
+        self.send(ENTER);
+        self.wait_for("/ 6144 chars");
+        self.send(ENTER);
+        self.wait_for("Enter asks before applying");
+    }
+
     /// The process id, to send it a signal.
     pub fn pid(&self) -> i32 {
         self.child.process_id().and_then(|p| i32::try_from(p).ok()).unwrap()

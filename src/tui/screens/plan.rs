@@ -14,7 +14,7 @@ use ratatui::text::{Line, Span};
 
 /// What the screen is for, as `?` help says it.
 pub const PURPOSE: &str = "See what applying would do to the account as it is now: each step is create, \
-    unchanged, update (a new policy version or trust) or conflict (exists, differs, and is not this tool's). \
+    unchanged, update (a new policy version or trust) or conflict (exists and was not made by this tool). \
     Enter asks before anything is written.";
 
 /// What this screen remembers while the wizard runs.
