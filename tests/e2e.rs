@@ -327,3 +327,27 @@ async fn sigterm_mid_run_settles_the_wizard_like_ctrl_c_twice_and_exits_143() {
     let local = iam.list_policies().scope(aws_sdk_iam::types::PolicyScopeType::Local).send().await.unwrap();
     assert!(local.policies().is_empty(), "the policy is gone");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_hangup_on_the_secret_screen_before_the_secret_was_shown_deletes_the_key() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let mut t = Term::spawn(&moto.env());
+    t.postman_to_plan(&moto.account);
+    t.send(ENTER);
+    t.wait_for("Apply the plan?");
+    t.send("y");
+    t.wait_for("New access key for PostmanUser");
+    let iam = moto.iam().await;
+    let keys = iam.list_access_keys().user_name("PostmanUser").send().await.unwrap();
+    assert_eq!(keys.access_key_metadata().len(), 1, "the run made its key");
+    // The session closes while the secret is still masked: nobody has seen it, nobody ever will.
+    // SAFETY: kill(2) with a child's pid and a valid signal number has no memory effects.
+    assert_eq!(unsafe { libc::kill(t.pid(), libc::SIGHUP) }, 0);
+    assert_eq!(t.wait_exit(), 129, "{}", t.screen());
+    let after = t.screen();
+    assert!(after.contains("The new access key was deleted"), "the shell is told:\n{after}");
+    let keys = iam.list_access_keys().user_name("PostmanUser").send().await.unwrap();
+    assert!(keys.access_key_metadata().is_empty(), "no key whose secret nobody saw");
+    assert!(iam.get_user().user_name("PostmanUser").send().await.is_ok(), "the rest of the setup stays");
+}

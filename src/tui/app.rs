@@ -235,6 +235,9 @@ pub struct Session {
     pub clear_at: Option<Instant>,
     /// The secret was copied to the system clipboard (not OSC 52) and may still be there.
     pub clipboard_holds_secret: bool,
+    /// How to delete the new key if its secret never reaches anyone (the wizard ended by a signal before it was
+    /// revealed, copied or saved).
+    pub unseen_key: Option<RollbackLog>,
     next_request: RequestId,
 }
 
@@ -260,6 +263,7 @@ impl Session {
             clipboard_timeout: Duration::from_secs(60),
             clear_at: None,
             clipboard_holds_secret: false,
+            unseen_key: None,
             next_request: 0,
         }
     }
@@ -395,6 +399,8 @@ pub enum Cmd {
         adopt: bool,
     },
     RollBack(RollbackLog),
+    /// Delete a new key whose secret was never shown (the wizard is ending by a signal).
+    DeleteUnseenKey(RollbackLog),
     /// Stop the running apply (it then reports an interruption, and its writes can be rolled back).
     Cancel,
     Copy {
@@ -426,7 +432,10 @@ pub enum Cmd {
 impl Cmd {
     /// Whether this command writes to the AWS account.
     pub fn writes(&self) -> bool {
-        matches!(self, Cmd::Apply { .. } | Cmd::RollBack(_) | Cmd::Rotate { .. } | Cmd::Retire { .. })
+        matches!(
+            self,
+            Cmd::Apply { .. } | Cmd::RollBack(_) | Cmd::DeleteUnseenKey(_) | Cmd::Rotate { .. } | Cmd::Retire { .. }
+        )
     }
 }
 
@@ -487,6 +496,8 @@ pub enum Msg {
     /// SIGTERM or SIGHUP (a CI timeout, `docker stop`, a closed SSH session): nobody may be there to answer,
     /// so the run is settled the safe way (stopped and rolled back), then the wizard quits.
     Signal(i32),
+    /// The undelivered key was deleted (true) or could not be (false).
+    UnseenKeyDeleted(bool),
 }
 
 /// The smallest terminal the wizard draws in; below it, no key but quit acts.
@@ -523,6 +534,8 @@ pub struct App {
     pub should_quit: bool,
     /// The signal that asked the wizard to end, if one did: the exit code is 128+N.
     pub signal: Option<i32>,
+    /// What ending by the signal did, for the shell.
+    pub signal_note: Option<String>,
 }
 
 impl Default for App {
@@ -560,6 +573,7 @@ impl App {
             quit_when_settled: false,
             should_quit: false,
             signal: None,
+            signal_note: None,
         }
     }
 
@@ -808,12 +822,34 @@ impl App {
             }
             Msg::Signal(n) => {
                 self.signal.get_or_insert(n);
+                // Nobody will see a secret that was never revealed, copied or saved: delete its key first.
+                let undelivered = self.screen == Screen::Secret
+                    && self.session.secret.is_some()
+                    && !self.secret.revealed
+                    && self.secret.saved.is_empty()
+                    && self.session.clear_at.is_none();
+                if undelivered && let Some(log) = self.session.unseen_key.take() {
+                    // The wizard quits when the deletion answers (`Msg::UnseenKeyDeleted`).
+                    return vec![Cmd::DeleteUnseenKey(log)];
+                }
                 // The same as Ctrl-C twice: the quit prompt's first, safe, choice.
                 let mut cmds = self.request_quit(false);
                 if !self.should_quit {
                     cmds.extend(self.request_quit(true));
                 }
                 cmds
+            }
+            Msg::UnseenKeyDeleted(deleted) => {
+                self.session.secret = None;
+                self.signal_note = Some(if deleted {
+                    "The new access key was deleted: the wizard ended before its secret was shown.".into()
+                } else {
+                    "The new access key could not be deleted, and its secret was never shown: delete it \
+                     (destroy, or the IAM console)."
+                        .into()
+                });
+                self.should_quit = true;
+                vec![]
             }
             Msg::Retired(r) => {
                 match r {
@@ -945,7 +981,7 @@ impl App {
             Phase::Stopping { roll_back } => Some(roll_back),
             _ => None,
         };
-        let report = match r {
+        let mut report = match r {
             Ok(report) => report,
             Err(e) => {
                 let run = &mut self.session.run;
@@ -968,6 +1004,8 @@ impl App {
         }
         if report.succeeded() {
             self.session.run.phase = Phase::Completed;
+            self.session.unseen_key =
+                report.access_key.as_ref().map(|_| std::mem::take(&mut report.rollback_log).only_access_keys());
             self.session.secret = report.access_key;
             if let Some(k) = &self.session.secret {
                 self.session.new_keys.push((k.user_name.clone(), k.access_key_id.clone()));
@@ -1395,6 +1433,7 @@ impl App {
         let code = match self.signal {
             Some(n) => {
                 lines.push(format!("pinpoint-iam-wizard: ended by signal {n}; the run was settled first."));
+                lines.extend(self.signal_note.clone());
                 u8::try_from(128 + n).unwrap_or(1)
             }
             None => code,

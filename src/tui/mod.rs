@@ -258,6 +258,19 @@ impl Runtime {
                     Self::send(&tx, Msg::Applied(Box::new(report.map_err(Problem::from))));
                 });
             }
+            Cmd::DeleteUnseenKey(log) => {
+                let Some(aws) = self.aws.clone() else {
+                    Self::send(&tx, Msg::UnseenKeyDeleted(false));
+                    return;
+                };
+                let n = app.session.run.steps.len();
+                tokio::spawn(async move {
+                    let (etx, _erx) = unbounded_channel();
+                    let mut statuses = vec![apply::Status::Created; n];
+                    let errors = apply::roll_back(&aws.iam, log, &mut statuses, &etx).await;
+                    Self::send(&tx, Msg::UnseenKeyDeleted(errors.is_empty()));
+                });
+            }
             Cmd::RollBack(log) => {
                 let Some(aws) = self.aws.clone() else { return };
                 let Some(plan) = app.session.run.plan.clone() else { return };
