@@ -265,7 +265,7 @@ mod tests {
             "!Sub \"arn:${AWS::Partition}:mobiletargeting:${AWS::Region}:${AWS::AccountId}:apps/${ProjectId}\""
         ));
         assert!(t.contains("\"aws:SourceAccount\": !Sub \"${AWS::AccountId}\""), "{t}");
-        assert!(t.contains("      Default: \"my-bucket\"\n"), "{t}");
+        assert!(t.contains("    Default: \"my-bucket\"\n"), "{t}");
         assert!(t.contains("Made by pinpoint-iam-wizard 9.9.9 on 2026-11-23"));
         assert!(!t.contains("AWS::IAM::AccessKey\n") && t.contains("# No access key"));
         assert!(!t.contains("ManagedPolicyArns:"));
