@@ -2,7 +2,7 @@
 //! credentials: the account id comes from `--account-id`, or from STS when credentials work.
 
 use super::{CliError, apply_names, setup_kind};
-use crate::aws::{Aws, Connection};
+use crate::aws::{Aws, AwsError, ConnectError, Connection};
 use crate::export::{self, ExportError, ExportFormat, Origin, WriteError};
 use crate::setup::{AccountId, BucketName, Params, ProjectId, Region, SetupKind};
 use clap::{Args, ValueEnum};
@@ -101,6 +101,13 @@ pub async fn run_export(conn: &Connection, args: ExportArgs) -> Result<(), CliEr
     params.check()?;
 
     if format.needs_account() && args.account_id.is_none() {
+        // With no Region configured, STS is asked in the Region the export assumed.
+        let loaded = match loaded {
+            Err(ConnectError::Aws(AwsError::NoRegion)) => {
+                Aws::load(&Connection { region: Some(params.region.clone()), ..conn.clone() }).await
+            }
+            other => other,
+        };
         let why = match &loaded {
             Ok(aws) => match aws.identity().await {
                 Ok(id) => {
