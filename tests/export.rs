@@ -238,6 +238,49 @@ fn cli_script_makes_a_key_only_when_asked_and_prints_it_once() {
 }
 
 #[test]
+fn cli_script_puts_back_a_changed_document_and_attachment_pruning_the_oldest_version() {
+    let moto = Moto::shared();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cli");
+    let o = out.to_str().unwrap();
+    ok(&export(&["--setup", "postman", "--account-id", &moto.account, "--region", REGION, "--as", "cli", "--out", o]));
+    let script = out.join("setup.sh");
+    let _guard = moto.exclusive();
+    let env = cli_env(moto);
+    ok(&run_tool(&script, &[], &env));
+    let made = account_of(moto);
+
+    // Someone edits the policy four times (IAM's limit of five versions reached) and detaches it.
+    let aws = venv_bin("aws");
+    let arn = format!("arn:aws:iam::{}:policy/PostmanAccessPolicy", moto.account);
+    let other = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ses:Get*","Resource":"*"}]}"#;
+    for _ in 0..4 {
+        let args =
+            ["iam", "create-policy-version", "--policy-arn", &arn, "--policy-document", other, "--set-as-default"];
+        ok(&run_tool(&aws, &args, &env));
+    }
+    ok(&run_tool(&aws, &["iam", "detach-user-policy", "--user-name", "PostmanUser", "--policy-arn", &arn], &env));
+
+    let again = run_tool(&script, &[], &env);
+    ok(&again);
+    let said = stderr(&again);
+    assert!(said.contains("policy PostmanAccessPolicy: updated"), "{said}");
+    assert!(said.contains("user PostmanUser: PostmanAccessPolicy attached"), "{said}");
+    let fixed = account_of(moto);
+    let (policy, before) = (&fixed.policies["PostmanAccessPolicy"], &made.policies["PostmanAccessPolicy"]);
+    assert_eq!(policy.document, before.document);
+    assert_eq!(policy.versions, 5, "the oldest version makes room for the new one");
+    let versions = run_tool(
+        &aws,
+        &["iam", "list-policy-versions", "--policy-arn", &arn, "--query", "Versions[].VersionId", "--output", "text"],
+        &env,
+    );
+    ok(&versions);
+    assert!(!stdout(&versions).split_whitespace().any(|v| v == "v1"), "v1 was not pruned: {}", stdout(&versions));
+    assert_eq!(fixed.users, made.users);
+}
+
+#[test]
 fn cli_script_touches_nothing_when_a_name_is_someone_elses() {
     let moto = Moto::shared();
     let dir = tempfile::tempdir().unwrap();
