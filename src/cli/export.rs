@@ -70,11 +70,18 @@ pub async fn run_export(conn: &Connection, args: ExportArgs) -> Result<(), CliEr
     let suggested = format!("pinpoint-iam-{}.yaml", args.setup);
     export::check_out(&args.out, format, &suggested, args.force).map_err(write_error)?;
 
-    // Loading the configuration sends nothing; it finds the Region of the profile or the environment.
-    let loaded = Aws::load(conn).await;
-    let region = match &loaded {
-        Ok(aws) => Some(aws.region.clone()),
-        Err(_) => conn.region.clone(),
+    // The configuration is loaded only when the export needs a Region or an account it was not given (loading
+    // sends no request, but may ask instance metadata for a Region): a template needs neither.
+    let wants_account = format.needs_account() && args.account_id.is_none();
+    let loaded = if wants_account || (format.needs_region() && conn.region.is_none()) {
+        Some(Aws::load(conn).await)
+    } else {
+        None
+    };
+    let region = match (&conn.region, &loaded) {
+        (Some(r), _) => Some(r.clone()),
+        (None, Some(Ok(aws))) => Some(aws.region.clone()),
+        (None, _) => None,
     };
     let region = match region {
         Some(r) => r,
@@ -100,7 +107,7 @@ pub async fn run_export(conn: &Connection, args: ExportArgs) -> Result<(), CliEr
     apply_names(&mut params, &args.names)?;
     params.check()?;
 
-    if format.needs_account() && args.account_id.is_none() {
+    if let (true, Some(loaded)) = (wants_account, loaded) {
         // With no Region configured, STS is asked in the Region the export assumed.
         let loaded = match loaded {
             Err(ConnectError::Aws(AwsError::NoRegion)) => {
