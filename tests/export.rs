@@ -93,6 +93,18 @@ fn cloudformation_template_passes_cfn_lint_and_deploys_to_what_apply_makes() {
     assert!(code & 2 == 0 && errors.is_empty(), "cfn-lint exit {code}: {errors:?}\n{}", stdout(&lint));
     assert!(code == 0 || code == 4, "cfn-lint exit {code}:\n{}{}", stdout(&lint), stderr(&lint));
     let lint_time = started.elapsed();
+    // The other shapes of the template lint clean too: postman alone (no parameters), the hardened trust.
+    for (name, args) in [
+        ("postman.yaml", vec!["--setup", "postman"]),
+        ("hardened.yaml", vec!["--setup", "segment-import", "--bucket", BUCKET, "--project-id", PROJECT, "--harden"]),
+    ] {
+        let path = dir.path().join(name);
+        let p = path.to_str().unwrap();
+        ok(&export(&[&args[..], &["--as", "cloudformation", "--out", p]].concat()));
+        let lint = run_tool(&venv_bin("cfn-lint"), &[p], &base_env());
+        let code = lint.status.code().expect("cfn-lint exited");
+        assert!(code == 0 || code == 4, "{name}: cfn-lint exit {code}:\n{}{}", stdout(&lint), stderr(&lint));
+    }
 
     // Deployed with the AWS CLI to moto's CloudFormation, in moto's random account.
     let moto = Moto::shared();
