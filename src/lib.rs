@@ -7,6 +7,7 @@ pub mod apply;
 pub mod aws;
 pub mod cli;
 pub mod debug;
+pub mod export;
 pub mod plan;
 pub mod secret;
 pub mod setup;

@@ -26,6 +26,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::Destroy(args)) => run_destroy(&conn, args).await,
         Some(Command::RotateKey(args)) => run_rotate(&conn, args).await,
         Some(Command::RetireKey(args)) => run_retire(&conn, args).await,
+        Some(Command::Export(args)) => super::export::run_export(&conn, args).await,
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
             let mut buf = Vec::new();

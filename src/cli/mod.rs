@@ -3,6 +3,7 @@
 //! With no command the binary starts the wizard; every command here runs without it.
 
 pub mod commands;
+pub mod export;
 pub mod output;
 
 /// `eprintln!` that never panics: stderr may be gone (a closed SSH session) while a run still has to settle.
@@ -89,6 +90,8 @@ pub enum Command {
     RotateKey(RotateArgs),
     /// Deactivate an old access key, or delete one that is already inactive.
     RetireKey(RetireArgs),
+    /// Write the setup for another tool: a CloudFormation template, an AWS CLI script, Terraform, or documents.
+    Export(export::ExportArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
     Completions {
         #[arg(value_enum)]

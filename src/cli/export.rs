@@ -1,0 +1,147 @@
+//! `export`: the setup as a CloudFormation template, an AWS CLI script, Terraform or bare documents. Needs no
+//! credentials: the account id comes from `--account-id`, or from STS when credentials work.
+
+use super::{CliError, apply_names, setup_kind};
+use crate::aws::{Aws, AwsError, ConnectError, Connection};
+use crate::export::{self, ExportError, ExportFormat, Origin, WriteError};
+use crate::setup::{AccountId, BucketName, Params, ProjectId, Region, SetupKind};
+use clap::{Args, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Which of AWS's guides to export.
+    #[arg(long, value_name = "SETUP", value_parser = setup_kind())]
+    pub setup: SetupKind,
+    /// The account id the cli and documents exports name (default: what STS reports, if credentials work).
+    /// CloudFormation and Terraform take the account they are deployed in.
+    #[arg(long, value_name = "ID", value_parser = |s: &str| AccountId::parse("--account-id", s))]
+    pub account_id: Option<AccountId>,
+    /// The S3 bucket that holds the segment files (segment-import; the CloudFormation parameter's default).
+    #[arg(long, value_name = "BUCKET", value_parser = |s: &str| BucketName::parse("--bucket", s))]
+    pub bucket: Option<BucketName>,
+    /// The Pinpoint project id to import into (segment-import; the CloudFormation parameter's default).
+    #[arg(long, value_name = "ID", value_parser = |s: &str| ProjectId::parse("--project-id", s))]
+    pub project_id: Option<ProjectId>,
+    /// Add confused-deputy conditions (aws:SourceAccount, aws:SourceArn) to the Pinpoint trust policy.
+    #[arg(long)]
+    pub harden: bool,
+    /// Override a resource name: NAME_OPTION=NAME, as for apply (repeatable).
+    #[arg(long = "name", value_name = "OPTION=NAME")]
+    pub names: Vec<String>,
+    /// What to export for: cloudformation (one template), cli (a bash script of aws iam calls), terraform, or
+    /// documents (every policy and trust document as JSON).
+    #[arg(long = "as", value_name = "FORMAT", value_enum)]
+    pub format: ExportAs,
+    /// Where to write: a file for cloudformation, a directory for the others.
+    #[arg(long, value_name = "PATH")]
+    pub out: PathBuf,
+    /// Overwrite an existing --out.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportAs {
+    Cloudformation,
+    Cli,
+    Terraform,
+    Documents,
+}
+
+impl From<ExportAs> for ExportFormat {
+    fn from(a: ExportAs) -> Self {
+        match a {
+            ExportAs::Cloudformation => ExportFormat::CloudFormation,
+            ExportAs::Cli => ExportFormat::Cli,
+            ExportAs::Terraform => ExportFormat::Terraform,
+            ExportAs::Documents => ExportFormat::Documents,
+        }
+    }
+}
+
+fn write_error(e: WriteError) -> CliError {
+    if e.is_usage() { CliError::Usage(e.to_string()) } else { CliError::Aws(e.to_string()) }
+}
+
+/// Export the setup; nothing is sent to AWS but, without `--account-id`, STS `GetCallerIdentity`.
+pub async fn run_export(conn: &Connection, args: ExportArgs) -> Result<(), CliError> {
+    let format = ExportFormat::from(args.format);
+    let suggested = format!("pinpoint-iam-{}.yaml", args.setup);
+    export::check_out(&args.out, format, &suggested, args.force).map_err(write_error)?;
+
+    // The configuration is loaded only when the export needs a Region or an account it was not given (loading
+    // sends no request, but may ask instance metadata for a Region): a template needs neither.
+    let wants_account = format.needs_account() && args.account_id.is_none();
+    let loaded = if wants_account || (format.needs_region() && conn.region.is_none()) {
+        Some(Aws::load(conn).await)
+    } else {
+        None
+    };
+    let region = match (&conn.region, &loaded) {
+        (Some(r), _) => Some(r.clone()),
+        (None, Some(Ok(aws))) => Some(aws.region.clone()),
+        (None, _) => None,
+    };
+    let region = match region {
+        Some(r) => r,
+        None if format.needs_region() && args.setup.includes_import() => {
+            return Err(CliError::Usage(format!(
+                "missing --region: the {} setup's policies name the Region of the Pinpoint project; pass --region \
+                 (or set AWS_REGION)",
+                args.setup
+            )));
+        }
+        None => {
+            if format.needs_account() {
+                eprintln!("No Region configured: us-east-1 assumed (partition aws); pass --region for another.");
+            }
+            Region::parse("--region", "us-east-1")?
+        }
+    };
+    let placeholder = AccountId::parse("--account-id", "000000000000")?;
+    let mut params = Params::new(args.setup, args.account_id.clone().unwrap_or(placeholder), region);
+    params.bucket = args.bucket.clone();
+    params.project = args.project_id.clone();
+    params.harden = args.harden;
+    apply_names(&mut params, &args.names)?;
+    params.check()?;
+
+    if let (true, Some(loaded)) = (wants_account, loaded) {
+        // With no Region configured, STS is asked in the Region the export assumed.
+        let loaded = match loaded {
+            Err(ConnectError::Aws(AwsError::NoRegion)) => {
+                Aws::load(&Connection { region: Some(params.region.clone()), ..conn.clone() }).await
+            }
+            other => other,
+        };
+        let why = match &loaded {
+            Ok(aws) => match aws.identity().await {
+                Ok(id) => {
+                    eprintln!("Account {} from STS (the caller is {}).", id.account, id.arn);
+                    params.account = id.account;
+                    None
+                }
+                Err(e) => Some(e.to_string()),
+            },
+            Err(e) => Some(e.to_string()),
+        };
+        if let Some(why) = why {
+            return Err(CliError::Usage(format!(
+                "missing --account-id: the {} export names the account in its documents, and STS could not tell \
+                 it ({why}); pass --account-id ID",
+                format.as_str()
+            )));
+        }
+    }
+
+    let files = export::render(&params, format, &Origin::now()).map_err(|e| match e {
+        ExportError::Setup(e) => CliError::from(e),
+    })?;
+    let written = export::write(&args.out, format, &files, args.force).map_err(write_error)?;
+    let mut text = String::new();
+    for path in &written {
+        text.push_str(&format!("wrote {}\n", path.display()));
+    }
+    super::output::deliver(text.as_bytes()).map_err(|_| CliError::Quiet)
+}
