@@ -8,6 +8,7 @@ pub mod aws;
 pub mod cli;
 pub mod debug;
 pub mod export;
+pub mod manual;
 pub mod plan;
 pub mod secret;
 pub mod setup;

@@ -1,0 +1,443 @@
+//! Manual mode: the guides' console steps, in the guides' order, for someone who creates the resources by hand
+//! (no permission to write, or by choice), and how far the account is along them, judged from the engine's
+//! read-only plan. A resource made in the console carries no tag of ours, so here an untagged resource with the
+//! guide's document counts as done: only what it holds matters.
+
+use crate::plan::{Action, Plan, Prior, StepKind, Target, same_document};
+use crate::setup::{Desired, template};
+use serde_json::Value;
+
+/// What a manual step asks the person to create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Makes {
+    Policy(usize),
+    /// A role (index into [`Desired::roles`]), with its policies attached.
+    Role(usize),
+    /// A user, with its policies attached.
+    User(usize),
+    AccessKey(usize),
+}
+
+/// One panel of manual mode.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ManualStep {
+    pub makes: Makes,
+    /// One line, e.g. `Create policy ImporterS3Policy`.
+    pub title: String,
+    /// Where in the console: `IAM → Policies → Create policy → JSON`.
+    pub path: String,
+    /// The guide's instructions, one per line, in order.
+    pub instructions: Vec<String>,
+    /// The name to type.
+    pub name: String,
+    /// The document to paste, if the step has one, and what it is.
+    pub document: Option<(String, Value)>,
+}
+
+/// The guides' steps for these resources: the Postman guide first (policy, user, access key), then the segment
+/// import guide (each role after the policies it uses).
+pub fn steps(d: &Desired) -> Vec<ManualStep> {
+    let mut out = vec![];
+    let mut made = vec![false; d.policies.len()];
+    let mut policies_of = |names: &[crate::setup::IamName], out: &mut Vec<ManualStep>| {
+        for n in names {
+            if let Some(p) = d.policies.iter().position(|p| &p.name == n)
+                && !made[p]
+            {
+                made[p] = true;
+                out.push(policy_step(d, p));
+            }
+        }
+    };
+    for (u, user) in d.users.iter().enumerate() {
+        policies_of(&user.policies, &mut out);
+        out.push(user_step(d, u));
+        out.push(key_step(d, u));
+    }
+    for (r, role) in d.roles.iter().enumerate() {
+        policies_of(&role.policies, &mut out);
+        out.push(role_step(d, r));
+    }
+    // A policy no role or user uses still gets its panel.
+    for p in 0..d.policies.len() {
+        if !made[p] {
+            out.push(policy_step(d, p));
+        }
+    }
+    out
+}
+
+fn policy_step(d: &Desired, p: usize) -> ManualStep {
+    let spec = &d.policies[p];
+    let name = spec.name.to_string();
+    ManualStep {
+        makes: Makes::Policy(p),
+        title: format!("Create policy {name}"),
+        path: "IAM → Policies → Create policy → JSON".into(),
+        instructions: vec![
+            "Open the IAM console: https://console.aws.amazon.com/iam/".into(),
+            "In the navigation pane choose Policies, then Create policy.".into(),
+            "In the policy editor select JSON and delete what is there, so it is blank.".into(),
+            "Paste the document below (c copies it): your account id, Region, bucket and project are already in it."
+                .into(),
+            "Choose Next.".into(),
+            format!("For Policy name, type {name}. Choose Create policy."),
+        ],
+        name,
+        document: Some((format!("{} policy", spec.name), spec.document.clone())),
+    }
+}
+
+fn attach_lines(names: &[crate::setup::IamName]) -> String {
+    names.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" and ")
+}
+
+fn role_step(d: &Desired, r: usize) -> ManualStep {
+    let role = &d.roles[r];
+    let name = role.name.to_string();
+    let policies = attach_lines(&role.policies);
+    let lambda = std::ptr::eq(role.trust_template, &template::LAMBDA_TRUST);
+    let mut instructions = vec![
+        "In the navigation pane choose Roles, then Create role.".into(),
+        "Under the service that will use this role, choose Lambda (the guide's choice), then Next.".into(),
+        format!("Under permissions policies, choose {policies}, then Next."),
+        format!("For Role name, type {name}. Choose Create role."),
+    ];
+    let document = if lambda {
+        instructions.push(
+            "Choosing Lambda writes the trust policy below for you: nothing to paste (c copies it to compare).".into(),
+        );
+        Some((format!("{name} trust (set by choosing Lambda)"), role.trust.clone()))
+    } else {
+        instructions.extend([
+            format!("In the list of roles, choose {name}."),
+            "On the Trust relationships tab, choose Edit trust policy.".into(),
+            "Remove the code in the policy editor and paste the trust policy below (c copies it).".into(),
+            "Choose Update policy.".into(),
+        ]);
+        Some((format!("{name} trust (replaces Lambda's)"), role.trust.clone()))
+    };
+    let path = if lambda {
+        "IAM → Roles → Create role → AWS service: Lambda".into()
+    } else {
+        format!("IAM → Roles → Create role → Lambda, then {name} → Trust relationships → Edit")
+    };
+    ManualStep { makes: Makes::Role(r), title: format!("Create role {name}"), path, instructions, name, document }
+}
+
+fn user_step(d: &Desired, u: usize) -> ManualStep {
+    let user = &d.users[u];
+    let name = user.name.to_string();
+    ManualStep {
+        makes: Makes::User(u),
+        title: format!("Create user {name}"),
+        path: "IAM → Users → Create user".into(),
+        instructions: vec![
+            "In the navigation pane choose Users, then Create user.".into(),
+            format!("Under User details, for User name, type {name}. Choose Next."),
+            "Under Permissions options, choose Attach policies directly.".into(),
+            format!("Under Permissions policies, choose {}. Choose Next.", attach_lines(&user.policies)),
+            "On the Review and create page, choose Create user.".into(),
+        ],
+        name,
+        document: None,
+    }
+}
+
+fn key_step(d: &Desired, u: usize) -> ManualStep {
+    let name = d.users[u].name.to_string();
+    ManualStep {
+        makes: Makes::AccessKey(u),
+        title: format!("Create an access key for {name}"),
+        path: format!("IAM → Users → {name} → Security credentials → Create access key"),
+        instructions: vec![
+            format!("In the navigation pane choose Users, choose {name}, then the Security credentials tab."),
+            "In the Access keys section, choose Create access key.".into(),
+            "On Access key best practices & alternatives, select Application running outside AWS: Postman runs \
+             on your computer, outside AWS, and signs its requests with this long-term key. Choose Next."
+                .into(),
+            "(Optional) add a description tag. Choose Create access key.".into(),
+            "On Retrieve access keys, copy the Access key and the Secret access key now: this is the only time \
+             the secret is shown. Keep it somewhere safe (a password manager, an AWS CLI profile)."
+                .into(),
+            "Choose Done only after saving both.".into(),
+        ],
+        name,
+        document: None,
+    }
+}
+
+/// How far the account is along a manual step.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Progress {
+    Done,
+    /// Not there yet: what is missing, one line each.
+    NotYet(Vec<String>),
+    /// There, but a document is not the guide's: what differs, and a line diff of each document.
+    Differs(Vec<DocDiff>),
+}
+
+impl Progress {
+    /// The word the screen shows.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Progress::Done => "done",
+            Progress::NotYet(_) => "not yet",
+            Progress::Differs(_) => "differs",
+        }
+    }
+}
+
+/// A document in the account that is not the guide's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocDiff {
+    pub what: String,
+    pub lines: Vec<DiffLine>,
+}
+
+/// One line of a diff: `-` in the account only, `+` in the guide's document only, ` ` both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffLine {
+    pub sign: char,
+    pub text: String,
+}
+
+/// A line diff of two documents as pretty JSON, `current` (the account's) against `wanted` (the guide's),
+/// with two lines of context around each change; `…` marks skipped lines.
+pub fn diff(current: &Value, wanted: &Value) -> Vec<DiffLine> {
+    let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string());
+    let (a, b) = (pretty(current), pretty(wanted));
+    let text = similar::TextDiff::from_lines(&a, &b);
+    let mut out = vec![];
+    for (i, group) in text.grouped_ops(2).iter().enumerate() {
+        if i > 0 {
+            out.push(DiffLine { sign: ' ', text: "…".into() });
+        }
+        for op in group {
+            for change in text.iter_changes(op) {
+                let sign = match change.tag() {
+                    similar::ChangeTag::Delete => '-',
+                    similar::ChangeTag::Insert => '+',
+                    similar::ChangeTag::Equal => ' ',
+                };
+                out.push(DiffLine { sign, text: change.value().trim_end_matches('\n').to_string() });
+            }
+        }
+    }
+    out
+}
+
+/// Where each manual step stands in the account, from a plan made by reading it (Get*/List* calls only).
+pub fn progress(steps: &[ManualStep], plan: &Plan) -> Vec<Progress> {
+    steps.iter().map(|s| step_progress(s, plan)).collect()
+}
+
+fn step_progress(step: &ManualStep, plan: &Plan) -> Progress {
+    let d = &plan.desired;
+    let find = |k: StepKind| plan.steps.iter().find(|s| s.kind == k);
+    let mut missing = vec![];
+    let mut diffs = vec![];
+    match step.makes {
+        Makes::Policy(p) => match find(StepKind::Policy(p)).map(|s| (&s.action, &s.prior)) {
+            Some((_, Prior::Policy { state, .. })) => {
+                if !same_document(&d.policies[p].document, &state.document) {
+                    diffs.push(DocDiff {
+                        what: format!(
+                            "policy {} (default version {}): - in the account, + the guide's",
+                            d.policies[p].name, state.default_version
+                        ),
+                        lines: diff(&state.document, &d.policies[p].document),
+                    });
+                }
+            }
+            _ => missing.push(format!("policy {} does not exist", d.policies[p].name)),
+        },
+        Makes::Role(r) => {
+            let role = &d.roles[r];
+            match find(StepKind::Role(r)).map(|s| &s.prior) {
+                Some(Prior::Role(state)) => {
+                    if !same_document(&role.trust, &state.trust) {
+                        diffs.push(DocDiff {
+                            what: format!("trust policy of {}: - in the account, + the guide's", role.name),
+                            lines: diff(&state.trust, &role.trust),
+                        });
+                    }
+                }
+                _ => missing.push(format!("role {} does not exist", role.name)),
+            }
+            missing.extend(unattached(plan, Target::Role(r)));
+        }
+        Makes::User(u) => {
+            if !matches!(find(StepKind::User(u)).map(|s| &s.prior), Some(Prior::User(_))) {
+                missing.push(format!("user {} does not exist", d.users[u].name));
+            }
+            missing.extend(unattached(plan, Target::User(u)));
+        }
+        Makes::AccessKey(u) => {
+            if find(StepKind::AccessKey(u)).map(|s| s.action) != Some(Action::Unchanged) {
+                missing.push(format!("{} has no access key", d.users[u].name));
+            }
+        }
+    }
+    if !diffs.is_empty() {
+        Progress::Differs(diffs)
+    } else if !missing.is_empty() {
+        Progress::NotYet(missing)
+    } else {
+        Progress::Done
+    }
+}
+
+/// The policies not yet attached to `target`.
+fn unattached(plan: &Plan, target: Target) -> Vec<String> {
+    let d = &plan.desired;
+    let to = match target {
+        Target::Role(r) => d.roles[r].name.to_string(),
+        Target::User(u) => d.users[u].name.to_string(),
+    };
+    plan.steps
+        .iter()
+        .filter_map(|s| match s.kind {
+            StepKind::Attach { policy, target: t } if t == target && s.action != Action::Unchanged => {
+                Some(format!("{} is not attached to {to}", d.policies[policy].name))
+            }
+            _ => None,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::iam::{AccessKeyInfo, PolicyState, UserState};
+    use crate::plan::offline;
+    use crate::setup::{Params, SetupKind};
+    use serde_json::json;
+
+    fn params(setup: SetupKind) -> Params {
+        let mut p = Params::new(setup, "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
+        p.bucket = Some("my-bucket".parse().unwrap());
+        p.project = Some("0123456789abcdef0123456789abcdef".parse().unwrap());
+        p
+    }
+
+    #[test]
+    fn steps_follow_the_guides_order() {
+        let d = params(SetupKind::All).desired().unwrap();
+        let titles: Vec<String> = steps(&d).into_iter().map(|s| s.title).collect();
+        assert_eq!(
+            titles,
+            [
+                "Create policy PostmanAccessPolicy",
+                "Create user PostmanUser",
+                "Create an access key for PostmanUser",
+                "Create policy ImporterS3Policy",
+                "Create role ImporterS3Role",
+                "Create policy ImporterS3PassthroughPolicy",
+                "Create role PinpointSegmentImport",
+                "Create policy ImporterPinpointPolicy",
+                "Create role ImporterPinpointRole",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_pinpoint_role_is_made_as_lambda_then_its_trust_replaced() {
+        let d = params(SetupKind::SegmentImport).desired().unwrap();
+        let s = steps(&d);
+        let import = s.iter().find(|s| s.name == "PinpointSegmentImport").unwrap();
+        let text = import.instructions.join("\n");
+        assert!(text.contains("choose Lambda"), "{text}");
+        assert!(text.contains("Edit trust policy"), "{text}");
+        assert_eq!(import.document.as_ref().unwrap().1, d.roles[1].trust);
+        let s3 = s.iter().find(|s| s.name == "ImporterS3Role").unwrap();
+        assert!(!s3.instructions.join("\n").contains("Edit trust policy"));
+        let pinpoint = s.iter().find(|s| s.name == "ImporterPinpointRole").unwrap();
+        assert!(pinpoint.instructions.join("\n").contains("ImporterS3Policy and ImporterPinpointPolicy"));
+    }
+
+    #[test]
+    fn the_key_step_explains_the_console_choice_and_the_one_time_secret() {
+        let d = params(SetupKind::Postman).desired().unwrap();
+        let key = steps(&d).into_iter().find(|s| s.makes == Makes::AccessKey(0)).unwrap();
+        let text = key.instructions.join("\n");
+        assert!(text.contains("Application running outside AWS"), "{text}");
+        assert!(text.contains("only time"), "{text}");
+    }
+
+    /// A plan as read from an account where the policy exists untagged with `doc`, the user exists untagged
+    /// with the policy attached and `keys` keys.
+    fn read(doc: Value, attached: bool, keys: usize) -> (Vec<ManualStep>, Plan) {
+        let p = params(SetupKind::Postman);
+        let mut plan = offline(&p).unwrap();
+        plan.checked = true;
+        let arn = plan.desired.policies[0].arn.clone();
+        for s in &mut plan.steps {
+            match s.kind {
+                StepKind::Policy(_) => {
+                    s.action = Action::Conflict;
+                    s.prior = Prior::Policy {
+                        state: PolicyState {
+                            arn: arn.clone(),
+                            default_version: "v1".into(),
+                            document: doc.clone(),
+                            managed_by_us: false,
+                            run: None,
+                        },
+                        versions: vec![],
+                    };
+                }
+                StepKind::User(_) => {
+                    s.action = Action::Conflict;
+                    s.prior = Prior::User(UserState {
+                        arn: "u".into(),
+                        managed_by_us: false,
+                        run: None,
+                        attached: vec![],
+                        access_keys: (0..keys)
+                            .map(|i| AccessKeyInfo { id: format!("AKIA{i}"), active: true })
+                            .collect(),
+                        permissions_boundary: None,
+                        our_keys: vec![],
+                    });
+                }
+                StepKind::Attach { .. } => s.action = if attached { Action::Unchanged } else { Action::Create },
+                StepKind::AccessKey(_) => s.action = if keys > 0 { Action::Unchanged } else { Action::Create },
+                StepKind::Role(_) => {}
+            }
+        }
+        (steps(&plan.desired), plan)
+    }
+
+    #[test]
+    fn an_untagged_resource_with_the_guides_document_is_done() {
+        let doc = params(SetupKind::Postman).desired().unwrap().policies[0].document.clone();
+        let (s, plan) = read(doc, true, 1);
+        assert_eq!(progress(&s, &plan), vec![Progress::Done, Progress::Done, Progress::Done]);
+    }
+
+    #[test]
+    fn what_is_missing_is_named() {
+        let doc = params(SetupKind::Postman).desired().unwrap().policies[0].document.clone();
+        let (s, plan) = read(doc, false, 0);
+        let got = progress(&s, &plan);
+        assert_eq!(got[0], Progress::Done);
+        assert_eq!(got[1], Progress::NotYet(vec!["PostmanAccessPolicy is not attached to PostmanUser".into()]));
+        assert_eq!(got[2], Progress::NotYet(vec!["PostmanUser has no access key".into()]));
+        let fresh = offline(&params(SetupKind::Postman)).unwrap();
+        assert!(progress(&s, &fresh).iter().all(|p| matches!(p, Progress::NotYet(_))));
+    }
+
+    #[test]
+    fn a_changed_document_differs_with_a_line_diff() {
+        let mut doc = params(SetupKind::Postman).desired().unwrap().policies[0].document.clone();
+        doc["Statement"][0]["Action"][0] = json!("mobiletargeting:Delete*");
+        let (s, plan) = read(doc, true, 1);
+        let Progress::Differs(diffs) = &progress(&s, &plan)[0] else { panic!("not differs") };
+        let lines = &diffs[0].lines;
+        assert!(lines.contains(&DiffLine { sign: '-', text: "        \"mobiletargeting:Delete*\",".into() }));
+        assert!(lines.contains(&DiffLine { sign: '+', text: "        \"mobiletargeting:Update*\",".into() }));
+        assert_eq!(lines.iter().filter(|l| l.sign != ' ').count(), 2, "{lines:?}");
+        assert!(lines.len() <= 7, "only the change and its context: {lines:?}");
+    }
+}
