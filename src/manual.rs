@@ -59,10 +59,8 @@ pub fn steps(d: &Desired) -> Vec<ManualStep> {
         out.push(role_step(d, r));
     }
     // A policy no role or user uses still gets its panel.
-    for p in 0..d.policies.len() {
-        if !made[p] {
-            out.push(policy_step(d, p));
-        }
+    for (p, _) in made.iter().enumerate().filter(|(_, m)| !**m) {
+        out.push(policy_step(d, p));
     }
     out
 }

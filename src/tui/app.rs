@@ -4,7 +4,7 @@
 //! screen (each screen module owns its state, its binding table and its view) and holds the [`Session`].
 
 use super::keys::{self, Binding, Key};
-use super::screens::{self, identity, params, plan, preview, run, secret, summary, welcome};
+use super::screens::{self, identity, manual, params, plan, preview, run, secret, summary, welcome};
 use crate::access_keys::{RotateError, Rotation};
 use crate::apply::{ApplyReport, Event, RollbackLog};
 use crate::aws::iam::AccessKeyInfo;
@@ -219,6 +219,8 @@ pub struct Session {
     pub desired: Option<Desired>,
     pub plan: Remote<Arc<Plan>>,
     pub adopt: bool,
+    /// Manual mode was chosen on the welcome screen: the preview leads to the console steps, not the plan.
+    pub manual: bool,
     pub run: Run,
     /// The new key of this session; its secret is dropped (and zeroized) when the user leaves the secret screen.
     pub secret: Option<NewAccessKey>,
@@ -254,6 +256,7 @@ impl Session {
             desired: None,
             plan: Remote::Idle,
             adopt: false,
+            manual: false,
             run: Run::default(),
             secret: None,
             wrote: false,
@@ -325,6 +328,8 @@ pub enum Intent {
         delete: bool,
     },
     Quit,
+    /// Write an export to files (nothing is sent to AWS).
+    Export(crate::export::ExportFormat),
 }
 
 /// One answer of a confirmation.
@@ -393,6 +398,17 @@ pub enum Cmd {
     Plan {
         id: RequestId,
         params: Box<Params>,
+    },
+    /// Manual mode's verify: the engine's plan, made by reading the account (Get* and List* calls only).
+    Verify {
+        id: RequestId,
+        params: Box<Params>,
+    },
+    /// Write an export (CloudFormation, AWS CLI script, Terraform, documents) to a new path in the working
+    /// directory.
+    Export {
+        params: Box<Params>,
+        format: crate::export::ExportFormat,
     },
     Apply {
         plan: Arc<Plan>,
@@ -476,6 +492,13 @@ pub enum Msg {
         id: RequestId,
         result: Box<Result<Plan, Problem>>,
     },
+    /// The answer to manual mode's verify.
+    Verified {
+        id: RequestId,
+        result: Box<Result<Plan, Problem>>,
+    },
+    /// An export was written (what and where) or not.
+    Exported(Result<String, Problem>),
     Engine(Event),
     Applied(Box<Result<ApplyReport, Problem>>),
     /// The rollback ended (after the account was read again to verify it); the steps' errors.
@@ -523,6 +546,7 @@ pub struct App {
     pub run: run::State,
     pub secret: secret::State,
     pub summary: summary::State,
+    pub manual: manual::State,
     pub overlay: Option<Overlay>,
     pub status: Option<Status>,
     /// The terminal's size, as last reported.
@@ -565,6 +589,7 @@ impl App {
             run: run::State,
             secret: secret::State::default(),
             summary: summary::State::default(),
+            manual: manual::State::default(),
             overlay: None,
             status: None,
             size: (120, 40),
@@ -634,6 +659,7 @@ impl App {
             Screen::Run => keys::shown(&run::bindings(&self.run, s)),
             Screen::Secret => keys::shown(&secret::bindings(&self.secret, s)),
             Screen::Summary => keys::shown(&summary::bindings(&self.summary, s, size)),
+            Screen::Manual => keys::shown(&manual::bindings(&self.manual, s, size)),
         }
     }
 
@@ -662,6 +688,7 @@ impl App {
             Screen::Run => pairs(run::bindings(&self.run, s)),
             Screen::Secret => pairs(secret::bindings(&self.secret, s)),
             Screen::Summary => pairs(summary::bindings(&self.summary, s, size)),
+            Screen::Manual => pairs(manual::bindings(&self.manual, s, size)),
         };
         v.extend(pairs(self.global_bindings()));
         v
@@ -727,6 +754,17 @@ impl App {
             }
             Msg::Planned { id, result } => {
                 self.session.plan.answer(id, (*result).map(Arc::new));
+                vec![]
+            }
+            Msg::Verified { id, result } => {
+                self.manual.verified.answer(id, *result);
+                vec![]
+            }
+            Msg::Exported(r) => {
+                match r {
+                    Ok(done) => self.say(done),
+                    Err(e) => self.say(format!("✗ {}", e.line())),
+                }
                 vec![]
             }
             Msg::Engine(e) => {
@@ -1113,6 +1151,12 @@ impl App {
                     .map(|b| b.action)
                     .map(|a| self.summary.act(&mut self.session, a, size))
             }
+            Screen::Manual => {
+                let size = self.body_size();
+                keys::find(&manual::bindings(&self.manual, s, size), &k)
+                    .map(|b| b.action)
+                    .map(|a| self.manual.act(&mut self.session, a, size))
+            }
         };
         if let Some(dos) = dos {
             return self.apply_dos(dos);
@@ -1137,6 +1181,10 @@ impl App {
                     }
                     if s == Screen::Plan {
                         self.plan = plan::State::default();
+                    }
+                    // Entering manual mode (not leaving it): a fresh panel list, Esc back to where it came from.
+                    if s == Screen::Manual && self.screen != Screen::Manual {
+                        self.manual = manual::State::from(self.screen);
                     }
                     self.go(s)
                 }
@@ -1280,6 +1328,13 @@ impl App {
                 self.should_quit = true;
                 vec![]
             }
+            Intent::Export(format) => match self.session.params.clone() {
+                Some(params) => {
+                    self.say(format!("Writing the {} export…", format.as_str()));
+                    vec![Cmd::Export { params: Box::new(params), format }]
+                }
+                None => vec![],
+            },
         };
         let mut cmds = cmds;
         cmds.extend(self.settled());
@@ -1520,6 +1575,42 @@ fn choice_label(c: char) -> &'static str {
         'y' => "y",
         'd' => "d",
         'x' => "x",
+        '1' => "1",
+        '2' => "2",
+        '3' => "3",
+        '4' => "4",
         _ => "?",
+    }
+}
+
+/// The export overlay: which format to write, and where each goes (the working directory, never over a file).
+pub fn export_prompt() -> Confirm {
+    use crate::export::ExportFormat;
+    let choice = |key, format: ExportFormat, does: &str| Choice {
+        key,
+        does: does.into(),
+        intent: Intent::Export(format),
+        then_quit: false,
+    };
+    Confirm {
+        title: "Export".into(),
+        lines: vec![
+            "Write this setup for another tool, into the working directory (a new name, never over a file). \
+             Nothing is sent to AWS."
+                .into(),
+            "1 CloudFormation template (pinpoint-iam.yaml): account and Region from the stack.".into(),
+            "2 AWS CLI script (pinpoint-iam-cli/setup.sh) with the documents beside it.".into(),
+            "3 Terraform (pinpoint-iam-terraform/main.tf).".into(),
+            "4 Every document as JSON (pinpoint-iam-export-documents/).".into(),
+            "None of them holds an access key or a secret.".into(),
+        ],
+        choices: vec![
+            choice('1', ExportFormat::CloudFormation, "CloudFormation"),
+            choice('2', ExportFormat::Cli, "CLI script"),
+            choice('3', ExportFormat::Terraform, "Terraform"),
+            choice('4', ExportFormat::Documents, "documents"),
+        ],
+        cancel: "cancel",
+        quitting: false,
     }
 }

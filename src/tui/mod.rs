@@ -236,6 +236,22 @@ impl Runtime {
                     Self::send(&tx, Msg::Planned { id, result: Box::new(r) });
                 });
             }
+            Cmd::Verify { id, params } => {
+                // Only when the account was read: offline there is nothing to verify against.
+                let aws = self.aws.clone().filter(|_| app.session.online());
+                tokio::spawn(async move {
+                    let r = match aws {
+                        Some(aws) => plan::plan(&aws.iam, &params).await.map_err(Problem::from),
+                        None => Err(Problem::NotConnected),
+                    };
+                    Self::send(&tx, Msg::Verified { id, result: Box::new(r) });
+                });
+            }
+            Cmd::Export { params, format } => {
+                tokio::task::spawn_blocking(move || {
+                    Self::send(&tx, Msg::Exported(write_export(&params, format, std::path::Path::new("."))));
+                });
+            }
             Cmd::Apply { plan, adopt } => {
                 let Some(aws) = self.aws.clone() else {
                     Self::send(&tx, Msg::Applied(Box::new(Err(Problem::NotConnected))));
@@ -400,6 +416,31 @@ impl Runtime {
     }
 }
 
+/// Write an export of `params` as `format` to a new path under `base_dir` (never over an existing one).
+fn write_export(
+    params: &crate::setup::Params,
+    format: crate::export::ExportFormat,
+    base_dir: &std::path::Path,
+) -> Result<String, Problem> {
+    use crate::export::{self, ExportFormat};
+    let files = export::render(params, format, &export::Origin::now())
+        .map_err(|e| Problem::Io(format!("could not render the export: {e}")))?;
+    let (stem, ext) = match format {
+        ExportFormat::CloudFormation => ("pinpoint-iam", ".yaml"),
+        ExportFormat::Cli => ("pinpoint-iam-cli", ""),
+        ExportFormat::Terraform => ("pinpoint-iam-terraform", ""),
+        ExportFormat::Documents => ("pinpoint-iam-export-documents", ""),
+    };
+    let out = (1..1000)
+        .map(|n| if n == 1 { format!("{stem}{ext}") } else { format!("{stem}-{n}{ext}") })
+        .map(|name| base_dir.join(name))
+        .find(|p| !p.exists())
+        .ok_or_else(|| Problem::Io("could not find a free name for the export".into()))?;
+    let written = export::write(&out, format, &files, false)
+        .map_err(|e| Problem::Io(format!("could not write the export: {e}")))?;
+    Ok(format!("Exported as {}: {} ({} file(s))", format.as_str(), out.display(), written.len()))
+}
+
 /// Write every document to a new directory under `base_dir`, each file synced to disk; never overwrites.
 fn write_documents(desired: &crate::setup::Desired, base_dir: &std::path::Path) -> Result<String, Problem> {
     let io = |e: std::io::Error| Problem::Io(format!("could not write the documents: {e}"));
@@ -427,6 +468,23 @@ fn write_documents(desired: &crate::setup::Desired, base_dir: &std::path::Path) 
 mod tests {
     use super::*;
     use crate::setup::{Params, SetupKind};
+
+    #[test]
+    fn an_export_goes_to_a_new_path_each_time() {
+        use crate::export::ExportFormat;
+        let mut p = Params::new(SetupKind::All, "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
+        p.bucket = Some("my-bucket".parse().unwrap());
+        p.project = Some("0123456789abcdef0123456789abcdef".parse().unwrap());
+        let dir = tempfile::tempdir().unwrap();
+        let said = write_export(&p, ExportFormat::CloudFormation, dir.path()).unwrap();
+        assert!(said.contains("pinpoint-iam.yaml"), "{said}");
+        let yaml = std::fs::read_to_string(dir.path().join("pinpoint-iam.yaml")).unwrap();
+        assert!(yaml.contains("AWS::IAM::ManagedPolicy"), "{yaml}");
+        write_export(&p, ExportFormat::CloudFormation, dir.path()).unwrap();
+        assert!(dir.path().join("pinpoint-iam-2.yaml").is_file(), "a second export never overwrites the first");
+        write_export(&p, ExportFormat::Cli, dir.path()).unwrap();
+        assert!(dir.path().join("pinpoint-iam-cli/setup.sh").is_file());
+    }
 
     #[test]
     fn documents_are_written_to_a_new_directory_each_time() {

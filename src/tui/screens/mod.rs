@@ -2,6 +2,7 @@
 //! around the current one and draws any overlay on top.
 
 pub mod identity;
+pub mod manual;
 pub mod params;
 pub mod plan;
 pub mod preview;
@@ -30,6 +31,9 @@ pub enum Screen {
     Run,
     Secret,
     Summary,
+    /// Manual mode: not one of the steps in order, reached from Welcome (or offered when writing is not
+    /// possible).
+    Manual,
 }
 
 impl Screen {
@@ -55,6 +59,7 @@ impl Screen {
             Screen::Run => "Run",
             Screen::Secret => "Secret",
             Screen::Summary => "Summary",
+            Screen::Manual => "Manual mode",
         }
     }
 
@@ -69,6 +74,7 @@ impl Screen {
             Screen::Run => run::PURPOSE,
             Screen::Secret => secret::PURPOSE,
             Screen::Summary => summary::PURPOSE,
+            Screen::Manual => manual::PURPOSE,
         }
     }
 }
@@ -118,6 +124,7 @@ pub fn draw(app: &App, frame: &mut Frame, theme: &Theme) {
         Screen::Run => app.run.view(s, frame, inner, &ui),
         Screen::Secret => app.secret.view(s, app.clear_in(), frame, inner, &ui),
         Screen::Summary => app.summary.view(s, frame, inner, &ui),
+        Screen::Manual => app.manual.view(s, frame, inner, &ui),
     }
 
     if let Some(t) = app.status_text() {
@@ -157,6 +164,11 @@ fn draw_header(app: &App, frame: &mut Frame, header: Rect, theme: &Theme) {
         })
         .collect();
     let mut head = vec![Span::styled(" pinpoint-iam-wizard  ", theme.title())];
+    if app.screen == Screen::Manual {
+        head.push(Span::styled("manual mode · the guides' console steps, done by you", theme.focus()));
+        frame.render_widget(Paragraph::new(Line::from(head)), header);
+        return;
+    }
     let full: usize = steps.iter().map(|s| s.content.chars().count()).sum::<usize>() + 22;
     if full <= header.width as usize {
         head.extend(steps.into_iter().take(Screen::ALL.len() * 2 - 1));

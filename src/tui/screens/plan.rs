@@ -33,6 +33,8 @@ pub enum Action {
     Finish,
     Replan,
     Details,
+    Export,
+    Manual,
     Back,
 }
 
@@ -73,6 +75,13 @@ pub fn bindings(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Action
             v.push(Binding::new(&[Key::Code(KeyCode::F(2))], "F2", "error details", Action::Details));
         }
         _ => {}
+    }
+    // Offline, nothing can be applied: the guides' console steps are the way on.
+    if s.plan.ready().is_some_and(|p| !p.checked) || (matches!(s.plan, Remote::Ready(_)) && !s.online()) {
+        v.push(Binding::new(&[Key::char('m')], "m", "do it by hand", Action::Manual));
+    }
+    if s.params.is_some() {
+        v.push(Binding::new(&[Key::char('e')], "e", "export…", Action::Export));
     }
     v.push(Binding::new(&[Key::Code(KeyCode::Esc)], "Esc", "back", Action::Back));
     v
@@ -229,6 +238,8 @@ impl State {
             }
             Action::Adopt => s.adopt = !s.adopt,
             Action::Back => return vec![Do::Go(Screen::Preview)],
+            Action::Export => return vec![Do::Ask(crate::tui::app::export_prompt())],
+            Action::Manual => return vec![Do::Go(Screen::Manual)],
             Action::Finish => return vec![Do::Go(Screen::Summary)],
             Action::Details => {
                 if let Remote::Failed(e) = &s.plan {

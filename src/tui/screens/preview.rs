@@ -37,7 +37,9 @@ pub enum Action {
     Scroll(Scroll),
     Copy,
     Write,
+    Export,
     Plan,
+    Manual,
     Back,
 }
 
@@ -50,7 +52,12 @@ pub fn bindings(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Action
     v.extend(scroll_bindings(st.rows(s, size.0), size.1.saturating_sub(2), Action::Scroll));
     v.push(Binding::new(&[Key::char('c')], "c", "copy document", Action::Copy));
     v.push(Binding::new(&[Key::char('w')], "w", "write files", Action::Write));
-    v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "plan", Action::Plan));
+    v.push(Binding::new(&[Key::char('e')], "e", "export…", Action::Export));
+    if s.manual {
+        v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "manual steps", Action::Manual));
+    } else {
+        v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "plan", Action::Plan));
+    }
     v.push(Binding::new(&[Key::Code(KeyCode::Esc)], "Esc", "back", Action::Back));
     v
 }
@@ -116,6 +123,8 @@ impl State {
                 }
             }
             Action::Write => return vec![Do::Run(Cmd::WriteDocuments)],
+            Action::Export => return vec![Do::Ask(crate::tui::app::export_prompt())],
+            Action::Manual => return vec![Do::Go(Screen::Manual)],
             Action::Back => return vec![Do::Go(Screen::Params)],
             Action::Plan => {
                 let Some(p) = s.params.clone() else { return vec![] };

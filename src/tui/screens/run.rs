@@ -29,6 +29,12 @@ pub enum Action {
     Keep,
     Details,
     Continue,
+    Manual,
+}
+
+/// Whether the run failed because the caller may not write (IAM answered AccessDenied).
+pub fn denied(s: &Session) -> bool {
+    s.run.failure.as_ref().is_some_and(|(_, line, _)| line.starts_with("access denied"))
 }
 
 /// This screen's keys in its current state: they drive key handling, the footer and help.
@@ -55,6 +61,10 @@ pub fn bindings(_st: &State, s: &Session) -> Vec<Binding<Action>> {
     }
     if run.failure.is_some() {
         v.push(Binding::new(&[Key::Code(KeyCode::F(2))], "F2", "error details", Action::Details));
+    }
+    // No permission to write: the guides' console steps (or someone who may) are the way on.
+    if denied(s) && matches!(run.phase, Phase::Failed(_) | Phase::RolledBack { .. } | Phase::Kept) {
+        v.push(Binding::new(&[Key::char('m')], "m", "do it by hand", Action::Manual));
     }
     v
 }
@@ -136,6 +146,7 @@ impl State {
                 }
                 None => vec![],
             },
+            Action::Manual => vec![Do::Go(Screen::Manual)],
             Action::Continue => {
                 let next = if s.secret.is_some() && matches!(s.run.phase, Phase::Completed | Phase::Kept) {
                     Screen::Secret

@@ -13,7 +13,8 @@ use ratatui::widgets::Paragraph;
 
 /// What the screen is for, as `?` help says it.
 pub const PURPOSE: &str = "Choose what to set up: the Postman user and its access key, the three roles of the \
-    segment import, or both. Nothing is read or written yet; every write is shown and confirmed later.";
+    segment import, or both. Nothing is read or written yet; every write is shown and confirmed later. m is \
+    manual mode: the guides' console steps to do by hand, verified by reading the account.";
 
 /// The setups, in the order listed.
 pub const CHOICES: [SetupKind; 3] = [SetupKind::Postman, SetupKind::SegmentImport, SetupKind::All];
@@ -57,6 +58,7 @@ pub enum Action {
     Down,
     Pick(usize),
     Next,
+    Manual,
 }
 
 /// This screen's keys in its current state: they drive key handling, the footer and help.
@@ -68,6 +70,7 @@ pub fn bindings(_st: &State, _s: &Session) -> Vec<Binding<Action>> {
         Binding::new(&[Key::char('2')], "", "", Action::Pick(1)),
         Binding::new(&[Key::char('3')], "", "", Action::Pick(2)),
         Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "next", Action::Next),
+        Binding::new(&[Key::char('m')], "m", "manual mode", Action::Manual),
     ]
 }
 
@@ -78,8 +81,10 @@ impl State {
             Action::Up => self.choice = self.choice.saturating_sub(1),
             Action::Down => self.choice = (self.choice + 1).min(CHOICES.len() - 1),
             Action::Pick(i) => self.choice = i,
-            Action::Next => {
+            Action::Next | Action::Manual => {
                 s.setup = CHOICES[self.choice];
+                // Manual mode: the same identity and parameters, then the console steps instead of the plan.
+                s.manual = a == Action::Manual;
                 return vec![Do::Go(Screen::Identity)];
             }
         }

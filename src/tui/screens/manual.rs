@@ -1,0 +1,299 @@
+//! Manual mode: the guides' console steps one panel each, the name to type and the document ready to copy, and
+//! a verify key that reads the account (the engine's plan: Get*/List* calls only) and marks each step done, not
+//! yet, or differs with a line diff.
+
+use crate::manual::{self, ManualStep, Progress};
+use crate::plan::Plan;
+use crate::setup::Params;
+use crate::tui::app::{Cmd, Copied, Do, Overlay, Remote, Session};
+use crate::tui::keys::{Binding, Key};
+use crate::tui::screens::{Screen, Scroll, Ui, draw_scrolled, max_scroll, scroll, scroll_bindings};
+use crate::tui::theme::Theme;
+use crate::tui::widgets::{json_view, wrap::wrap};
+use crossterm::event::KeyCode;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+/// What the screen is for, as `?` help says it.
+pub const PURPOSE: &str = "Do the guides' steps yourself in the AWS console, one panel each: where to click, the \
+    name to type, and the document to paste (c copies it). v reads the account (Get and List calls only, nothing \
+    is written) and marks each step done, not yet, or differs, with what differs.";
+
+/// From this width the list of every step stands beside the panel.
+const SIDE_MIN_WIDTH: u16 = 110;
+const SIDE: u16 = 48;
+
+/// What this screen remembers while the wizard runs.
+#[derive(Debug)]
+pub struct State {
+    pub step: usize,
+    pub scroll: u16,
+    /// The last verification: the engine's read-only plan.
+    pub verified: Remote<Plan>,
+    /// Where Esc goes.
+    pub back: Screen,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State { step: 0, scroll: 0, verified: Remote::Idle, back: Screen::Preview }
+    }
+}
+
+/// What a key does on this screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Next,
+    Prev,
+    Scroll(Scroll),
+    Copy,
+    Verify,
+    Details,
+    Back,
+}
+
+/// This screen's keys in its current state: they drive key handling, the footer and help.
+pub fn bindings(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Action>> {
+    let steps = st.steps(s);
+    let mut v = vec![];
+    if steps.len() > 1 {
+        v.push(Binding::new(&[Key::Code(KeyCode::Right), Key::Code(KeyCode::Tab)], "←/→", "step", Action::Next));
+        v.push(Binding::new(&[Key::Code(KeyCode::Left), Key::Code(KeyCode::BackTab)], "", "", Action::Prev));
+    }
+    v.extend(scroll_bindings(st.rows(s, size.0), size.1.saturating_sub(1), Action::Scroll));
+    if steps.get(st.step).is_some_and(|x| x.document.is_some()) {
+        v.push(Binding::new(&[Key::char('c')], "c", "copy document", Action::Copy));
+    }
+    if s.online() {
+        v.push(Binding::new(&[Key::char('v')], "v", "verify (read only)", Action::Verify));
+    }
+    if matches!(st.verified, Remote::Failed(_)) {
+        v.push(Binding::new(&[Key::Code(KeyCode::F(2))], "F2", "error details", Action::Details));
+    }
+    v.push(Binding::new(&[Key::Code(KeyCode::Esc)], "Esc", "back", Action::Back));
+    v
+}
+
+/// A step's progress word and its style.
+fn mark(p: Option<&Progress>, theme: &Theme) -> (&'static str, &'static str, Style) {
+    match p {
+        Some(Progress::Done) => ("✓", "done", theme.ok()),
+        Some(Progress::NotYet(_)) => ("·", "not yet", theme.warn()),
+        Some(Progress::Differs(_)) => ("≠", "differs", theme.error()),
+        None => (" ", "", theme.dim()),
+    }
+}
+
+/// A step as the list names it: its kind and the resource's name.
+fn short(step: &ManualStep) -> String {
+    match step.makes {
+        manual::Makes::Policy(_) => format!("policy {}", step.name),
+        manual::Makes::Role(_) => format!("role {}", step.name),
+        manual::Makes::User(_) => format!("user {}", step.name),
+        manual::Makes::AccessKey(_) => format!("access key of {}", step.name),
+    }
+}
+
+/// The values that came from the user, to highlight.
+fn user_values(p: &Params) -> Vec<&str> {
+    let mut user = vec![p.account.as_str(), p.region.as_str(), p.names.import_role.as_str()];
+    if let Some(b) = &p.bucket {
+        user.push(b.as_str());
+    }
+    if let Some(pr) = &p.project {
+        user.push(pr.as_str());
+    }
+    user
+}
+
+impl State {
+    /// A fresh panel list, Esc going back to `back`.
+    pub fn from(back: Screen) -> State {
+        State { back, ..State::default() }
+    }
+
+    fn steps(&self, s: &Session) -> Vec<ManualStep> {
+        s.desired.as_ref().map(manual::steps).unwrap_or_default()
+    }
+
+    /// Each step's progress, once verified.
+    fn progress(&self, steps: &[ManualStep]) -> Option<Vec<Progress>> {
+        self.verified.ready().map(|plan| manual::progress(steps, plan))
+    }
+
+    fn rows(&self, s: &Session, width: u16) -> usize {
+        let w = if width >= SIDE_MIN_WIDTH { width - SIDE - 1 } else { width };
+        self.content(s, w, &Theme { color: false }, 0).len()
+    }
+
+    /// Do what the key bound to `a` asks.
+    pub fn act(&mut self, s: &mut Session, a: Action, size: (u16, u16)) -> Vec<Do> {
+        let steps = self.steps(s);
+        let n = steps.len().max(1);
+        match a {
+            Action::Next => {
+                self.step = (self.step + 1) % n;
+                self.scroll = 0;
+            }
+            Action::Prev => {
+                self.step = (self.step + n - 1) % n;
+                self.scroll = 0;
+            }
+            Action::Scroll(by) => {
+                let max = max_scroll(self.rows(s, size.0), size.1.saturating_sub(1));
+                scroll(&mut self.scroll, by, max);
+            }
+            Action::Copy => {
+                if let Some((title, doc)) = steps.get(self.step).and_then(|x| x.document.as_ref()) {
+                    let what = Copied::Document { title: title.clone(), json: json_view::pretty(doc) };
+                    return vec![Do::Run(Cmd::Copy { what })];
+                }
+            }
+            Action::Verify => {
+                let Some(p) = s.params.clone() else { return vec![] };
+                let id = s.request();
+                self.verified = Remote::Pending(id);
+                return vec![Do::Run(Cmd::Verify { id, params: Box::new(p) })];
+            }
+            Action::Details => {
+                if let Remote::Failed(e) = &self.verified {
+                    return vec![Do::Show(Overlay::Details { title: "Verify failed".into(), text: e.detail() })];
+                }
+            }
+            Action::Back => return vec![Do::Go(self.back)],
+        }
+        vec![]
+    }
+
+    /// The current panel: the step, where it stands, the guide's instructions and the document.
+    fn content(&self, s: &Session, width: u16, theme: &Theme, tick: u64) -> Vec<Line<'static>> {
+        let w = width as usize;
+        let steps = self.steps(s);
+        let Some(step) = steps.get(self.step.min(steps.len().saturating_sub(1))) else { return vec![] };
+        let progress = self.progress(&steps);
+        let here = progress.as_ref().and_then(|p| p.get(self.step));
+        let mut lines = vec![Line::from(vec![
+            Span::styled(format!("Step {} of {} · ", self.step + 1, steps.len()), theme.dim()),
+            Span::styled(step.title.clone(), theme.title()),
+        ])];
+        for r in wrap(&step.path, w.saturating_sub(10), 2) {
+            lines.push(Line::from(vec![Span::styled("Console: ", theme.dim()), Span::raw(r)]));
+        }
+        lines.push(Line::from(vec![
+            Span::styled("Name to type: ", theme.dim()),
+            Span::styled(step.name.clone(), theme.user_value()),
+        ]));
+        let (_, word, style) = mark(here, theme);
+        let status = match (&self.verified, here) {
+            (Remote::Pending(_), _) => {
+                let spin = crate::tui::widgets::step_list::SPINNER[(tick % 10) as usize];
+                Line::from(Span::styled(
+                    format!("{spin} reading the account (Get and List calls only)…"),
+                    theme.focus(),
+                ))
+            }
+            (Remote::Failed(e), _) => {
+                Line::from(Span::styled(format!("✗ verify failed: {} (F2)", e.line()), theme.error()))
+            }
+            (_, Some(_)) => Line::from(vec![Span::styled("Status: ", theme.dim()), Span::styled(word, style)]),
+            _ if s.online() => Line::from(Span::styled("Status: not verified (v reads the account)", theme.dim())),
+            _ => Line::from(Span::styled(
+                "Status: not verified (offline: verify needs credentials that can read IAM)",
+                theme.dim(),
+            )),
+        };
+        lines.push(status);
+        match here {
+            Some(Progress::NotYet(missing)) => {
+                for m in missing {
+                    for (i, r) in wrap(m, w.saturating_sub(4), 2).into_iter().enumerate() {
+                        let lead = if i == 0 { "  • " } else { "    " };
+                        lines.push(Line::from(Span::styled(format!("{lead}{r}"), theme.warn())));
+                    }
+                }
+            }
+            Some(Progress::Differs(diffs)) => {
+                for d in diffs {
+                    for r in wrap(&d.what, w.saturating_sub(2), 2) {
+                        lines.push(Line::from(Span::styled(format!("  {r}"), theme.error())));
+                    }
+                    for l in &d.lines {
+                        let style = match l.sign {
+                            '-' => theme.error(),
+                            '+' => theme.ok(),
+                            _ => theme.dim(),
+                        };
+                        for r in wrap(&l.text, w.saturating_sub(4), 4) {
+                            lines.push(Line::from(Span::styled(format!("  {} {r}", l.sign), style)));
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        lines.push(Line::raw(""));
+        for (i, text) in step.instructions.iter().enumerate() {
+            for (j, r) in wrap(text, w.saturating_sub(5), 0).into_iter().enumerate() {
+                let lead = if j == 0 { format!("{:>2}. ", i + 1) } else { "    ".into() };
+                lines.push(Line::raw(format!("{lead}{r}")));
+            }
+        }
+        if let (Some((title, doc)), Some(p)) = (&step.document, &s.params) {
+            lines.push(Line::raw(""));
+            lines.push(Line::from(vec![
+                Span::styled(title.clone(), theme.title()),
+                Span::styled("  (c copies it)", theme.dim()),
+            ]));
+            lines.extend(json_view::wrapped(doc, &user_values(p), theme, w.saturating_sub(1)));
+        }
+        lines
+    }
+
+    /// Draw the screen: a pure function of its state and the session.
+    pub fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
+        let theme = ui.theme;
+        let steps = self.steps(s);
+        if steps.is_empty() {
+            return;
+        }
+        let progress = self.progress(&steps);
+        let at = |i: usize| progress.as_ref().and_then(|p| p.get(i));
+        if area.width < SIDE_MIN_WIDTH {
+            // A strip of every step's mark, the current one bracketed.
+            let [strip, body] = Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+            let mut spans = vec![Span::styled("Steps ", theme.dim())];
+            for i in 0..steps.len() {
+                let (m, _, style) = mark(at(i), theme);
+                let m = if m == " " { "○" } else { m };
+                let text = if i == self.step { format!("[{m}]") } else { format!(" {m} ") };
+                spans.push(Span::styled(text, if i == self.step { theme.focus() } else { style }));
+            }
+            frame.render_widget(Paragraph::new(Line::from(spans)), strip);
+            draw_scrolled(self.content(s, body.width, theme, ui.tick), self.scroll, frame, body, theme);
+            return;
+        }
+        let [list, panel] = Layout::horizontal([Constraint::Length(SIDE), Constraint::Min(0)]).areas(area);
+        let mut rows = vec![Line::from(Span::styled("The guides' steps", theme.title()))];
+        for (i, step) in steps.iter().enumerate() {
+            let (m, word, style) = mark(at(i), theme);
+            let name_style = if i == self.step { theme.selected() } else { theme.text() };
+            rows.push(Line::from(vec![
+                Span::styled(format!("{m} {word:<8}"), style),
+                Span::styled(format!("{:>2} {}", i + 1, short(step)), name_style),
+            ]));
+        }
+        rows.push(Line::raw(""));
+        let note = if s.online() {
+            "v verifies: Get and List calls only, nothing is written."
+        } else {
+            "Offline: follow the steps; verify needs credentials that can read IAM."
+        };
+        rows.extend(wrap(note, SIDE as usize - 2, 0).into_iter().map(|r| Line::from(Span::styled(r, theme.dim()))));
+        frame.render_widget(Paragraph::new(rows).block(Block::new().borders(Borders::RIGHT)), list);
+        let inner = Rect { x: panel.x + 1, width: panel.width.saturating_sub(1), ..panel };
+        draw_scrolled(self.content(s, inner.width, theme, ui.tick), self.scroll, frame, inner, theme);
+    }
+}
