@@ -240,10 +240,7 @@ fn step_progress(step: &ManualStep, plan: &Plan) -> Progress {
             Some((_, Prior::Policy { state, .. })) => {
                 if !same_document(&d.policies[p].document, &state.document) {
                     diffs.push(DocDiff {
-                        what: format!(
-                            "policy {} (default version {}): - in the account, + the guide's",
-                            d.policies[p].name, state.default_version
-                        ),
+                        what: format!("policy {}, default version {}", d.policies[p].name, state.default_version),
                         lines: diff(&state.document, &d.policies[p].document),
                     });
                 }
@@ -256,7 +253,7 @@ fn step_progress(step: &ManualStep, plan: &Plan) -> Progress {
                 Some(Prior::Role(state)) => {
                     if !same_document(&role.trust, &state.trust) {
                         diffs.push(DocDiff {
-                            what: format!("trust policy of {}: - in the account, + the guide's", role.name),
+                            what: format!("trust policy of role {}", role.name),
                             lines: diff(&state.trust, &role.trust),
                         });
                     }

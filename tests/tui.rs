@@ -894,6 +894,14 @@ fn states() -> Vec<(&'static str, Reach)> {
             app.update(ch('q'));
             app
         }),
+        ("manual", at_manual),
+        ("manual_verified", manual_verified),
+        ("manual_offline", manual_offline),
+        ("export_open", || {
+            let mut app = at_preview();
+            app.update(ch('e'));
+            app
+        }),
     ]
 }
 
@@ -1263,4 +1271,234 @@ fn no_color_keeps_emphasis_but_drops_colours() {
         t.backend().buffer().content().iter().any(|c| c.fg == ratatui::style::Color::Magenta),
         "user values are highlighted"
     );
+}
+
+// ---- manual mode ----
+
+/// `m` on the welcome screen, the same identity and parameters, then Enter on the preview: the console steps.
+fn at_manual() -> App {
+    let mut app = App::new();
+    let id = detect_id(&app.init());
+    app.update(ch('m'));
+    assert_eq!(app.screen, Screen::Identity);
+    let cmds = app.update(detected(id, "eu-west-1", true));
+    answer_lists(&mut app, &cmds, newsletter());
+    app.update(key(KeyCode::Enter));
+    typed(&mut app, "pinpoint");
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.screen, Screen::Preview);
+    assert!(frame(&app).contains("Enter manual steps"), "{}", frame(&app));
+    let cmds = app.update(key(KeyCode::Enter));
+    assert!(cmds.is_empty(), "entering manual mode reads nothing: {cmds:?}");
+    assert_eq!(app.screen, Screen::Manual);
+    app
+}
+
+fn verify_id(cmds: &[Cmd]) -> (RequestId, pinpoint_iam_wizard::setup::Params) {
+    cmds.iter()
+        .find_map(|c| match c {
+            Cmd::Verify { id, params } => Some((*id, (**params).clone())),
+            _ => None,
+        })
+        .expect("a verify was asked for")
+}
+
+/// Verified against an account where PostmanAccessPolicy was made by hand (untagged, the guide's document),
+/// ImporterS3Policy by hand with one action changed, and nothing else exists.
+fn manual_verified() -> App {
+    use pinpoint_iam_wizard::aws::iam::PolicyState;
+    let mut app = at_manual();
+    let (id, params) = verify_id(&app.update(ch('v')));
+    assert!(frame(&app).contains("reading the account (Get and List calls only)"));
+    let mut p = plan::offline(&params).unwrap();
+    p.checked = true;
+    for s in p.steps.iter_mut() {
+        s.action = Action::Create;
+        if let plan::StepKind::Policy(i) = s.kind {
+            let spec = &p.desired.policies[i];
+            let mut document = spec.document.clone();
+            if spec.name.as_str() == "ImporterS3Policy" {
+                document["Statement"][0]["Action"][0] = serde_json::json!("s3:*");
+            } else if spec.name.as_str() != "PostmanAccessPolicy" {
+                continue;
+            }
+            s.action = Action::Conflict;
+            s.prior = plan::Prior::Policy {
+                state: PolicyState {
+                    arn: spec.arn.clone(),
+                    default_version: "v1".into(),
+                    document,
+                    managed_by_us: false,
+                    run: None,
+                },
+                versions: vec![],
+            };
+        }
+    }
+    app.update(Msg::Verified { id, result: Box::new(Ok(p)) });
+    app
+}
+
+/// Offline (the account id typed), the plan offers the console steps; verify is not offered.
+fn manual_offline() -> App {
+    let mut app = App::new();
+    let id = detect_id(&app.init());
+    app.update(key(KeyCode::Enter));
+    app.update(detected(id, "eu-west-1", false));
+    typed(&mut app, ACCOUNT);
+    app.update(key(KeyCode::Enter));
+    typed(&mut app, "pinpoint-imports");
+    app.update(key(KeyCode::Tab));
+    typed(&mut app, PROJECT);
+    app.update(key(KeyCode::Enter));
+    let (pid, params) = plan_id(&app.update(key(KeyCode::Enter)));
+    app.update(Msg::Planned { id: pid, result: Box::new(Ok(plan::offline(&params).unwrap())) });
+    assert!(frame(&app).contains("m do it by hand"), "{}", frame(&app));
+    app.update(ch('m'));
+    assert_eq!(app.screen, Screen::Manual);
+    app
+}
+
+#[test]
+fn manual_mode_walks_the_guides_steps_and_verify_marks_each_done_not_yet_or_differs() {
+    let mut app = at_manual();
+    app.update(Msg::Resize(120, 40));
+    let f = frame(&app);
+    for (n, title) in [
+        (1, "policy PostmanAccessPolicy"),
+        (2, "user PostmanUser"),
+        (3, "access key of PostmanUser"),
+        (4, "policy ImporterS3Policy"),
+        (5, "role ImporterS3Role"),
+        (6, "policy ImporterS3PassthroughPolicy"),
+        (7, "role PinpointSegmentImport"),
+        (8, "policy ImporterPinpointPolicy"),
+        (9, "role ImporterPinpointRole"),
+    ] {
+        assert!(f.contains(&format!("{n:>2} {title}")), "step {n} {title} listed in the guides' order:\n{f}");
+    }
+    assert!(f.contains("Step 1 of 9 · Create policy PostmanAccessPolicy"));
+    assert!(f.contains("IAM → Policies → Create policy → JSON"));
+    assert!(f.contains("Name to type: PostmanAccessPolicy"));
+    assert!(f.contains("Status: not verified (v reads the account)"));
+    // c copies the rendered document, through the same command as the secret screen's copy.
+    let cmds = app.update(ch('c'));
+    let expected = pinpoint_iam_wizard::tui::widgets::json_view::pretty(
+        &app.session.desired.as_ref().unwrap().policies[0].document,
+    );
+    assert!(matches!(&cmds[..], [Cmd::Copy { what: Copied::Document { json, .. } }] if *json == expected), "{cmds:?}");
+    // The Pinpoint import role: made as Lambda, then its trust replaced.
+    for _ in 0..6 {
+        app.update(key(KeyCode::Right));
+    }
+    let f = frame(&app);
+    assert!(f.contains("Step 7 of 9 · Create role PinpointSegmentImport"), "{f}");
+    assert!(f.contains("choose Lambda") && f.contains("Edit trust policy"), "{f}");
+    assert!(f.contains("pinpoint.amazonaws.com"), "{f}");
+    app.update(key(KeyCode::Left));
+    app.update(key(KeyCode::Left));
+    app.update(key(KeyCode::Left));
+    app.update(key(KeyCode::Left));
+    let f = frame(&app);
+    assert!(f.contains("Step 3 of 9 · Create an access key for PostmanUser"), "{f}");
+    assert!(f.contains("select Application") && f.contains("running outside AWS"), "{f}");
+    assert!(f.contains("this is the only time the secret is shown"), "{f}");
+    assert!(!app.active_bindings().iter().any(|(_, l)| *l == "c"), "no document, no copy key");
+    // Esc goes back to the preview.
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.screen, Screen::Preview);
+
+    let mut app = manual_verified();
+    app.update(Msg::Resize(120, 40));
+    let f = frame(&app);
+    let status_of = |title: &str| {
+        f.lines().find(|l| l.contains(title)).unwrap_or_else(|| panic!("{title} listed:\n{f}")).to_string()
+    };
+    assert!(status_of(" 1 policy PostmanAccessPolicy").contains("✓ done"), "made by hand, untagged: done\n{f}");
+    assert!(status_of(" 4 policy ImporterS3Policy").contains("≠ differs"), "{f}");
+    assert!(status_of(" 2 user PostmanUser").contains("· not yet"), "{f}");
+    for _ in 0..3 {
+        app.update(key(KeyCode::Right));
+    }
+    let f = frame(&app);
+    assert!(f.contains("Status: differs"), "{f}");
+    assert!(f.contains("policy ImporterS3Policy, default version v1"), "{f}");
+    assert!(f.contains("- in the account  + the guide's"), "{f}");
+    assert!(f.contains("-         \"s3:*\","), "the account's line:\n{f}");
+    assert!(f.contains("+         \"s3:PutObject\","), "the guide's line:\n{f}");
+    app.update(key(KeyCode::Left));
+    app.update(key(KeyCode::Left));
+    let f = frame(&app);
+    assert!(f.contains("user PostmanUser does not exist"), "{f}");
+    assert!(f.contains("PostmanAccessPolicy is not attached to PostmanUser"), "{f}");
+    // A later verify replaces the answer; an answer to an older one is dropped.
+    let (old, params) = verify_id(&app.update(ch('v')));
+    let (new, _) = verify_id(&app.update(ch('v')));
+    let mut done = plan::offline(&params).unwrap();
+    done.checked = true;
+    app.update(Msg::Verified { id: old, result: Box::new(Ok(done)) });
+    assert!(app.manual.verified.is_pending(), "the older answer is dropped");
+    app.update(Msg::Verified { id: new, result: Box::new(Err(Problem::NotConnected)) });
+    assert!(frame(&app).contains("✗ verify failed: not connected to AWS"), "{}", frame(&app));
+    app.update(key(KeyCode::F(2)));
+    assert!(matches!(app.overlay, Some(Overlay::Details { .. })));
+}
+
+#[test]
+fn manual_mode_is_offered_offline_and_after_access_denied_and_esc_returns() {
+    let mut app = manual_offline();
+    assert!(frame(&app).contains("Offline: follow the steps; verify needs"), "{}", frame(&app));
+    assert!(app.update(ch('v')).is_empty(), "offline, nothing to verify against");
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.screen, Screen::Plan);
+
+    let mut app = at_failed_run();
+    assert!(frame(&app).contains("m do it by hand"), "AccessDenied offers the console steps");
+    app.update(ch('m'));
+    assert_eq!(app.screen, Screen::Manual);
+    assert!(frame(&app).contains("v verify (read only)"));
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.screen, Screen::Run);
+    assert!(app.session.run.awaiting_choice(), "the failed run still waits for its choice");
+    // A plan that could be applied does not offer it.
+    assert!(!frame(&at_plan()).contains("do it by hand"));
+}
+
+#[test]
+fn export_asks_which_format_and_writes_nothing_to_the_account() {
+    for mut app in [at_preview(), at_plan(), manual_offline_plan()] {
+        assert!(app.update(ch('e')).is_empty());
+        assert!(matches!(&app.overlay, Some(Overlay::Confirm(c)) if c.title == "Export"));
+        let cmds = app.update(ch('3'));
+        assert!(
+            matches!(&cmds[..], [Cmd::Export { format: pinpoint_iam_wizard::export::ExportFormat::Terraform, .. }]),
+            "{cmds:?}"
+        );
+        assert!(!cmds.iter().any(Cmd::writes));
+        app.update(Msg::Exported(Ok("Exported as terraform: ./pinpoint-iam-terraform (2 file(s))".into())));
+        assert!(frame(&app).contains("Exported as terraform"), "{}", frame(&app));
+    }
+}
+
+/// Offline, on the plan screen.
+fn manual_offline_plan() -> App {
+    let mut app = manual_offline();
+    app.update(key(KeyCode::Esc));
+    app
+}
+
+#[test]
+fn snapshots_of_manual_mode() {
+    let mut app = manual_verified();
+    for _ in 0..3 {
+        app.update(key(KeyCode::Right));
+    }
+    snap("manual_differs", &mut app);
+    let mut app = at_manual();
+    snap("manual_first_step", &mut app);
+    let mut app = at_preview();
+    app.update(ch('e'));
+    snap("export_overlay", &mut app);
 }

@@ -83,7 +83,7 @@ fn mark(p: Option<&Progress>, theme: &Theme) -> (&'static str, &'static str, Sty
         Some(Progress::Done) => ("✓", "done", theme.ok()),
         Some(Progress::NotYet(_)) => ("·", "not yet", theme.warn()),
         Some(Progress::Differs(_)) => ("≠", "differs", theme.error()),
-        None => (" ", "", theme.dim()),
+        None => ("○", "", theme.dim()),
     }
 }
 
@@ -179,33 +179,28 @@ impl State {
             Span::styled(format!("Step {} of {} · ", self.step + 1, steps.len()), theme.dim()),
             Span::styled(step.title.clone(), theme.title()),
         ])];
-        for r in wrap(&step.path, w.saturating_sub(10), 2) {
-            lines.push(Line::from(vec![Span::styled("Console: ", theme.dim()), Span::raw(r)]));
+        for (i, r) in wrap(&step.path, w.saturating_sub(10), 2).into_iter().enumerate() {
+            let lead = if i == 0 { "Console: " } else { "         " };
+            lines.push(Line::from(vec![Span::styled(lead, theme.dim()), Span::raw(r)]));
         }
         lines.push(Line::from(vec![
             Span::styled("Name to type: ", theme.dim()),
             Span::styled(step.name.clone(), theme.user_value()),
         ]));
         let (_, word, style) = mark(here, theme);
-        let status = match (&self.verified, here) {
+        let (status, status_style) = match (&self.verified, here) {
             (Remote::Pending(_), _) => {
                 let spin = crate::tui::widgets::step_list::SPINNER[(tick % 10) as usize];
-                Line::from(Span::styled(
-                    format!("{spin} reading the account (Get and List calls only)…"),
-                    theme.focus(),
-                ))
+                (format!("{spin} reading the account (Get and List calls only)…"), theme.focus())
             }
-            (Remote::Failed(e), _) => {
-                Line::from(Span::styled(format!("✗ verify failed: {} (F2)", e.line()), theme.error()))
-            }
-            (_, Some(_)) => Line::from(vec![Span::styled("Status: ", theme.dim()), Span::styled(word, style)]),
-            _ if s.online() => Line::from(Span::styled("Status: not verified (v reads the account)", theme.dim())),
-            _ => Line::from(Span::styled(
-                "Status: not verified (offline: verify needs credentials that can read IAM)",
-                theme.dim(),
-            )),
+            (Remote::Failed(e), _) => (format!("✗ verify failed: {} (F2)", e.line()), theme.error()),
+            (_, Some(_)) => (format!("Status: {word}"), style),
+            _ if s.online() => ("Status: not verified (v reads the account)".into(), theme.dim()),
+            _ => ("Status: not verified (offline: verify needs credentials that can read IAM)".into(), theme.dim()),
         };
-        lines.push(status);
+        for r in wrap(&status, w.saturating_sub(1), 2) {
+            lines.push(Line::from(Span::styled(r, status_style)));
+        }
         match here {
             Some(Progress::NotYet(missing)) => {
                 for m in missing {
@@ -220,6 +215,10 @@ impl State {
                     for r in wrap(&d.what, w.saturating_sub(2), 2) {
                         lines.push(Line::from(Span::styled(format!("  {r}"), theme.error())));
                     }
+                    lines.push(Line::from(vec![
+                        Span::styled("  - in the account", theme.error()),
+                        Span::styled("  + the guide's", theme.ok()),
+                    ]));
                     for l in &d.lines {
                         let style = match l.sign {
                             '-' => theme.error(),
@@ -267,7 +266,6 @@ impl State {
             let mut spans = vec![Span::styled("Steps ", theme.dim())];
             for i in 0..steps.len() {
                 let (m, _, style) = mark(at(i), theme);
-                let m = if m == " " { "○" } else { m };
                 let text = if i == self.step { format!("[{m}]") } else { format!(" {m} ") };
                 spans.push(Span::styled(text, if i == self.step { theme.focus() } else { style }));
             }
