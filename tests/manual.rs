@@ -329,5 +329,5 @@ async fn a_person_without_write_permission_follows_the_console_steps_and_verify_
     t.send("q");
     assert_eq!(t.wait_exit(), 0, "nothing was written: exit 0");
     assert!(t.restored());
-    eprintln!("manual mode, 9 steps and 14 verifies, in {:?}", started.elapsed());
+    eprintln!("manual mode: 9 steps, 15 verifies, in {:?}", started.elapsed());
 }
