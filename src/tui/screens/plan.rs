@@ -220,6 +220,12 @@ impl State {
                 for r in wrap(&format!("Cannot apply: {why}"), w, 2) {
                     lines.push(Line::from(Span::styled(r, theme.warn())));
                 }
+                if !plan.checked || !s.online() {
+                    let by_hand = "m shows the guides' console steps, to make it by hand (or by someone who may).";
+                    for r in wrap(by_hand, w, 2) {
+                        lines.push(Line::from(Span::styled(r, theme.focus())));
+                    }
+                }
             }
             None => lines.push(Line::from(Span::styled(
                 format!("{writes} step(s) will write. Enter asks before applying."),

@@ -209,6 +209,10 @@ impl State {
         if let Some(n) = next {
             info.push(Line::from(Span::styled(n, theme.focus())));
         }
+        if denied(s) && !run.active() {
+            let by_hand = "IAM refused a write: m shows the guides' console steps, to finish by hand.";
+            info.push(Line::from(Span::styled(by_hand, theme.focus())));
+        }
         let skip = info.len().saturating_sub(info_area.height as usize);
         frame.render_widget(Paragraph::new(info.into_iter().skip(skip).collect::<Vec<_>>()), info_area);
     }
