@@ -331,3 +331,53 @@ async fn a_person_without_write_permission_follows_the_console_steps_and_verify_
     assert!(t.restored());
     eprintln!("manual mode: 9 steps, 15 verifies, in {:?}", started.elapsed());
 }
+
+#[test]
+fn offline_the_preview_and_the_plan_export_to_files_and_offer_the_console_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    let project = "0123456789abcdef0123456789abcdef";
+    let account = "210987654321";
+    // No credentials at all: detection fails, the account id is typed.
+    let mut env = base_env();
+    env.push(("AWS_REGION".into(), REGION.into()));
+    let mut t = Term::spawn_in(&env, dir.path());
+    t.wait_for("What to set up");
+    t.send(ENTER);
+    t.wait_for("Type the account id to preview and plan offline");
+    t.send(account);
+    t.send(ENTER);
+    t.wait_for("S3 bucket");
+    t.send(BUCKET);
+    t.send(TAB);
+    t.send(project);
+    t.send(ENTER);
+    t.wait_for("/ 6144 chars");
+    t.send("e");
+    t.wait_for("1 CloudFormation");
+    t.send("1");
+    t.wait_for("Exported as cloudformation: ./pinpoint-iam.yaml (1 file(s))");
+    let yaml = std::fs::read_to_string(dir.path().join("pinpoint-iam.yaml")).unwrap();
+    assert!(yaml.contains("AWS::IAM::ManagedPolicy") && yaml.contains(BUCKET), "{yaml}");
+    t.send(ENTER);
+    t.wait_for("Cannot apply: offline");
+    t.wait_for("m shows the guides' console steps");
+    t.send("e");
+    t.wait_for("2 CLI script");
+    t.send("2");
+    t.wait_for("Exported as cli: ./pinpoint-iam-cli");
+    let script = dir.path().join("pinpoint-iam-cli/setup.sh");
+    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&script).unwrap().permissions());
+    assert_eq!(mode & 0o777, 0o755, "the script is runnable");
+    assert!(std::fs::read_to_string(&script).unwrap().contains(account));
+    // A second export of the same format goes to a new name, never over the first.
+    t.send("e");
+    t.wait_for("2 CLI script");
+    t.send("2");
+    t.wait_for("Exported as cli: ./pinpoint-iam-cli-2");
+    t.send("m");
+    t.wait_for("Step 1 of 9 · Create policy PostmanAccessPolicy");
+    t.wait_for("Offline: follow the steps; verify needs");
+    assert!(!t.screen().contains("v verify"), "nothing to verify against offline");
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+}

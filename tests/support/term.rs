@@ -30,6 +30,15 @@ impl Term {
     }
 
     pub fn spawn_args(env: &[(String, String)], args: &[&str]) -> Term {
+        Self::spawn_at(env, args, None)
+    }
+
+    /// Launch in the working directory `dir` (where the wizard writes its files).
+    pub fn spawn_in(env: &[(String, String)], dir: &std::path::Path) -> Term {
+        Self::spawn_at(env, &[], Some(dir))
+    }
+
+    fn spawn_at(env: &[(String, String)], args: &[&str], dir: Option<&std::path::Path>) -> Term {
         let pty =
             native_pty_system().openpty(PtySize { rows: 40, cols: 120, pixel_width: 0, pixel_height: 0 }).unwrap();
         let mut cmd = CommandBuilder::new(BIN);
@@ -39,6 +48,9 @@ impl Term {
             cmd.env(k, v);
         }
         cmd.env("TERM", "xterm-256color");
+        if let Some(d) = dir {
+            cmd.cwd(d);
+        }
         let started = Instant::now();
         let child = pty.slave.spawn_command(cmd).unwrap();
         drop(pty.slave);

@@ -63,7 +63,7 @@ pub fn bindings(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Action
         v.push(Binding::new(&[Key::Code(KeyCode::Right), Key::Code(KeyCode::Tab)], "←/→", "step", Action::Next));
         v.push(Binding::new(&[Key::Code(KeyCode::Left), Key::Code(KeyCode::BackTab)], "", "", Action::Prev));
     }
-    v.extend(scroll_bindings(st.rows(s, size.0), size.1.saturating_sub(1), Action::Scroll));
+    v.extend(scroll_bindings(st.rows(s, size.0), panel_height(size), Action::Scroll));
     if steps.get(st.step).is_some_and(|x| x.document.is_some()) {
         v.push(Binding::new(&[Key::char('c')], "c", "copy document", Action::Copy));
     }
@@ -75,6 +75,11 @@ pub fn bindings(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Action
     }
     v.push(Binding::new(&[Key::Code(KeyCode::Esc)], "Esc", "back", Action::Back));
     v
+}
+
+/// The panel's height in a body of `size`: narrow, the strip of marks takes a row.
+fn panel_height(size: (u16, u16)) -> u16 {
+    if size.0 >= SIDE_MIN_WIDTH { size.1 } else { size.1.saturating_sub(1) }
 }
 
 /// A step's progress word and its style.
@@ -143,7 +148,7 @@ impl State {
                 self.scroll = 0;
             }
             Action::Scroll(by) => {
-                let max = max_scroll(self.rows(s, size.0), size.1.saturating_sub(1));
+                let max = max_scroll(self.rows(s, size.0), panel_height(size));
                 scroll(&mut self.scroll, by, max);
             }
             Action::Copy => {
