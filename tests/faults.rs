@@ -156,8 +156,13 @@ fn common(label: &str, run: &Bounded, failures: &mut Vec<(&'static str, String)>
     if let Some(dump) = debug_dump(&err) {
         failures.push(("debug-dump", format!("{label}: stderr shows Rust Debug output: …{dump}…")));
     }
-    match serde_json::from_slice(&run.output.stdout) {
-        Ok(v) => Some(v),
+    match serde_json::from_slice::<Value>(&run.output.stdout) {
+        Ok(v) => {
+            if let Some(dump) = v["error"].as_str().and_then(debug_dump) {
+                failures.push(("debug-dump", format!("{label}: JSON error shows Rust Debug output: …{dump}…")));
+            }
+            Some(v)
+        }
         Err(e) => {
             failures.push(("output", format!("{label}: stdout is not JSON ({e}); stderr: {}", last_lines(&err))));
             None
