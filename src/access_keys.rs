@@ -40,6 +40,61 @@ pub async fn keys(iam: &Iam, user: &str) -> Result<Vec<AccessKeyInfo>, RotateErr
     }
 }
 
+/// Delete every key of `user` that is not in `before` (keys made by calls whose answer never came: their
+/// secret is held by no one). Returns the ids deleted; a missing user has no keys.
+pub async fn delete_unseen(iam: &Iam, user: &str, before: &[String]) -> Result<Vec<String>, AwsError> {
+    let now = match iam.access_keys(user).await {
+        Err(e) if e.is_no_such_entity() => return Ok(vec![]),
+        other => other?,
+    };
+    let mut deleted = Vec::new();
+    for k in now.into_iter().filter(|k| !before.contains(&k.id)) {
+        match iam.delete_access_key(user, &k.id).await {
+            Err(e) if !e.is_no_such_entity() => return Err(e),
+            _ => {}
+        }
+        let _ = iam.untag_access_key(user, &k.id).await;
+        deleted.push(k.id);
+    }
+    Ok(deleted)
+}
+
+/// How often CreateAccessKey is tried; each retry comes only after the keys made by a failed try are deleted.
+const KEY_ATTEMPTS: u32 = 3;
+
+/// CreateAccessKey, never retried blindly: after any failure the user's keys are listed and every key that
+/// was not there before (`before`) is deleted, since its secret never reached us; only then is the call tried
+/// again (for failures that may pass: throttling, no answer, a server error). The new key is described and
+/// marked as ours; if that fails, it is deleted too.
+pub async fn create_reconciled(iam: &Iam, user: &str, before: &[String], run: &str) -> Result<NewAccessKey, AwsError> {
+    let mut attempt = 1;
+    let key = loop {
+        match iam.create_access_key(user).await {
+            Ok(key) => break key,
+            Err(e) => {
+                delete_unseen(iam, user, before).await?;
+                let transient = matches!(e, AwsError::Throttled { .. })
+                    || e.is_unreachable()
+                    || matches!(e.code(), Some("InternalFailure" | "ServiceFailure" | "ServiceUnavailable"));
+                if !transient || attempt >= KEY_ATTEMPTS {
+                    return Err(e);
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(200 * 2u64.pow(attempt))).await;
+                attempt += 1;
+            }
+        }
+    };
+    if let Err(e) = iam.describe_access_key(user, &key.access_key_id, KEY_DESCRIPTION, run).await {
+        // A key nobody will see is no use: delete it rather than leave an orphan.
+        let mut keep = before.to_vec();
+        keep.retain(|k| *k != key.access_key_id);
+        drop(key);
+        delete_unseen(iam, user, &keep).await?;
+        return Err(e);
+    }
+    Ok(key)
+}
+
 /// Create a new key for `user`; with two keys already, `delete_first` names the one to delete before.
 pub async fn rotate(iam: &Iam, user: &str, delete_first: Option<&str>) -> Result<Rotation, RotateError> {
     let mut old = keys(iam, user).await?;
@@ -52,15 +107,11 @@ pub async fn rotate(iam: &Iam, user: &str, delete_first: Option<&str>) -> Result
     }
     if let Some(id) = delete_first {
         iam.delete_access_key(user, id).await?;
-        let _ = iam.untag_user(user, id).await;
+        let _ = iam.untag_access_key(user, id).await;
         old.retain(|k| k.id != id);
     }
-    let key = iam.create_access_key(user).await?;
-    if let Err(e) = iam.describe_access_key(user, &key.access_key_id, KEY_DESCRIPTION).await {
-        // A key nobody has seen is no use: delete it rather than leave an orphan.
-        let _ = iam.delete_access_key(user, &key.access_key_id).await;
-        return Err(e.into());
-    }
+    let before: Vec<String> = old.iter().map(|k| k.id.clone()).collect();
+    let key = create_reconciled(iam, user, &before, &crate::apply::new_run_id()).await?;
     Ok(Rotation { key, old, deleted_first: delete_first.map(str::to_string) })
 }
 
@@ -76,7 +127,7 @@ pub async fn retire(iam: &Iam, user: &str, id: &str, delete: bool) -> Result<(),
         return Err(RotateError::StillActive { id: id.into() });
     } else {
         iam.delete_access_key(user, id).await?;
-        let _ = iam.untag_user(user, id).await;
+        let _ = iam.untag_access_key(user, id).await;
     }
     Ok(())
 }

@@ -1,9 +1,12 @@
 //! pinpoint-iam-wizard: sets up the IAM policies, roles, user and access key Amazon Pinpoint needs.
+// No path outside tests may panic: an operator's run must end in a report, never in a backtrace.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::unreachable))]
 
 pub mod access_keys;
 pub mod apply;
 pub mod aws;
 pub mod cli;
+pub mod debug;
 pub mod plan;
 pub mod secret;
 pub mod setup;

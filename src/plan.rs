@@ -14,7 +14,7 @@ pub enum Action {
     Unchanged,
     /// A new default policy version, or a new trust policy.
     Update,
-    /// Exists, differs, and was not created by this tool: apply refuses it unless `--adopt`.
+    /// Exists and was not created by this tool (identical or not): apply refuses it unless adopted.
     Conflict,
     /// Planned without reading the account (no credentials or no network).
     NotChecked,
@@ -141,6 +141,32 @@ impl Plan {
         }
     }
 
+    /// The IAM actions applying step `i` sends (what the caller needs permission for), reads not included.
+    pub fn calls(&self, i: usize) -> Vec<&'static str> {
+        let step = &self.steps[i];
+        let adopt = step.action == Action::Conflict;
+        let mut calls = match (step.kind, step.action) {
+            (_, Action::Unchanged) => vec![],
+            (StepKind::Policy(_), Action::Create | Action::NotChecked) => vec!["iam:CreatePolicy"],
+            (StepKind::Policy(_), _) => vec!["iam:CreatePolicyVersion"],
+            (StepKind::Role(_), Action::Create | Action::NotChecked) => vec!["iam:CreateRole"],
+            (StepKind::Role(_), _) => vec!["iam:UpdateAssumeRolePolicy"],
+            (StepKind::User(_), Action::Create | Action::NotChecked) => vec!["iam:CreateUser"],
+            (StepKind::User(_), _) => vec![],
+            (StepKind::Attach { target: Target::Role(_), .. }, _) => vec!["iam:AttachRolePolicy"],
+            (StepKind::Attach { target: Target::User(_), .. }, _) => vec!["iam:AttachUserPolicy"],
+            (StepKind::AccessKey(_), _) => vec!["iam:CreateAccessKey", "iam:TagUser"],
+        };
+        if adopt {
+            calls.push(match step.kind {
+                StepKind::Policy(_) => "iam:TagPolicy",
+                StepKind::Role(_) => "iam:TagRole",
+                _ => "iam:TagUser",
+            });
+        }
+        calls
+    }
+
     pub fn conflicts(&self) -> impl Iterator<Item = usize> + '_ {
         self.steps.iter().enumerate().filter(|(_, s)| s.action == Action::Conflict).map(|(i, _)| i)
     }
@@ -158,17 +184,16 @@ fn skeleton(desired: &Desired) -> Vec<(StepKind, Vec<usize>)> {
     steps.extend((0..np).map(|p| (StepKind::Policy(p), vec![])));
     steps.extend((0..nr).map(|r| (StepKind::Role(r), vec![])));
     steps.extend((0..desired.users.len()).map(|u| (StepKind::User(u), vec![])));
-    let policy_index =
-        |name| desired.policies.iter().position(|p| &p.name == name).expect("attached policies are desired");
+    // Every attached policy is one of the desired ones (setup/ builds them together); one that is not has no
+    // step to attach.
+    let policy_index = |name| desired.policies.iter().position(|p| &p.name == name);
     for (r, role) in desired.roles.iter().enumerate() {
-        for name in &role.policies {
-            let p = policy_index(name);
+        for p in role.policies.iter().filter_map(policy_index) {
             steps.push((StepKind::Attach { policy: p, target: Target::Role(r) }, vec![p, np + r]));
         }
     }
     for (u, user) in desired.users.iter().enumerate() {
-        for name in &user.policies {
-            let p = policy_index(name);
+        for p in user.policies.iter().filter_map(policy_index) {
             steps.push((StepKind::Attach { policy: p, target: Target::User(u) }, vec![p, np + nr + u]));
         }
     }
@@ -203,7 +228,7 @@ pub enum PlanError {
     Aws(#[from] AwsError),
 }
 
-const NOT_OURS: &str = "was not created by pinpoint-iam-wizard";
+const NOT_OURS: &str = "exists and was not created by pinpoint-iam-wizard (no ManagedBy tag); adopt it to take it over";
 
 /// Two policy documents mean the same: keys in any order, string lists in any order, and a one-item list
 /// equal to its item (IAM may return either form).
@@ -230,15 +255,14 @@ fn canonical(v: &Value) -> Value {
 pub fn decide_policy(wanted: &Value, current: Option<&PolicyState>) -> (Action, String) {
     match current {
         None => (Action::Create, "does not exist".into()),
+        Some(s) if !s.managed_by_us => {
+            let same = if same_document(wanted, &s.document) { "same" } else { "a different" };
+            (Action::Conflict, format!("{NOT_OURS} ({same} document)"))
+        }
         Some(s) if same_document(wanted, &s.document) => {
             (Action::Unchanged, format!("default version {} matches", s.default_version))
         }
-        Some(s) if s.managed_by_us => {
-            (Action::Update, format!("default version {} differs: a new default version", s.default_version))
-        }
-        Some(_) => {
-            (Action::Conflict, format!("exists with a different document and {NOT_OURS}; --adopt to take it over"))
-        }
+        Some(s) => (Action::Update, format!("default version {} differs: a new default version", s.default_version)),
     }
 }
 
@@ -246,11 +270,12 @@ pub fn decide_policy(wanted: &Value, current: Option<&PolicyState>) -> (Action, 
 pub fn decide_role(wanted_trust: &Value, current: Option<&RoleState>) -> (Action, String) {
     match current {
         None => (Action::Create, "does not exist".into()),
-        Some(r) if same_document(wanted_trust, &r.trust) => (Action::Unchanged, "trust policy matches".into()),
-        Some(r) if r.managed_by_us => (Action::Update, "trust policy differs: it will be replaced".into()),
-        Some(_) => {
-            (Action::Conflict, format!("exists with a different trust policy and {NOT_OURS}; --adopt to take it over"))
+        Some(r) if !r.managed_by_us => {
+            let same = if same_document(wanted_trust, &r.trust) { "same" } else { "a different" };
+            (Action::Conflict, format!("{NOT_OURS} ({same} trust policy)"))
         }
+        Some(r) if same_document(wanted_trust, &r.trust) => (Action::Unchanged, "trust policy matches".into()),
+        Some(_) => (Action::Update, "trust policy differs: it will be replaced".into()),
     }
 }
 
@@ -288,14 +313,8 @@ pub async fn plan(iam: &Iam, params: &Params) -> Result<Plan, PlanError> {
                 }
                 StepKind::User(u) => match &users[u] {
                     None => (Action::Create, "does not exist".into(), Prior::Absent),
-                    Some(s) => {
-                        let why = if s.managed_by_us {
-                            "exists".to_string()
-                        } else {
-                            format!("exists ({NOT_OURS}; kept as it is)")
-                        };
-                        (Action::Unchanged, why, Prior::User(s.clone()))
-                    }
+                    Some(s) if s.managed_by_us => (Action::Unchanged, "exists".into(), Prior::User(s.clone())),
+                    Some(s) => (Action::Conflict, NOT_OURS.into(), Prior::User(s.clone())),
                 },
                 StepKind::Attach { policy, target } => {
                     let arn = &desired.policies[policy].arn;
@@ -343,7 +362,7 @@ mod tests {
     }
 
     fn state(doc: Value, ours: bool) -> PolicyState {
-        PolicyState { arn: "arn".into(), default_version: "v1".into(), document: doc, managed_by_us: ours }
+        PolicyState { arn: "arn".into(), default_version: "v1".into(), document: doc, managed_by_us: ours, run: None }
     }
 
     #[test]
@@ -359,19 +378,29 @@ mod tests {
         let doc = json!({"Statement": [{"Action": "s3:GetObject"}]});
         let other = json!({"Statement": [{"Action": "s3:PutObject"}]});
         assert_eq!(decide_policy(&doc, None).0, Action::Create);
-        assert_eq!(decide_policy(&doc, Some(&state(doc.clone(), false))).0, Action::Unchanged);
+        assert_eq!(decide_policy(&doc, Some(&state(doc.clone(), true))).0, Action::Unchanged);
+        // Someone else's policy is a conflict even when it is identical: never ours to change.
+        assert_eq!(decide_policy(&doc, Some(&state(doc.clone(), false))).0, Action::Conflict);
         assert_eq!(decide_policy(&doc, Some(&state(other.clone(), true))).0, Action::Update);
         let (a, why) = decide_policy(&doc, Some(&state(other, false)));
         assert_eq!(a, Action::Conflict);
-        assert!(why.contains("--adopt"));
+        assert!(why.contains("adopt"));
     }
 
     #[test]
     fn role_decisions() {
         let trust = json!({"Statement": [{"Principal": {"Service": "lambda.amazonaws.com"}}]});
-        let role = |t: Value, ours| RoleState { arn: "a".into(), trust: t, managed_by_us: ours, attached: vec![] };
+        let role = |t: Value, ours| RoleState {
+            arn: "a".into(),
+            trust: t,
+            managed_by_us: ours,
+            run: None,
+            attached: vec![],
+            permissions_boundary: None,
+        };
         assert_eq!(decide_role(&trust, None).0, Action::Create);
-        assert_eq!(decide_role(&trust, Some(&role(trust.clone(), false))).0, Action::Unchanged);
+        assert_eq!(decide_role(&trust, Some(&role(trust.clone(), true))).0, Action::Unchanged);
+        assert_eq!(decide_role(&trust, Some(&role(trust.clone(), false))).0, Action::Conflict);
         let other = json!({"Statement": []});
         assert_eq!(decide_role(&trust, Some(&role(other.clone(), true))).0, Action::Update);
         assert_eq!(decide_role(&trust, Some(&role(other, false))).0, Action::Conflict);

@@ -224,27 +224,60 @@ async fn a_conflicting_untagged_role_is_refused_unless_adopted() {
 }
 
 #[tokio::test]
-async fn destroy_removes_ours_and_leaves_foreign_resources_alone() {
+async fn foreign_resources_are_conflicts_and_destroy_never_touches_what_is_not_ours() {
     let moto = Moto::shared();
     let _g = moto.exclusive();
     let iam = moto.iam().await;
-    // A foreign user with the Postman name and a foreign policy that is not part of any setup.
+    // A foreign user with the Postman name (exactly what the guide makes) and a policy of someone else's.
     iam.create_user().user_name("PostmanUser").send().await.unwrap();
     let other = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
-    iam.create_policy().policy_name("SomeoneElsesPolicy").policy_document(other).send().await.unwrap();
-    assert!(apply(moto, "all", &[]).status.success());
+    let theirs = iam.create_policy().policy_name("SomeoneElsesPolicy").policy_document(other).send().await.unwrap();
+    let theirs = theirs.policy().unwrap().arn().unwrap().to_string();
 
+    // The untagged user is a conflict even though it is what the guide would create: nothing is written.
+    let plan = json(&moto.run(&all_args("plan", "all")));
+    let user = plan["steps"].as_array().unwrap().iter().find(|s| s["kind"] == "user").unwrap();
+    assert_eq!(user["action"], "conflict", "{user}");
+    let out = apply(moto, "all", &[]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("user PostmanUser"), "{}", stderr(&out));
+    assert!(json(&out)["error"].as_str().unwrap().contains("PostmanUser"));
+    assert_eq!(counts(&iam).await, (1, 0, 1), "nothing was written");
+    assert!(iam.list_access_keys().user_name("PostmanUser").send().await.unwrap().access_key_metadata().is_empty());
+    assert!(
+        iam.list_attached_user_policies().user_name("PostmanUser").send().await.unwrap().attached_policies().is_empty()
+    );
+
+    assert!(apply(moto, "segment-import", &[]).status.success());
+    // Someone attaches their policy to our role and our policy to their user: destroy deletes nothing, says why.
+    iam.attach_role_policy().role_name("ImporterS3Role").policy_arn(&theirs).send().await.unwrap();
+    let ours = format!("arn:aws:iam::{}:policy/ImporterPinpointPolicy", moto.account);
+    iam.attach_user_policy().user_name("PostmanUser").policy_arn(&ours).send().await.unwrap();
+    let out = moto.run(&["destroy", "--setup", "all", "--yes", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let j = json(&out);
+    let blockers: Vec<&str> = j["blockers"].as_array().unwrap().iter().map(|b| b.as_str().unwrap()).collect();
+    assert!(
+        blockers.iter().any(|b| b.contains("role ImporterS3Role") && b.contains("SomeoneElsesPolicy")),
+        "{blockers:?}"
+    );
+    assert!(
+        blockers.iter().any(|b| b.contains("ImporterPinpointPolicy") && b.contains("user PostmanUser")),
+        "{blockers:?}"
+    );
+    assert!(j["error"].as_str().unwrap().contains("nothing was deleted"));
+    assert_eq!(counts(&iam).await, (4, 3, 1), "nothing was deleted");
+
+    // Once they let go, destroy removes exactly ours: their user and policy stay.
+    iam.detach_role_policy().role_name("ImporterS3Role").policy_arn(&theirs).send().await.unwrap();
+    iam.detach_user_policy().user_name("PostmanUser").policy_arn(&ours).send().await.unwrap();
     let out = moto.run(&["destroy", "--setup", "all", "--yes", "--format", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let j = json(&out);
     let s = statuses(&j);
-    assert!(s.contains(&("user PostmanUser".into(), "unchanged".into())), "{s:?}");
+    assert!(s.contains(&("user PostmanUser".into(), "kept".into())), "{s:?}");
     let kept = j["resources"].as_array().unwrap().iter().find(|r| r["name"] == "PostmanUser").unwrap();
     assert!(kept["note"].as_str().unwrap().contains("not created by pinpoint-iam-wizard"));
-    // The Postman policy stays attached to the foreign user, so it is kept and says why.
-    let pp = j["resources"].as_array().unwrap().iter().find(|r| r["name"] == "PostmanAccessPolicy").unwrap();
-    assert_eq!(pp["status"], "unchanged");
-    assert!(pp["note"].as_str().unwrap().contains("user PostmanUser"), "{pp}");
     for name in [
         "ImporterS3Role",
         "PinpointSegmentImport",
@@ -255,33 +288,10 @@ async fn destroy_removes_ours_and_leaves_foreign_resources_alone() {
     ] {
         assert!(s.iter().any(|(k, st)| k.ends_with(name) && st == "deleted"), "{name}: {s:?}");
     }
-    assert!(iam.list_roles().send().await.unwrap().roles().is_empty());
-    let left: Vec<String> = iam
-        .list_policies()
-        .scope(aws_sdk_iam::types::PolicyScopeType::Local)
-        .send()
-        .await
-        .unwrap()
-        .policies()
-        .iter()
-        .map(|p| p.policy_name().unwrap().to_string())
-        .collect();
-    assert_eq!(left.len(), 2, "{left:?}");
-    assert!(left.contains(&"SomeoneElsesPolicy".to_string()) && left.contains(&"PostmanAccessPolicy".to_string()));
-    assert!(iam.get_user().user_name("PostmanUser").send().await.is_ok(), "the foreign user is untouched");
-
-    // Once the foreign user lets go of the policy, destroy removes it; a second destroy finds nothing of ours.
-    let acct = &moto.account;
-    iam.detach_user_policy()
-        .user_name("PostmanUser")
-        .policy_arn(format!("arn:aws:iam::{acct}:policy/PostmanAccessPolicy"))
-        .send()
-        .await
-        .unwrap();
+    assert_eq!(counts(&iam).await, (1, 0, 1), "their policy and user stay");
+    assert!(iam.get_policy().policy_arn(&theirs).send().await.is_ok());
     let j = json(&moto.run(&["destroy", "--setup", "all", "--yes", "--format", "json"]));
-    assert!(statuses(&j).contains(&("policy PostmanAccessPolicy".into(), "deleted".into())));
-    let j = json(&moto.run(&["destroy", "--setup", "all", "--yes", "--format", "json"]));
-    assert!(statuses(&j).iter().all(|(_, s)| s == "unchanged"));
+    assert!(statuses(&j).iter().all(|(_, s)| s == "absent" || s == "kept"), "{j}");
 }
 
 #[tokio::test]
@@ -425,4 +435,38 @@ fn an_unreachable_endpoint_is_reported_in_plain_words() {
     let out = run_with_env(&["--endpoint-url", "http://127.0.0.1:9", "plan", "--setup", "postman"], &env);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("cannot reach AWS at http://127.0.0.1:9"), "{}", stderr(&out));
+}
+
+#[test]
+fn messages_are_plain_words_without_sdk_debug_dumps() {
+    let mut env = base_env();
+    env.extend([("AWS_REGION".into(), REGION.into()), ("AWS_ENDPOINT_URL".into(), "http://127.0.0.1:9".into())]);
+    let no_creds = stderr(&run_with_env(&["apply", "--setup", "postman", "--yes"], &env));
+    env.extend([("AWS_ACCESS_KEY_ID".into(), "testing".into()), ("AWS_SECRET_ACCESS_KEY".into(), "testing".into())]);
+    let refused = stderr(&run_with_env(&["plan", "--setup", "postman"], &env));
+    for text in [&no_creds, &refused] {
+        for dump in ["DispatchFailure", "CredentialsNotLoaded", "SdkBody", "ConnectorError", "Some(", " { kind", "…"]
+        {
+            assert!(!text.contains(dump), "{dump:?} in {text}");
+        }
+        assert_eq!(text.trim_end().lines().count(), 1, "one line: {text}");
+    }
+    assert!(refused.contains("Connection refused"), "{refused}");
+}
+
+#[test]
+fn an_unreadable_credentials_file_is_named_with_the_os_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut env: Vec<(String, String)> =
+        base_env().into_iter().filter(|(k, _)| k != "AWS_SHARED_CREDENTIALS_FILE").collect();
+    // A directory where the file should be: unreadable even for root, which the tests may run as.
+    env.push(("AWS_SHARED_CREDENTIALS_FILE".into(), dir.path().display().to_string()));
+    env.push(("AWS_REGION".into(), REGION.into()));
+    let out = run_with_env(&["plan", "--setup", "postman", "--format", "json"], &env);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let e = stderr(&out);
+    assert!(e.contains(&dir.path().display().to_string()) && e.contains("os error"), "{e}");
+    let j = json(&out);
+    assert_eq!(j["exit_code"], 2);
+    assert!(j["error"].as_str().unwrap().contains("credentials"), "{j}");
 }

@@ -72,7 +72,7 @@ async fn a_denied_step_rolls_back_this_run_and_names_the_missing_permission() {
     let out =
         run_as(&proxy, &moto, &key, &["apply", "--setup", "postman", "--yes", "--no-rollback", "--format", "json"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("kept (--no-rollback)"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("Kept by --no-rollback"), "{}", stderr(&out));
     let j = json(&out);
     assert_eq!(status_of(&j, "policy"), "created");
     assert_eq!(status_of(&j, "user"), "created");

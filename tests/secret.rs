@@ -137,3 +137,29 @@ async fn rotation_with_two_keys_ends_with_the_new_key_working_and_the_old_one_in
     assert!(!tags.tags().iter().any(|t| t.key() == first), "the old key's description went with it");
     assert!(tags.tags().iter().any(|t| t.key() == new_id));
 }
+
+#[tokio::test]
+async fn debug_traces_every_request_but_never_the_secret_or_a_signature() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let out = moto.run(&["--debug", "apply", "--setup", "postman", "--yes", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let j = json(&out);
+    let secret = j["access_key"]["secret_access_key"].as_str().unwrap();
+    let trace = stderr(&out);
+    for call in ["STS.GetCallerIdentity", "IAM.CreatePolicy", "IAM.CreateUser", "IAM.CreateAccessKey"] {
+        assert!(trace.contains(call), "the trace names {call}");
+    }
+    assert!(!trace.contains(secret), "the secret is never traced");
+    assert!(!trace.contains("testing/"), "the signing key's credential scope is redacted with the header");
+    for (i, _) in trace.match_indices("Signature=") {
+        let value: String = trace[i + 10..].chars().take(12).collect();
+        assert!(!value.chars().all(|c| c.is_ascii_hexdigit()), "a signature leaked: {value}");
+    }
+
+    // Without --debug nothing is traced.
+    moto.reset();
+    let quiet = moto.run(&["apply", "--setup", "postman", "--yes", "--format", "json"]);
+    assert!(quiet.status.success());
+    assert!(!stderr(&quiet).contains("TRACE") && !stderr(&quiet).contains("DEBUG"), "{}", stderr(&quiet));
+}

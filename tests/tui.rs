@@ -115,6 +115,8 @@ fn report(
         interrupted,
         rollback_errors: vec![],
         rollback_log: Default::default(),
+        verify_error: None,
+        run_id: "0123456789abcdef".into(),
     }
 }
 

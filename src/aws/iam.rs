@@ -3,7 +3,7 @@
 use super::AwsError;
 use super::error::{CallSite, map_sdk};
 use crate::secret::{NewAccessKey, Secret};
-use crate::setup::{MANAGED_BY_KEY, MANAGED_BY_VALUE, Tag};
+use crate::setup::{KEY_TAG_PREFIX, MANAGED_BY_KEY, MANAGED_BY_VALUE, RUN_TAG_KEY, Tag};
 use aws_sdk_iam::Client;
 use aws_sdk_iam::types::{StatusType, Tag as IamTag};
 use serde_json::Value;
@@ -23,6 +23,8 @@ pub struct PolicyState {
     pub default_version: String,
     pub document: Value,
     pub managed_by_us: bool,
+    /// The run that created it (our run-id tag), if this tool did.
+    pub run: Option<String>,
 }
 
 /// One version of a managed policy.
@@ -40,7 +42,9 @@ pub struct RoleState {
     pub arn: String,
     pub trust: Value,
     pub managed_by_us: bool,
+    pub run: Option<String>,
     pub attached: Vec<String>,
+    pub permissions_boundary: Option<String>,
 }
 
 /// A user as it is in the account.
@@ -48,8 +52,12 @@ pub struct RoleState {
 pub struct UserState {
     pub arn: String,
     pub managed_by_us: bool,
+    pub run: Option<String>,
     pub attached: Vec<String>,
     pub access_keys: Vec<AccessKeyInfo>,
+    pub permissions_boundary: Option<String>,
+    /// Access key ids this tool made (their marker tags).
+    pub our_keys: Vec<String>,
 }
 
 /// An existing access key (never its secret: AWS does not return it again).
@@ -79,11 +87,31 @@ fn is_ours(tags: &[IamTag]) -> bool {
     tags.iter().any(|t| t.key() == MANAGED_BY_KEY && t.value() == MANAGED_BY_VALUE)
 }
 
-/// The tags every resource this tool creates carries: ours first, then the user's.
-pub fn tags_for(extra: &[Tag]) -> Vec<IamTag> {
-    std::iter::once((MANAGED_BY_KEY, MANAGED_BY_VALUE))
+fn run_of(tags: &[IamTag]) -> Option<String> {
+    tags.iter().find(|t| t.key() == RUN_TAG_KEY).map(|t| t.value().to_string())
+}
+
+/// The tag key that marks an access key as made by this tool (a user tag, like the console's description).
+pub fn key_marker(id: &str) -> String {
+    format!("{KEY_TAG_PREFIX}{id}")
+}
+
+fn tag(key: &str, value: &str) -> Result<IamTag, AwsError> {
+    IamTag::builder().key(key).value(value).build().map_err(|e| AwsError::Service {
+        action: "iam:Tag*".into(),
+        resource: key.into(),
+        code: "InvalidTag".into(),
+        message: super::error::plain(&e),
+        request_id: None,
+    })
+}
+
+/// The tags every resource this tool creates carries: ours (owner, run) first, then the user's.
+pub fn tags_for(extra: &[Tag], run: &str) -> Result<Vec<IamTag>, AwsError> {
+    [(MANAGED_BY_KEY, MANAGED_BY_VALUE), (RUN_TAG_KEY, run)]
+        .into_iter()
         .chain(extra.iter().map(|t| (t.key.as_str(), t.value.as_str())))
-        .map(|(k, v)| IamTag::builder().key(k).value(v).build().expect("key and value are set"))
+        .map(|(k, v)| tag(k, v))
         .collect()
 }
 
@@ -109,7 +137,40 @@ macro_rules! lookup {
 }
 
 fn bad_doc(action: &str, resource: &str, message: String) -> AwsError {
-    AwsError::Service { action: action.into(), resource: resource.into(), code: "InvalidDocument".into(), message }
+    AwsError::Service {
+        action: action.into(),
+        resource: resource.into(),
+        code: "InvalidDocument".into(),
+        message,
+        request_id: None,
+    }
+}
+
+/// Collects every page of a paginated IAM list, counting each page as a call.
+macro_rules! all_pages {
+    ($self:ident, $action:literal, $resource:expr, $req:expr, |$page:ident| $items:expr) => {{
+        let resource: &str = &$resource;
+        let mut pages = $req.into_paginator().send();
+        let mut out = Vec::new();
+        while let Some(page) = pages.next().await {
+            $self.calls.tick();
+            match page {
+                Err(e) => return Err(map_sdk(&CallSite { action: $action, resource, endpoint: &$self.endpoint }, e)),
+                Ok($page) => out.extend($items),
+            }
+        }
+        out
+    }};
+}
+
+/// What IAM would refuse to delete along with a user or role (DeleteConflict), or what is not ours to remove.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Entanglements {
+    pub inline_policies: Vec<String>,
+    pub login_profile: bool,
+    pub groups: Vec<String>,
+    pub mfa_devices: Vec<String>,
+    pub instance_profiles: Vec<String>,
 }
 
 impl Iam {
@@ -136,25 +197,37 @@ impl Iam {
             default_version: version,
             document,
             managed_by_us: is_ours(policy.tags()),
+            run: run_of(policy.tags()),
         }))
     }
 
     pub async fn list_policy_versions(&self, arn: &str) -> Result<Vec<PolicyVersion>, AwsError> {
-        let out = call!(self, "iam:ListPolicyVersions", arn, self.client.list_policy_versions().policy_arn(arn))?;
-        let mut versions: Vec<PolicyVersion> = out
-            .versions()
-            .iter()
-            .map(|v| PolicyVersion {
-                id: v.version_id().unwrap_or_default().to_string(),
-                is_default: v.is_default_version(),
-                created: v.create_date().map(|d| d.secs()).unwrap_or_default(),
-            })
-            .collect();
+        let mut versions: Vec<PolicyVersion> = all_pages!(
+            self,
+            "iam:ListPolicyVersions",
+            arn,
+            self.client.list_policy_versions().policy_arn(arn),
+            |page| page
+                .versions()
+                .iter()
+                .map(|v| PolicyVersion {
+                    id: v.version_id().unwrap_or_default().to_string(),
+                    is_default: v.is_default_version(),
+                    created: v.create_date().map(|d| d.secs()).unwrap_or_default(),
+                })
+                .collect::<Vec<_>>()
+        );
         versions.sort_by_key(|v| (v.created, version_number(&v.id)));
         Ok(versions)
     }
 
-    pub async fn create_policy(&self, name: &str, document: &Value, tags: &[Tag]) -> Result<String, AwsError> {
+    pub async fn create_policy(
+        &self,
+        name: &str,
+        document: &Value,
+        tags: &[Tag],
+        run: &str,
+    ) -> Result<String, AwsError> {
         let out = call!(
             self,
             "iam:CreatePolicy",
@@ -164,7 +237,7 @@ impl Iam {
                 .policy_name(name)
                 .policy_document(document.to_string())
                 .description("Created by pinpoint-iam-wizard")
-                .set_tags(Some(tags_for(tags)))
+                .set_tags(Some(tags_for(tags, run)?))
         )?;
         Ok(out.policy().and_then(|p| p.arn()).unwrap_or_default().to_string())
     }
@@ -209,43 +282,145 @@ impl Iam {
         Ok(())
     }
 
-    pub async fn tag_policy(&self, arn: &str, tags: &[Tag]) -> Result<(), AwsError> {
-        call!(self, "iam:TagPolicy", arn, self.client.tag_policy().policy_arn(arn).set_tags(Some(tags_for(tags))))?;
+    pub async fn tag_policy(&self, arn: &str, tags: &[Tag], run: &str) -> Result<(), AwsError> {
+        call!(
+            self,
+            "iam:TagPolicy",
+            arn,
+            self.client.tag_policy().policy_arn(arn).set_tags(Some(tags_for(tags, run)?))
+        )?;
         Ok(())
     }
 
     pub async fn policy_entities(&self, arn: &str) -> Result<PolicyEntities, AwsError> {
-        let out =
-            call!(self, "iam:ListEntitiesForPolicy", arn, self.client.list_entities_for_policy().policy_arn(arn))?;
-        Ok(PolicyEntities {
-            roles: out.policy_roles().iter().filter_map(|r| r.role_name().map(str::to_string)).collect(),
-            users: out.policy_users().iter().filter_map(|u| u.user_name().map(str::to_string)).collect(),
-            groups: out.policy_groups().iter().filter_map(|g| g.group_name().map(str::to_string)).collect(),
-        })
+        let pages = all_pages!(
+            self,
+            "iam:ListEntitiesForPolicy",
+            arn,
+            self.client.list_entities_for_policy().policy_arn(arn),
+            |page| std::iter::once(PolicyEntities {
+                roles: page.policy_roles().iter().filter_map(|r| r.role_name().map(str::to_string)).collect(),
+                users: page.policy_users().iter().filter_map(|u| u.user_name().map(str::to_string)).collect(),
+                groups: page.policy_groups().iter().filter_map(|g| g.group_name().map(str::to_string)).collect(),
+            })
+        );
+        Ok(pages.into_iter().fold(PolicyEntities::default(), |mut all, p| {
+            all.roles.extend(p.roles);
+            all.users.extend(p.users);
+            all.groups.extend(p.groups);
+            all
+        }))
     }
 
     pub async fn get_role(&self, name: &str) -> Result<Option<RoleState>, AwsError> {
-        let Some(out) = lookup!(self, "iam:GetRole", name, self.client.get_role().role_name(name))? else {
-            return Ok(None);
-        };
+        let (role, attached) = tokio::join!(
+            async { lookup!(self, "iam:GetRole", name, self.client.get_role().role_name(name)) },
+            self.role_policies(name)
+        );
+        let Some(out) = role? else { return Ok(None) };
         let role = out.role().ok_or_else(|| bad_doc("iam:GetRole", name, "no role in the answer".into()))?;
         let trust = decode_document(role.assume_role_policy_document().unwrap_or("{}"))
             .map_err(|m| bad_doc("iam:GetRole", name, m))?;
-        let attached = self.role_policies(name).await?;
-        Ok(Some(RoleState { arn: role.arn().to_string(), trust, managed_by_us: is_ours(role.tags()), attached }))
+        // Listing a missing role's policies says NoSuchEntity: the role was deleted between the two reads.
+        let attached = match attached {
+            Err(e) if e.is_no_such_entity() => return Ok(None),
+            other => other?,
+        };
+        Ok(Some(RoleState {
+            arn: role.arn().to_string(),
+            trust,
+            managed_by_us: is_ours(role.tags()),
+            run: run_of(role.tags()),
+            attached,
+            permissions_boundary: role
+                .permissions_boundary()
+                .and_then(|b| b.permissions_boundary_arn())
+                .map(str::to_string),
+        }))
     }
 
     pub async fn role_policies(&self, name: &str) -> Result<Vec<String>, AwsError> {
-        let out = call!(
+        Ok(all_pages!(
             self,
             "iam:ListAttachedRolePolicies",
             name,
-            self.client.list_attached_role_policies().role_name(name)
-        )?;
-        Ok(out.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_string)).collect())
+            self.client.list_attached_role_policies().role_name(name),
+            |page| page
+                .attached_policies()
+                .iter()
+                .filter_map(|p| p.policy_arn().map(str::to_string))
+                .collect::<Vec<_>>()
+        ))
     }
 
-    pub async fn create_role(&self, name: &str, trust: &Value, tags: &[Tag]) -> Result<String, AwsError> {
+    /// What would keep IAM from deleting the role, beyond its managed-policy attachments.
+    pub async fn role_entanglements(&self, name: &str) -> Result<Entanglements, AwsError> {
+        let inline = async {
+            Ok::<_, AwsError>(all_pages!(
+                self,
+                "iam:ListRolePolicies",
+                name,
+                self.client.list_role_policies().role_name(name),
+                |page| page.policy_names().to_vec()
+            ))
+        };
+        let profiles = async {
+            Ok::<_, AwsError>(all_pages!(
+                self,
+                "iam:ListInstanceProfilesForRole",
+                name,
+                self.client.list_instance_profiles_for_role().role_name(name),
+                |page| page
+                    .instance_profiles()
+                    .iter()
+                    .map(|p| p.instance_profile_name().to_string())
+                    .collect::<Vec<_>>()
+            ))
+        };
+        let (inline_policies, instance_profiles) = tokio::try_join!(inline, profiles)?;
+        Ok(Entanglements { inline_policies, instance_profiles, ..Entanglements::default() })
+    }
+
+    /// What would keep IAM from deleting the user, beyond its keys and managed-policy attachments.
+    pub async fn user_entanglements(&self, name: &str) -> Result<Entanglements, AwsError> {
+        let inline = async {
+            Ok::<_, AwsError>(all_pages!(
+                self,
+                "iam:ListUserPolicies",
+                name,
+                self.client.list_user_policies().user_name(name),
+                |page| page.policy_names().to_vec()
+            ))
+        };
+        let groups = async {
+            Ok::<_, AwsError>(all_pages!(
+                self,
+                "iam:ListGroupsForUser",
+                name,
+                self.client.list_groups_for_user().user_name(name),
+                |page| page.groups().iter().map(|g| g.group_name().to_string()).collect::<Vec<_>>()
+            ))
+        };
+        let mfa = async {
+            Ok::<_, AwsError>(all_pages!(
+                self,
+                "iam:ListMFADevices",
+                name,
+                self.client.list_mfa_devices().user_name(name),
+                |page| page.mfa_devices().iter().map(|d| d.serial_number().to_string()).collect::<Vec<_>>()
+            ))
+        };
+        let login = async {
+            match lookup!(self, "iam:GetLoginProfile", name, self.client.get_login_profile().user_name(name)) {
+                Ok(found) => Ok(found.is_some()),
+                Err(e) => Err(e),
+            }
+        };
+        let (inline_policies, groups, mfa_devices, login_profile) = tokio::try_join!(inline, groups, mfa, login)?;
+        Ok(Entanglements { inline_policies, login_profile, groups, mfa_devices, ..Entanglements::default() })
+    }
+
+    pub async fn create_role(&self, name: &str, trust: &Value, tags: &[Tag], run: &str) -> Result<String, AwsError> {
         let out = call!(
             self,
             "iam:CreateRole",
@@ -255,7 +430,7 @@ impl Iam {
                 .role_name(name)
                 .assume_role_policy_document(trust.to_string())
                 .description("Created by pinpoint-iam-wizard")
-                .set_tags(Some(tags_for(tags)))
+                .set_tags(Some(tags_for(tags, run)?))
         )?;
         Ok(out.role().map(|r| r.arn().to_string()).unwrap_or_default())
     }
@@ -270,8 +445,8 @@ impl Iam {
         Ok(())
     }
 
-    pub async fn tag_role(&self, name: &str, tags: &[Tag]) -> Result<(), AwsError> {
-        call!(self, "iam:TagRole", name, self.client.tag_role().role_name(name).set_tags(Some(tags_for(tags))))?;
+    pub async fn tag_role(&self, name: &str, tags: &[Tag], run: &str) -> Result<(), AwsError> {
+        call!(self, "iam:TagRole", name, self.client.tag_role().role_name(name).set_tags(Some(tags_for(tags, run)?)))?;
         Ok(())
     }
 
@@ -291,48 +466,70 @@ impl Iam {
     }
 
     pub async fn get_user(&self, name: &str) -> Result<Option<UserState>, AwsError> {
-        let Some(out) = lookup!(self, "iam:GetUser", name, self.client.get_user().user_name(name))? else {
-            return Ok(None);
-        };
+        let (user, attached, keys) = tokio::join!(
+            async { lookup!(self, "iam:GetUser", name, self.client.get_user().user_name(name)) },
+            self.user_policies(name),
+            self.access_keys(name)
+        );
+        let Some(out) = user? else { return Ok(None) };
         let user = out.user().ok_or_else(|| bad_doc("iam:GetUser", name, "no user in the answer".into()))?;
-        let (attached, access_keys) = tokio::try_join!(self.user_policies(name), self.access_keys(name))?;
-        Ok(Some(UserState { arn: user.arn().to_string(), managed_by_us: is_ours(user.tags()), attached, access_keys }))
+        let (attached, access_keys) = match (attached, keys) {
+            (Err(e), _) | (_, Err(e)) if e.is_no_such_entity() => return Ok(None),
+            (a, k) => (a?, k?),
+        };
+        let our_keys =
+            user.tags().iter().filter_map(|t| t.key().strip_prefix(KEY_TAG_PREFIX).map(str::to_string)).collect();
+        Ok(Some(UserState {
+            arn: user.arn().to_string(),
+            managed_by_us: is_ours(user.tags()),
+            run: run_of(user.tags()),
+            attached,
+            access_keys,
+            permissions_boundary: user
+                .permissions_boundary()
+                .and_then(|b| b.permissions_boundary_arn())
+                .map(str::to_string),
+            our_keys,
+        }))
     }
 
     pub async fn user_policies(&self, name: &str) -> Result<Vec<String>, AwsError> {
-        let out = call!(
+        Ok(all_pages!(
             self,
             "iam:ListAttachedUserPolicies",
             name,
-            self.client.list_attached_user_policies().user_name(name)
-        )?;
-        Ok(out.attached_policies().iter().filter_map(|p| p.policy_arn().map(str::to_string)).collect())
+            self.client.list_attached_user_policies().user_name(name),
+            |page| page
+                .attached_policies()
+                .iter()
+                .filter_map(|p| p.policy_arn().map(str::to_string))
+                .collect::<Vec<_>>()
+        ))
     }
 
     pub async fn access_keys(&self, user: &str) -> Result<Vec<AccessKeyInfo>, AwsError> {
-        let out = call!(self, "iam:ListAccessKeys", user, self.client.list_access_keys().user_name(user))?;
-        Ok(out
+        Ok(all_pages!(self, "iam:ListAccessKeys", user, self.client.list_access_keys().user_name(user), |page| page
             .access_key_metadata()
             .iter()
             .map(|k| AccessKeyInfo {
                 id: k.access_key_id().unwrap_or_default().to_string(),
                 active: k.status() == Some(&StatusType::Active),
             })
-            .collect())
+            .collect::<Vec<_>>()))
     }
 
-    pub async fn create_user(&self, name: &str, tags: &[Tag]) -> Result<String, AwsError> {
+    pub async fn create_user(&self, name: &str, tags: &[Tag], run: &str) -> Result<String, AwsError> {
         let out = call!(
             self,
             "iam:CreateUser",
             name,
-            self.client.create_user().user_name(name).set_tags(Some(tags_for(tags)))
+            self.client.create_user().user_name(name).set_tags(Some(tags_for(tags, run)?))
         )?;
         Ok(out.user().map(|u| u.arn().to_string()).unwrap_or_default())
     }
 
-    pub async fn tag_user(&self, name: &str, tags: &[Tag]) -> Result<(), AwsError> {
-        call!(self, "iam:TagUser", name, self.client.tag_user().user_name(name).set_tags(Some(tags_for(tags))))?;
+    pub async fn tag_user(&self, name: &str, tags: &[Tag], run: &str) -> Result<(), AwsError> {
+        call!(self, "iam:TagUser", name, self.client.tag_user().user_name(name).set_tags(Some(tags_for(tags, run)?)))?;
         Ok(())
     }
 
@@ -352,8 +549,18 @@ impl Iam {
     }
 
     /// A new access key; the secret moves into a [`Secret`] without being copied.
+    ///
+    /// Never retried by the SDK: a retry after a lost answer would make a second key nobody sees. The
+    /// caller reconciles instead ([`crate::access_keys::create_reconciled`]).
     pub async fn create_access_key(&self, user: &str) -> Result<NewAccessKey, AwsError> {
-        let out = call!(self, "iam:CreateAccessKey", user, self.client.create_access_key().user_name(user))?;
+        let no_retry =
+            aws_sdk_iam::config::Builder::default().retry_config(aws_sdk_iam::config::retry::RetryConfig::disabled());
+        let out = call!(
+            self,
+            "iam:CreateAccessKey",
+            user,
+            self.client.create_access_key().user_name(user).customize().config_override(no_retry)
+        )?;
         let key = out.access_key.ok_or_else(|| bad_doc("iam:CreateAccessKey", user, "no key in the answer".into()))?;
         Ok(NewAccessKey {
             user_name: key.user_name,
@@ -374,22 +581,71 @@ impl Iam {
         Ok(())
     }
 
-    /// The console's access key description: a user tag whose key is the access key id.
-    pub async fn describe_access_key(&self, user: &str, id: &str, description: &str) -> Result<(), AwsError> {
-        let tag = IamTag::builder().key(id).value(description).build().expect("key and value are set");
-        call!(self, "iam:TagUser", user, self.client.tag_user().user_name(user).tags(tag))?;
+    /// The console's access key description (a user tag whose key is the access key id), and our marker that
+    /// this tool made the key, in one call.
+    pub async fn describe_access_key(
+        &self,
+        user: &str,
+        id: &str,
+        description: &str,
+        run: &str,
+    ) -> Result<(), AwsError> {
+        let tags = vec![tag(id, description)?, tag(&key_marker(id), run)?];
+        call!(self, "iam:TagUser", user, self.client.tag_user().user_name(user).set_tags(Some(tags)))?;
         Ok(())
     }
 
-    pub async fn untag_user(&self, user: &str, key: &str) -> Result<(), AwsError> {
-        call!(self, "iam:UntagUser", user, self.client.untag_user().user_name(user).tag_keys(key))?;
+    /// Remove a key's description and marker tags (after the key is deleted).
+    pub async fn untag_access_key(&self, user: &str, id: &str) -> Result<(), AwsError> {
+        call!(
+            self,
+            "iam:UntagUser",
+            user,
+            self.client.untag_user().user_name(user).tag_keys(id).tag_keys(key_marker(id))
+        )?;
+        Ok(())
+    }
+
+    /// Remove the owner and run tags (undoing an adopt).
+    pub async fn untag_policy(&self, arn: &str) -> Result<(), AwsError> {
+        call!(
+            self,
+            "iam:UntagPolicy",
+            arn,
+            self.client.untag_policy().policy_arn(arn).tag_keys(MANAGED_BY_KEY).tag_keys(RUN_TAG_KEY)
+        )?;
+        Ok(())
+    }
+
+    /// Remove the owner and run tags (undoing an adopt).
+    pub async fn untag_role(&self, name: &str) -> Result<(), AwsError> {
+        call!(
+            self,
+            "iam:UntagRole",
+            name,
+            self.client.untag_role().role_name(name).tag_keys(MANAGED_BY_KEY).tag_keys(RUN_TAG_KEY)
+        )?;
+        Ok(())
+    }
+
+    /// Remove the owner and run tags (undoing an adopt).
+    pub async fn untag_user(&self, name: &str) -> Result<(), AwsError> {
+        call!(
+            self,
+            "iam:UntagUser",
+            name,
+            self.client.untag_user().user_name(name).tag_keys(MANAGED_BY_KEY).tag_keys(RUN_TAG_KEY)
+        )?;
         Ok(())
     }
 
     /// The user's tags, as key and value.
     pub async fn user_tags(&self, user: &str) -> Result<Vec<(String, String)>, AwsError> {
-        let out = call!(self, "iam:ListUserTags", user, self.client.list_user_tags().user_name(user))?;
-        Ok(out.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect())
+        Ok(all_pages!(self, "iam:ListUserTags", user, self.client.list_user_tags().user_name(user), |page| page
+            .tags()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect::<Vec<_>>()))
     }
 
     pub async fn delete_access_key(&self, user: &str, id: &str) -> Result<(), AwsError> {
@@ -416,8 +672,9 @@ mod tests {
 
     #[test]
     fn our_tag_comes_first() {
-        let tags = tags_for(&[Tag { key: "team".into(), value: "ops".into() }]);
+        let tags = tags_for(&[Tag { key: "team".into(), value: "ops".into() }], "r1").unwrap();
         assert_eq!((tags[0].key(), tags[0].value()), (MANAGED_BY_KEY, MANAGED_BY_VALUE));
-        assert_eq!(tags[1].key(), "team");
+        assert_eq!((tags[1].key(), tags[1].value()), (RUN_TAG_KEY, "r1"));
+        assert_eq!(tags[2].key(), "team");
     }
 }

@@ -11,31 +11,22 @@ pub struct Project {
 }
 
 impl Aws {
-    /// S3 ListBuckets (every page).
+    /// S3 ListBuckets (every page, through the SDK's paginator).
     pub async fn list_buckets(&self) -> Result<Vec<String>, AwsError> {
         self.check_credentials().await?;
-        let s3 = self.s3();
+        let mut pages = self.s3().list_buckets().into_paginator().send();
         let mut names = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
+        while let Some(page) = pages.next().await {
             self.calls.tick();
-            let out = s3
-                .list_buckets()
-                .set_continuation_token(token.take())
-                .send()
-                .await
-                .map_err(|e| map_sdk(&self.site("s3:ListAllMyBuckets", "the account's buckets"), e))?;
+            let out = page.map_err(|e| map_sdk(&self.site("s3:ListAllMyBuckets", "the account's buckets"), e))?;
             names.extend(out.buckets().iter().filter_map(|b| b.name().map(str::to_string)));
-            match out.continuation_token() {
-                Some(t) if !t.is_empty() => token = Some(t.to_string()),
-                _ => break,
-            }
         }
         names.sort();
         Ok(names)
     }
 
-    /// Pinpoint GetApps in the configured Region (every page).
+    /// Pinpoint GetApps in the configured Region (every page). aws-sdk-pinpoint has no paginator for GetApps
+    /// (its token sits inside `ApplicationsResponse`), so the pages are followed here.
     pub async fn list_projects(&self) -> Result<Vec<Project>, AwsError> {
         self.check_credentials().await?;
         let client = self.pinpoint();

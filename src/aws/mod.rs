@@ -7,12 +7,14 @@ pub mod listings;
 pub use error::AwsError;
 
 use crate::setup::{AccountId, InvalidValue, Region};
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_iam::config::ProvideCredentials;
-use aws_sdk_iam::error::DisplayErrorContext;
 use error::{CallSite, map_sdk};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 /// How to reach AWS: the standard options, each falling back to aws-config's chain.
 #[derive(Debug, Clone, Default)]
@@ -20,6 +22,34 @@ pub struct Connection {
     pub profile: Option<String>,
     pub region: Option<Region>,
     pub endpoint_url: Option<String>,
+    pub timeouts: Timeouts,
+}
+
+/// How long one AWS call may take before it is given up as unanswered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    pub connect: Duration,
+    /// A whole call, retries included.
+    pub operation: Duration,
+}
+
+impl Default for Timeouts {
+    /// IAM answers in well under a second; a minute covers a slow network and the SDK's retries.
+    fn default() -> Self {
+        Timeouts { connect: Duration::from_secs(10), operation: Duration::from_secs(60) }
+    }
+}
+
+impl Timeouts {
+    fn config(&self) -> TimeoutConfig {
+        // One attempt may use half the budget, so a hung first attempt still leaves room for a retry.
+        let attempt = (self.operation / 2).max(Duration::from_secs(1)).min(self.operation);
+        TimeoutConfig::builder()
+            .connect_timeout(self.connect)
+            .operation_timeout(self.operation)
+            .operation_attempt_timeout(attempt)
+            .build()
+    }
 }
 
 /// Counts the requests this process sends, for reports.
@@ -43,8 +73,14 @@ pub struct Aws {
     pub profile: Option<String>,
     pub endpoint: String,
     pub calls: CallCounter,
+    pub timeouts: Timeouts,
     config: SdkConfig,
     pub iam: iam::Iam,
+    sts: aws_sdk_sts::Client,
+    s3: aws_sdk_s3::Client,
+    pinpoint: aws_sdk_pinpoint::Client,
+    /// Where the credentials came from, once resolved.
+    source: Arc<std::sync::OnceLock<String>>,
 }
 
 /// Who the caller is, as STS reports it.
@@ -54,21 +90,108 @@ pub struct Identity {
     pub arn: String,
 }
 
-/// Why configuration could not be loaded.
+/// Why configuration could not be loaded; each is found before any request.
 #[derive(Debug, thiserror::Error)]
 pub enum ConnectError {
     #[error(transparent)]
     Invalid(#[from] InvalidValue),
     #[error(transparent)]
     Aws(#[from] AwsError),
+    #[error(
+        "the profile {name:?} ({given_by}) is not in {config} or {credentials}: run `aws configure --profile {name}`, \
+         or choose one of: {known}"
+    )]
+    UnknownProfile { name: String, given_by: &'static str, config: String, credentials: String, known: String },
+    #[error("cannot read the AWS {what} file {path}: {error}")]
+    UnreadableFile { what: &'static str, path: String, error: String },
+    #[error("the environment variable {0} is not valid UTF-8: fix or unset it (it is never ignored)")]
+    NonUtf8Env(String),
+}
+
+/// The AWS config and credentials files, as the AWS CLI finds them.
+fn profile_paths() -> [(&'static str, PathBuf); 2] {
+    let home = || std::env::var_os("HOME").map(PathBuf::from).unwrap_or_default().join(".aws");
+    let pick = |var: &str, file: &str| std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| home().join(file));
+    [("config", pick("AWS_CONFIG_FILE", "config")), ("credentials", pick("AWS_SHARED_CREDENTIALS_FILE", "credentials"))]
+}
+
+/// Every `AWS_*` variable must be readable: the SDK would silently skip a non-UTF-8 one (an endpoint, say) and
+/// send requests to AWS's real endpoints instead.
+pub fn check_environment() -> Result<(), ConnectError> {
+    for (key, value) in std::env::vars_os() {
+        let Some(k) = key.to_str() else { continue };
+        if k.starts_with("AWS_") && value.to_str().is_none() {
+            return Err(ConnectError::NonUtf8Env(k.to_string()));
+        }
+    }
+    for (what, path) in profile_paths() {
+        // Read, not just opened: the SDK would skip an unreadable file silently and use other credentials.
+        if let Err(e) = std::fs::read(&path)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            return Err(ConnectError::UnreadableFile { what, path: path.display().to_string(), error: e.to_string() });
+        }
+    }
+    Ok(())
+}
+
+/// The AWS CLI refuses a profile it cannot find, named by `--profile` or `AWS_PROFILE`: so do we.
+async fn check_profile(name: &str, given_by: &'static str) -> Result<(), ConnectError> {
+    use aws_types::os_shim_internal::{Env, Fs};
+    let files = aws_runtime::env_config::file::EnvConfigFiles::default();
+    let set = aws_config::profile::load(&Fs::real(), &Env::real(), &files, None).await.map_err(|e| {
+        let [(_, config), _] = profile_paths();
+        ConnectError::UnreadableFile { what: "config", path: config.display().to_string(), error: error::plain(&e) }
+    })?;
+    if set.get_profile(name).is_some() {
+        return Ok(());
+    }
+    let [(_, config), (_, credentials)] = profile_paths();
+    let mut known: Vec<&str> = set.profiles().collect();
+    known.sort_unstable();
+    Err(ConnectError::UnknownProfile {
+        name: name.to_string(),
+        given_by,
+        config: config.display().to_string(),
+        credentials: credentials.display().to_string(),
+        known: if known.is_empty() { "(none: the files hold no profile)".into() } else { known.join(", ") },
+    })
+}
+
+/// An endpoint must be an absolute http(s) URL: anything else would be ignored or sent somewhere unexpected.
+pub fn check_endpoint(field: &str, url: &str) -> Result<(), InvalidValue> {
+    match url::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty()) => Ok(()),
+        Ok(_) => Err(InvalidValue::new(field, url, "an endpoint is an http:// or https:// URL with a host")),
+        Err(e) => Err(InvalidValue::new(field, url, format!("not a URL ({e}); write e.g. http://127.0.0.1:5000"))),
+    }
 }
 
 impl Aws {
     /// Load the configuration (no request is sent) and validate the resolved Region.
+    ///
+    /// Precedence is the AWS CLI's: `--profile` beats credentials in the environment, which beat `AWS_PROFILE`.
     pub async fn load(conn: &Connection) -> Result<Aws, ConnectError> {
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        check_environment()?;
+        let env_profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
+        match (&conn.profile, &env_profile) {
+            (Some(p), _) => check_profile(p, "--profile").await?,
+            (None, Some(p)) if p != "default" => check_profile(p, "AWS_PROFILE").await?,
+            _ => {}
+        }
+        let endpoint_url = match &conn.endpoint_url {
+            Some(e) => Some(e.clone()),
+            None => std::env::var("AWS_ENDPOINT_URL").ok().filter(|e| !e.is_empty()),
+        };
+        if let Some(e) = &endpoint_url {
+            let field = if conn.endpoint_url.is_some() { "--endpoint-url" } else { "AWS_ENDPOINT_URL" };
+            check_endpoint(field, e)?;
+        }
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(conn.timeouts.config());
         if let Some(p) = &conn.profile {
-            loader = loader.profile_name(p);
+            // The default chain would take AWS_ACCESS_KEY_ID first; an explicit profile must win, as in the CLI.
+            let provider = aws_config::profile::ProfileFileCredentialsProvider::builder().profile_name(p).build();
+            loader = loader.profile_name(p).credentials_provider(provider);
         }
         if let Some(r) = &conn.region {
             loader = loader.region(aws_config::Region::new(r.to_string()));
@@ -86,8 +209,22 @@ impl Aws {
             config.endpoint_url().map(str::to_string).unwrap_or_else(|| format!("the AWS endpoints of {region}"));
         let calls = CallCounter::default();
         let iam = iam::Iam::new(aws_sdk_iam::Client::new(&config), calls.clone(), endpoint.clone());
-        let profile = conn.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok());
-        Ok(Aws { region, profile, endpoint, calls, config, iam })
+        let s3_conf =
+            aws_sdk_s3::config::Builder::from(&config).force_path_style(config.endpoint_url().is_some()).build();
+        let profile = conn.profile.clone().or(env_profile);
+        Ok(Aws {
+            region,
+            profile,
+            endpoint,
+            calls,
+            timeouts: conn.timeouts,
+            iam,
+            sts: aws_sdk_sts::Client::new(&config),
+            s3: aws_sdk_s3::Client::from_conf(s3_conf),
+            pinpoint: aws_sdk_pinpoint::Client::new(&config),
+            config,
+            source: Arc::default(),
+        })
     }
 
     fn site<'a>(&'a self, action: &'a str, resource: &'a str) -> CallSite<'a> {
@@ -96,25 +233,65 @@ impl Aws {
 
     /// Resolve credentials through the chain, so a missing or expired login is reported before any call.
     pub async fn check_credentials(&self) -> Result<(), AwsError> {
-        use aws_credential_types::provider::error::CredentialsError;
         let Some(provider) = self.config.credentials_provider() else {
             return Err(AwsError::NoCredentials { detail: "no credentials provider is configured".into() });
         };
-        match provider.provide_credentials().await {
-            Ok(_) => Ok(()),
-            Err(e @ CredentialsError::CredentialsNotLoaded(_)) => {
-                Err(AwsError::NoCredentials { detail: DisplayErrorContext(&e).to_string() })
-            }
-            Err(e) => Err(AwsError::CredentialsFailed { detail: DisplayErrorContext(&e).to_string() }),
+        let creds = provider.provide_credentials().await.map_err(|e| error::credentials(&e))?;
+        use aws_credential_types::credential_feature::AwsCredentialFeature as F;
+        let features = creds.get_property::<Vec<F>>().cloned().unwrap_or_default();
+        let has = |f: F| features.contains(&f);
+        let kind = if has(F::CredentialsEnvVars) {
+            "env"
+        } else if has(F::CredentialsSso) || has(F::CredentialsProfileSso) {
+            "sso"
+        } else if has(F::CredentialsStsAssumeRole) {
+            "assume-role"
+        } else if has(F::CredentialsProfileProcess) || has(F::CredentialsProcess) {
+            "process"
+        } else if has(F::CredentialsProfileStsWebIdToken) || has(F::CredentialsStsAssumeRoleWebId) {
+            "web-identity"
+        } else if has(F::CredentialsImds) {
+            "imds"
+        } else if has(F::CredentialsHttp) {
+            "container"
+        } else if has(F::CredentialsProfile) {
+            "profile"
+        } else {
+            "other"
+        };
+        let _ = self.source.set(self.describe_source(kind));
+        Ok(())
+    }
+
+    /// Where the credentials came from, in the words of the AWS CLI's documentation.
+    fn describe_source(&self, provider: &str) -> String {
+        let [(_, config), (_, credentials)] = profile_paths();
+        let files = format!("{} or {}", credentials.display(), config.display());
+        let profile = self.profile.as_deref().unwrap_or("default");
+        match provider {
+            "env" => "environment variables (AWS_ACCESS_KEY_ID)".into(),
+            "profile" => format!("profile {profile} ({files})"),
+            "sso" => format!("IAM Identity Center (SSO) login of profile {profile}"),
+            "assume-role" => format!("a role assumed through profile {profile} ({files})"),
+            "process" => format!("the credential_process of profile {profile}"),
+            "web-identity" => "a web identity token (AWS_WEB_IDENTITY_TOKEN_FILE)".into(),
+            "imds" => "the EC2 instance's role (instance metadata)".into(),
+            "container" => "the container's role (ECS/EKS credentials endpoint)".into(),
+            _ => format!("the SDK's default chain (profile {profile})"),
         }
+    }
+
+    /// Where the credentials came from (after [`Aws::identity`] or [`Aws::check_credentials`]).
+    pub fn credential_source(&self) -> &str {
+        self.source.get().map(String::as_str).unwrap_or("not resolved yet")
     }
 
     /// STS GetCallerIdentity.
     pub async fn identity(&self) -> Result<Identity, AwsError> {
         self.check_credentials().await?;
-        let sts = aws_sdk_sts::Client::new(&self.config);
         self.calls.tick();
-        let out = sts
+        let out = self
+            .sts
             .get_caller_identity()
             .send()
             .await
@@ -125,18 +302,39 @@ impl Aws {
             resource: "the caller".into(),
             code: "InvalidResponse".into(),
             message: e.to_string(),
+            request_id: None,
         })?;
         Ok(Identity { account, arn: out.arn().unwrap_or_default().to_string() })
     }
 
-    pub(crate) fn s3(&self) -> aws_sdk_s3::Client {
-        let conf = aws_sdk_s3::config::Builder::from(&self.config)
-            .force_path_style(self.config.endpoint_url().is_some())
-            .build();
-        aws_sdk_s3::Client::from_conf(conf)
+    pub(crate) fn s3(&self) -> &aws_sdk_s3::Client {
+        &self.s3
     }
 
-    pub(crate) fn pinpoint(&self) -> aws_sdk_pinpoint::Client {
-        aws_sdk_pinpoint::Client::new(&self.config)
+    pub(crate) fn pinpoint(&self) -> &aws_sdk_pinpoint::Client {
+        &self.pinpoint
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_must_be_http_urls_with_a_host() {
+        assert!(check_endpoint("--endpoint-url", "http://127.0.0.1:5000").is_ok());
+        assert!(check_endpoint("--endpoint-url", "https://iam.amazonaws.com").is_ok());
+        for bad in ["127.0.0.1:5000", "ftp://host", "http://", "not a url", ""] {
+            let e = check_endpoint("--endpoint-url", bad).unwrap_err();
+            assert_eq!(e.field, "--endpoint-url", "{bad}");
+        }
+    }
+
+    #[test]
+    fn attempts_get_half_the_operation_budget() {
+        let t = Timeouts { connect: Duration::from_secs(1), operation: Duration::from_secs(10) };
+        let c = t.config();
+        assert_eq!(c.operation_attempt_timeout(), Some(Duration::from_secs(5)));
+        assert_eq!(c.connect_timeout(), Some(Duration::from_secs(1)));
     }
 }

@@ -14,6 +14,14 @@ pub use values::{AccountId, BucketName, IamKind, IamName, InvalidValue, ProjectI
 /// The tag every resource this tool creates carries; destroy only touches resources tagged so.
 pub const MANAGED_BY_KEY: &str = "ManagedBy";
 pub const MANAGED_BY_VALUE: &str = "pinpoint-iam-wizard";
+/// The tag that names the run that created a resource: a create whose answer was lost is recognised by it.
+pub const RUN_TAG_KEY: &str = "pinpoint-iam-wizard:run";
+/// User tags `pinpoint-iam-wizard:key:<ACCESS KEY ID>` mark the access keys this tool made.
+pub const KEY_TAG_PREFIX: &str = "pinpoint-iam-wizard:key:";
+/// IAM's limit of tags on one resource.
+pub const MAX_TAGS: usize = 50;
+/// Tags this tool adds to every resource it creates (owner and run).
+pub const OWN_TAGS: usize = 2;
 
 /// Which of the guides to carry out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -212,7 +220,7 @@ impl Desired {
 pub enum SetupError {
     #[error("missing {field}: the {setup} setup needs {what}")]
     Missing { field: &'static str, setup: SetupKind, what: &'static str },
-    #[error("{first} and {second} are both named {name:?}: every resource needs its own name")]
+    #[error("{first} and {second} are both named {name:?} (IAM names ignore case): every resource needs its own name")]
     DuplicateName { first: &'static str, second: &'static str, name: String },
     #[error(transparent)]
     Template(#[from] TemplateError),
@@ -269,7 +277,8 @@ impl Params {
         for (i, a) in fields.iter().enumerate() {
             for b in &fields[i + 1..] {
                 let same_namespace = (a.kind == IamKind::Policy) == (b.kind == IamKind::Policy);
-                if same_namespace && (a.get)(&self.names) == (b.get)(&self.names) {
+                // IAM names are unique without regard to case: `PostmanUser` and `postmanuser` are the same user.
+                if same_namespace && (a.get)(&self.names).as_str().eq_ignore_ascii_case((b.get)(&self.names).as_str()) {
                     return Err(SetupError::DuplicateName {
                         first: a.flag,
                         second: b.flag,

@@ -87,7 +87,7 @@ impl Template {
             let Some((_, value)) = vars.iter().find(|(k, _)| *k == name) else {
                 return Err(TemplateError::LeftOver { file: self.file, name: name.to_string() });
             };
-            let quoted = serde_json::to_string(value).expect("a string always serializes");
+            let quoted = serde_json::Value::String((*value).to_string()).to_string();
             out.push_str(&quoted[1..quoted.len() - 1]);
             rest = &after[end + 2..];
         }

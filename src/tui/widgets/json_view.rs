@@ -6,7 +6,7 @@ use serde_json::Value;
 
 /// The document as pretty-printed lines.
 pub fn lines(doc: &Value, user_values: &[&str], theme: &Theme) -> Vec<Line<'static>> {
-    let text = serde_json::to_string_pretty(doc).expect("JSON values serialize");
+    let text = serde_json::to_string_pretty(doc).unwrap_or_default();
     text.lines().map(|l| line(l, user_values, theme)).collect()
 }
 

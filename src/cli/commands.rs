@@ -1,0 +1,704 @@
+//! The headless commands: the same engine as the wizard, with signals, consent and honest exit codes.
+
+use super::output::{self, ApplyOut, DestroyOut, KeyOut, OldKeyOut, PlanOut, RotateOut};
+use super::{
+    ApplyArgs, Cli, CliError, Command, DestroyArgs, Format, RetireArgs, RotateArgs, SaveArgs, SetupArgs, apply_names,
+    check_tags,
+};
+use crate::access_keys;
+use crate::apply::{self, ApplyOptions, DestroyOutcome, Event, Status};
+use crate::aws::{Aws, AwsError, ConnectError, Connection, Identity};
+use crate::plan::{self, Plan};
+use crate::secret::{NewAccessKey, store};
+use crate::setup::{AccountId, BucketName, Params, ProjectId, Region};
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio::sync::Notify;
+
+/// Run a headless command.
+pub async fn run(cli: Cli) -> Result<(), CliError> {
+    let conn = cli.connection();
+    match cli.command {
+        None => Err(CliError::Usage("no command: run without arguments for the wizard, or see --help".into())),
+        Some(Command::Plan(args)) => run_plan(&conn, &args.setup).await,
+        Some(Command::Apply(args)) => run_apply(&conn, args).await,
+        Some(Command::Destroy(args)) => run_destroy(&conn, args).await,
+        Some(Command::RotateKey(args)) => run_rotate(&conn, args).await,
+        Some(Command::RetireKey(args)) => run_retire(&conn, args).await,
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            let mut buf = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "pinpoint-iam-wizard", &mut buf);
+            output::deliver(&buf).map_err(|_| CliError::Quiet)
+        }
+        Some(Command::Man) => {
+            use clap::CommandFactory;
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut buf)
+                .map_err(|e| CliError::Aws(format!("could not render the man page: {e}")))?;
+            output::deliver(&buf).map_err(|_| CliError::Quiet)
+        }
+    }
+}
+
+/// SIGINT, SIGTERM and SIGHUP (Ctrl-C, CI timeouts, `docker stop`, a closed SSH session): the first stops the
+/// run and rolls back; a second one stops at once.
+struct Signals {
+    cancel: Arc<AtomicBool>,
+    first: Arc<AtomicI32>,
+    again: Arc<Notify>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Signals {
+    fn install(what: &'static str) -> Result<Signals, CliError> {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut streams = Vec::new();
+        for (kind, n) in [(SignalKind::interrupt(), 2), (SignalKind::terminate(), 15), (SignalKind::hangup(), 1)] {
+            let s = signal(kind).map_err(|e| CliError::Aws(format!("cannot handle signals: {e}")))?;
+            streams.push((s, n));
+        }
+        let cancel = Arc::new(AtomicBool::new(false));
+        let first = Arc::new(AtomicI32::new(0));
+        let again = Arc::new(Notify::new());
+        let (c, f, a) = (cancel.clone(), first.clone(), again.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let futs = streams.iter_mut().map(|(s, n)| {
+                    let n = *n;
+                    Box::pin(async move {
+                        s.recv().await;
+                        n
+                    })
+                });
+                let (n, _, _) = futures::future::select_all(futs).await;
+                if c.swap(true, Ordering::SeqCst) {
+                    a.notify_one();
+                } else {
+                    f.store(n, Ordering::SeqCst);
+                    eprintln!("Interrupted ({}): {what}. Interrupt again to stop at once.", signal_name(n));
+                }
+            }
+        });
+        Ok(Signals { cancel, first, again, task })
+    }
+
+    fn fired(&self) -> Option<i32> {
+        Some(self.first.load(Ordering::SeqCst)).filter(|n| *n != 0)
+    }
+}
+
+impl Drop for Signals {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn signal_name(n: i32) -> &'static str {
+    match n {
+        1 => "SIGHUP",
+        2 => "SIGINT",
+        15 => "SIGTERM",
+        _ => "a signal",
+    }
+}
+
+/// Placeholder used only until STS answers; never rendered into a document that is sent.
+const UNKNOWN_ACCOUNT: &str = "000000000000";
+
+fn placeholder_account() -> Result<AccountId, CliError> {
+    Ok(AccountId::parse("--account-id", UNKNOWN_ACCOUNT)?)
+}
+
+fn params_from(args: &SetupArgs, region: Region) -> Result<Params, CliError> {
+    let account = match &args.account_id {
+        Some(a) => a.clone(),
+        None => placeholder_account()?,
+    };
+    let mut params = Params::new(args.setup, account, region);
+    params.bucket = args.bucket.clone();
+    params.project = args.project_id.clone();
+    params.harden = args.harden;
+    apply_names(&mut params, &args.names)?;
+    params.check()?;
+    Ok(params)
+}
+
+/// Set the account from STS, checking it against `--account-id`.
+async fn resolve_account(aws: &Aws, params: &mut Params, given: Option<&AccountId>) -> Result<Identity, CliError> {
+    let identity = aws.identity().await?;
+    if let Some(given) = given
+        && *given != identity.account
+    {
+        return Err(CliError::Usage(format!(
+            "--account-id {given} does not match the account of these credentials ({}); \
+             use the right --profile or drop --account-id",
+            identity.account
+        )));
+    }
+    params.account = identity.account.clone();
+    Ok(identity)
+}
+
+/// Before any write: whose account this is, as whom, and where the credentials came from.
+fn banner(aws: &Aws, identity: &Identity) {
+    eprintln!(
+        "Account {} as {}\n  credentials: {}\n  endpoint: {}, Region {}",
+        identity.account,
+        identity.arn,
+        aws.credential_source(),
+        aws.endpoint,
+        aws.region
+    );
+}
+
+fn confirm(prompt: &str) -> bool {
+    eprint!("{prompt} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line).is_ok() && matches!(line.trim(), "y" | "Y" | "yes" | "YES")
+}
+
+fn require_consent(yes: bool, what: &str) -> Result<(), CliError> {
+    if !yes && !std::io::stdin().is_terminal() {
+        return Err(CliError::Usage(format!("{what} changes your AWS account: pass --yes to run without a terminal")));
+    }
+    Ok(())
+}
+
+fn plan_error(e: plan::PlanError) -> CliError {
+    match e {
+        plan::PlanError::Setup(e) => e.into(),
+        plan::PlanError::Aws(e) => e.into(),
+    }
+}
+
+/// Print the plan; standard output that went away ends the command quietly.
+fn print_plan(plan: &Plan, format: Format, note: Option<&str>) -> Result<(), CliError> {
+    let delivered = match format {
+        Format::Json => output::deliver_json(&PlanOut::new(plan, note)),
+        Format::Text => output::deliver(output::plan_text(plan, note).as_bytes()),
+    };
+    delivered.map_err(|_| CliError::Quiet)
+}
+
+async fn run_plan(conn: &Connection, args: &SetupArgs) -> Result<(), CliError> {
+    // --account-id with no credentials or no network: plan offline, every step not checked.
+    let aws = match Aws::load(conn).await {
+        Ok(aws) => aws,
+        Err(ConnectError::Aws(AwsError::NoRegion)) if args.account_id.is_some() => {
+            let params = params_from(args, Region::parse("--region", "us-east-1")?)?;
+            let plan = plan::offline(&params)?;
+            return print_plan(&plan, args.format, Some("no Region configured: us-east-1 assumed; pass --region"));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let mut params = params_from(args, aws.region.clone())?;
+    params.desired()?;
+    match resolve_account(&aws, &mut params, args.account_id.as_ref()).await {
+        Ok(_) => {
+            let live = plan::plan(&aws.iam, &params).await.map_err(plan_error)?;
+            print_plan(&live, args.format, None)
+        }
+        Err(CliError::Aws(m)) if args.account_id.is_some() => {
+            let plan = plan::offline(&params)?;
+            print_plan(&plan, args.format, Some(&format!("the account was not read: {m}")))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Refuse, before any AWS call, a save that would have to overwrite something.
+fn check_save(save: &SaveArgs) -> Result<(), CliError> {
+    if let Some(path) = &save.save_csv
+        && path.exists()
+    {
+        return Err(CliError::Usage(format!(
+            "--save-csv {}: the file exists, and a key file is never overwritten",
+            path.display()
+        )));
+    }
+    if let Some(profile) = &save.save_profile {
+        let path = store::credentials_path();
+        if !save.overwrite_profile && store::profile_exists(&path, profile) {
+            return Err(CliError::Usage(format!(
+                "--save-profile {profile}: the profile exists in {}; pass --overwrite-profile to replace it",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Save a new key where the user asked; returns what was written, for the output.
+fn save_key(save: &SaveArgs, key: &NewAccessKey) -> Result<Vec<String>, String> {
+    let mut done = Vec::new();
+    if let Some(profile) = &save.save_profile {
+        let path = store::credentials_path();
+        store::save_profile(&path, profile, key, save.overwrite_profile).map_err(|e| e.to_string())?;
+        done.push(format!("saved as profile [{profile}] in {}", path.display()));
+    }
+    if let Some(path) = &save.save_csv {
+        store::save_csv(path, key).map_err(|e| e.to_string())?;
+        done.push(format!("saved to {} (mode 0600)", path.display()));
+    }
+    Ok(done)
+}
+
+/// What the event printer knows of the run, for a stop at once (second interrupt).
+#[derive(Default)]
+struct Known {
+    written: Vec<usize>,
+}
+
+fn print_event(plan: &Plan, known: &Mutex<Known>, e: &Event) {
+    let name = |i: usize| {
+        let l = plan.label(i);
+        format!("{} {}", l.kind, l.name)
+    };
+    let mut known = known.lock().unwrap_or_else(|p| p.into_inner());
+    match e {
+        Event::Started(i) if plan.steps[*i].action.writes() => {
+            known.written.push(*i);
+            eprintln!("  … {}", name(*i));
+        }
+        Event::Retrying { step, attempt, .. } => {
+            eprintln!("  ↻ {} (not visible yet in IAM, try {})", name(*step), attempt + 1)
+        }
+        Event::Finished { step, status } if *status != Status::Unchanged => {
+            if *status == Status::RolledBack {
+                known.written.retain(|w| w != step);
+            }
+            eprintln!("  ✓ {} {}", name(*step), status.as_str())
+        }
+        Event::Failed { step, error } => eprintln!("  ✗ {} failed: {error}", name(*step)),
+        Event::RollingBack => eprintln!("Rolling back what this run created…"),
+        Event::RolledBack(i) => {
+            known.written.retain(|w| w != i);
+            eprintln!("  ↶ {} rolled back", name(*i));
+        }
+        Event::RollbackFailed { step, error } => eprintln!("  ✗ rollback of {} failed: {error}", name(*step)),
+        _ => {}
+    }
+}
+
+async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
+    require_consent(args.yes, "apply")?;
+    check_tags(&args.tags)?;
+    check_save(&args.save)?;
+    let aws = Aws::load(conn).await?;
+    let mut params = params_from(&args.setup, aws.region.clone())?;
+    params.desired()?;
+    let identity = resolve_account(&aws, &mut params, args.setup.account_id.as_ref()).await?;
+    let plan = Arc::new(plan::plan(&aws.iam, &params).await.map_err(plan_error)?);
+    banner(&aws, &identity);
+    if !args.yes {
+        eprint!("{}", output::plan_text(&plan, None));
+        if plan.writes() == 0 {
+            eprintln!("Nothing to change.");
+        } else if !confirm("Apply these changes?") {
+            return Err(CliError::Usage("apply cancelled: nothing was written".into()));
+        }
+    }
+    let signals = Signals::install("stopping, then rolling back what this run created")?;
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let run_id = apply::new_run_id();
+    let opts = ApplyOptions {
+        adopt: args.adopt,
+        no_rollback: args.no_rollback,
+        tags: args.tags.clone(),
+        consistency_wait: None,
+        cancel: Some(signals.cancel.clone()),
+        run_id: Some(run_id.clone()),
+    };
+    let known = Arc::new(Mutex::new(Known::default()));
+    let printer = {
+        let (plan, known) = (plan.clone(), known.clone());
+        tokio::spawn(async move {
+            while let Some(e) = rx.recv().await {
+                print_event(&plan, &known, &e);
+            }
+        })
+    };
+    let applying = apply::apply(&aws.iam, plan.clone(), opts, tx);
+    let result = tokio::select! {
+        r = applying => r,
+        () = signals.again.notified() => {
+            return Err(stopped_at_once(&plan, &known, &run_id, signals.fired().unwrap_or(2)));
+        }
+    };
+    let _ = printer.await;
+    let mut report = result.map_err(|e| match e {
+        apply::ApplyError::Conflicts(_) => CliError::Aws(format!("{e}; pass --adopt to take them over")),
+        apply::ApplyError::NotChecked => CliError::Usage(e.to_string()),
+    })?;
+    let existing_key = plan
+        .steps
+        .iter()
+        .find(|s| matches!(s.kind, plan::StepKind::AccessKey(_)) && s.action == plan::Action::Unchanged)
+        .map(|s| s.reason.clone());
+    let (saved, save_error) = match &report.access_key {
+        Some(k) => match save_key(&args.save, k) {
+            Ok(s) => (s, None),
+            Err(e) => (vec![], Some(e)),
+        },
+        None => (vec![], None),
+    };
+    let error = failure_message(&plan, &report, args.no_rollback, signals.fired()).or_else(|| {
+        save_error.as_ref().map(|e| format!("the key was created and is shown, but saving it failed: {e}"))
+    });
+    let delivered = match args.setup.format {
+        Format::Json => output::deliver_json(&ApplyOut {
+            account_id: params.account.as_str(),
+            region: params.region.as_str(),
+            setup: params.setup.as_str(),
+            run_id: &report.run_id,
+            resources: output::resources(&plan, &report.statuses),
+            access_key: report.access_key.as_ref().map(KeyOut::from),
+            note: existing_key.clone(),
+            saved: saved.clone(),
+            error: error.clone(),
+            calls: aws.calls.get(),
+        }),
+        Format::Text => {
+            let rows: Vec<[String; 4]> = (0..plan.steps.len())
+                .map(|i| {
+                    let l = plan.label(i);
+                    [l.kind.to_string(), l.name, report.statuses[i].as_str().to_string(), l.arn]
+                })
+                .collect();
+            let mut text = zeroize::Zeroizing::new(output::table(&["KIND", "NAME", "STATUS", "ARN"], &rows));
+            if let Some(k) = &report.access_key {
+                text.push_str(&output::key_text(k));
+            }
+            for s in &saved {
+                text.push_str(&format!("Key {s}.\n"));
+            }
+            if let Some(note) = &existing_key {
+                text.push_str(&format!("Note: {note}\n"));
+            }
+            let changed = report.statuses.iter().filter(|s| !matches!(s, Status::Unchanged)).count();
+            text.push_str(&format!("{changed} change(s), {} AWS call(s)\n", aws.calls.get()));
+            output::deliver(text.as_bytes())
+        }
+    };
+    if let Err(e) = &delivered
+        && report.access_key.is_some()
+    {
+        // The secret never reached anyone: a key nobody saw must not stay.
+        return Err(undeliverable(&aws, &plan, &mut report, args.no_rollback, e, &run_id).await);
+    }
+    if let Some(n) = signals.fired() {
+        return Err(CliError::Signal { signal: n, message: error.unwrap_or_else(|| "interrupted".into()) });
+    }
+    match (error, delivered) {
+        (Some(e), _) => Err(CliError::Aws(e)),
+        (None, Err(_)) => Err(CliError::Quiet),
+        (None, Ok(())) => Ok(()),
+    }
+}
+
+/// The run's failure in words that say what exists now.
+fn failure_message(plan: &Plan, report: &apply::ApplyReport, no_rollback: bool, signal: Option<i32>) -> Option<String> {
+    if report.succeeded() {
+        return None;
+    }
+    let mut msg = match (&report.failure, signal) {
+        (Some((i, e)), _) => format!("{} {} failed: {e}", plan.label(*i).kind, plan.label(*i).name),
+        (None, Some(n)) => format!("interrupted by {}", signal_name(n)),
+        (None, None) => "interrupted".to_string(),
+    };
+    let left: Vec<String> = report
+        .statuses
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| matches!(s, Status::Left | Status::Created | Status::Updated))
+        .map(|(i, _)| format!("{} {}", plan.label(i).kind, plan.label(i).name))
+        .collect();
+    let unknown = report.statuses.iter().filter(|s| **s == Status::Unknown).count();
+    if let Some(e) = &report.verify_error {
+        msg.push_str(&format!(
+            ". The account could not be read afterwards ({e}): {unknown} write(s) of this run may remain; \
+             run `plan` to see, and `destroy` to remove what this tool created"
+        ));
+    } else if left.is_empty() {
+        msg.push_str(". Nothing this run wrote remains (verified by reading the account)");
+    } else if no_rollback {
+        msg.push_str(&format!(". Kept by --no-rollback (verified): {}", left.join(", ")));
+    } else {
+        msg.push_str(&format!(
+            ". The rollback left (verified): {}; `destroy` removes what this tool created",
+            left.join(", ")
+        ));
+    }
+    Some(msg)
+}
+
+/// Standard output failed with the secret in it: delete the key (and, unless --no-rollback, the whole run).
+async fn undeliverable(
+    aws: &Aws,
+    plan: &Arc<Plan>,
+    report: &mut apply::ApplyReport,
+    no_rollback: bool,
+    e: &std::io::Error,
+    run_id: &str,
+) -> CliError {
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    report.access_key = None;
+    let log = std::mem::take(&mut report.rollback_log);
+    let what = if no_rollback { "the access key" } else { "everything this run created" };
+    eprintln!("error: the secret could not be written to standard output ({e}): deleting {what}…");
+    let log = if no_rollback { log.only_access_keys() } else { log };
+    let errors = apply::roll_back(&aws.iam, log, &mut report.statuses, &tx).await;
+    let verified = apply::verify(&aws.iam, plan, run_id, &mut report.statuses, &tx).await;
+    let key_left =
+        plan.steps.iter().zip(&report.statuses).any(|(s, st)| {
+            matches!(s.kind, plan::StepKind::AccessKey(_)) && matches!(st, Status::Left | Status::Created)
+        });
+    let msg = match (errors.is_empty() && verified.is_ok(), key_left) {
+        (true, false) => {
+            format!("the secret could not be delivered ({e}); the key was deleted (verified), and {what} is gone")
+        }
+        _ => format!(
+            "the secret could not be delivered ({e}) and deleting the key failed: delete it now with \
+             `destroy --setup {}` or in the IAM console",
+            plan.params.setup
+        ),
+    };
+    CliError::Aws(msg)
+}
+
+/// A second interrupt: say what may exist and stop without waiting for AWS.
+fn stopped_at_once(plan: &Plan, known: &Mutex<Known>, run_id: &str, signal: i32) -> CliError {
+    let known = known.lock().unwrap_or_else(|p| p.into_inner());
+    let names: Vec<String> = known
+        .written
+        .iter()
+        .map(|i| {
+            let l = plan.label(*i);
+            format!("{} {}", l.kind, l.name)
+        })
+        .collect();
+    let message = if names.is_empty() {
+        "stopped at once: this run had written nothing".to_string()
+    } else {
+        format!(
+            "stopped at once, before the rollback finished: these may exist (run {run_id}): {}. Remove them with \
+             `pinpoint-iam-wizard destroy --setup {} --yes` (only what this tool created is deleted)",
+            names.join(", "),
+            plan.params.setup
+        )
+    };
+    CliError::Signal { signal, message }
+}
+
+async fn run_rotate(conn: &Connection, args: RotateArgs) -> Result<(), CliError> {
+    require_consent(args.yes, "rotate-key")?;
+    check_save(&args.save)?;
+    let aws = Aws::load(conn).await?;
+    let identity = aws.identity().await?;
+    banner(&aws, &identity);
+    let user = args.user.as_str();
+    let mut delete_first = args.delete_key.clone();
+    if !args.yes && delete_first.is_none() {
+        let current = access_keys::keys(&aws.iam, user).await.map_err(rotate_error)?;
+        if current.len() >= 2 {
+            eprintln!("{user} has two access keys, AWS's maximum: one must be deleted first.");
+            for k in &current {
+                eprintln!("  {} ({})", k.id, if k.active { "active" } else { "inactive" });
+            }
+            eprint!("Access key id to delete: ");
+            let _ = std::io::stderr().flush();
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map_err(|e| CliError::Usage(e.to_string()))?;
+            delete_first = Some(line.trim().to_string()).filter(|s| !s.is_empty());
+        }
+        if !confirm(&format!("Create a new access key for {user}?")) {
+            return Err(CliError::Usage("rotate-key cancelled: nothing was changed".into()));
+        }
+    }
+    let signals = Signals::install("the new key will be deleted unless its secret is shown")?;
+    let rotation = access_keys::rotate(&aws.iam, user, delete_first.as_deref()).await.map_err(rotate_error)?;
+    if let Some(n) = signals.fired() {
+        let _ = aws.iam.delete_access_key(user, &rotation.key.access_key_id).await;
+        let _ = aws.iam.untag_access_key(user, &rotation.key.access_key_id).await;
+        return Err(CliError::Signal {
+            signal: n,
+            message: format!("interrupted by {}: the new key was deleted before its secret was shown", signal_name(n)),
+        });
+    }
+    let mut deactivated = Vec::new();
+    let mut error = None;
+    if args.deactivate_old {
+        for k in rotation.old.iter().filter(|k| k.active) {
+            match aws.iam.set_access_key_active(user, &k.id, false).await {
+                Ok(()) => deactivated.push(k.id.clone()),
+                Err(e) => error = Some(format!("the new key was created, but deactivating {} failed: {e}", k.id)),
+            }
+        }
+    }
+    let saved = match save_key(&args.save, &rotation.key) {
+        Ok(s) => s,
+        Err(e) => {
+            error.get_or_insert(format!("the key was created and is shown, but saving it failed: {e}"));
+            vec![]
+        }
+    };
+    let delivered = match args.format {
+        Format::Json => {
+            let old_keys = rotation
+                .old
+                .iter()
+                .map(|k| OldKeyOut { access_key_id: k.id.clone(), active: k.active && !deactivated.contains(&k.id) })
+                .collect();
+            output::deliver_json(&RotateOut {
+                access_key: KeyOut::from(&rotation.key),
+                deleted: rotation.deleted_first.as_deref(),
+                deactivated: &deactivated,
+                old_keys,
+                saved: saved.clone(),
+                error: error.clone(),
+            })
+        }
+        Format::Text => {
+            let mut text = zeroize::Zeroizing::new(String::new());
+            if let Some(d) = &rotation.deleted_first {
+                text.push_str(&format!("Deleted access key {d}.\n"));
+            }
+            text.push_str(&output::key_text(&rotation.key));
+            for k in &rotation.old {
+                if deactivated.contains(&k.id) {
+                    text.push_str(&format!(
+                        "Old key {} deactivated; delete it once nothing uses it: retire-key --user {user} --key {} --delete\n",
+                        k.id, k.id
+                    ));
+                } else {
+                    text.push_str(&format!(
+                        "Old key {} is still active: retire-key --user {user} --key {} deactivates it\n",
+                        k.id, k.id
+                    ));
+                }
+            }
+            for s in &saved {
+                text.push_str(&format!("Key {s}.\n"));
+            }
+            output::deliver(text.as_bytes())
+        }
+    };
+    if let Err(e) = delivered {
+        let id = rotation.key.access_key_id.clone();
+        drop(rotation);
+        let deleted = aws.iam.delete_access_key(user, &id).await;
+        let _ = aws.iam.untag_access_key(user, &id).await;
+        return Err(CliError::Aws(match deleted {
+            Ok(()) => format!("the secret could not be written to standard output ({e}): the new key {id} was deleted"),
+            Err(d) => format!(
+                "the secret could not be written to standard output ({e}) and deleting the new key {id} failed ({d}): \
+                 delete it with `retire-key --user {user} --key {id}`"
+            ),
+        }));
+    }
+    match error {
+        Some(e) => Err(CliError::Aws(e)),
+        None => Ok(()),
+    }
+}
+
+async fn run_retire(conn: &Connection, args: RetireArgs) -> Result<(), CliError> {
+    require_consent(args.yes, "retire-key")?;
+    let aws = Aws::load(conn).await?;
+    let identity = aws.identity().await?;
+    banner(&aws, &identity);
+    let verb = if args.delete { "Delete" } else { "Deactivate" };
+    if !args.yes && !confirm(&format!("{verb} access key {} of {}?", args.key, args.user)) {
+        return Err(CliError::Usage("retire-key cancelled: nothing was changed".into()));
+    }
+    access_keys::retire(&aws.iam, args.user.as_str(), &args.key, args.delete).await.map_err(rotate_error)?;
+    let done =
+        format!("{} access key {} of {}.\n", if args.delete { "Deleted" } else { "Deactivated" }, args.key, args.user);
+    output::deliver(done.as_bytes()).map_err(|_| CliError::Quiet)
+}
+
+fn rotate_error(e: access_keys::RotateError) -> CliError {
+    match e {
+        access_keys::RotateError::Aws(e) => e.into(),
+        access_keys::RotateError::NoUser(_) => CliError::Aws(e.to_string()),
+        other => CliError::Usage(other.to_string()),
+    }
+}
+
+async fn run_destroy(conn: &Connection, args: DestroyArgs) -> Result<(), CliError> {
+    require_consent(args.yes, "destroy")?;
+    let aws = Aws::load(conn).await?;
+    // Destroy needs only the names: the documents' values do not matter, so fixed valid ones stand in.
+    let mut params = Params::new(args.setup, placeholder_account()?, aws.region.clone());
+    params.bucket = Some(BucketName::parse("--bucket", "unused-bucket")?);
+    params.project = Some(ProjectId::parse("--project-id", &"0".repeat(32))?);
+    apply_names(&mut params, &args.names)?;
+    params.check()?;
+    let identity = resolve_account(&aws, &mut params, None).await?;
+    let desired = params.desired()?;
+    banner(&aws, &identity);
+    if !args.yes {
+        let names: Vec<String> = desired
+            .users
+            .iter()
+            .map(|u| u.name.to_string())
+            .chain(desired.roles.iter().map(|r| r.name.to_string()))
+            .chain(desired.policies.iter().map(|p| p.name.to_string()))
+            .collect();
+        eprintln!("Delete {} (only those tagged ManagedBy=pinpoint-iam-wizard)", names.join(", "));
+        if !confirm("Delete them?") {
+            return Err(CliError::Usage("destroy cancelled: nothing was deleted".into()));
+        }
+    }
+    let signals = Signals::install("destroy stops; run it again to finish")?;
+    let report = tokio::select! {
+        r = apply::destroy(&aws.iam, &desired) => r,
+        () = signals.again.notified() => {
+            return Err(CliError::Signal { signal: signals.fired().unwrap_or(2), message: "destroy stopped at once: run it again to finish".into() });
+        }
+    };
+    let failed: Vec<String> = report
+        .items
+        .iter()
+        .filter_map(|i| match &i.outcome {
+            DestroyOutcome::Failed(e) => Some(format!("{} {}: {e}", i.kind, i.name)),
+            _ => None,
+        })
+        .collect();
+    let error = if !report.blockers.is_empty() {
+        Some(format!(
+            "nothing was deleted: {}. Remove these first (they are not this tool's to remove)",
+            report.blockers.join("; ")
+        ))
+    } else if !failed.is_empty() {
+        Some(format!("destroy left work undone: {}", failed.join("; ")))
+    } else {
+        None
+    };
+    let delivered = match args.format {
+        Format::Json => output::deliver_json(&DestroyOut {
+            account_id: params.account.as_str(),
+            region: params.region.as_str(),
+            setup: params.setup.as_str(),
+            resources: output::destroyed(&report.items),
+            blockers: &report.blockers,
+            error: error.clone(),
+        }),
+        Format::Text => {
+            let rows: Vec<[String; 4]> = output::destroyed(&report.items)
+                .into_iter()
+                .map(|r| [r.kind.to_string(), r.name, r.status.to_string(), r.note.unwrap_or_default()])
+                .collect();
+            output::deliver(output::table(&["KIND", "NAME", "STATUS", "NOTE"], &rows).as_bytes())
+        }
+    };
+    match (error, delivered) {
+        (Some(e), _) => Err(CliError::Aws(e)),
+        (None, Err(_)) => Err(CliError::Quiet),
+        (None, Ok(())) => Ok(()),
+    }
+}

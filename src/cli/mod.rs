@@ -1,0 +1,430 @@
+//! The headless command line: arguments (here), the commands ([`commands`]) and their output ([`output`]).
+//!
+//! With no command the binary starts the wizard; every command here runs without it.
+
+pub mod commands;
+pub mod output;
+
+use crate::aws::{Connection, Timeouts, check_endpoint};
+use crate::setup::{
+    AccountId, BucketName, IamKind, IamName, InvalidValue, MANAGED_BY_KEY, MAX_TAGS, NAME_FIELDS, OWN_TAGS, Params,
+    ProjectId, Region, SetupKind, Tag,
+};
+use clap::builder::TypedValueParser;
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::process::ExitCode;
+use std::time::Duration;
+
+pub use commands::run;
+
+/// Sets up the IAM policies, roles, user and access key that Amazon Pinpoint needs, as AWS's guides describe.
+///
+/// With no command, starts the interactive wizard. Every command below runs headless: no command starts the
+/// wizard.
+#[derive(Debug, Parser)]
+#[command(name = "pinpoint-iam-wizard", version, about, long_about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub aws: AwsArgs,
+    /// Wizard only: seconds after which a copied secret is cleared from the clipboard (if it still holds it).
+    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub clipboard_timeout: u64,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The standard AWS options, with the AWS CLI's precedence: an explicit --profile beats credentials in the
+/// environment, which beat AWS_PROFILE; an unknown profile is an error.
+#[derive(Debug, Args, Clone)]
+pub struct AwsArgs {
+    /// AWS profile to use (default: AWS_PROFILE, then "default"); beats AWS_ACCESS_KEY_ID in the environment.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// AWS Region (default: AWS_REGION, then the profile's region).
+    #[arg(long, global = true, value_name = "REGION", value_parser = |s: &str| Region::parse("--region", s))]
+    pub region: Option<Region>,
+    /// Send every AWS request to this endpoint (default: AWS_ENDPOINT_URL), e.g. a local emulator.
+    #[arg(long, global = true, value_name = "URL", value_parser = |s: &str| check_endpoint("--endpoint-url", s).map(|()| s.to_string()))]
+    pub endpoint_url: Option<String>,
+    /// Seconds to wait for a connection to AWS.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub connect_timeout: u64,
+    /// Seconds one AWS call may take, the SDK's retries included, before it is given up.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub operation_timeout: u64,
+    /// Trace every AWS request and answer on stderr (secrets and signatures redacted).
+    #[arg(long, global = true)]
+    pub debug: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Show what apply would do, reading the account as it is (nothing is written).
+    Plan(PlanArgs),
+    /// Create or update the resources of the chosen setups.
+    Apply(ApplyArgs),
+    /// Delete the resources of the chosen setups that pinpoint-iam-wizard created; leave all else alone.
+    Destroy(DestroyArgs),
+    /// A new access key for a user whose secret was lost, shown once; the old keys stay until retired.
+    RotateKey(RotateArgs),
+    /// Deactivate an old access key, or delete one that is already inactive.
+    RetireKey(RetireArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to standard output.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) to standard output.
+    Man,
+}
+
+/// Where to save a new key, only when asked.
+#[derive(Debug, Args, Default)]
+pub struct SaveArgs {
+    /// Save the new key as this profile in the shared credentials file (AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials).
+    #[arg(long, value_name = "PROFILE")]
+    pub save_profile: Option<String>,
+    /// Replace the profile if it exists (otherwise an existing profile is never touched).
+    #[arg(long, requires = "save_profile")]
+    pub overwrite_profile: bool,
+    /// Save the new key as a CSV in the IAM console's format (mode 0600; an existing file is never overwritten).
+    #[arg(long, value_name = "PATH")]
+    pub save_csv: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RotateArgs {
+    /// The user whose key to rotate.
+    #[arg(long, value_name = "NAME", default_value = "PostmanUser", value_parser = |s: &str| IamName::parse("--user", IamKind::User, s))]
+    pub user: IamName,
+    /// With two keys already (AWS's maximum), delete this one first.
+    #[arg(long, value_name = "ACCESS_KEY_ID")]
+    pub delete_key: Option<String>,
+    /// After creating the new key, deactivate the old ones (delete them later with retire-key --delete).
+    #[arg(long)]
+    pub deactivate_old: bool,
+    /// Rotate without asking (required when not on a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub save: SaveArgs,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct RetireArgs {
+    /// The user that owns the key.
+    #[arg(long, value_name = "NAME", default_value = "PostmanUser", value_parser = |s: &str| IamName::parse("--user", IamKind::User, s))]
+    pub user: IamName,
+    /// The access key id to retire.
+    #[arg(long, value_name = "ACCESS_KEY_ID")]
+    pub key: String,
+    /// Delete it (only once it is inactive) instead of deactivating it.
+    #[arg(long)]
+    pub delete: bool,
+    /// Retire without asking (required when not on a terminal).
+    #[arg(long)]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+fn setup_kind() -> impl TypedValueParser<Value = SetupKind> {
+    clap::builder::PossibleValuesParser::new(["postman", "segment-import", "all"])
+        .try_map(|s| s.parse::<SetupKind>().map_err(|e| e.to_string()))
+}
+
+/// The setup and its values, shared by plan and apply.
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    /// Which of AWS's guides to carry out.
+    #[arg(long, value_name = "SETUP", value_parser = setup_kind())]
+    pub setup: SetupKind,
+    /// The account id (default: what STS reports). With no credentials, plan works offline with this.
+    #[arg(long, value_name = "ID", value_parser = |s: &str| AccountId::parse("--account-id", s))]
+    pub account_id: Option<AccountId>,
+    /// The S3 bucket that holds the segment files (segment-import).
+    #[arg(long, value_name = "BUCKET", value_parser = |s: &str| BucketName::parse("--bucket", s))]
+    pub bucket: Option<BucketName>,
+    /// The Pinpoint project (application) id to import into (segment-import).
+    #[arg(long, value_name = "ID", value_parser = |s: &str| ProjectId::parse("--project-id", s))]
+    pub project_id: Option<ProjectId>,
+    /// Add confused-deputy conditions (aws:SourceAccount, aws:SourceArn) to the Pinpoint trust policy.
+    #[arg(long)]
+    pub harden: bool,
+    /// Override a resource name: NAME_OPTION=NAME, e.g. --name postman-user-name=OpsPostman (repeatable).
+    #[arg(long = "name", value_name = "OPTION=NAME")]
+    pub names: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub setup: SetupArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[command(flatten)]
+    pub setup: SetupArgs,
+    /// Apply without asking (required when not on a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// On failure, keep what this run created instead of rolling it back (a key whose secret was not shown
+    /// is deleted all the same).
+    #[arg(long)]
+    pub no_rollback: bool,
+    /// Take over existing resources of these names that pinpoint-iam-wizard did not create (they are tagged as
+    /// ours and updated to the guide's documents).
+    #[arg(long)]
+    pub adopt: bool,
+    /// An extra tag for every created resource, KEY=VALUE (repeatable).
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = |s: &str| Tag::parse("--tag", s))]
+    pub tags: Vec<Tag>,
+    #[command(flatten)]
+    pub save: SaveArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DestroyArgs {
+    /// Which setup's resources to delete.
+    #[arg(long, value_name = "SETUP", value_parser = setup_kind())]
+    pub setup: SetupKind,
+    /// Override a resource name, as for apply.
+    #[arg(long = "name", value_name = "OPTION=NAME")]
+    pub names: Vec<String>,
+    /// Delete without asking (required when not on a terminal).
+    #[arg(long)]
+    pub yes: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+/// A failure, with the exit code it maps to.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Exit 2: invalid input or usage, found before any AWS call.
+    #[error("{0}")]
+    Usage(String),
+    /// Exit 1: a failure at AWS, or a run that did not complete.
+    #[error("{0}")]
+    Aws(String),
+    /// Exit 128+N: stopped by signal N.
+    #[error("{message}")]
+    Signal { signal: i32, message: String },
+    /// Standard output went away (closed pipe): nothing more can be said there.
+    #[error("standard output was closed")]
+    Quiet,
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(self.code())
+    }
+
+    pub fn code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) => 2,
+            CliError::Aws(_) => 1,
+            CliError::Signal { signal, .. } => u8::try_from(128 + signal).unwrap_or(1),
+            CliError::Quiet => 1,
+        }
+    }
+}
+
+impl From<InvalidValue> for CliError {
+    fn from(e: InvalidValue) -> Self {
+        CliError::Usage(e.to_string())
+    }
+}
+
+impl From<crate::setup::SetupError> for CliError {
+    fn from(e: crate::setup::SetupError) -> Self {
+        CliError::Usage(e.to_string())
+    }
+}
+
+impl From<crate::aws::AwsError> for CliError {
+    fn from(e: crate::aws::AwsError) -> Self {
+        match e {
+            crate::aws::AwsError::NoRegion => CliError::Usage(e.to_string()),
+            e => CliError::Aws(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::aws::ConnectError> for CliError {
+    fn from(e: crate::aws::ConnectError) -> Self {
+        use crate::aws::ConnectError as C;
+        match e {
+            C::Invalid(e) => e.into(),
+            C::Aws(e) => e.into(),
+            e @ (C::UnknownProfile { .. } | C::UnreadableFile { .. } | C::NonUtf8Env(_)) => {
+                CliError::Usage(e.to_string())
+            }
+        }
+    }
+}
+
+impl Cli {
+    pub fn connection(&self) -> Connection {
+        self.aws.connection()
+    }
+
+    /// The output format the command asked for (errors before any output use it too).
+    pub fn format(&self) -> Format {
+        match &self.command {
+            Some(Command::Plan(a)) => a.setup.format,
+            Some(Command::Apply(a)) => a.setup.format,
+            Some(Command::Destroy(a)) => a.format,
+            Some(Command::RotateKey(a)) => a.format,
+            _ => Format::Text,
+        }
+    }
+}
+
+impl AwsArgs {
+    pub fn connection(&self) -> Connection {
+        Connection {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            endpoint_url: self.endpoint_url.clone(),
+            timeouts: Timeouts {
+                connect: Duration::from_secs(self.connect_timeout),
+                operation: Duration::from_secs(self.operation_timeout),
+            },
+        }
+    }
+}
+
+/// Apply `--name OPTION=NAME` overrides, each validated for its kind; an option given twice is refused.
+pub fn apply_names(params: &mut Params, overrides: &[String]) -> Result<(), InvalidValue> {
+    let mut seen: Vec<&str> = Vec::new();
+    for o in overrides {
+        let (key, value) = o
+            .split_once('=')
+            .ok_or_else(|| InvalidValue::new("--name", o, "write OPTION=NAME, e.g. postman-user-name=OpsPostman"))?;
+        let field = NAME_FIELDS.iter().find(|f| f.flag.trim_start_matches("--") == key).ok_or_else(|| {
+            let options: Vec<&str> = NAME_FIELDS.iter().map(|f| f.flag.trim_start_matches("--")).collect();
+            InvalidValue::new("--name", o, format!("unknown name option {key:?}; choose one of {}", options.join(", ")))
+        })?;
+        if seen.contains(&key) {
+            return Err(InvalidValue::new("--name", o, format!("{key} is given twice; give each name option once")));
+        }
+        seen.push(key);
+        *(field.get_mut)(&mut params.names) = IamName::parse(&format!("--name {key}"), field.kind, value)?;
+    }
+    Ok(())
+}
+
+/// Tags as IAM will take them: no key twice (IAM compares keys without case), none of ours, and room for ours.
+pub fn check_tags(tags: &[Tag]) -> Result<(), InvalidValue> {
+    for (i, t) in tags.iter().enumerate() {
+        let whole = format!("{}={}", t.key, t.value);
+        if t.key.eq_ignore_ascii_case(MANAGED_BY_KEY) || t.key.to_ascii_lowercase().starts_with("pinpoint-iam-wizard:")
+        {
+            return Err(InvalidValue::new("--tag", &whole, format!("the {} tag is set by this tool", t.key)));
+        }
+        if let Some(earlier) = tags[..i].iter().find(|e| e.key.eq_ignore_ascii_case(&t.key)) {
+            return Err(InvalidValue::new(
+                "--tag",
+                &whole,
+                format!(
+                    "the key {:?} is given twice (as {:?}); IAM tag keys differ by more than case",
+                    t.key, earlier.key
+                ),
+            ));
+        }
+    }
+    let room = MAX_TAGS - OWN_TAGS;
+    if tags.len() > room {
+        return Err(InvalidValue::new(
+            "--tag",
+            &format!("{} tags", tags.len()),
+            format!("IAM allows {MAX_TAGS} tags on a resource and this tool adds {OWN_TAGS}: give at most {room}"),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cli_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn global_options_go_before_or_after_the_subcommand() {
+        let a = Cli::try_parse_from(["p", "--region", "eu-west-1", "plan", "--setup", "postman"]).unwrap();
+        let b = Cli::try_parse_from(["p", "plan", "--setup", "postman", "--region", "eu-west-1"]).unwrap();
+        assert_eq!(a.aws.region, b.aws.region);
+        assert_eq!(a.aws.region.unwrap().as_str(), "eu-west-1");
+    }
+
+    #[test]
+    fn wizard_options_are_not_offered_to_commands() {
+        assert!(Cli::try_parse_from(["p", "--clipboard-timeout", "5"]).is_ok());
+        assert!(Cli::try_parse_from(["p", "plan", "--setup", "postman", "--clipboard-timeout", "5"]).is_err());
+        use clap::CommandFactory;
+        let help = Cli::command().render_long_help().to_string();
+        assert!(help.contains("no command starts the wizard"), "{help}");
+    }
+
+    #[test]
+    fn invalid_values_are_usage_errors_naming_the_field() {
+        for (args, needle) in [
+            (vec!["p", "plan", "--setup", "both"], "--setup"),
+            (vec!["p", "plan", "--setup", "all", "--bucket", "Bad_Bucket"], "--bucket"),
+            (vec!["p", "plan", "--setup", "all", "--project-id", "xyz"], "--project-id"),
+            (vec!["p", "plan", "--setup", "all", "--account-id", "12"], "--account-id"),
+            (vec!["p", "--region", "mars-1", "plan", "--setup", "all"], "--region"),
+            (vec!["p", "apply", "--setup", "all", "--tag", "novalue"], "--tag"),
+            (vec!["p", "--endpoint-url", "localhost:5000", "plan", "--setup", "all"], "--endpoint-url"),
+            (vec!["p", "--operation-timeout", "0", "plan", "--setup", "all"], "--operation-timeout"),
+        ] {
+            let e = Cli::try_parse_from(&args).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{args:?}");
+            assert!(e.to_string().contains(needle), "{args:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn name_overrides_are_validated_per_kind_and_given_once() {
+        let mut p = Params::new(SetupKind::All, "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
+        apply_names(&mut p, &["postman-user-name=Ops".into()]).unwrap();
+        assert_eq!(p.names.postman_user.as_str(), "Ops");
+        let e = apply_names(&mut p, &[format!("postman-user-name={}", "u".repeat(65))]).unwrap_err();
+        assert_eq!(e.field, "--name postman-user-name");
+        assert!(apply_names(&mut p, &["nope=x".into()]).unwrap_err().rule.contains("unknown name option"));
+        assert!(apply_names(&mut p, &["novalue".into()]).is_err());
+        let twice = apply_names(&mut p, &["postman-user-name=A".into(), "postman-user-name=B".into()]).unwrap_err();
+        assert!(twice.rule.contains("given twice"), "{twice}");
+    }
+
+    #[test]
+    fn tags_are_checked_as_iam_would() {
+        let t = |s: &str| Tag::parse("--tag", s).unwrap();
+        assert!(check_tags(&[t("team=ops"), t("env=prod")]).is_ok());
+        let dup = check_tags(&[t("team=ops"), t("Team=dev")]).unwrap_err();
+        assert!(dup.rule.contains("twice"), "{dup}");
+        assert_eq!(dup.field, "--tag");
+        assert!(check_tags(&[t("managedby=me")]).unwrap_err().rule.contains("set by this tool"));
+        let many: Vec<Tag> = (0..49).map(|i| t(&format!("k{i}=v"))).collect();
+        assert!(check_tags(&many).unwrap_err().rule.contains("at most 48"));
+        assert!(check_tags(&many[..48]).is_ok());
+    }
+}

@@ -1,0 +1,271 @@
+//! What the headless commands print: one typed schema per `--format json`, the text tables, and delivery of
+//! standard output that reports a failure instead of panicking (a full disk, a closed pipe).
+
+use crate::apply::{DestroyItem, DestroyOutcome, Status};
+use crate::plan::Plan;
+use crate::secret::{NewAccessKey, Secret};
+use serde::Serialize;
+use std::io::Write;
+use zeroize::Zeroizing;
+
+/// Whether a command's JSON reached standard output (so an error after it is not printed as JSON again).
+static JSON_PRINTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+pub fn json_printed() -> bool {
+    JSON_PRINTED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// Write everything at once and flush: the caller learns whether it arrived.
+pub fn deliver(bytes: &[u8]) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()
+}
+
+/// Serialize and deliver a JSON document; the buffer is wiped afterwards (it may hold a secret).
+pub fn deliver_json(value: &impl Serialize) -> std::io::Result<()> {
+    let mut buf = Zeroizing::new(Vec::new());
+    serde_json::to_writer_pretty(&mut *buf, value).map_err(std::io::Error::other)?;
+    buf.push(b'\n');
+    deliver(&buf)?;
+    JSON_PRINTED.store(true, std::sync::atomic::Ordering::SeqCst);
+    Ok(())
+}
+
+/// The JSON printed for a command that failed before it had anything else to say.
+#[derive(Serialize)]
+pub struct ErrorOut<'a> {
+    pub error: &'a str,
+    pub exit_code: u8,
+}
+
+/// A step of `plan --format json`.
+#[derive(Serialize)]
+pub struct StepOut {
+    pub kind: &'static str,
+    pub name: String,
+    pub arn: String,
+    pub action: &'static str,
+    pub reason: String,
+    /// The IAM actions applying the step sends.
+    pub calls: Vec<&'static str>,
+}
+
+/// A rendered document of `plan --format json`.
+#[derive(Serialize)]
+pub struct DocumentOut<'a> {
+    pub kind: &'static str,
+    pub name: &'a str,
+    pub arn: &'a str,
+    pub document: &'a serde_json::Value,
+}
+
+#[derive(Serialize)]
+pub struct PlanOut<'a> {
+    pub account_id: &'a str,
+    pub region: &'a str,
+    pub setup: &'a str,
+    pub checked: bool,
+    pub note: Option<&'a str>,
+    pub steps: Vec<StepOut>,
+    pub documents: Vec<DocumentOut<'a>>,
+    pub error: Option<String>,
+}
+
+impl<'a> PlanOut<'a> {
+    pub fn new(plan: &'a Plan, note: Option<&'a str>) -> Self {
+        let steps = (0..plan.steps.len())
+            .map(|i| {
+                let l = plan.label(i);
+                StepOut {
+                    kind: l.kind,
+                    name: l.name,
+                    arn: l.arn,
+                    action: plan.steps[i].action.as_str(),
+                    reason: plan.steps[i].reason.clone(),
+                    calls: plan.calls(i),
+                }
+            })
+            .collect();
+        let d = &plan.desired;
+        let documents = d
+            .policies
+            .iter()
+            .map(|p| DocumentOut { kind: "policy", name: p.name.as_str(), arn: &p.arn, document: &p.document })
+            .chain(d.roles.iter().map(|r| DocumentOut {
+                kind: "trust_policy",
+                name: r.name.as_str(),
+                arn: &r.arn,
+                document: &r.trust,
+            }))
+            .collect();
+        PlanOut {
+            account_id: plan.params.account.as_str(),
+            region: plan.params.region.as_str(),
+            setup: plan.params.setup.as_str(),
+            checked: plan.checked,
+            note,
+            steps,
+            documents,
+            error: None,
+        }
+    }
+}
+
+/// A resource and what is true of it after a run.
+#[derive(Serialize)]
+pub struct ResourceOut {
+    pub kind: &'static str,
+    pub name: String,
+    pub arn: String,
+    pub status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// A key as the JSON output shows it: the secret serialized straight from its one copy.
+#[derive(Serialize)]
+pub struct KeyOut<'a> {
+    pub user_name: &'a str,
+    pub access_key_id: &'a str,
+    pub secret_access_key: &'a Secret,
+}
+
+impl<'a> From<&'a NewAccessKey> for KeyOut<'a> {
+    fn from(k: &'a NewAccessKey) -> Self {
+        KeyOut { user_name: &k.user_name, access_key_id: &k.access_key_id, secret_access_key: &k.secret_access_key }
+    }
+}
+
+#[derive(Serialize)]
+pub struct ApplyOut<'a> {
+    pub account_id: &'a str,
+    pub region: &'a str,
+    pub setup: &'a str,
+    pub run_id: &'a str,
+    pub resources: Vec<ResourceOut>,
+    pub access_key: Option<KeyOut<'a>>,
+    pub note: Option<String>,
+    pub saved: Vec<String>,
+    pub error: Option<String>,
+    pub calls: usize,
+}
+
+pub fn resources(plan: &Plan, statuses: &[Status]) -> Vec<ResourceOut> {
+    (0..plan.steps.len())
+        .map(|i| {
+            let l = plan.label(i);
+            ResourceOut { kind: l.kind, name: l.name, arn: l.arn, status: statuses[i].as_str(), note: None }
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+pub struct DestroyOut<'a> {
+    pub account_id: &'a str,
+    pub region: &'a str,
+    pub setup: &'a str,
+    pub resources: Vec<ResourceOut>,
+    /// What kept destroy from deleting anything.
+    pub blockers: &'a [String],
+    pub error: Option<String>,
+}
+
+pub fn destroyed(items: &[DestroyItem]) -> Vec<ResourceOut> {
+    items
+        .iter()
+        .map(|i| {
+            let (status, note) = match &i.outcome {
+                DestroyOutcome::Deleted => ("deleted", None),
+                DestroyOutcome::Absent => ("absent", None),
+                DestroyOutcome::Kept(why) => ("kept", Some(why.clone())),
+                DestroyOutcome::Failed(e) => ("failed", Some(e.to_string())),
+            };
+            ResourceOut { kind: i.kind, name: i.name.clone(), arn: i.arn.clone(), status, note }
+        })
+        .collect()
+}
+
+#[derive(Serialize)]
+pub struct OldKeyOut {
+    pub access_key_id: String,
+    pub active: bool,
+}
+
+#[derive(Serialize)]
+pub struct RotateOut<'a> {
+    pub access_key: KeyOut<'a>,
+    pub deleted: Option<&'a str>,
+    pub deactivated: &'a [String],
+    pub old_keys: Vec<OldKeyOut>,
+    pub saved: Vec<String>,
+    pub error: Option<String>,
+}
+
+/// A text table: columns padded to their widest cell, the last one left as it is.
+pub fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let mut line = |cells: Vec<&str>| {
+        let mut s = String::new();
+        for (i, (c, w)) in cells.iter().zip(&widths).enumerate() {
+            if i + 1 == N {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{c:<w$}  "));
+            }
+        }
+        out.push_str(s.trim_end());
+        out.push('\n');
+    };
+    line(header.to_vec());
+    for r in rows {
+        line(r.iter().map(String::as_str).collect());
+    }
+    out
+}
+
+/// The plan as text.
+pub fn plan_text(plan: &Plan, note: Option<&str>) -> String {
+    let p = &plan.params;
+    let mut out = format!("Plan for setup {} in account {}, Region {}\n", p.setup, p.account, p.region);
+    if let Some(note) = note {
+        out.push_str(&format!("Note: {note}\n"));
+    }
+    let rows: Vec<[String; 4]> = (0..plan.steps.len())
+        .map(|i| {
+            let l = plan.label(i);
+            [l.kind.to_string(), l.name, plan.steps[i].action.to_string(), plan.steps[i].reason.clone()]
+        })
+        .collect();
+    out.push_str(&table(&["KIND", "NAME", "ACTION", "REASON"], &rows));
+    let count = |a: crate::plan::Action| plan.steps.iter().filter(|s| s.action == a).count();
+    out.push_str(&format!(
+        "{} to create, {} to update, {} unchanged, {} conflict(s){}\n",
+        count(crate::plan::Action::Create),
+        count(crate::plan::Action::Update),
+        count(crate::plan::Action::Unchanged),
+        count(crate::plan::Action::Conflict),
+        if plan.checked { "" } else { " (account not read: every step not checked)" }
+    ));
+    if count(crate::plan::Action::Conflict) > 0 {
+        out.push_str("Conflicts are resources this tool did not create: apply refuses them unless --adopt.\n");
+    }
+    out
+}
+
+/// The one-time secret as text.
+pub fn key_text(k: &NewAccessKey) -> Zeroizing<String> {
+    Zeroizing::new(format!(
+        "\nAccess key for {}: {}\nSecret access key: {}\nThis is the only time the secret is shown. Store it now \
+         (e.g. in a password manager).\n",
+        k.user_name,
+        k.access_key_id,
+        k.secret_access_key.expose()
+    ))
+}
