@@ -127,13 +127,7 @@ fn params_from(args: &SetupArgs, region: Region) -> Result<Params, CliError> {
         Some(a) => a.clone(),
         None => placeholder_account()?,
     };
-    let mut params = Params::new(args.setup, account, region);
-    params.bucket = args.bucket.clone();
-    params.project = args.project_id.clone();
-    params.harden = args.harden;
-    apply_names(&mut params, &args.names)?;
-    params.check()?;
-    Ok(params)
+    args.params(account, region)
 }
 
 /// Set the account from STS, checking it against `--account-id`.
