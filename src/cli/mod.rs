@@ -57,6 +57,7 @@ pub struct Cli {
 /// The standard AWS options, with the AWS CLI's precedence: an explicit --profile beats credentials in the
 /// environment, which beat AWS_PROFILE; an unknown profile is an error.
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "AWS options (any command)")]
 pub struct AwsArgs {
     /// AWS profile to use (default: AWS_PROFILE, then "default"); beats AWS_ACCESS_KEY_ID in the environment.
     #[arg(long, global = true, value_name = "NAME")]
@@ -182,7 +183,7 @@ pub struct SetupValues {
     /// Add confused-deputy conditions (aws:SourceAccount, aws:SourceArn) to the Pinpoint trust policy.
     #[arg(long)]
     pub harden: bool,
-    /// Override a resource name: NAME_OPTION=NAME, e.g. --name postman-user-name=OpsPostman (repeatable).
+    /// Override a resource name: OPTION=NAME, e.g. --name postman-user-name=OpsPostman (repeatable).
     #[arg(long = "name", value_name = "OPTION=NAME")]
     pub names: Vec<String>,
 }
@@ -234,8 +235,8 @@ pub struct ApplyArgs {
     /// is deleted all the same).
     #[arg(long)]
     pub no_rollback: bool,
-    /// Take over existing resources of these names that pinpoint-iam-wizard did not create (they are tagged as
-    /// ours and updated to the guide's documents).
+    /// Take over existing resources of these names that pinpoint-iam-wizard did not create: they are tagged as
+    /// ours and updated to the guide's documents, and from then on destroy deletes them too.
     #[arg(long)]
     pub adopt: bool,
     /// An extra tag for every created resource, KEY=VALUE (repeatable).
