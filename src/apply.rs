@@ -558,7 +558,9 @@ pub async fn verify(
     let now = match crate::plan::plan(iam, &plan.params).await {
         Ok(p) => p,
         Err(e) => {
-            for st in statuses.iter_mut().filter(|s| **s == Status::RolledBack) {
+            // Nothing this run wrote can be vouched for: a rollback that failed may have left it, one that
+            // succeeded is not verified.
+            for st in statuses.iter_mut().filter(|s| touched(**s)) {
                 *st = Status::Unknown;
             }
             return Err(match e {

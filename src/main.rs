@@ -7,6 +7,12 @@ use pinpoint_iam_wizard::secret::keeper;
 use std::io::Write;
 use std::process::ExitCode;
 
+/// Whether the raw arguments ask for `--format json` (read before they could be parsed).
+fn asks_for_json(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
+    let args: Vec<String> = args.map(|a| a.to_string_lossy().into_owned()).collect();
+    args.iter().any(|a| a == "--format=json") || args.windows(2).any(|w| w[0] == "--format" && w[1] == "json")
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     // The clipboard keeper: this binary, started by the wizard on exit to serve a copied secret until its
@@ -14,7 +20,21 @@ async fn main() -> ExitCode {
     if std::env::args_os().nth(1).is_some_and(|a| a == keeper::ARG) {
         return keeper::run();
     }
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // --format json says what happened on standard output even when the arguments themselves are wrong.
+            let code = u8::try_from(e.exit_code()).unwrap_or(2);
+            if code == 2 && asks_for_json(std::env::args_os()) {
+                let text = e.kind().to_string();
+                let detail = e.render().to_string();
+                let first = detail.lines().next().unwrap_or(&text).trim_start_matches("error: ").to_string();
+                let _ = output::deliver_json(&output::ErrorOut { error: &first, exit_code: code });
+            }
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
     if cli.aws.debug {
         pinpoint_iam_wizard::debug::install();
     }

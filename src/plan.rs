@@ -334,7 +334,7 @@ pub async fn plan(iam: &Iam, params: &Params) -> Result<Plan, PlanError> {
                         Action::Unchanged,
                         format!(
                             "{} already has access key {}; its secret cannot be shown again \
-                             (delete the key, then apply, to get a new one)",
+                             (a new key: rotate-key, or n in the wizard)",
                             desired.users[u].name, first.id
                         ),
                         Prior::Absent,

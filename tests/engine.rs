@@ -471,3 +471,18 @@ fn an_unreadable_credentials_file_is_named_with_the_os_error() {
     assert_eq!(j["exit_code"], 2);
     assert!(j["error"].as_str().unwrap().contains("credentials"), "{j}");
 }
+
+#[test]
+fn json_is_printed_even_when_the_arguments_are_wrong() {
+    for args in [
+        vec!["plan", "--setup", "all", "--format", "json", "--bucket", "BAD_bucket"],
+        vec!["plan", "--setup", "all", "--format=json", "--bogus"],
+    ] {
+        let out = run_with_env(&args, &base_env());
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let j = json(&out);
+        assert_eq!(j["exit_code"], 2);
+        assert!(!j["error"].as_str().unwrap().is_empty(), "{j}");
+        assert!(stderr(&out).contains("error:"), "clap's message stays on stderr");
+    }
+}

@@ -141,23 +141,31 @@ fn cloudformation_template_passes_cfn_lint_and_deploys_to_what_apply_makes() {
     assert!(arns.contains(&format!("arn:aws:iam::{}:role/PinpointSegmentImport", moto.account).as_str()), "{arns:?}");
 
     // The documents (the project id and bucket from the parameters' defaults, the account and Region from the
-    // stack), trusts and attachments are what apply makes. Only the owner tag differs: AWS::IAM::ManagedPolicy
-    // takes no tags, and moto 5.2.5's CloudFormation drops the Tags of AWS::IAM::User (real CloudFormation
-    // sets them; the template gives them, asserted below).
+    // stack), trusts and attachments are what apply makes. Only the owner differs: the stack owns its resources
+    // (ManagedBy=cloudformation), so pinpoint-iam-wizard's apply and destroy leave them alone.
     let account = Account::read_blocking(moto);
     let mut diffs = account.differences_from_seeds(&moto.account, BUCKET, PROJECT);
     diffs.sort();
-    let mut expected: Vec<String> = ["ImporterPinpointPolicy", "ImporterS3PassthroughPolicy", "ImporterS3Policy"]
-        .iter()
-        .chain(&["PostmanAccessPolicy"])
-        .map(|p| format!("policy {p} not tagged ManagedBy"))
-        .collect();
+    let mut expected: Vec<String> =
+        ["ImporterPinpointPolicy", "ImporterS3PassthroughPolicy", "ImporterS3Policy", "PostmanAccessPolicy"]
+            .iter()
+            .map(|p| format!("policy {p} not tagged ManagedBy"))
+            .chain(
+                ["ImporterPinpointRole", "ImporterS3Role", "PinpointSegmentImport"]
+                    .iter()
+                    .map(|r| format!("role {r} not tagged ManagedBy")),
+            )
+            .collect();
     expected.push("user PostmanUser not tagged ManagedBy".into());
     expected.sort();
     assert_eq!(diffs, expected, "{}", account.summary());
-    assert!(account.roles.values().all(|r| r.ours));
+    assert!(account.roles.values().all(|r| !r.ours), "the stack's roles are not pinpoint-iam-wizard's");
     let text = std::fs::read_to_string(&template).unwrap();
-    assert!(text.contains("  PostmanUser:\n    Type: AWS::IAM::User\n    Properties:\n      UserName: PostmanUser\n      Tags:\n        - Key: ManagedBy\n"));
+    assert!(text.contains("  PostmanUser:\n    Type: AWS::IAM::User\n    Properties:\n      UserName: PostmanUser\n      Tags:\n        - Key: ManagedBy\n          Value: cloudformation\n"), "{text}");
+    // pinpoint-iam-wizard's destroy deletes none of the stack's resources.
+    let out = moto.run(&["destroy", "--setup", "all", "--yes", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(Account::read_blocking(moto).roles.len(), 3, "the stack's roles stay");
     eprintln!("cfn-lint {lint_time:?}, whole test {:?}", started.elapsed());
 }
 
@@ -415,7 +423,7 @@ fn terraform_files_parse_and_hold_the_rendered_documents() {
             let name = body["name"].as_str().unwrap();
             let want = desired.policies.iter().find(|p| p.name.as_str() == name).unwrap();
             assert_eq!(evaluate(body["policy"].as_str().unwrap(), &values), want.document, "policy {name}");
-            assert_eq!(body["tags"]["ManagedBy"], "pinpoint-iam-wizard");
+            assert_eq!(body["tags"]["ManagedBy"], "terraform");
             policy_ids.insert(format!("${{aws_iam_policy.{id}.arn}}"), name.to_string());
         }
         let roles = of("aws_iam_role");

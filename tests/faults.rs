@@ -156,8 +156,13 @@ fn common(label: &str, run: &Bounded, failures: &mut Vec<(&'static str, String)>
     if let Some(dump) = debug_dump(&err) {
         failures.push(("debug-dump", format!("{label}: stderr shows Rust Debug output: …{dump}…")));
     }
-    match serde_json::from_slice(&run.output.stdout) {
-        Ok(v) => Some(v),
+    match serde_json::from_slice::<Value>(&run.output.stdout) {
+        Ok(v) => {
+            if let Some(dump) = v["error"].as_str().and_then(debug_dump) {
+                failures.push(("debug-dump", format!("{label}: JSON error shows Rust Debug output: …{dump}…")));
+            }
+            Some(v)
+        }
         Err(e) => {
             failures.push(("output", format!("{label}: stdout is not JSON ({e}); stderr: {}", last_lines(&err))));
             None
@@ -189,6 +194,37 @@ fn blind_retries(seen: &[String]) -> Vec<String> {
                 ambiguous = (!definite).then_some(entry.as_str());
             }
             _ => {}
+        }
+    }
+    found
+}
+
+/// Statuses in the JSON report that moto contradicts: `rolled_back` for what exists, `created`, `updated` or
+/// `unchanged` for what does not (issue 7 item 6, honest reports).
+fn dishonest(j: &Value, account: &Account) -> Vec<String> {
+    let mut found = Vec::new();
+    for r in j["resources"].as_array().into_iter().flatten() {
+        let (kind, name, status) =
+            (r["kind"].as_str().unwrap_or(""), r["name"].as_str().unwrap_or(""), r["status"].as_str().unwrap_or(""));
+        let exists = match kind {
+            "policy" => account.policies.contains_key(name),
+            "role" => account.roles.contains_key(name),
+            "user" => account.users.contains_key(name),
+            "access_key" => account.users.get(name).is_some_and(|u| !u.keys.is_empty()),
+            "attachment" => {
+                let (policy, target) = name.split_once(" -> ").unwrap_or((name, ""));
+                let attached =
+                    account.roles.get(target).map(|r| &r.attached).or(account.users.get(target).map(|u| &u.attached));
+                attached.is_some_and(|a| a.iter().any(|p| p == policy))
+            }
+            _ => continue,
+        };
+        let claims_present = ["created", "updated", "unchanged"].contains(&status);
+        if (status == "rolled_back" && exists) || (claims_present && !exists) {
+            found.push(format!(
+                "reports {kind} {name} {status}, but it {}",
+                if exists { "exists" } else { "does not exist" }
+            ));
         }
     }
     found
@@ -264,6 +300,9 @@ impl Worker {
                 failures.push(("report", format!("faulted run printed key {id}, which does not exist")));
             }
             if let Some(j) = &j {
+                for lie in dishonest(j, &after) {
+                    failures.push(("report", format!("faulted run {lie}")));
+                }
                 if let Some(why) = must_complete(cell)
                     && code != Some(0)
                 {

@@ -63,12 +63,9 @@ fn bad_tags_and_names_are_refused_before_any_call() {
         (apply_with(&["--tag", "ManagedBy=someone"]), "--tag"),
         (too_many, "--tag"),
         // IAM names are unique regardless of case: these would collide with the Pinpoint role and policy.
-        (apply_with(&["--name", "s3-role-name=importerpinpointrole"]), "--name"),
-        (apply_with(&["--name", "s3-policy-name=IMPORTERPINPOINTPOLICY"]), "--name"),
-        (
-            apply_with(&["--name", "postman-user-name=OpsA", "--name", "postman-user-name=OpsB"]),
-            "--name postman-user-name",
-        ),
+        (apply_with(&["--name", "s3-role-name=importerpinpointrole"]), "s3-role-name"),
+        (apply_with(&["--name", "s3-policy-name=IMPORTERPINPOINTPOLICY"]), "s3-policy-name"),
+        (apply_with(&["--name", "postman-user-name=OpsA", "--name", "postman-user-name=OpsB"]), "postman-user-name"),
     ];
     let wrong: Vec<String> = cases.iter().filter_map(|(args, field)| refused(moto, args, &[], field)).collect();
     assert!(wrong.is_empty(), "not refused as they should be:\n{}", wrong.join("\n"));

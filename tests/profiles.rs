@@ -116,7 +116,7 @@ fn an_explicit_profile_beats_environment_keys() {
     let files = profiles(&dev);
     let proxy = FaultProxy::start(moto);
     let env = env(&proxy, moto, &files, Some(&envkeys), None);
-    let source = format!("profile dev ({})", files.credentials.display());
+    let source = format!("profile dev ({}", files.credentials.display());
     check(moto, &["--profile", "dev"], &env, &proxy, &dev, &source);
 }
 
@@ -139,7 +139,7 @@ fn aws_profile_alone_chooses_the_profile() {
     let files = profiles(&dev);
     let proxy = FaultProxy::start(moto);
     let env = env(&proxy, moto, &files, None, Some("dev"));
-    let source = format!("profile dev ({})", files.credentials.display());
+    let source = format!("profile dev ({}", files.credentials.display());
     check(moto, &[], &env, &proxy, &dev, &source);
 }
 

@@ -1502,3 +1502,71 @@ fn snapshots_of_manual_mode() {
     app.update(ch('e'));
     snap("export_overlay", &mut app);
 }
+
+#[test]
+fn error_details_are_words_not_rust_debug_output() {
+    use pinpoint_iam_wizard::tui::app::Problem;
+    let problems = [
+        Problem::Aws(AwsError::TimedOut {
+            action: "iam:AttachRolePolicy".into(),
+            resource: "ImporterS3Role".into(),
+            endpoint: "http://127.0.0.1:9".into(),
+            detail: "the operation timeout".into(),
+        }),
+        Problem::Aws(AwsError::Service {
+            action: "iam:CreateRole".into(),
+            resource: "ImporterS3Role".into(),
+            code: "MalformedPolicyDocument".into(),
+            message: "bad principal".into(),
+            request_id: Some("req-1".into()),
+        }),
+        Problem::Aws(AwsError::NoCredentials { detail: "nothing found".into() }),
+    ];
+    for p in &problems {
+        let detail = p.detail();
+        for debug in ["TimedOut {", "Service {", "NoCredentials {", "request_id: ", "Aws(", "None"] {
+            assert!(!detail.contains(debug), "{debug:?} in the details: {detail}");
+        }
+        assert!(detail.contains(&p.line()), "the details start with the line: {detail}");
+    }
+    assert!(problems[1].detail().contains("request id req-1"));
+}
+
+#[test]
+fn quitting_the_secret_screen_before_the_secret_was_shown_offers_to_delete_the_key() {
+    let mut app = at_secret();
+    app.update(ch('q'));
+    assert!(frame(&app).contains("Quit without the secret?"), "{}", frame(&app));
+    let cmds = app.update(ch('d'));
+    assert!(matches!(cmds.as_slice(), [Cmd::DeleteUnseenKey(_)]), "{cmds:?}");
+    assert!(!app.should_quit, "the wizard waits for the deletion");
+    app.update(Msg::UnseenKeyDeleted(true));
+    assert!(app.should_quit);
+    let r = app.exit_report();
+    assert!(r.lines.iter().any(|l| l.contains("deleted: its secret was never shown")), "{:?}", r.lines);
+    assert!(!r.lines.iter().any(|l| l.contains("was shown once")), "{:?}", r.lines);
+
+    // Revealed, it was delivered: quitting only warns, and the shell is told it was shown.
+    let mut app = at_secret();
+    app.update(ch('r'));
+    app.update(ch('q'));
+    assert!(!frame(&app).contains("Quit without the secret?"));
+    let cmds = app.update(ch('y'));
+    assert!(!writes(&cmds));
+    assert!(app.should_quit);
+    assert!(app.exit_report().lines.iter().any(|l| l.contains("its secret was shown once")));
+}
+
+#[test]
+fn a_quit_prompt_opened_while_steps_ran_is_asked_again_when_the_run_ends() {
+    let mut app = at_run();
+    app.update(ctrl('c'));
+    assert!(frame(&app).contains("Quit while steps run?"));
+    // The run completes before the person answers: "stop, roll back" no longer describes anything.
+    let n = steps(&app);
+    app.update(report(n, Status::Created, Some(fake_key()), None));
+    assert!(frame(&app).contains("Quit without the secret?"), "asked again about what is true now:\n{}", frame(&app));
+    let cmds = app.update(ch('b'));
+    assert!(cmds.is_empty() && !app.should_quit, "the old choice is gone: {cmds:?}");
+    assert!(matches!(app.update(ch('d')).as_slice(), [Cmd::DeleteUnseenKey(_)]));
+}

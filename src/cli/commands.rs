@@ -49,6 +49,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 struct Signals {
     cancel: Arc<AtomicBool>,
     first: Arc<AtomicI32>,
+    first_seen: Arc<Notify>,
     again: Arc<Notify>,
     task: tokio::task::JoinHandle<()>,
 }
@@ -64,7 +65,8 @@ impl Signals {
         let cancel = Arc::new(AtomicBool::new(false));
         let first = Arc::new(AtomicI32::new(0));
         let again = Arc::new(Notify::new());
-        let (c, f, a) = (cancel.clone(), first.clone(), again.clone());
+        let first_seen = Arc::new(Notify::new());
+        let (c, f, a, seen) = (cancel.clone(), first.clone(), again.clone(), first_seen.clone());
         let task = tokio::spawn(async move {
             loop {
                 let futs = streams.iter_mut().map(|(s, n)| {
@@ -79,11 +81,18 @@ impl Signals {
                     a.notify_one();
                 } else {
                     f.store(n, Ordering::SeqCst);
+                    seen.notify_one();
                     crate::say!("Interrupted ({}): {what}. Interrupt again to stop at once.", signal_name(n));
                 }
             }
         });
-        Ok(Signals { cancel, first, again, task })
+        Ok(Signals { cancel, first, first_seen, again, task })
+    }
+
+    /// The command ended by a signal before it wrote anything.
+    fn before_any_write(&self) -> CliError {
+        let n = self.fired().unwrap_or(2);
+        CliError::Signal { signal: n, message: format!("interrupted by {}: nothing was written", signal_name(n)) }
     }
 
     fn fired(&self) -> Option<i32> {
@@ -118,13 +127,7 @@ fn params_from(args: &SetupArgs, region: Region) -> Result<Params, CliError> {
         Some(a) => a.clone(),
         None => placeholder_account()?,
     };
-    let mut params = Params::new(args.setup, account, region);
-    params.bucket = args.bucket.clone();
-    params.project = args.project_id.clone();
-    params.harden = args.harden;
-    apply_names(&mut params, &args.names)?;
-    params.check()?;
-    Ok(params)
+    args.params(account, region)
 }
 
 /// Set the account from STS, checking it against `--account-id`.
@@ -153,6 +156,21 @@ fn banner(aws: &Aws, identity: &Identity) {
         aws.endpoint,
         aws.region
     );
+}
+
+/// Ask on the terminal, while a signal can still end the command (nothing written yet).
+async fn ask(signals: &Signals, prompt: &str) -> Result<bool, CliError> {
+    let prompt = prompt.to_string();
+    // A plain thread, not `spawn_blocking`: the runtime would wait for a read that never ends when a signal ends
+    // the command first.
+    let (tx, answer) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(confirm(&prompt));
+    });
+    tokio::select! {
+        a = answer => Ok(a.unwrap_or(false)),
+        () = signals.first_seen.notified() => Err(signals.before_any_write()),
+    }
 }
 
 fn confirm(prompt: &str) -> bool {
@@ -288,21 +306,30 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
     require_consent(args.yes, "apply")?;
     check_tags(&args.tags)?;
     check_save(&args.save)?;
-    let aws = Aws::load(conn).await?;
-    let mut params = params_from(&args.setup, aws.region.clone())?;
-    params.desired()?;
-    let identity = resolve_account(&aws, &mut params, args.setup.account_id.as_ref()).await?;
-    let plan = Arc::new(plan::plan(&aws.iam, &params).await.map_err(plan_error)?);
+    // Signals are ours from the start: before the first write they end the command with a message (and the
+    // JSON) rather than silently; after it they stop the run and roll it back.
+    let signals = Signals::install("stopping; what this run wrote, if anything, is rolled back")?;
+    let prepare = async {
+        let aws = Aws::load(conn).await?;
+        let mut params = params_from(&args.setup, aws.region.clone())?;
+        params.desired()?;
+        let identity = resolve_account(&aws, &mut params, args.setup.account_id.as_ref()).await?;
+        let plan = Arc::new(plan::plan(&aws.iam, &params).await.map_err(plan_error)?);
+        Ok::<_, CliError>((aws, params, identity, plan))
+    };
+    let (aws, params, identity, plan) = tokio::select! {
+        r = prepare => r?,
+        () = signals.first_seen.notified() => return Err(signals.before_any_write()),
+    };
     banner(&aws, &identity);
     if !args.yes {
         crate::say_inline!("{}", output::plan_text(&plan, None));
         if plan.writes() == 0 {
             crate::say!("Nothing to change.");
-        } else if !confirm("Apply these changes?") {
+        } else if !ask(&signals, "Apply these changes?").await? {
             return Err(CliError::Usage("apply cancelled: nothing was written".into()));
         }
     }
-    let signals = Signals::install("stopping, then rolling back what this run created")?;
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let run_id = apply::new_run_id();
     let opts = ApplyOptions {
@@ -379,8 +406,10 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
             if let Some(note) = &existing_key {
                 text.push_str(&format!("Note: {note}\n"));
             }
-            let changed = report.statuses.iter().filter(|s| !matches!(s, Status::Unchanged)).count();
-            text.push_str(&format!("{changed} change(s), {} AWS call(s)\n", aws.calls.get()));
+            if report.succeeded() {
+                let changed = report.statuses.iter().filter(|s| !matches!(s, Status::Unchanged)).count();
+                text.push_str(&format!("{changed} change(s), {} AWS call(s)\n", aws.calls.get()));
+            }
             output::deliver(text.as_bytes())
         }
     };

@@ -1,34 +1,17 @@
 //! `export`: the setup as a CloudFormation template, an AWS CLI script, Terraform or bare documents. Needs no
 //! credentials: the account id comes from `--account-id`, or from STS when credentials work.
 
-use super::{CliError, apply_names, setup_kind};
+use super::{CliError, SetupValues};
 use crate::aws::{Aws, AwsError, ConnectError, Connection};
 use crate::export::{self, ExportError, ExportFormat, Origin, WriteError};
-use crate::setup::{AccountId, BucketName, Params, ProjectId, Region, SetupKind};
+use crate::setup::{AccountId, Region};
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// Which of AWS's guides to export.
-    #[arg(long, value_name = "SETUP", value_parser = setup_kind())]
-    pub setup: SetupKind,
-    /// The account id the cli and documents exports name (default: what STS reports, if credentials work).
-    /// CloudFormation and Terraform take the account they are deployed in.
-    #[arg(long, value_name = "ID", value_parser = |s: &str| AccountId::parse("--account-id", s))]
-    pub account_id: Option<AccountId>,
-    /// The S3 bucket that holds the segment files (segment-import; the CloudFormation parameter's default).
-    #[arg(long, value_name = "BUCKET", value_parser = |s: &str| BucketName::parse("--bucket", s))]
-    pub bucket: Option<BucketName>,
-    /// The Pinpoint project id to import into (segment-import; the CloudFormation parameter's default).
-    #[arg(long, value_name = "ID", value_parser = |s: &str| ProjectId::parse("--project-id", s))]
-    pub project_id: Option<ProjectId>,
-    /// Add confused-deputy conditions (aws:SourceAccount, aws:SourceArn) to the Pinpoint trust policy.
-    #[arg(long)]
-    pub harden: bool,
-    /// Override a resource name: NAME_OPTION=NAME, as for apply (repeatable).
-    #[arg(long = "name", value_name = "OPTION=NAME")]
-    pub names: Vec<String>,
+    #[command(flatten)]
+    pub values: SetupValues,
     /// What to export for: cloudformation (one template), cli (a bash script of aws iam calls), terraform, or
     /// documents (every policy and trust document as JSON).
     #[arg(long = "as", value_name = "FORMAT", value_enum)]
@@ -39,6 +22,13 @@ pub struct ExportArgs {
     /// Overwrite an existing --out.
     #[arg(long)]
     pub force: bool,
+}
+
+impl std::ops::Deref for ExportArgs {
+    type Target = SetupValues;
+    fn deref(&self) -> &SetupValues {
+        &self.values
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -94,18 +84,13 @@ pub async fn run_export(conn: &Connection, args: ExportArgs) -> Result<(), CliEr
         }
         None => {
             if format.needs_account() {
-                eprintln!("No Region configured: us-east-1 assumed (partition aws); pass --region for another.");
+                crate::say!("No Region configured: us-east-1 assumed (partition aws); pass --region for another.");
             }
             Region::parse("--region", "us-east-1")?
         }
     };
     let placeholder = AccountId::parse("--account-id", "000000000000")?;
-    let mut params = Params::new(args.setup, args.account_id.clone().unwrap_or(placeholder), region);
-    params.bucket = args.bucket.clone();
-    params.project = args.project_id.clone();
-    params.harden = args.harden;
-    apply_names(&mut params, &args.names)?;
-    params.check()?;
+    let mut params = args.values.params(args.account_id.clone().unwrap_or(placeholder), region)?;
 
     if let (true, Some(loaded)) = (wants_account, loaded) {
         // With no Region configured, STS is asked in the Region the export assumed.
@@ -118,7 +103,7 @@ pub async fn run_export(conn: &Connection, args: ExportArgs) -> Result<(), CliEr
         let why = match &loaded {
             Ok(aws) => match aws.identity().await {
                 Ok(id) => {
-                    eprintln!("Account {} from STS (the caller is {}).", id.account, id.arn);
+                    crate::say!("Account {} from STS (the caller is {}).", id.account, id.arn);
                     params.account = id.account;
                     None
                 }

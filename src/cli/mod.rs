@@ -57,6 +57,7 @@ pub struct Cli {
 /// The standard AWS options, with the AWS CLI's precedence: an explicit --profile beats credentials in the
 /// environment, which beat AWS_PROFILE; an unknown profile is an error.
 #[derive(Debug, Args, Clone)]
+#[command(next_help_heading = "AWS options (any command)")]
 pub struct AwsArgs {
     /// AWS profile to use (default: AWS_PROFILE, then "default"); beats AWS_ACCESS_KEY_ID in the environment.
     #[arg(long, global = true, value_name = "NAME")]
@@ -163,13 +164,14 @@ fn setup_kind() -> impl TypedValueParser<Value = SetupKind> {
         .try_map(|s| s.parse::<SetupKind>().map_err(|e| e.to_string()))
 }
 
-/// The setup and its values, shared by plan and apply.
+/// The setup and the values its documents take, shared by plan, apply and export.
 #[derive(Debug, Args)]
-pub struct SetupArgs {
+pub struct SetupValues {
     /// Which of AWS's guides to carry out.
     #[arg(long, value_name = "SETUP", value_parser = setup_kind())]
     pub setup: SetupKind,
-    /// The account id (default: what STS reports). With no credentials, plan works offline with this.
+    /// The account id (default: what STS reports). With no credentials, plan works offline with this; the
+    /// cloudformation and terraform exports take the account they are deployed in.
     #[arg(long, value_name = "ID", value_parser = |s: &str| AccountId::parse("--account-id", s))]
     pub account_id: Option<AccountId>,
     /// The S3 bucket that holds the segment files (segment-import).
@@ -181,12 +183,39 @@ pub struct SetupArgs {
     /// Add confused-deputy conditions (aws:SourceAccount, aws:SourceArn) to the Pinpoint trust policy.
     #[arg(long)]
     pub harden: bool,
-    /// Override a resource name: NAME_OPTION=NAME, e.g. --name postman-user-name=OpsPostman (repeatable).
+    /// Override a resource name: OPTION=NAME, e.g. --name postman-user-name=OpsPostman (repeatable).
     #[arg(long = "name", value_name = "OPTION=NAME")]
     pub names: Vec<String>,
+}
+
+impl SetupValues {
+    /// The parameters these values describe, in `account` and `region`, checked.
+    pub fn params(&self, account: AccountId, region: Region) -> Result<Params, CliError> {
+        let mut params = Params::new(self.setup, account, region);
+        params.bucket = self.bucket.clone();
+        params.project = self.project_id.clone();
+        params.harden = self.harden;
+        apply_names(&mut params, &self.names)?;
+        params.check()?;
+        Ok(params)
+    }
+}
+
+/// The setup, its values and the output format, shared by plan and apply.
+#[derive(Debug, Args)]
+pub struct SetupArgs {
+    #[command(flatten)]
+    pub values: SetupValues,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+}
+
+impl std::ops::Deref for SetupArgs {
+    type Target = SetupValues;
+    fn deref(&self) -> &SetupValues {
+        &self.values
+    }
 }
 
 #[derive(Debug, Args)]
@@ -206,8 +235,8 @@ pub struct ApplyArgs {
     /// is deleted all the same).
     #[arg(long)]
     pub no_rollback: bool,
-    /// Take over existing resources of these names that pinpoint-iam-wizard did not create (they are tagged as
-    /// ours and updated to the guide's documents).
+    /// Take over existing resources of these names that pinpoint-iam-wizard did not create: they are tagged as
+    /// ours and updated to the guide's documents, and from then on destroy deletes them too.
     #[arg(long)]
     pub adopt: bool,
     /// An extra tag for every created resource, KEY=VALUE (repeatable).

@@ -2,7 +2,7 @@
 //! stack's pseudo-parameters, the bucket and project id are parameters.
 
 use super::{ExportFile, Model, Origin, POLICY_DESCRIPTION, Part, Symbol, describe, ident};
-use crate::setup::{MANAGED_BY_KEY, MANAGED_BY_VALUE};
+use crate::setup::MANAGED_BY_KEY;
 use serde_json::{Map, Value, json};
 
 /// The parameter that carries the bucket name.
@@ -33,8 +33,10 @@ fn sub(parts: &[Part<'_>]) -> Value {
     json!({ "Fn::Sub": s })
 }
 
+/// The stack owns what it creates: `ManagedBy=cloudformation`, so pinpoint-iam-wizard's own `apply` and
+/// `destroy` treat these resources as someone else's and never change or delete them behind the stack's back.
 fn tags() -> Value {
-    json!([{ "Key": MANAGED_BY_KEY, "Value": MANAGED_BY_VALUE }])
+    json!([{ "Key": MANAGED_BY_KEY, "Value": "cloudformation" }])
 }
 
 pub(super) fn render(m: &Model<'_>, origin: &Origin) -> ExportFile {

@@ -2,7 +2,7 @@
 //! `data.aws_partition`, the Region, bucket and project id as variables, no access key.
 
 use super::{ExportFile, ExportFormat, Model, Origin, POLICY_DESCRIPTION, Symbol, describe, ident, pretty};
-use crate::setup::{MANAGED_BY_KEY, MANAGED_BY_VALUE};
+use crate::setup::MANAGED_BY_KEY;
 
 /// The Terraform expression a symbol becomes.
 pub(crate) fn expression(s: Symbol) -> &'static str {
@@ -31,8 +31,10 @@ fn heredoc(doc: &super::SymbolicDoc) -> String {
     format!("<<EOT\n{}\nEOT", pretty(&v))
 }
 
+/// The Terraform state owns what it creates: `ManagedBy=terraform`, so pinpoint-iam-wizard's own `apply` and
+/// `destroy` treat these resources as someone else's and never change or delete them behind the state's back.
 fn tags() -> String {
-    format!("  tags = {{\n    {MANAGED_BY_KEY} = {}\n  }}\n", string(MANAGED_BY_VALUE))
+    format!("  tags = {{\n    {MANAGED_BY_KEY} = {}\n  }}\n", string("terraform"))
 }
 
 pub(super) fn render(m: &Model<'_>, origin: &Origin) -> Vec<ExportFile> {

@@ -92,9 +92,12 @@ impl Problem {
         one_line(&self.to_string())
     }
 
-    /// Everything known, for the details overlay.
+    /// Everything known, for the details overlay: the whole message and the chain of its causes, in words
+    /// (never Rust's `Debug` form of the SDK's internals).
     pub fn detail(&self) -> String {
-        format!("{self}\n\n{self:#?}")
+        let whole = self.to_string();
+        let causes = crate::aws::error::plain(self);
+        if causes == whole || causes.is_empty() { whole } else { format!("{whole}\n\nCauses: {causes}") }
     }
 }
 
@@ -330,6 +333,8 @@ pub enum Intent {
     Quit,
     /// Write an export to files (nothing is sent to AWS).
     Export(crate::export::ExportFormat),
+    /// Delete the new key whose secret was never revealed, copied or saved, then quit.
+    DeleteUnseenKeyAndQuit,
 }
 
 /// One answer of a confirmation.
@@ -558,8 +563,10 @@ pub struct App {
     pub should_quit: bool,
     /// The signal that asked the wizard to end, if one did: the exit code is 128+N.
     pub signal: Option<i32>,
-    /// What ending by the signal did, for the shell.
-    pub signal_note: Option<String>,
+    /// What became of a new key whose secret was never delivered, for the shell.
+    pub key_note: Option<String>,
+    /// The new key's secret was revealed, copied or saved: someone could see it.
+    pub secret_delivered: bool,
 }
 
 impl Default for App {
@@ -598,7 +605,8 @@ impl App {
             quit_when_settled: false,
             should_quit: false,
             signal: None,
-            signal_note: None,
+            key_note: None,
+            secret_delivered: false,
         }
     }
 
@@ -696,7 +704,12 @@ impl App {
 
     /// The keys every screen has after its own (`q` only where it is not a letter).
     pub fn global_bindings(&self) -> Vec<Binding<Global>> {
-        let mut v = vec![Binding::new(&[Key::char('?')], "?", "help", Global::Help)];
+        // In a text field `?` and `q` are letters: help is F1 there.
+        let mut v = if self.typing() {
+            vec![Binding::new(&[Key::Code(KeyCode::F(1))], "F1", "help", Global::Help)]
+        } else {
+            vec![Binding::new(&[Key::char('?'), Key::Code(KeyCode::F(1))], "?", "help", Global::Help)]
+        };
         if !self.typing() {
             v.push(Binding::new(&[Key::char('q')], "q", "quit", Global::Quit));
         }
@@ -724,6 +737,17 @@ impl App {
 
     /// Apply one message; returns the work to start. Pure: no clock, no I/O.
     pub fn update(&mut self, msg: Msg) -> Vec<Cmd> {
+        let cmds = self.route(msg);
+        // Revealed, copied or saved: from now on someone could have the secret.
+        if self.session.secret.is_some()
+            && (self.secret.revealed || !self.secret.saved.is_empty() || self.session.clear_at.is_some())
+        {
+            self.secret_delivered = true;
+        }
+        cmds
+    }
+
+    fn route(&mut self, msg: Msg) -> Vec<Cmd> {
         match msg {
             Msg::Tick(now) => self.on_tick(now),
             Msg::Resize(w, h) => {
@@ -771,7 +795,20 @@ impl App {
                 self.on_engine(e);
                 vec![]
             }
-            Msg::Applied(r) => self.on_applied(*r),
+            Msg::Applied(r) => {
+                let mut cmds = self.on_applied(*r);
+                // A quit prompt opened while steps ran is about a run that has now ended: ask again about what
+                // is true now (pressing its old "stop, roll back" would otherwise quit with nothing undone).
+                if let Some(Overlay::Confirm(c)) = &self.overlay
+                    && c.quitting
+                {
+                    self.overlay = self.quit_prompt().map(Overlay::Confirm);
+                    if self.overlay.is_none() {
+                        cmds.extend(self.request_quit(false));
+                    }
+                }
+                cmds
+            }
             Msg::VerifyFailed(e) => {
                 self.session.run.notes.push(format!("could not check what remains: {}", e.line()));
                 vec![]
@@ -861,11 +898,8 @@ impl App {
             Msg::Signal(n) => {
                 self.signal.get_or_insert(n);
                 // Nobody will see a secret that was never revealed, copied or saved: delete its key first.
-                let undelivered = self.screen == Screen::Secret
-                    && self.session.secret.is_some()
-                    && !self.secret.revealed
-                    && self.secret.saved.is_empty()
-                    && self.session.clear_at.is_none();
+                let undelivered =
+                    self.screen == Screen::Secret && self.session.secret.is_some() && !self.secret_delivered;
                 if undelivered && let Some(log) = self.session.unseen_key.take() {
                     // The wizard quits when the deletion answers (`Msg::UnseenKeyDeleted`).
                     return vec![Cmd::DeleteUnseenKey(log)];
@@ -879,7 +913,7 @@ impl App {
             }
             Msg::UnseenKeyDeleted(deleted) => {
                 self.session.secret = None;
-                self.signal_note = Some(if deleted {
+                self.key_note = Some(if deleted {
                     "The new access key was deleted: the wizard ended before its secret was shown.".into()
                 } else {
                     "The new access key could not be deleted, and its secret was never shown: delete it \
@@ -1335,6 +1369,17 @@ impl App {
                 }
                 None => vec![],
             },
+            // The wizard quits when the deletion answers (`Msg::UnseenKeyDeleted`), not before.
+            Intent::DeleteUnseenKeyAndQuit => match self.session.unseen_key.take() {
+                Some(log) => {
+                    self.say("Deleting the new access key…");
+                    return vec![Cmd::DeleteUnseenKey(log)];
+                }
+                None => {
+                    self.should_quit = true;
+                    vec![]
+                }
+            },
         };
         let mut cmds = cmds;
         cmds.extend(self.settled());
@@ -1423,6 +1468,26 @@ impl App {
                     vec![quit('b', "roll back, quit", Intent::RollBack), quit('k', "keep, quit", Intent::Keep)],
                 ))
             }
+            _ if self.screen == Screen::Secret && s.secret.is_some() && !self.secret_delivered => {
+                let lines = vec![
+                    "The secret was never revealed, copied or saved: once you quit, nobody can ever see it.".into(),
+                    "d deletes the new key, then quits (the default of a second Ctrl-C);".into(),
+                    "k keeps the key active without its secret (rotate-key makes a new one later).".into(),
+                ];
+                Some(prompt(
+                    "Quit without the secret?",
+                    lines,
+                    vec![
+                        Choice {
+                            key: 'd',
+                            does: "delete the key, quit".into(),
+                            intent: Intent::DeleteUnseenKeyAndQuit,
+                            then_quit: false,
+                        },
+                        quit('k', "keep the key, quit", Intent::Quit),
+                    ],
+                ))
+            }
             _ if self.screen == Screen::Secret && s.secret.is_some() => {
                 let mut lines = vec!["The secret access key will be gone for good: AWS never shows it again.".into()];
                 if let (true, Some(n)) = (s.clipboard_holds_secret, self.clear_in()) {
@@ -1488,7 +1553,6 @@ impl App {
         let code = match self.signal {
             Some(n) => {
                 lines.push(format!("pinpoint-iam-wizard: ended by signal {n}; the run was settled first."));
-                lines.extend(self.signal_note.clone());
                 u8::try_from(128 + n).unwrap_or(1)
             }
             None => code,
@@ -1501,10 +1565,19 @@ impl App {
         }
         let undone = matches!(s.run.phase, Phase::RolledBack { errors: 0 });
         for (user, id) in s.new_keys.iter().filter(|_| !undone) {
-            lines.push(format!("  new access key {id} of {user} (its secret was shown once, in the wizard)"));
+            let how = if self.secret_delivered {
+                "its secret was shown once, in the wizard"
+            } else if self.key_note.is_some() {
+                "deleted: its secret was never shown"
+            } else {
+                "active; its secret was never revealed, copied or saved: run rotate-key for a new one"
+            };
+            lines.push(format!("  new access key {id} of {user} ({how})"));
         }
         lines.extend(s.retired.iter().map(|r| format!("  {r}")));
-        if let Some(cmd) = summary::destroy_command(s).filter(|_| s.wrote) {
+        lines.extend(self.key_note.clone());
+        // Only when something of this run may remain: after a verified full rollback there is nothing to remove.
+        if let Some(cmd) = summary::destroy_command(s).filter(|_| s.wrote && !undone) {
             lines.push(format!("Remove it later with: {cmd}"));
         }
         ExitReport { code, lines }
@@ -1535,7 +1608,12 @@ pub enum OverlayAction {
 pub fn overlay_bindings(o: &Overlay) -> Vec<Binding<OverlayAction>> {
     match o {
         Overlay::Help => {
-            vec![Binding::new(&[Key::Code(KeyCode::Esc), Key::char('?')], "Esc/?", "close help", OverlayAction::Close)]
+            vec![Binding::new(
+                &[Key::Code(KeyCode::Esc), Key::char('?'), Key::Code(KeyCode::F(1))],
+                "Esc/?",
+                "close help",
+                OverlayAction::Close,
+            )]
         }
         Overlay::Details { .. } => vec![Binding::new(
             &[Key::Code(KeyCode::Esc), Key::Code(KeyCode::F(2))],

@@ -44,6 +44,9 @@ pub async fn run(conn: Connection, clipboard_timeout: Duration) -> std::io::Resu
     let clipboard = Arc::new(Mutex::new(Clipboard::new(Surroundings::from_env())));
     let mut app = App::with_clipboard_timeout(clipboard_timeout);
     let result = event_loop(&mut terminal, conn, clipboard.clone(), &mut app).await;
+    // Blank the alternate screen before leaving it: some terminals (tmux after a resize) copy what it showed,
+    // a revealed secret included, into the normal screen.
+    let _ = terminal.clear();
     let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
     ratatui::restore();
     let mut report = app.exit_report();

@@ -625,8 +625,10 @@ async fn delete_conflict(shared: &Shared, request: &Message, action: &str) -> Op
     None
 }
 
+/// The answer of an error fault, shaped like IAM's.
 fn error_response(fault: Fault, action: &str) -> Vec<u8> {
     match fault {
+        // IAM types its own failures Receiver, the caller's Sender.
         Fault::Status500 => iam_error(
             500,
             "Internal Server Error",
@@ -635,13 +637,14 @@ fn error_response(fault: Fault, action: &str) -> Vec<u8> {
             "The request processing has failed because of an unknown error, exception or failure.",
         ),
         Fault::Throttle => iam_error(400, "Bad Request", "Sender", "Throttling", "Rate exceeded"),
-        _ => iam_error(
+        Fault::AccessDenied => iam_error(
             403,
             "Forbidden",
             "Sender",
             "AccessDenied",
             &format!("User: arn:aws:iam::000000000000:user/tester is not authorized to perform: iam:{action}"),
         ),
+        other => unreachable!("{other} is not answered with an error"),
     }
 }
 

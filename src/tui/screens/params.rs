@@ -160,9 +160,12 @@ impl State {
                     Field::Name(j)
                         if j != i
                             && (NAME_FIELDS[j].kind == IamKind::Policy) == policy
-                            && self.names[j].value() == self.names[i].value() =>
+                            && self.names[j].value().eq_ignore_ascii_case(self.names[i].value()) =>
                     {
-                        Some(format!("the {} has this name too: each needs its own", NAME_FIELDS[j].label))
+                        Some(format!(
+                            "the {} has this name too (IAM ignores case): each needs its own",
+                            NAME_FIELDS[j].label
+                        ))
                     }
                     _ => None,
                 })

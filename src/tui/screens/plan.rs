@@ -180,7 +180,7 @@ impl State {
             let reason = step
                 .reason
                 .replace("; --adopt to take it over", "; a adopts it")
-                .replace("(delete the key, then apply, to get a new one)", "(n makes a new one)");
+                .replace("(a new key: rotate-key, or n in the wizard)", "(n makes a new one)");
             let name_len = l.name.chars().count();
             let fits = name_len + 2 <= name_w && 23 + name_w + reason.chars().count() <= w;
             let mut spans = vec![

@@ -95,7 +95,15 @@ pub fn made_by_run(s: &Session) -> Vec<String> {
 /// The headless command that removes this setup, with the names and Region actually used.
 pub fn destroy_command(s: &Session) -> Option<String> {
     let p = current_plan(s)?.params.clone();
-    let mut cmd = format!("pinpoint-iam-wizard --region {} destroy --setup {}", p.region, p.setup);
+    // The same account as this session: the profile and endpoint it used go with the command.
+    let mut cmd = String::from("pinpoint-iam-wizard");
+    if let Some(profile) = &s.profile {
+        cmd.push_str(&format!(" --profile {profile}"));
+    }
+    if let Some(endpoint) = &s.endpoint {
+        cmd.push_str(&format!(" --endpoint-url {endpoint}"));
+    }
+    cmd.push_str(&format!(" --region {} destroy --setup {}", p.region, p.setup));
     for f in p.name_fields() {
         let value = (f.get)(&p.names);
         if value.as_str() != f.default {
