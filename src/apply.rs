@@ -130,11 +130,6 @@ impl RollbackLog {
         RollbackLog { undos: vec![(step, Undo::DeletePolicy { arn: arn.to_string(), sure: true })], run: String::new() }
     }
 
-    /// Whether undoing this log deletes the access key this run created.
-    pub fn deletes_access_key(&self) -> bool {
-        self.undos.iter().any(|(_, u)| matches!(u, Undo::DeleteAccessKey { .. } | Undo::ReconcileKeys { .. }))
-    }
-
     /// Only the undos that delete access keys (a key whose secret was not delivered goes even when the rest is
     /// kept).
     pub fn only_access_keys(self) -> RollbackLog {
@@ -144,11 +139,6 @@ impl RollbackLog {
             .filter(|(_, u)| matches!(u, Undo::DeleteAccessKey { .. } | Undo::ReconcileKeys { .. }))
             .collect();
         RollbackLog { undos, run: self.run }
-    }
-
-    /// The steps whose writes this log would undo.
-    pub fn steps(&self) -> impl Iterator<Item = usize> + '_ {
-        self.undos.iter().map(|(i, _)| *i)
     }
 }
 

@@ -73,17 +73,6 @@ pub enum Prior {
     User(UserState),
 }
 
-impl Prior {
-    pub fn managed_by_us(&self) -> bool {
-        match self {
-            Prior::Absent => true,
-            Prior::Policy { state, .. } => state.managed_by_us,
-            Prior::Role(r) => r.managed_by_us,
-            Prior::User(u) => u.managed_by_us,
-        }
-    }
-}
-
 /// One step of the plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {

@@ -1570,3 +1570,22 @@ fn a_quit_prompt_opened_while_steps_ran_is_asked_again_when_the_run_ends() {
     assert!(cmds.is_empty() && !app.should_quit, "the old choice is gone: {cmds:?}");
     assert!(matches!(app.update(ch('d')).as_slice(), [Cmd::DeleteUnseenKey(_)]));
 }
+
+#[test]
+fn what_a_rollback_left_or_could_not_check_is_not_shown_as_done() {
+    let mut app = at_failed_run();
+    app.update(ch('b'));
+    let cmds = app.update(ch('y'));
+    assert!(matches!(cmds.as_slice(), [Cmd::RollBack(_)]), "{cmds:?}");
+    // The account, read again after the rollback: step 0 is still there, step 1 could not be read.
+    app.update(Msg::Engine(Event::Finished { step: 0, status: Status::Left }));
+    app.update(Msg::Engine(Event::Finished { step: 1, status: Status::Unknown }));
+    app.update(Msg::RolledBack(vec![]));
+    let screen = frame(&app);
+    let row = |word: &str| screen.lines().find(|l| l.contains(word)).map(str::to_string);
+    let left = row(" left ").unwrap_or_else(|| panic!("no row says left:\n{screen}"));
+    assert!(left.contains(" ! ") && !left.contains('✓'), "{left}");
+    let unknown = row(" unknown ").unwrap_or_else(|| panic!("no row says unknown:\n{screen}"));
+    assert!(unknown.contains(" ? ") && !unknown.contains('✓'), "{unknown}");
+    assert_ne!(app.exit_report().code, 0);
+}

@@ -49,11 +49,6 @@ fn rid(id: &Option<String>) -> String {
 }
 
 impl AwsError {
-    /// The quota hit when a user already has the maximum of two access keys, in plain words.
-    pub fn is_quota(&self) -> bool {
-        matches!(self, AwsError::Quota { .. })
-    }
-
     /// True when the error is IAM's NoSuchEntity (used for eventual-consistency retries).
     pub fn is_no_such_entity(&self) -> bool {
         self.code() == Some("NoSuchEntity")

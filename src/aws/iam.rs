@@ -639,15 +639,6 @@ impl Iam {
         Ok(())
     }
 
-    /// The user's tags, as key and value.
-    pub async fn user_tags(&self, user: &str) -> Result<Vec<(String, String)>, AwsError> {
-        Ok(all_pages!(self, "iam:ListUserTags", user, self.client.list_user_tags().user_name(user), |page| page
-            .tags()
-            .iter()
-            .map(|t| (t.key().to_string(), t.value().to_string()))
-            .collect::<Vec<_>>()))
-    }
-
     pub async fn delete_access_key(&self, user: &str, id: &str) -> Result<(), AwsError> {
         call!(self, "iam:DeleteAccessKey", user, self.client.delete_access_key().user_name(user).access_key_id(id))?;
         Ok(())

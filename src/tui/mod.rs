@@ -373,8 +373,14 @@ impl Runtime {
             Cmd::SaveCsv { path } => {
                 let Some(k) = app.session.secret.as_ref().map(copy_key) else { return };
                 tokio::task::spawn_blocking(move || {
-                    let r = store::save_csv(std::path::Path::new(&path), &k)
-                        .map(|()| format!("saved to {path} (mode 0600)"))
+                    // `~/` is the home directory, as in a shell (the field is not a shell, but people type it).
+                    let path = match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
+                        (Some(rest), Some(home)) => std::path::Path::new(&home).join(rest),
+                        _ => std::path::PathBuf::from(&path),
+                    };
+                    let shown = std::path::absolute(&path).unwrap_or_else(|_| path.clone());
+                    let r = store::save_csv(&path, &k)
+                        .map(|()| format!("saved to {} (mode 0600)", shown.display()))
                         .map_err(Problem::from);
                     Self::send(&tx, Msg::Saved(r));
                 });

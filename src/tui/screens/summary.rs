@@ -81,7 +81,12 @@ pub fn made_by_run(s: &Session) -> Vec<String> {
         .filter(|(_, st)| {
             matches!(
                 st.state,
-                StepState::Done(crate::apply::Status::Created | crate::apply::Status::Updated) | StepState::Running
+                StepState::Done(
+                    crate::apply::Status::Created
+                        | crate::apply::Status::Updated
+                        | crate::apply::Status::Left
+                        | crate::apply::Status::Unknown
+                ) | StepState::Running
             )
         })
         .map(|(i, _)| {

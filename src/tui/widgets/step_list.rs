@@ -17,6 +17,11 @@ pub fn lines(plan: &Plan, steps: &[StepRun], tick: u64, theme: &Theme, width: us
             let (mark, word, style) = match &s.state {
                 StepState::Pending => ("·".to_string(), "pending".to_string(), theme.dim()),
                 StepState::Running => (SPINNER[(tick % 10) as usize].to_string(), "running".to_string(), theme.focus()),
+                // After a rollback the account was read again: what remains, or could not be read, is no success.
+                StepState::Done(crate::apply::Status::Left) => ("!".to_string(), "left".to_string(), theme.warn()),
+                StepState::Done(crate::apply::Status::Unknown) => {
+                    ("?".to_string(), "unknown".to_string(), theme.warn())
+                }
                 StepState::Done(st) => ("✓".to_string(), st.as_str().replace('_', " "), theme.ok()),
                 StepState::Failed(_) => ("✗".to_string(), "failed".to_string(), theme.error()),
                 StepState::Skipped => ("-".to_string(), "skipped".to_string(), theme.dim()),
