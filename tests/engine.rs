@@ -486,3 +486,18 @@ fn json_is_printed_even_when_the_arguments_are_wrong() {
         assert!(stderr(&out).contains("error:"), "clap's message stays on stderr");
     }
 }
+
+#[test]
+fn completions_and_the_man_page_come_from_the_same_definitions_as_help() {
+    let bash = run_with_env(&["completions", "bash"], &base_env());
+    assert!(bash.status.success(), "{}", stderr(&bash));
+    let script = stdout(&bash);
+    for word in ["rotate-key", "--operation-timeout", "--setup", "export"] {
+        assert!(script.contains(word), "the bash completion offers {word}");
+    }
+    let man = run_with_env(&["man"], &base_env());
+    assert!(man.status.success(), "{}", stderr(&man));
+    let page = stdout(&man);
+    assert!(page.starts_with(".ie") || page.contains(".TH"), "roff: {}", &page[..page.len().min(200)]);
+    assert!(page.contains("no command starts the wizard"), "the man page says what --help says");
+}
