@@ -157,6 +157,12 @@ pub enum ApplyError {
         .0.len(), .0.join(", ")
     )]
     Conflicts(Vec<String>),
+    #[error(
+        "nothing was written: {} belong(s) to another tool and cannot be adopted: {}. Change them through their \
+         owner, or give ours other names",
+        .0.len(), .0.join(", ")
+    )]
+    OwnedElsewhere(Vec<String>),
     #[error("the account was not read (offline plan): apply needs credentials")]
     NotChecked,
 }
@@ -249,6 +255,13 @@ pub async fn apply(
     }
     let conflicts: Vec<String> =
         plan.conflicts().map(|i| format!("{} {}", plan.label(i).kind, plan.label(i).name)).collect();
+    let owned: Vec<String> = plan
+        .owned_elsewhere()
+        .map(|(i, owner)| format!("{} {} (ManagedBy={owner})", plan.label(i).kind, plan.label(i).name))
+        .collect();
+    if !owned.is_empty() {
+        return Err(ApplyError::OwnedElsewhere(owned));
+    }
     if !conflicts.is_empty() && !opts.adopt {
         return Err(ApplyError::Conflicts(conflicts));
     }
@@ -809,7 +822,7 @@ pub struct DestroyReport {
     pub blockers: Vec<String>,
 }
 
-const FOREIGN: &str = "not created by pinpoint-iam-wizard (no ManagedBy tag): left alone";
+const FOREIGN: &str = "not created by pinpoint-iam-wizard (no ManagedBy tag of ours): left alone";
 const BLOCKED: &str = "not deleted: see what keeps destroy from deleting anything";
 
 /// What destroy found for one resource before deleting anything.

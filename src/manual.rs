@@ -377,6 +377,7 @@ mod tests {
                             default_version: "v1".into(),
                             document: doc.clone(),
                             managed_by_us: false,
+                            owner: None,
                             run: None,
                         },
                         versions: vec![],
@@ -387,6 +388,7 @@ mod tests {
                     s.prior = Prior::User(UserState {
                         arn: "u".into(),
                         managed_by_us: false,
+                        owner: None,
                         run: None,
                         attached: vec![],
                         access_keys: (0..keys)

@@ -156,6 +156,19 @@ impl Plan {
         calls
     }
 
+    /// Conflicts with resources another tool owns (a `ManagedBy` tag not ours): never adopted.
+    pub fn owned_elsewhere(&self) -> impl Iterator<Item = (usize, &str)> + '_ {
+        self.steps.iter().enumerate().filter(|(_, s)| s.action == Action::Conflict).filter_map(|(i, s)| {
+            let owner = match &s.prior {
+                Prior::Policy { state, .. } => state.owner.as_deref(),
+                Prior::Role(r) => r.owner.as_deref(),
+                Prior::User(u) => u.owner.as_deref(),
+                Prior::Absent => None,
+            };
+            owner.map(|o| (i, o))
+        })
+    }
+
     pub fn conflicts(&self) -> impl Iterator<Item = usize> + '_ {
         self.steps.iter().enumerate().filter(|(_, s)| s.action == Action::Conflict).map(|(i, _)| i)
     }
@@ -219,6 +232,17 @@ pub enum PlanError {
 
 const NOT_OURS: &str = "exists and was not created by pinpoint-iam-wizard (no ManagedBy tag); adopt it to take it over";
 
+/// Why an existing resource is not ours: untagged (adoptable), or owned by another tool (never adoptable).
+fn not_ours(owner: Option<&String>) -> String {
+    match owner {
+        None => NOT_OURS.to_string(),
+        Some(o) => format!(
+            "exists and belongs to {o} (ManagedBy={o}): change it through {o}, or give ours other names; it cannot \
+             be adopted"
+        ),
+    }
+}
+
 /// Two policy documents mean the same: keys in any order, string lists in any order, and a one-item list
 /// equal to its item (IAM may return either form).
 pub fn same_document(a: &Value, b: &Value) -> bool {
@@ -246,7 +270,7 @@ pub fn decide_policy(wanted: &Value, current: Option<&PolicyState>) -> (Action, 
         None => (Action::Create, "does not exist".into()),
         Some(s) if !s.managed_by_us => {
             let same = if same_document(wanted, &s.document) { "same" } else { "a different" };
-            (Action::Conflict, format!("{NOT_OURS} ({same} document)"))
+            (Action::Conflict, format!("{} ({same} document)", not_ours(s.owner.as_ref())))
         }
         Some(s) if same_document(wanted, &s.document) => {
             (Action::Unchanged, format!("default version {} matches", s.default_version))
@@ -261,7 +285,7 @@ pub fn decide_role(wanted_trust: &Value, current: Option<&RoleState>) -> (Action
         None => (Action::Create, "does not exist".into()),
         Some(r) if !r.managed_by_us => {
             let same = if same_document(wanted_trust, &r.trust) { "same" } else { "a different" };
-            (Action::Conflict, format!("{NOT_OURS} ({same} trust policy)"))
+            (Action::Conflict, format!("{} ({same} trust policy)", not_ours(r.owner.as_ref())))
         }
         Some(r) if same_document(wanted_trust, &r.trust) => (Action::Unchanged, "trust policy matches".into()),
         Some(_) => (Action::Update, "trust policy differs: it will be replaced".into()),
@@ -303,7 +327,7 @@ pub async fn plan(iam: &Iam, params: &Params) -> Result<Plan, PlanError> {
                 StepKind::User(u) => match &users[u] {
                     None => (Action::Create, "does not exist".into(), Prior::Absent),
                     Some(s) if s.managed_by_us => (Action::Unchanged, "exists".into(), Prior::User(s.clone())),
-                    Some(s) => (Action::Conflict, NOT_OURS.into(), Prior::User(s.clone())),
+                    Some(s) => (Action::Conflict, not_ours(s.owner.as_ref()), Prior::User(s.clone())),
                 },
                 StepKind::Attach { policy, target } => {
                     let arn = &desired.policies[policy].arn;
@@ -351,7 +375,14 @@ mod tests {
     }
 
     fn state(doc: Value, ours: bool) -> PolicyState {
-        PolicyState { arn: "arn".into(), default_version: "v1".into(), document: doc, managed_by_us: ours, run: None }
+        PolicyState {
+            arn: "arn".into(),
+            default_version: "v1".into(),
+            document: doc,
+            managed_by_us: ours,
+            owner: None,
+            run: None,
+        }
     }
 
     #[test]
@@ -383,6 +414,7 @@ mod tests {
             arn: "a".into(),
             trust: t,
             managed_by_us: ours,
+            owner: None,
             run: None,
             attached: vec![],
             permissions_boundary: None,

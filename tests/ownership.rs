@@ -192,3 +192,27 @@ fn destroy_deletes_nothing_and_lists_what_someone_else_added_to_our_user() {
     }
     assert!(wrong.is_empty(), "destroy must delete nothing and name what it did not create:\n{}", wrong.join("\n"));
 }
+
+#[test]
+fn what_another_tool_owns_is_a_conflict_that_cannot_be_adopted() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let iam = moto.iam().await;
+        let tag = aws_sdk_iam::types::Tag::builder().key("ManagedBy").value("cloudformation").build().unwrap();
+        iam.create_user().user_name("PostmanUser").tags(tag).send().await.unwrap();
+    });
+    let plan = json(&moto.run(&["plan", "--setup", "postman", "--format", "json"]));
+    let user = plan["steps"].as_array().unwrap().iter().find(|s| s["kind"] == "user").unwrap();
+    assert_eq!(user["action"], "conflict");
+    assert!(user["reason"].as_str().unwrap().contains("belongs to cloudformation"), "{user}");
+    let out = moto.run(&["apply", "--setup", "postman", "--yes", "--adopt", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(json(&out)["error"].as_str().unwrap().contains("cannot be adopted"), "{}", stderr(&out));
+    let out = moto.run(&["destroy", "--setup", "postman", "--yes", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let after = Account::read_blocking(moto);
+    assert!(after.users.contains_key("PostmanUser"), "the stack's user stays");
+    assert!(after.users["PostmanUser"].keys.is_empty() && after.policies.is_empty(), "nothing was written");
+}

@@ -1331,6 +1331,7 @@ fn manual_verified() -> App {
                     default_version: "v1".into(),
                     document,
                     managed_by_us: false,
+                    owner: None,
                     run: None,
                 },
                 versions: vec![],

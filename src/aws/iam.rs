@@ -23,6 +23,8 @@ pub struct PolicyState {
     pub default_version: String,
     pub document: Value,
     pub managed_by_us: bool,
+    /// Another owner named by its `ManagedBy` tag (e.g. `cloudformation`), if any.
+    pub owner: Option<String>,
     /// The run that created it (our run-id tag), if this tool did.
     pub run: Option<String>,
 }
@@ -42,6 +44,8 @@ pub struct RoleState {
     pub arn: String,
     pub trust: Value,
     pub managed_by_us: bool,
+    /// Another owner named by its `ManagedBy` tag (e.g. `cloudformation`), if any.
+    pub owner: Option<String>,
     pub run: Option<String>,
     pub attached: Vec<String>,
     pub permissions_boundary: Option<String>,
@@ -52,6 +56,8 @@ pub struct RoleState {
 pub struct UserState {
     pub arn: String,
     pub managed_by_us: bool,
+    /// Another owner named by its `ManagedBy` tag (e.g. `cloudformation`), if any.
+    pub owner: Option<String>,
     pub run: Option<String>,
     pub attached: Vec<String>,
     pub access_keys: Vec<AccessKeyInfo>,
@@ -85,6 +91,11 @@ pub fn decode_document(raw: &str) -> Result<Value, String> {
 
 fn is_ours(tags: &[IamTag]) -> bool {
     tags.iter().any(|t| t.key() == MANAGED_BY_KEY && t.value() == MANAGED_BY_VALUE)
+}
+
+/// Who else owns it, by its `ManagedBy` tag (a CloudFormation stack, Terraform, …): never ours to adopt.
+fn owner_of(tags: &[IamTag]) -> Option<String> {
+    tags.iter().find(|t| t.key() == MANAGED_BY_KEY && t.value() != MANAGED_BY_VALUE).map(|t| t.value().to_string())
 }
 
 fn run_of(tags: &[IamTag]) -> Option<String> {
@@ -197,6 +208,7 @@ impl Iam {
             default_version: version,
             document,
             managed_by_us: is_ours(policy.tags()),
+            owner: owner_of(policy.tags()),
             run: run_of(policy.tags()),
         }))
     }
@@ -330,6 +342,7 @@ impl Iam {
             arn: role.arn().to_string(),
             trust,
             managed_by_us: is_ours(role.tags()),
+            owner: owner_of(role.tags()),
             run: run_of(role.tags()),
             attached,
             permissions_boundary: role
@@ -482,6 +495,7 @@ impl Iam {
         Ok(Some(UserState {
             arn: user.arn().to_string(),
             managed_by_us: is_ours(user.tags()),
+            owner: owner_of(user.tags()),
             run: run_of(user.tags()),
             attached,
             access_keys,

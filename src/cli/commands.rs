@@ -359,6 +359,7 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
     let _ = printer.await;
     let mut report = result.map_err(|e| match e {
         apply::ApplyError::Conflicts(_) => CliError::Aws(format!("{e}; pass --adopt to take them over")),
+        apply::ApplyError::OwnedElsewhere(_) => CliError::Aws(e.to_string()),
         apply::ApplyError::NotChecked => CliError::Usage(e.to_string()),
     })?;
     let existing_key = plan

@@ -44,6 +44,13 @@ pub fn apply_blocker(s: &Session) -> Option<String> {
     if !s.online() || !plan.checked {
         return Some("offline: the account could not be read with these credentials (previews still work)".into());
     }
+    if let Some((i, owner)) = plan.owned_elsewhere().next() {
+        return Some(format!(
+            "{} {} belongs to {owner} (ManagedBy={owner}): not adoptable; Esc back to rename",
+            plan.label(i).kind,
+            plan.label(i).name
+        ));
+    }
     if plan.conflicts().next().is_some() && !s.adopt {
         return Some("conflicts: a adopts them, or Esc back to rename".into());
     }
@@ -55,7 +62,8 @@ pub fn bindings(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Action
     let mut v = scroll_bindings(st.content(s, size.0, &Theme { color: false }).len(), size.1, Action::Scroll);
     match &s.plan {
         Remote::Ready(plan) => {
-            if plan.conflicts().next().is_some() && s.online() {
+            // What another tool owns is never offered for adoption.
+            if plan.conflicts().next().is_some() && plan.owned_elsewhere().next().is_none() && s.online() {
                 let does = if s.adopt { "don't adopt" } else { "adopt conflicts" };
                 v.push(Binding::new(&[Key::char('a')], "a", does, Action::Adopt));
             }
