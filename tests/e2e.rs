@@ -351,3 +351,18 @@ async fn a_hangup_on_the_secret_screen_before_the_secret_was_shown_deletes_the_k
     assert!(keys.access_key_metadata().is_empty(), "no key whose secret nobody saw");
     assert!(iam.get_user().user_name("PostmanUser").send().await.is_ok(), "the rest of the setup stays");
 }
+
+#[test]
+fn leaving_asks_the_terminal_nothing_whose_answer_would_land_in_the_shell() {
+    let mut t = Term::spawn(&base_env());
+    t.wait_for("What to set up");
+    let before = t.raw();
+    t.send("q");
+    assert_eq!(t.wait_exit(), 0);
+    let after = t.raw();
+    let tail = &after[before.len()..];
+    // A cursor-position query (ESC [ 6 n) sent while leaving is answered after raw mode is off: the answer
+    // (`^[[24;81R`) is then typed into the shell.
+    assert!(!tail.windows(4).any(|w| w == b"\x1b[6n"), "a query was sent on the way out");
+    assert!(tail.windows(8).any(|w| w == b"\x1b[?1049l"), "the alternate screen was left");
+}

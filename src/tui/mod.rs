@@ -45,8 +45,9 @@ pub async fn run(conn: Connection, clipboard_timeout: Duration) -> std::io::Resu
     let mut app = App::with_clipboard_timeout(clipboard_timeout);
     let result = event_loop(&mut terminal, conn, clipboard.clone(), &mut app).await;
     // Blank the alternate screen before leaving it: some terminals (tmux after a resize) copy what it showed,
-    // a revealed secret included, into the normal screen.
-    let _ = terminal.clear();
+    // a revealed secret included, into the normal screen. Not `Terminal::clear`: it asks the terminal for the
+    // cursor position, and the answer would arrive in the shell after raw mode is off.
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::terminal::Clear(crossterm::terminal::ClearType::All));
     let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
     ratatui::restore();
     let mut report = app.exit_report();
