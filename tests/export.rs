@@ -503,6 +503,7 @@ fn bad_input_is_refused_with_exit_2_naming_the_field() {
     let f = full.to_str().unwrap();
     let new = dir.path().join("new");
     let n = new.to_str().unwrap();
+    let missing_parent = dir.path().join("no-such-dir/t.yaml").display().to_string();
     for (args, needle) in [
         (vec!["--setup", "postman", "--as", "cloudformation", "--out", e], "--force"),
         (vec!["--setup", "postman", "--as", "cloudformation", "--out", d], "is a directory"),
@@ -528,6 +529,8 @@ fn bad_input_is_refused_with_exit_2_naming_the_field() {
             "--region",
         ),
         (vec!["--setup", "postman", "--as", "yaml", "--out", n], "--as"),
+        // A mistyped --out is never created as a whole new tree.
+        (vec!["--setup", "postman", "--as", "cloudformation", "--out", &missing_parent], "does not exist"),
     ] {
         let o = export(&args);
         assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));

@@ -16,6 +16,8 @@ pub enum WriteError {
     IsADirectory { path: PathBuf, format: &'static str, file: String },
     #[error("--out {path}: it is not a directory, and the {format} export is a directory of files")]
     NotADirectory { path: PathBuf, format: &'static str },
+    #[error("--out {path}: its directory {parent} does not exist (a mistyped path is not created); create it first")]
+    NoParent { path: PathBuf, parent: PathBuf },
     #[error("could not write {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
 }
@@ -35,7 +37,15 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> WriteError + '_ {
 pub fn check_out(out: &Path, format: ExportFormat, suggested_file: &str, force: bool) -> Result<(), WriteError> {
     let meta = match fs::symlink_metadata(out) {
         Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            // A new file or directory, in a directory that must exist.
+            return match out.parent().filter(|p| !p.as_os_str().is_empty()) {
+                Some(parent) if !parent.is_dir() => {
+                    Err(WriteError::NoParent { path: out.to_path_buf(), parent: parent.to_path_buf() })
+                }
+                _ => Ok(()),
+            };
+        }
         Err(e) => return Err(io(out)(e)),
     };
     let is_dir = fs::metadata(out).map(|m| m.is_dir()).unwrap_or(meta.is_dir());
