@@ -8,30 +8,7 @@ use support::term::*;
 use support::*;
 
 async fn seed_account(moto: &Moto) -> String {
-    let conf = moto.sdk_config().await;
-    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build());
-    for b in ["pinpoint-imports", "team-data"] {
-        s3.create_bucket()
-            .bucket(b)
-            .create_bucket_configuration(
-                aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-    }
-    let pinpoint = aws_sdk_pinpoint::Client::new(&conf);
-    let app = pinpoint
-        .create_app()
-        .create_application_request(
-            aws_sdk_pinpoint::types::CreateApplicationRequest::builder().name("Newsletter").build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    app.application_response().unwrap().id().unwrap().to_string()
+    seed_buckets_and_project(&moto.sdk_config().await, &["pinpoint-imports", "team-data"]).await
 }
 
 #[tokio::test(flavor = "multi_thread")]

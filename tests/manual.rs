@@ -37,27 +37,7 @@ async fn callers(moto: &Moto) -> (Key, Key) {
 
 /// A bucket and a Pinpoint project to pick, made by the administrator.
 async fn seed(moto: &Moto, admin: &Key) -> String {
-    let conf = moto.sdk_config_as(&admin.0, &admin.1).await;
-    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(&conf).force_path_style(true).build());
-    s3.create_bucket()
-        .bucket(BUCKET)
-        .create_bucket_configuration(
-            aws_sdk_s3::types::CreateBucketConfiguration::builder()
-                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let app = aws_sdk_pinpoint::Client::new(&conf)
-        .create_app()
-        .create_application_request(
-            aws_sdk_pinpoint::types::CreateApplicationRequest::builder().name("Newsletter").build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    app.application_response().unwrap().id().unwrap().to_string()
+    seed_buckets_and_project(&moto.sdk_config_as(&admin.0, &admin.1).await, &[BUCKET]).await
 }
 
 /// `env` signed with `key` instead of the dummy one.

@@ -344,3 +344,29 @@ pub fn seed(name: &str, account: &str, region: &str, bucket: &str, project: &str
 pub fn decode(doc: &str) -> serde_json::Value {
     pinpoint_iam_wizard::aws::iam::decode_document(doc).unwrap()
 }
+
+/// Buckets and a Pinpoint project named "Newsletter" for the wizard's pickers, made with `conf`; the project id.
+pub async fn seed_buckets_and_project(conf: &aws_config::SdkConfig, buckets: &[&str]) -> String {
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(conf).force_path_style(true).build());
+    for b in buckets {
+        s3.create_bucket()
+            .bucket(*b)
+            .create_bucket_configuration(
+                aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                    .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+    }
+    let app = aws_sdk_pinpoint::Client::new(conf)
+        .create_app()
+        .create_application_request(
+            aws_sdk_pinpoint::types::CreateApplicationRequest::builder().name("Newsletter").build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    app.application_response().unwrap().id().unwrap().to_string()
+}
