@@ -248,6 +248,14 @@ impl Params {
         format!("arn:{}:iam::{}:user/{}", self.partition(), self.account, name)
     }
 
+    /// The values that came from the user (account, Region, import role, bucket, project), to highlight.
+    pub fn user_values(&self) -> Vec<&str> {
+        let mut user = vec![self.account.as_str(), self.region.as_str(), self.names.import_role.as_str()];
+        user.extend(self.bucket.as_ref().map(|b| b.as_str()));
+        user.extend(self.project.as_ref().map(|p| p.as_str()));
+        user
+    }
+
     /// The name fields the chosen setup uses.
     pub fn name_fields(&self) -> impl Iterator<Item = &'static NameField> + '_ {
         NAME_FIELDS

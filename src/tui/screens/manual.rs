@@ -4,7 +4,6 @@
 
 use crate::manual::{self, ManualStep, Progress};
 use crate::plan::Plan;
-use crate::setup::Params;
 use crate::tui::app::{Cmd, Copied, Do, Overlay, Remote, Session};
 use crate::tui::keys::{Binding, Key};
 use crate::tui::screens::{Screen, Scroll, Ui, draw_scrolled, max_scroll, scroll, scroll_bindings};
@@ -100,18 +99,6 @@ fn short(step: &ManualStep) -> String {
         manual::Makes::User(_) => format!("user {}", step.name),
         manual::Makes::AccessKey(_) => format!("access key of {}", step.name),
     }
-}
-
-/// The values that came from the user, to highlight.
-fn user_values(p: &Params) -> Vec<&str> {
-    let mut user = vec![p.account.as_str(), p.region.as_str(), p.names.import_role.as_str()];
-    if let Some(b) = &p.bucket {
-        user.push(b.as_str());
-    }
-    if let Some(pr) = &p.project {
-        user.push(pr.as_str());
-    }
-    user
 }
 
 impl State {
@@ -251,7 +238,7 @@ impl State {
                 Span::styled(title.clone(), theme.title()),
                 Span::styled("  (c copies it)", theme.dim()),
             ]));
-            lines.extend(json_view::wrapped(doc, &user_values(p), theme, w.saturating_sub(1)));
+            lines.extend(json_view::wrapped(doc, &p.user_values(), theme, w.saturating_sub(1)));
         }
         lines
     }

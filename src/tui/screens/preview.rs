@@ -1,7 +1,7 @@
 //! Preview: every policy and trust document as it will be written, the user's values highlighted, wrapped so
 //! nothing is cut, with its size and least-privilege findings; copy one, or write them all to files.
 
-use crate::setup::{DocKind, DocumentView, Params, lint, template::iam_size};
+use crate::setup::{DocKind, DocumentView, lint, template::iam_size};
 use crate::tui::app::{Cmd, Copied, Do, Remote, Session};
 use crate::tui::keys::{Binding, Key};
 use crate::tui::screens::{Screen, Scroll, Ui, draw_scrolled, max_scroll, scroll, scroll_bindings};
@@ -62,18 +62,6 @@ pub fn bindings(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Action
     v
 }
 
-/// The values that came from the user, to highlight.
-fn user_values(p: &Params) -> Vec<&str> {
-    let mut user = vec![p.account.as_str(), p.region.as_str(), p.names.import_role.as_str()];
-    if let Some(b) = &p.bucket {
-        user.push(b.as_str());
-    }
-    if let Some(pr) = &p.project {
-        user.push(pr.as_str());
-    }
-    user
-}
-
 impl State {
     fn docs<'s>(&self, s: &'s Session) -> Vec<DocumentView<'s>> {
         s.desired.as_ref().map(|d| d.documents()).unwrap_or_default()
@@ -87,7 +75,7 @@ impl State {
         };
         let narrow = width < SIDE_MIN_WIDTH;
         let json_w = if narrow { width } else { width - SIDE } as usize;
-        let mut lines = json_view::wrapped(doc.document, &user_values(p), theme, json_w.saturating_sub(1));
+        let mut lines = json_view::wrapped(doc.document, &p.user_values(), theme, json_w.saturating_sub(1));
         if narrow {
             lines.push(Line::raw(""));
             lines.extend(side(doc, theme, json_w));
