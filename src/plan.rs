@@ -292,21 +292,51 @@ pub fn decide_role(wanted_trust: &Value, current: Option<&RoleState>) -> (Action
     }
 }
 
-/// Read the account and decide every step.
-pub async fn plan(iam: &Iam, params: &Params) -> Result<Plan, PlanError> {
-    let desired = params.desired()?;
+/// What the account holds under the setup's names, read before the account id is known: roles and users by
+/// name, policies from the account's listing. It goes out together with STS, so a run from an empty account
+/// knows everything after one round trip.
+#[derive(Debug)]
+pub struct Found {
+    /// ARN → default version of every managed policy of the account; `None` when it could not be listed.
+    policies: Option<std::collections::HashMap<String, String>>,
+    roles: Vec<Option<RoleState>>,
+    users: Vec<Option<UserState>>,
+}
+
+/// Read what does not need the account id (see [`Found`]).
+pub async fn look_up(iam: &Iam, desired: &Desired) -> Result<Found, AwsError> {
     let (policies, roles, users) = tokio::try_join!(
-        try_join_all(desired.policies.iter().map(|p| async {
-            let state = iam.get_policy(&p.arn).await?;
-            let versions = match &state {
-                Some(s) if !same_document(&p.document, &s.document) => iam.list_policy_versions(&p.arn).await?,
-                _ => vec![],
-            };
-            Ok::<_, AwsError>(state.map(|state| Prior::Policy { state, versions }))
-        })),
+        iam.local_policies(),
         try_join_all(desired.roles.iter().map(|r| iam.get_role(r.name.as_str()))),
         try_join_all(desired.users.iter().map(|u| iam.get_user(u.name.as_str()))),
     )?;
+    Ok(Found { policies, roles, users })
+}
+
+/// Read the account and decide every step.
+pub async fn plan(iam: &Iam, params: &Params) -> Result<Plan, PlanError> {
+    let found = look_up(iam, &params.desired()?).await?;
+    decide(iam, params, found).await
+}
+
+/// Finish reading the policies (now that the account id, hence their ARNs, is known) and decide every step.
+pub async fn decide(iam: &Iam, params: &Params, found: Found) -> Result<Plan, PlanError> {
+    let desired = params.desired()?;
+    let Found { policies: listed, roles, users } = found;
+    let policies = try_join_all(desired.policies.iter().map(|p| async {
+        let state = match listed.as_ref().map(|l| l.get(&p.arn)) {
+            // Not among the account's policies: absent, nothing more to read.
+            Some(None) => None,
+            Some(Some(version)) => iam.get_listed_policy(&p.arn, version).await?,
+            None => iam.get_policy(&p.arn).await?,
+        };
+        let versions = match &state {
+            Some(s) if !same_document(&p.document, &s.document) => iam.list_policy_versions(&p.arn).await?,
+            _ => vec![],
+        };
+        Ok::<_, AwsError>(state.map(|state| Prior::Policy { state, versions }))
+    }))
+    .await?;
     let steps = skeleton(&desired)
         .into_iter()
         .map(|(kind, deps)| {

@@ -130,8 +130,30 @@ async fn apply_all_reproduces_the_seeds_then_a_second_apply_changes_nothing() {
     assert_eq!(iam.list_access_keys().user_name("PostmanUser").send().await.unwrap().access_key_metadata().len(), 1);
     let versions = iam.list_policy_versions().policy_arn(arn("ImporterS3Policy")).send().await.unwrap();
     assert_eq!(versions.versions().len(), 1);
-    // Reads only: 4 policies × 2, 3 roles × 2, 1 user × 3, plus STS.
-    assert_eq!(second["calls"], 4 * 2 + 3 * 2 + 3 + 1);
+    // Reads only: STS, the account's policy list, 4 policies × 2, 3 roles × 2, 1 user × 3.
+    assert_eq!(second["calls"], 1 + 1 + 4 * 2 + 3 * 2 + 3);
+}
+
+/// What an operator far from IAM waits for is the number of dependent round trips. With 150 ms added to every
+/// call, requests sent together all arrive before any is answered, so the proxy counts the rounds exactly.
+#[test]
+fn an_empty_account_is_set_up_in_four_round_trips_and_a_rerun_or_a_plan_reads_in_two() {
+    use support::proxy::FaultProxy;
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let mut apply_args = all_args("apply", "all");
+    apply_args.push("--yes");
+    for (what, args, rounds) in [
+        ("apply from an empty account", apply_args.clone(), 4),
+        ("apply again, nothing to change", apply_args, 2),
+        ("plan of the set-up account", all_args("plan", "all"), 2),
+    ] {
+        let proxy = FaultProxy::start(moto);
+        proxy.set_latency(std::time::Duration::from_millis(150));
+        let out = run_with_env(&args, &proxy.env(moto));
+        assert!(out.status.success(), "{what}: {}", stderr(&out));
+        assert_eq!(proxy.rounds(), rounds, "{what}: the proxy saw {:?}", proxy.seen());
+    }
 }
 
 #[tokio::test]

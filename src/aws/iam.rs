@@ -5,8 +5,9 @@ use super::error::{CallSite, map_sdk};
 use crate::secret::{NewAccessKey, Secret};
 use crate::setup::{KEY_TAG_PREFIX, MANAGED_BY_KEY, MANAGED_BY_VALUE, RUN_TAG_KEY, Tag};
 use aws_sdk_iam::Client;
-use aws_sdk_iam::types::{StatusType, Tag as IamTag};
+use aws_sdk_iam::types::{PolicyScopeType, StatusType, Tag as IamTag};
 use serde_json::Value;
+use std::collections::HashMap;
 
 /// IAM for this tool: every call counted and its error mapped to plain words.
 #[derive(Clone)]
@@ -87,6 +88,17 @@ pub fn decode_document(raw: &str) -> Result<Value, String> {
         let decoded = percent_encoding::percent_decode_str(raw).decode_utf8_lossy();
         serde_json::from_str(&decoded).map_err(|e| format!("IAM returned a document that is not JSON: {e}"))
     })
+}
+
+fn policy_state(arn: &str, default_version: String, document: Value, tags: &[IamTag]) -> PolicyState {
+    PolicyState {
+        arn: arn.to_string(),
+        default_version,
+        document,
+        managed_by_us: is_ours(tags),
+        owner: owner_of(tags),
+        run: run_of(tags),
+    }
 }
 
 fn is_ours(tags: &[IamTag]) -> bool {
@@ -189,28 +201,68 @@ impl Iam {
         Iam { client, calls, endpoint }
     }
 
+    /// A policy by its ARN: GetPolicy, then its default version.
     pub async fn get_policy(&self, arn: &str) -> Result<Option<PolicyState>, AwsError> {
         let Some(out) = lookup!(self, "iam:GetPolicy", arn, self.client.get_policy().policy_arn(arn))? else {
             return Ok(None);
         };
         let policy = out.policy().ok_or_else(|| bad_doc("iam:GetPolicy", arn, "no policy in the answer".into()))?;
         let version = policy.default_version_id().unwrap_or("v1").to_string();
+        let document = self.policy_document(arn, &version).await?;
+        Ok(Some(policy_state(arn, version, document, policy.tags())))
+    }
+
+    /// A policy whose default version is already known (from [`Iam::local_policies`]): the policy (for its
+    /// tags) and the version's document are read together, one round trip instead of two.
+    pub async fn get_listed_policy(&self, arn: &str, version: &str) -> Result<Option<PolicyState>, AwsError> {
+        let (policy, document) = tokio::join!(
+            async { lookup!(self, "iam:GetPolicy", arn, self.client.get_policy().policy_arn(arn)) },
+            self.policy_document(arn, version)
+        );
+        let Some(out) = policy? else { return Ok(None) };
+        let policy = out.policy().ok_or_else(|| bad_doc("iam:GetPolicy", arn, "no policy in the answer".into()))?;
+        match policy.default_version_id() {
+            // Listed a moment ago; its default version has changed since: read it again.
+            Some(current) if current != version => self.get_policy(arn).await,
+            _ => Ok(Some(policy_state(arn, version.to_string(), document?, policy.tags()))),
+        }
+    }
+
+    async fn policy_document(&self, arn: &str, version: &str) -> Result<Value, AwsError> {
         let v = call!(
             self,
             "iam:GetPolicyVersion",
             arn,
-            self.client.get_policy_version().policy_arn(arn).version_id(&version)
+            self.client.get_policy_version().policy_arn(arn).version_id(version)
         )?;
         let raw = v.policy_version().and_then(|v| v.document()).unwrap_or("{}");
-        let document = decode_document(raw).map_err(|m| bad_doc("iam:GetPolicyVersion", arn, m))?;
-        Ok(Some(PolicyState {
-            arn: arn.to_string(),
-            default_version: version,
-            document,
-            managed_by_us: is_ours(policy.tags()),
-            owner: owner_of(policy.tags()),
-            run: run_of(policy.tags()),
-        }))
+        decode_document(raw).map_err(|m| bad_doc("iam:GetPolicyVersion", arn, m))
+    }
+
+    /// The account's own managed policies (ARN → default version), read without knowing the account id, so
+    /// this goes out together with STS. `None` when they do not fit in one page or the caller may not list
+    /// them: then each policy is read by its ARN.
+    pub async fn local_policies(&self) -> Result<Option<HashMap<String, String>>, AwsError> {
+        let listed = call!(
+            self,
+            "iam:ListPolicies",
+            "the account's managed policies",
+            self.client.list_policies().scope(PolicyScopeType::Local).max_items(1000)
+        );
+        let out = match listed {
+            Ok(out) => out,
+            Err(AwsError::AccessDenied { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        if out.is_truncated() {
+            return Ok(None);
+        }
+        Ok(Some(
+            out.policies()
+                .iter()
+                .filter_map(|p| Some((p.arn()?.to_string(), p.default_version_id()?.to_string())))
+                .collect(),
+        ))
     }
 
     pub async fn list_policy_versions(&self, arn: &str) -> Result<Vec<PolicyVersion>, AwsError> {

@@ -193,6 +193,17 @@ fn plan_error(e: plan::PlanError) -> CliError {
     }
 }
 
+/// Read the account and plan: STS goes out together with the reads that do not need the account id (one round
+/// trip), then the policies are read by their ARNs where they exist.
+async fn read_plan(aws: &Aws, params: &mut Params, given: Option<&AccountId>) -> Result<(Identity, Plan), CliError> {
+    let desired = params.desired()?;
+    let (identity, found) = tokio::join!(resolve_account(aws, params, given), plan::look_up(&aws.iam, &desired));
+    let identity = identity?;
+    let found = found.map_err(CliError::from)?;
+    let plan = plan::decide(&aws.iam, params, found).await.map_err(plan_error)?;
+    Ok((identity, plan))
+}
+
 /// Print the plan; standard output that went away ends the command quietly.
 fn print_plan(plan: &Plan, format: Format, note: Option<&str>) -> Result<(), CliError> {
     let delivered = match format {
@@ -214,12 +225,15 @@ async fn run_plan(conn: &Connection, args: &SetupArgs) -> Result<(), CliError> {
         Err(e) => return Err(e.into()),
     };
     let mut params = params_from(args, aws.region.clone())?;
-    params.desired()?;
-    match resolve_account(&aws, &mut params, args.account_id.as_ref()).await {
+    let desired = params.desired()?;
+    let (identity, found) =
+        tokio::join!(resolve_account(&aws, &mut params, args.account_id.as_ref()), plan::look_up(&aws.iam, &desired));
+    match identity {
         Ok(_) => {
-            let live = plan::plan(&aws.iam, &params).await.map_err(plan_error)?;
+            let live = plan::decide(&aws.iam, &params, found?).await.map_err(plan_error)?;
             print_plan(&live, args.format, None)
         }
+        // No credentials or no network, and the account id given: the plan is made offline.
         Err(CliError::Aws(m)) if args.account_id.is_some() => {
             let plan = plan::offline(&params)?;
             print_plan(&plan, args.format, Some(&format!("the account was not read: {m}")))
@@ -312,10 +326,8 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
     let prepare = async {
         let aws = Aws::load(conn).await?;
         let mut params = params_from(&args.setup, aws.region.clone())?;
-        params.desired()?;
-        let identity = resolve_account(&aws, &mut params, args.setup.account_id.as_ref()).await?;
-        let plan = Arc::new(plan::plan(&aws.iam, &params).await.map_err(plan_error)?);
-        Ok::<_, CliError>((aws, params, identity, plan))
+        let (identity, plan) = read_plan(&aws, &mut params, args.setup.account_id.as_ref()).await?;
+        Ok::<_, CliError>((aws, params, identity, Arc::new(plan)))
     };
     let (aws, params, identity, plan) = tokio::select! {
         r = prepare => r?,

@@ -102,6 +102,8 @@ struct Seen {
     /// The access key id the request was signed with.
     access_key: Option<String>,
     outcome: Outcome,
+    arrived: Instant,
+    settled: Option<Instant>,
 }
 
 impl fmt::Display for Seen {
@@ -140,7 +142,10 @@ impl Shared {
     }
 
     fn settle(&self, index: usize, outcome: Outcome) {
-        self.lock().seen[index].outcome = outcome;
+        let mut state = self.lock();
+        state.seen[index].outcome = outcome;
+        state.seen[index].settled = Some(Instant::now());
+        drop(state);
         self.changed.notify_all();
     }
 }
@@ -221,6 +226,19 @@ impl FaultProxy {
     /// Every request in arrival order, e.g. `CreateAccessKey#1 DropAnswer` or `CreateUser#1 200`.
     pub fn seen(&self) -> Vec<String> {
         self.shared.lock().seen.iter().map(ToString::to_string).collect()
+    }
+
+    /// The dependent round trips the client made: a request is one round after the latest request that had been
+    /// answered before it arrived. With a latency added (`set_latency`) well above the client's own scheduling
+    /// time, requests sent together arrive before any of them is answered, so this counts the rounds exactly.
+    pub fn rounds(&self) -> usize {
+        let seen = &self.shared.lock().seen;
+        let mut round = vec![0usize; seen.len()];
+        for (i, s) in seen.iter().enumerate() {
+            let before = seen[..i].iter().zip(&round).filter(|(p, _)| p.settled.is_some_and(|t| t <= s.arrived));
+            round[i] = 1 + before.map(|(_, r)| *r).max().unwrap_or(0);
+        }
+        round.into_iter().max().unwrap_or(0)
     }
 
     /// The access key ids requests were signed with, each once, in order of first use.
@@ -442,7 +460,14 @@ async fn serve(shared: Arc<Shared>, mut client: TcpStream) {
                 .find(|r| (r.action == action && r.when.matches(nth)) || (r.action == "*" && r.when.matches(total)))
                 .map(|r| r.fault);
             let access_key = request.access_key();
-            state.seen.push(Seen { action: action.clone(), nth, access_key, outcome: Outcome::Held });
+            state.seen.push(Seen {
+                action: action.clone(),
+                nth,
+                access_key,
+                outcome: Outcome::Held,
+                arrived: Instant::now(),
+                settled: None,
+            });
             (state.seen.len() - 1, nth, fault, state.latency, state.strict)
         };
         shared.changed.notify_all();
