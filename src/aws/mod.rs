@@ -77,8 +77,9 @@ pub struct Aws {
     config: SdkConfig,
     pub iam: iam::Iam,
     sts: aws_sdk_sts::Client,
-    s3: aws_sdk_s3::Client,
-    pinpoint: aws_sdk_pinpoint::Client,
+    /// Built on first use: the headless commands never list buckets or projects.
+    s3: std::sync::OnceLock<aws_sdk_s3::Client>,
+    pinpoint: std::sync::OnceLock<aws_sdk_pinpoint::Client>,
     /// Where the credentials came from, once resolved.
     source: Arc<std::sync::OnceLock<String>>,
 }
@@ -229,8 +230,6 @@ impl Aws {
             config.endpoint_url().map(str::to_string).unwrap_or_else(|| format!("the AWS endpoints of {region}"));
         let calls = CallCounter::default();
         let iam = iam::Iam::new(aws_sdk_iam::Client::new(&config), calls.clone(), endpoint.clone());
-        let s3_conf =
-            aws_sdk_s3::config::Builder::from(&config).force_path_style(config.endpoint_url().is_some()).build();
         let profile = conn.profile.clone().or(env_profile);
         Ok(Aws {
             region,
@@ -240,8 +239,8 @@ impl Aws {
             timeouts: conn.timeouts,
             iam,
             sts: aws_sdk_sts::Client::new(&config),
-            s3: aws_sdk_s3::Client::from_conf(s3_conf),
-            pinpoint: aws_sdk_pinpoint::Client::new(&config),
+            s3: std::sync::OnceLock::new(),
+            pinpoint: std::sync::OnceLock::new(),
             config,
             source: Arc::default(),
         })
@@ -332,11 +331,17 @@ impl Aws {
     }
 
     pub(crate) fn s3(&self) -> &aws_sdk_s3::Client {
-        &self.s3
+        self.s3.get_or_init(|| {
+            // An emulator's endpoint takes the bucket in the path, not as a host name.
+            let path_style = self.config.endpoint_url().is_some();
+            aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(&self.config).force_path_style(path_style).build(),
+            )
+        })
     }
 
     pub(crate) fn pinpoint(&self) -> &aws_sdk_pinpoint::Client {
-        &self.pinpoint
+        self.pinpoint.get_or_init(|| aws_sdk_pinpoint::Client::new(&self.config))
     }
 }
 
