@@ -52,7 +52,9 @@ pub fn steps(d: &Desired) -> Vec<ManualStep> {
     for (u, user) in d.users.iter().enumerate() {
         policies_of(&user.policies, &mut out);
         out.push(user_step(d, u));
-        out.push(key_step(d, u));
+        if user.access_key {
+            out.push(key_step(d, u));
+        }
     }
     for (r, role) in d.roles.iter().enumerate() {
         policies_of(&role.policies, &mut out);
@@ -306,10 +308,10 @@ mod tests {
     use super::*;
     use crate::aws::iam::{AccessKeyInfo, PolicyState, UserState};
     use crate::plan::offline;
-    use crate::setup::{Params, SetupKind};
+    use crate::setup::{Params, Selection};
     use serde_json::json;
 
-    fn params(setup: SetupKind) -> Params {
+    fn params(setup: Selection) -> Params {
         let mut p = Params::new(setup, "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
         p.bucket = Some("my-bucket".parse().unwrap());
         p.project = Some("0123456789abcdef0123456789abcdef".parse().unwrap());
@@ -318,7 +320,7 @@ mod tests {
 
     #[test]
     fn steps_follow_the_guides_order() {
-        let d = params(SetupKind::All).desired().unwrap();
+        let d = params(Selection::all()).desired().unwrap();
         let titles: Vec<String> = steps(&d).into_iter().map(|s| s.title).collect();
         assert_eq!(
             titles,
@@ -338,7 +340,7 @@ mod tests {
 
     #[test]
     fn the_pinpoint_role_is_made_as_lambda_then_its_trust_replaced() {
-        let d = params(SetupKind::SegmentImport).desired().unwrap();
+        let d = params("segment-import".parse().unwrap()).desired().unwrap();
         let s = steps(&d);
         let import = s.iter().find(|s| s.name == "PinpointSegmentImport").unwrap();
         let text = import.instructions.join("\n");
@@ -353,7 +355,7 @@ mod tests {
 
     #[test]
     fn the_key_step_explains_the_console_choice_and_the_one_time_secret() {
-        let d = params(SetupKind::Postman).desired().unwrap();
+        let d = params("postman".parse().unwrap()).desired().unwrap();
         let key = steps(&d).into_iter().find(|s| s.makes == Makes::AccessKey(0)).unwrap();
         let text = key.instructions.join("\n");
         assert!(text.contains("Application running outside AWS"), "{text}");
@@ -363,7 +365,7 @@ mod tests {
     /// A plan as read from an account where the policy exists untagged with `doc`, the user exists untagged
     /// with the policy attached and `keys` keys.
     fn read(doc: Value, attached: bool, keys: usize) -> (Vec<ManualStep>, Plan) {
-        let p = params(SetupKind::Postman);
+        let p = params("postman".parse().unwrap());
         let mut plan = offline(&p).unwrap();
         plan.checked = true;
         let arn = plan.desired.policies[0].arn.clone();
@@ -408,26 +410,26 @@ mod tests {
 
     #[test]
     fn an_untagged_resource_with_the_guides_document_is_done() {
-        let doc = params(SetupKind::Postman).desired().unwrap().policies[0].document.clone();
+        let doc = params("postman".parse().unwrap()).desired().unwrap().policies[0].document.clone();
         let (s, plan) = read(doc, true, 1);
         assert_eq!(progress(&s, &plan), vec![Progress::Done, Progress::Done, Progress::Done]);
     }
 
     #[test]
     fn what_is_missing_is_named() {
-        let doc = params(SetupKind::Postman).desired().unwrap().policies[0].document.clone();
+        let doc = params("postman".parse().unwrap()).desired().unwrap().policies[0].document.clone();
         let (s, plan) = read(doc, false, 0);
         let got = progress(&s, &plan);
         assert_eq!(got[0], Progress::Done);
         assert_eq!(got[1], Progress::NotYet(vec!["PostmanAccessPolicy is not attached to PostmanUser".into()]));
         assert_eq!(got[2], Progress::NotYet(vec!["PostmanUser has no access key".into()]));
-        let fresh = offline(&params(SetupKind::Postman)).unwrap();
+        let fresh = offline(&params("postman".parse().unwrap())).unwrap();
         assert!(progress(&s, &fresh).iter().all(|p| matches!(p, Progress::NotYet(_))));
     }
 
     #[test]
     fn a_changed_document_differs_with_a_line_diff() {
-        let mut doc = params(SetupKind::Postman).desired().unwrap().policies[0].document.clone();
+        let mut doc = params("postman".parse().unwrap()).desired().unwrap().policies[0].document.clone();
         doc["Statement"][0]["Action"][0] = json!("mobiletargeting:Delete*");
         let (s, plan) = read(doc, true, 1);
         let Progress::Differs(diffs) = &progress(&s, &plan)[0] else { panic!("not differs") };

@@ -9,6 +9,7 @@ use pinpoint_iam_wizard::aws::listings::Project;
 use pinpoint_iam_wizard::aws::{AwsError, Identity};
 use pinpoint_iam_wizard::plan::{self, Action};
 use pinpoint_iam_wizard::secret::{NewAccessKey, Secret};
+use pinpoint_iam_wizard::setup::segment_import::IMPORT_ROLE;
 use pinpoint_iam_wizard::tui::app::{
     App, Cmd, Copied, Detected, Msg, Overlay, Phase, Problem, Remote, RequestId, Screen, StepState,
 };
@@ -534,11 +535,11 @@ fn a_late_plan_for_an_older_request_is_dropped() {
     typed(&mut app, "NewImportRole");
     app.update(key(KeyCode::Enter));
     let (new_id, new_params) = plan_id(&app.update(key(KeyCode::Enter)));
-    assert_eq!(new_params.names.import_role.as_str(), "NewImportRole");
+    assert_eq!(new_params.names.get(&IMPORT_ROLE), "NewImportRole");
     app.update(Msg::Planned { id: new_id, result: Box::new(Ok(checked_plan(&new_params))) });
     app.update(Msg::Planned { id: old_id, result: Box::new(Ok(checked_plan(&old_params))) });
     let plan = app.session.plan.ready().unwrap();
-    assert_eq!(plan.params.names.import_role.as_str(), "NewImportRole", "the answer to the latest request wins");
+    assert_eq!(plan.params.names.get(&IMPORT_ROLE), "NewImportRole", "the answer to the latest request wins");
 }
 
 #[test]

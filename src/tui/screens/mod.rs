@@ -64,17 +64,17 @@ impl Screen {
     }
 
     /// What the screen is for, as help says it.
-    pub fn purpose(self) -> &'static str {
+    pub fn purpose(self) -> String {
         match self {
-            Screen::Welcome => welcome::PURPOSE,
-            Screen::Identity => identity::PURPOSE,
-            Screen::Params => params::PURPOSE,
-            Screen::Preview => preview::PURPOSE,
-            Screen::Plan => plan::PURPOSE,
-            Screen::Run => run::PURPOSE,
-            Screen::Secret => secret::PURPOSE,
-            Screen::Summary => summary::PURPOSE,
-            Screen::Manual => manual::PURPOSE,
+            Screen::Welcome => welcome::purpose(),
+            Screen::Identity => identity::PURPOSE.into(),
+            Screen::Params => params::PURPOSE.into(),
+            Screen::Preview => preview::PURPOSE.into(),
+            Screen::Plan => plan::PURPOSE.into(),
+            Screen::Run => run::PURPOSE.into(),
+            Screen::Secret => secret::PURPOSE.into(),
+            Screen::Summary => summary::PURPOSE.into(),
+            Screen::Manual => manual::PURPOSE.into(),
         }
     }
 }
@@ -203,7 +203,7 @@ fn draw_overlay(app: &App, o: &Overlay, frame: &mut Frame, area: Rect, theme: &T
     let (title, mut lines): (String, Vec<Line>) = match o {
         Overlay::Help => {
             let mut lines = vec![Line::from(Span::styled(app.screen.title(), theme.title()))];
-            lines.extend(wrap(app.screen.purpose(), text_w, 0).into_iter().map(Line::raw));
+            lines.extend(wrap(&app.screen.purpose(), text_w, 0).into_iter().map(Line::raw));
             lines.push(Line::raw(""));
             lines.push(Line::from(Span::styled("Keys here", theme.title())));
             let mut shown = app.screen_shown();
