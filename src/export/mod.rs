@@ -508,4 +508,18 @@ pub(crate) mod tests {
         assert!(cfn.contains("- !Ref ReaderRole"), "attached on the policy: {cfn}");
         assert!(cfn.contains("${AWS::Region}:${AWS::AccountId}:log-group:${BucketName}:*"), "{cfn}");
     }
+
+    #[test]
+    fn tightened_exports_carry_the_tightened_documents_and_say_so() {
+        let mut p = params(Selection::all());
+        p.tighten = true;
+        let files = render(&p, ExportFormat::Documents, &origin()).unwrap();
+        let desired = p.desired().unwrap();
+        let s3 = files.iter().find(|f| f.path == "policies/ImporterS3Policy.json").unwrap();
+        let doc: Value = serde_json::from_str(&s3.contents).unwrap();
+        assert_eq!(doc, desired.policies[1].document);
+        assert!(!s3.contents.contains("s3:*"), "{}", s3.contents);
+        assert!(describe(&p, ExportFormat::Cli).contains(" --tighten"));
+        assert!(!describe(&params(Selection::all()), ExportFormat::Cli).contains("--tighten"));
+    }
 }
