@@ -195,7 +195,8 @@ pub struct DocDiff {
     pub lines: Vec<DiffLine>,
 }
 
-/// One line of a diff: `-` in the account only, `+` in the guide's document only, ` ` both.
+/// One line of a diff: `-` in the first document only (the account's), `+` in the second only (the guide's),
+/// ` ` both.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiffLine {
     pub sign: char,
@@ -205,11 +206,24 @@ pub struct DiffLine {
 /// A line diff of two documents as pretty JSON, `current` (the account's) against `wanted` (the guide's),
 /// with two lines of context around each change; `…` marks skipped lines.
 pub fn diff(current: &Value, wanted: &Value) -> Vec<DiffLine> {
+    line_diff(current, wanted, Some(2))
+}
+
+/// The whole of `wanted` as pretty JSON, each line marked against `current` as in [`diff`] (the preview shows a
+/// tightened document against the guide's this way).
+pub fn diff_whole(current: &Value, wanted: &Value) -> Vec<DiffLine> {
+    line_diff(current, wanted, None)
+}
+
+/// A line diff with `context` lines around each change, or everything.
+fn line_diff(current: &Value, wanted: &Value, context: Option<usize>) -> Vec<DiffLine> {
     let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string());
     let (a, b) = (pretty(current), pretty(wanted));
+    // As many lines of context as both documents have is all of them (similar doubles it: no usize::MAX).
+    let context = context.unwrap_or(a.lines().count() + b.lines().count());
     let text = similar::TextDiff::from_lines(&a, &b);
     let mut out = vec![];
-    for (i, group) in text.grouped_ops(2).iter().enumerate() {
+    for (i, group) in text.grouped_ops(context).iter().enumerate() {
         if i > 0 {
             out.push(DiffLine { sign: ' ', text: "…".into() });
         }
@@ -438,5 +452,17 @@ mod tests {
         assert!(lines.contains(&DiffLine { sign: '+', text: "        \"mobiletargeting:Update*\",".into() }));
         assert_eq!(lines.iter().filter(|l| l.sign != ' ').count(), 2, "{lines:?}");
         assert!(lines.len() <= 7, "only the change and its context: {lines:?}");
+    }
+
+    #[test]
+    fn a_whole_diff_keeps_every_line() {
+        let guide =
+            json!({"Version": "2012-10-17", "Statement": [{"Action": "s3:*", "Resource": "*", "Effect": "Allow"}]});
+        let tight = json!({"Version": "2012-10-17", "Statement": [{"Action": "s3:GetObject", "Resource": "*", "Effect": "Allow"}]});
+        let lines = diff_whole(&guide, &tight);
+        let kept: Vec<&str> = lines.iter().filter(|l| l.sign != '-').map(|l| l.text.as_str()).collect();
+        assert_eq!(kept.join("\n"), serde_json::to_string_pretty(&tight).unwrap());
+        assert_eq!(lines.iter().filter(|l| l.sign == '-').count(), 1);
+        assert!(!lines.iter().any(|l| l.text == "…"));
     }
 }

@@ -208,9 +208,22 @@ fn draw_overlay(app: &App, o: &Overlay, frame: &mut Frame, area: Rect, theme: &T
             lines.push(Line::from(Span::styled("Keys here", theme.title())));
             let mut shown = app.screen_shown();
             shown.extend(keys::shown(&app.global_bindings()));
-            for e in shown {
-                lines
-                    .push(Line::from(vec![Span::styled(format!("  {:<14}", e.label), theme.key()), Span::raw(e.does)]));
+            // Two keys a row, labels as narrow as they can be, when one a row would push the overlay's own keys
+            // off a small terminal.
+            let col = text_w / 2;
+            let narrow = shown.iter().map(|e| e.label.chars().count()).max().unwrap_or(0) + 2;
+            let fits = |e: &keys::Shown| 2 + narrow + e.does.chars().count() < col;
+            let pairs = lines.len() + shown.len() + 4 > area.height as usize && shown.iter().all(fits);
+            let label_w = if pairs { narrow } else { 14 };
+            for row in shown.chunks(if pairs { 2 } else { 1 }) {
+                let mut spans = vec![];
+                for (i, e) in row.iter().enumerate() {
+                    let used = 2 + label_w + e.does.chars().count();
+                    let pad = if i + 1 < row.len() { col.saturating_sub(used) } else { 0 };
+                    spans.push(Span::styled(format!("  {:<label_w$}", e.label), theme.key()));
+                    spans.push(Span::raw(format!("{}{}", e.does, " ".repeat(pad))));
+                }
+                lines.push(Line::from(spans));
             }
             (" Help ".into(), lines)
         }
