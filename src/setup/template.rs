@@ -138,7 +138,8 @@ mod tests {
     #[test]
     fn every_template_renders_with_every_placeholder_filled() {
         let all = all();
-        assert_eq!(all.len(), 11, "the guides' 4 policies and 3 trusts, and 4 tightened policies");
+        let files: Vec<&str> = all.iter().map(|t| t.file).collect();
+        assert!(files.contains(&"tightened/importer-pinpoint.json") && files.contains(&"trust/pinpoint-hardened.json"));
         for t in all {
             let doc = t.render(&all_vars()).unwrap_or_else(|e| panic!("{}: {e}", t.file));
             assert!(!doc.to_string().contains("{{"), "{}", t.file);
