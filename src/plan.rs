@@ -199,7 +199,7 @@ fn skeleton(desired: &Desired) -> Vec<(StepKind, Vec<usize>)> {
             steps.push((StepKind::Attach { policy: p, target: Target::User(u) }, vec![p, np + nr + u]));
         }
     }
-    for u in 0..desired.users.len() {
+    for (u, _) in desired.users.iter().enumerate().filter(|(_, user)| user.access_key) {
         steps.push((StepKind::AccessKey(u), vec![np + nr + u]));
     }
     steps
@@ -408,11 +408,11 @@ pub async fn decide(iam: &Iam, params: &Params, found: Found) -> Result<Plan, Pl
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::setup::SetupKind;
+    use crate::setup::Selection;
     use serde_json::json;
 
     fn params() -> Params {
-        let mut p = Params::new(SetupKind::All, "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
+        let mut p = Params::new(Selection::all(), "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
         p.bucket = Some("my-bucket".parse().unwrap());
         p.project = Some("0123456789abcdef0123456789abcdef".parse().unwrap());
         p
@@ -487,5 +487,23 @@ mod tests {
         assert!(labels.contains(&"ImporterPinpointPolicy -> ImporterPinpointRole".to_string()));
         assert!(labels.contains(&"ImporterS3Policy -> ImporterPinpointRole".to_string()));
         assert!(labels.contains(&"PostmanAccessPolicy -> PostmanUser".to_string()));
+    }
+
+    #[test]
+    fn a_setup_declared_elsewhere_gets_its_steps_and_dependencies() {
+        let mut p = params();
+        p.setup = crate::setup::registry::throwaway::with_postman();
+        let plan = offline(&p).unwrap();
+        let labels: Vec<(&str, String)> =
+            (0..plan.steps.len()).map(|i| (plan.label(i).kind, plan.label(i).name)).collect();
+        let at = |kind: &str, name: &str| labels.iter().position(|(k, n)| *k == kind && n == name).unwrap();
+        let attach = at("attachment", "ReaderPolicy -> ReaderRole");
+        let mut deps = plan.steps[attach].deps.clone();
+        deps.sort();
+        assert_eq!(deps, [at("policy", "ReaderPolicy"), at("role", "ReaderRole")]);
+        assert!(plan.steps[at("role", "ReaderRole")].deps.is_empty());
+        // Postman's steps stay as they were: policy, user, attachment, key.
+        assert_eq!(plan.steps.len(), 4 + 3);
+        assert_eq!(plan.label(plan.steps[at("access_key", "PostmanUser")].deps[0]).name, "PostmanUser");
     }
 }

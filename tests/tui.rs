@@ -9,6 +9,7 @@ use pinpoint_iam_wizard::aws::listings::Project;
 use pinpoint_iam_wizard::aws::{AwsError, Identity};
 use pinpoint_iam_wizard::plan::{self, Action};
 use pinpoint_iam_wizard::secret::{NewAccessKey, Secret};
+use pinpoint_iam_wizard::setup::segment_import::IMPORT_ROLE;
 use pinpoint_iam_wizard::tui::app::{
     App, Cmd, Copied, Detected, Msg, Overlay, Phase, Problem, Remote, RequestId, Screen, StepState,
 };
@@ -534,11 +535,11 @@ fn a_late_plan_for_an_older_request_is_dropped() {
     typed(&mut app, "NewImportRole");
     app.update(key(KeyCode::Enter));
     let (new_id, new_params) = plan_id(&app.update(key(KeyCode::Enter)));
-    assert_eq!(new_params.names.import_role.as_str(), "NewImportRole");
+    assert_eq!(new_params.names.get(&IMPORT_ROLE), "NewImportRole");
     app.update(Msg::Planned { id: new_id, result: Box::new(Ok(checked_plan(&new_params))) });
     app.update(Msg::Planned { id: old_id, result: Box::new(Ok(checked_plan(&old_params))) });
     let plan = app.session.plan.ready().unwrap();
-    assert_eq!(plan.params.names.import_role.as_str(), "NewImportRole", "the answer to the latest request wins");
+    assert_eq!(plan.params.names.get(&IMPORT_ROLE), "NewImportRole", "the answer to the latest request wins");
 }
 
 #[test]
@@ -600,6 +601,52 @@ fn preview_wraps_long_values_hides_findings_when_narrow_and_copies_or_writes_doc
     assert!(frame(&app).contains("Wrote 7 documents"));
     app.update(Msg::Resize(120, 40));
     assert!(frame(&app).contains("Least privilege"), "beside the document when wide");
+}
+
+#[test]
+fn t_on_the_preview_shows_tightened_documents_against_the_guides_and_the_plan_says_so() {
+    let mut app = at_preview();
+    app.update(Msg::Resize(120, 40));
+    // Lines of the document panel, without the borders.
+    let rows = |app: &App| -> Vec<String> {
+        frame(app).lines().map(|l| l.trim_matches('"').trim_start_matches('│').to_string()).collect()
+    };
+    let wildcard = format!("\"arn:aws:mobiletargeting:*:{ACCOUNT}:apps/*\"");
+    let regional = format!("\"arn:aws:mobiletargeting:eu-west-1:{ACCOUNT}:apps/*\"");
+    let guide = rows(&app);
+    assert!(guide.iter().any(|r| r.trim_start().starts_with(&wildcard)), "{guide:#?}");
+    assert!(!guide.iter().any(|r| r.contains("the guide's")));
+    assert!(frame(&app).contains("t tightened documents"), "the footer offers it");
+
+    app.update(ch('t'));
+    let tight = rows(&app);
+    assert!(tight.iter().any(|r| r.starts_with("- the guide's  + tightened (written)")), "{tight:#?}");
+    let signed = |sign: &str, text: &str| tight.iter().any(|r| r.starts_with(sign) && r.contains(text));
+    assert!(signed("- ", &wildcard), "the guide's line is marked -: {tight:#?}");
+    assert!(signed("+ ", &regional), "the tightened line is marked +: {tight:#?}");
+    assert!(signed("  ", "\"Version\": \"2012-10-17\""), "the lines both share are kept: {tight:#?}");
+    assert!(frame(&app).contains("t guides' documents"));
+    snap("preview_tightened", &mut app);
+
+    // The trust Lambda's roles keep is the guide's: shown as it is, no diff.
+    for _ in 0..4 {
+        app.update(key(KeyCode::Right));
+    }
+    assert!(frame(&app).contains("ImporterS3Role trust"));
+    assert!(!frame(&app).contains("+ tightened (written)"), "{}", frame(&app));
+
+    let (id, params) = plan_id(&app.update(key(KeyCode::Enter)));
+    assert!(params.tighten);
+    app.update(Msg::Planned { id, result: Box::new(Ok(checked_plan(&params))) });
+    assert!(frame(&app).contains(&format!("Account {ACCOUNT}, Region eu-west-1, tightened documents.")));
+
+    // Back, and t again: the guides' documents exactly, and a plan of them.
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.screen, Screen::Preview);
+    app.update(ch('t'));
+    assert!(!frame(&app).contains("+ tightened (written)"));
+    let (_, params) = plan_id(&app.update(key(KeyCode::Enter)));
+    assert!(!params.tighten);
 }
 
 // ---- 7. fields and lists ----

@@ -14,7 +14,7 @@ use crate::plan::{Plan, PlanError};
 use crate::secret::NewAccessKey;
 use crate::secret::clipboard::Method;
 use crate::secret::store::SaveError;
-use crate::setup::{AccountId, Desired, Params, Region, SetupError, SetupKind};
+use crate::setup::{AccountId, Desired, Params, Region, Selection, SetupError};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -211,7 +211,9 @@ impl Run {
 /// What the wizard knows across screens.
 #[derive(Debug)]
 pub struct Session {
-    pub setup: SetupKind,
+    pub setup: Selection,
+    /// Tightened documents instead of the guides' (toggled on the preview).
+    pub tighten: bool,
     pub identity: Remote<Identity>,
     pub region: Option<Region>,
     pub profile: Option<String>,
@@ -249,7 +251,8 @@ pub struct Session {
 impl Session {
     fn new() -> Self {
         Session {
-            setup: SetupKind::All,
+            setup: Selection::all(),
+            tighten: false,
             identity: Remote::Idle,
             region: None,
             profile: None,

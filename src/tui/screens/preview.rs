@@ -38,6 +38,7 @@ pub enum Action {
     Copy,
     Write,
     Export,
+    Tighten,
     Plan,
     Manual,
     Back,
@@ -53,6 +54,8 @@ pub fn bindings(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Action
     v.push(Binding::new(&[Key::char('c')], "c", "copy document", Action::Copy));
     v.push(Binding::new(&[Key::char('w')], "w", "write files", Action::Write));
     v.push(Binding::new(&[Key::char('e')], "e", "export…", Action::Export));
+    let does = if s.tighten { "guides' documents" } else { "tightened documents" };
+    v.push(Binding::new(&[Key::char('t')], "t", does, Action::Tighten));
     if s.manual {
         v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "manual steps", Action::Manual));
     } else {
@@ -75,7 +78,10 @@ impl State {
         };
         let narrow = width < SIDE_MIN_WIDTH;
         let json_w = if narrow { width } else { width - SIDE } as usize;
-        let mut lines = json_view::wrapped(doc.document, &p.user_values(), theme, json_w.saturating_sub(1));
+        let mut lines = match doc.guide.map(|g| crate::manual::diff_whole(g, doc.document)) {
+            Some(diff) if p.tighten && diff.iter().any(|l| l.sign != ' ') => diff_lines(&diff, theme, json_w),
+            _ => json_view::wrapped(doc.document, &p.user_values(), theme, json_w.saturating_sub(1)),
+        };
         if narrow {
             lines.push(Line::raw(""));
             lines.extend(side(doc, theme, json_w));
@@ -112,6 +118,24 @@ impl State {
             }
             Action::Write => return vec![Do::Run(Cmd::WriteDocuments)],
             Action::Export => return vec![Do::Ask(crate::tui::app::export_prompt())],
+            Action::Tighten => {
+                s.tighten = !s.tighten;
+                self.scroll = 0;
+                let Some(p) = s.params.as_mut() else { return vec![] };
+                p.tighten = s.tighten;
+                let said = match p.desired() {
+                    Ok(d) => {
+                        s.desired = Some(d);
+                        if s.tighten {
+                            "Tightened documents, each against the guide's."
+                        } else {
+                            "The guides' documents."
+                        }
+                    }
+                    Err(e) => return vec![Do::Say(e.to_string())],
+                };
+                return vec![Do::Say(said.into())];
+            }
             Action::Manual => return vec![Do::Go(Screen::Manual)],
             Action::Back => return vec![Do::Go(Screen::Params)],
             Action::Plan => {
@@ -176,6 +200,28 @@ impl State {
             side_area,
         );
     }
+}
+
+/// A tightened document as a diff against the guide's, whole: `-` the guide's lines it drops, `+` its own.
+fn diff_lines(diff: &[crate::manual::DiffLine], theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(vec![
+        Span::styled("- the guide's", theme.error()),
+        Span::styled("  + tightened (written)", theme.ok()),
+    ])];
+    for l in diff {
+        let style = match l.sign {
+            '-' => theme.error(),
+            '+' => theme.ok(),
+            _ => theme.text(),
+        };
+        // The JSON's indentation stays put; a long value continues four columns further in (ARNs whole).
+        let lead = l.text.chars().take_while(|c| *c == ' ').count().min(width / 2);
+        let body = l.text.trim_start_matches(' ');
+        for r in wrap(body, width.saturating_sub(3 + lead), 4) {
+            lines.push(Line::from(Span::styled(format!("{} {}{r}", l.sign, " ".repeat(lead)), style)));
+        }
+    }
+    lines
 }
 
 /// The document's size and least-privilege findings.
