@@ -42,14 +42,16 @@ class Request:
 
 def dependent_rounds(requests: list[Request]) -> list[int]:
     """The round of each request: 1 + the latest round among the requests answered before it started."""
-    rounds = []
-    for r in requests:
-        earlier = [n for q, n in zip(requests, rounds, strict=False) if q.end is not None and q.end <= r.start]
+    rounds: list[int] = []
+    for i, r in enumerate(requests):  # in start order: a request answered before r started is among the first i
+        earlier = [rounds[j] for j, q in enumerate(requests[:i]) if q.end is not None and q.end <= r.start]
         rounds.append(1 + max(earlier, default=0))
     return rounds
 
 
 class LatencyProxy:
+    """`start` it, point clients at `url`, set `delay` at any time, read the log with `take_requests`."""
+
     def __init__(self, upstream_port: int):
         self.upstream_port = upstream_port
         self.delay = 0.0  # seconds; read as each chunk arrives
