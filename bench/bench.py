@@ -9,7 +9,7 @@ against one moto server behind a loopback proxy that adds a fixed delay to every
 Before each timed run the emulator is reset, the bucket and the Pinpoint project are created and IAM is warmed
 (moto loads AWS's managed policies on its first IAM call after a reset), all directly, not through the proxy.
 Each run is timed from process start to exit, then the account is checked against the guides' documents.
-Rounds interleave the contenders in a rotating order. Run through scripts/bench.
+An untimed round comes first; then rounds interleave the contenders in a rotating order. Run through scripts/bench.
 """
 
 import argparse
@@ -234,8 +234,7 @@ def describe_machine(binary: str, env: dict) -> list[str]:
     return [
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; checkout {commit.stdout.strip() or 'unknown'}; "
         f"binary `{binary}`",
-        f"- Machine: {os.cpu_count()} × {cpu}; Linux {platform.release()}; "
-        f"load average at start {os.getloadavg()[0]:.2f}",
+        f"- Machine: {os.cpu_count()} × {cpu}; Linux {platform.release()}",
         f"- Tools: {', '.join(versions)}",
     ]
 
@@ -285,15 +284,15 @@ def report(times: dict, calls: dict, rounds: dict, latencies: list[int], machine
         ),
         target(80, "at 80 ms, boto3 / ours ≥ 3.5×", "boto3", 3.5, False),
         target(0, "at 0 ms, AWS CLI / ours ≥ 50×", "cli", 50, False),
-        "",
     ]
     for ms in latencies:
         if ms > 0 and (0, "ours") in medians and (ms, "ours") in medians:
             floor = 4 * ms / 1000 + medians[0, "ours"]
-            lines.append(
+            lines += [
+                "",
                 f"Four-round floor at {ms} ms: 4 × {ms} ms = {4 * ms / 1000:.3f} s + ours at 0 ms "
-                f"{medians[0, 'ours']:.3f} s = {floor:.3f} s; measured {medians[ms, 'ours']:.3f} s."
-            )
+                f"{medians[0, 'ours']:.3f} s = {floor:.3f} s; measured {medians[ms, 'ours']:.3f} s.",
+            ]
     if ours_first:
         ms, requests = ours_first
         lines += ["", f"Our calls by dependent round (first run at {ms} ms):", ""]
@@ -339,6 +338,7 @@ def main() -> int:
         home.mkdir()
         env = contender_env(str(home))
         machine = describe_machine(args.binary, env)
+        load_at_start = os.getloadavg()[0]
         moto = Moto(RESULTS.parent / "moto.log")
         proxy = LatencyProxy(moto.port)
         try:
@@ -369,6 +369,9 @@ def main() -> int:
         finally:
             proxy.stop()
             moto.stop()
+    machine.append(
+        f"- Load average (1 min, other work included): {load_at_start:.2f} at start, {os.getloadavg()[0]:.2f} at end"
+    )
     text = report(times, calls, rounds, args.latency_ms, machine, ours_first)
     if failures:
         text += "\nFailed runs (not in the table):\n\n" + "\n".join(f"- {f}" for f in failures) + "\n"
