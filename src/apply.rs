@@ -279,6 +279,7 @@ pub async fn apply(
     let mut running: JoinSet<(usize, Result<Done, AwsError>)> = JoinSet::new();
     let mut task_steps = std::collections::HashMap::new();
     let mut interrupted = false;
+    let order = plan.critical_order();
     loop {
         // Interrupted: no new step starts. Steps already sent are waited for (each is bounded by the operation
         // timeout) rather than abandoned: a request already on the wire may still be carried out, and a key or
@@ -289,7 +290,7 @@ pub async fn apply(
             let mut progressed = true;
             while progressed {
                 progressed = false;
-                for i in 0..n {
+                for &i in &order {
                     let ready = state[i] == State::Pending && plan.steps[i].deps.iter().all(|d| state[*d] == State::Ok);
                     if !ready {
                         continue;

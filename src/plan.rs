@@ -156,6 +156,22 @@ impl Plan {
         calls
     }
 
+    /// The steps longest chain first: each step's own calls plus the longest chain of steps that wait for it.
+    /// Steps that become ready together are sent in this order, so the emulator or a busy IAM answers first the
+    /// ones the run's end depends on (the user before the policies: its key and the key's description follow).
+    pub fn critical_order(&self) -> Vec<usize> {
+        let n = self.steps.len();
+        let mut chain = vec![0usize; n];
+        // Dependencies always come earlier in the plan, so one pass from the end sees every dependent first.
+        for i in (0..n).rev() {
+            let after = (i + 1..n).filter(|j| self.steps[*j].deps.contains(&i)).map(|j| chain[j]).max();
+            chain[i] = self.calls(i).len() + after.unwrap_or(0);
+        }
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by_key(|i| std::cmp::Reverse(chain[*i]));
+        order
+    }
+
     /// Conflicts with resources another tool owns (a `ManagedBy` tag not ours): never adopted.
     pub fn owned_elsewhere(&self) -> impl Iterator<Item = (usize, &str)> + '_ {
         self.steps.iter().enumerate().filter(|(_, s)| s.action == Action::Conflict).filter_map(|(i, s)| {
@@ -469,6 +485,27 @@ mod tests {
         let other = json!({"Statement": []});
         assert_eq!(decide_role(&trust, Some(&role(other.clone(), true))).0, Action::Update);
         assert_eq!(decide_role(&trust, Some(&role(other, false))).0, Action::Conflict);
+    }
+
+    #[test]
+    fn the_longest_chain_goes_first_and_every_step_comes_after_its_dependencies() {
+        let mut plan = offline(&params()).unwrap();
+        let order = plan.critical_order();
+        let label = |plan: &Plan, i: usize| format!("{} {}", plan.label(i).kind, plan.label(i).name);
+        // The user, then its key (create and describe) is the longest chain: 3 calls against a policy's or role's 2.
+        assert_eq!(label(&plan, order[0]), "user PostmanUser");
+        let mut sorted = order.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..plan.steps.len()).collect::<Vec<_>>(), "every step once");
+        for (at, &i) in order.iter().enumerate() {
+            for d in &plan.steps[i].deps {
+                assert!(order[..at].contains(d), "{} before {}, which waits for it", label(&plan, *d), label(&plan, i));
+            }
+        }
+        // An unchanged user sends nothing: its key's chain alone decides.
+        let user = order[0];
+        plan.steps[user].action = Action::Unchanged;
+        assert_ne!(label(&plan, plan.critical_order()[0]), "user PostmanUser");
     }
 
     #[test]
