@@ -1,7 +1,7 @@
 //! The two setups of AWS's Pinpoint guides as pure data: parameters, names and rendered documents.
 
 pub mod catalogue;
-pub mod lint;
+pub mod findings;
 pub mod template;
 pub mod values;
 

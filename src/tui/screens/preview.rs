@@ -1,7 +1,7 @@
 //! Preview: every policy and trust document as it will be written, the user's values highlighted, wrapped so
 //! nothing is cut, with its size and least-privilege findings; copy one, or write them all to files.
 
-use crate::setup::{DocKind, DocumentView, lint, template::iam_size};
+use crate::setup::{DocKind, DocumentView, findings, template::iam_size};
 use crate::tui::app::{Cmd, Copied, Do, Remote, Session};
 use crate::tui::keys::{Binding, Key};
 use crate::tui::screens::{Screen, Scroll, Ui, draw_scrolled, max_scroll, scroll, scroll_bindings};
@@ -78,7 +78,7 @@ impl State {
         let mut lines = json_view::wrapped(doc.document, &p.user_values(), theme, json_w.saturating_sub(1));
         if narrow {
             lines.push(Line::raw(""));
-            lines.extend(side(doc, theme, json_w));
+            lines.extend(side(s, doc, theme, json_w));
         }
         lines
     }
@@ -172,23 +172,20 @@ impl State {
         let [json_area, side_area] = Layout::horizontal([Constraint::Min(0), Constraint::Length(SIDE)]).areas(body);
         draw_scrolled(content, self.scroll, frame, json_area, theme);
         frame.render_widget(
-            Paragraph::new(side(&docs[tab], theme, SIDE as usize - 2)).block(Block::new().borders(Borders::LEFT)),
+            Paragraph::new(side(s, &docs[tab], theme, SIDE as usize - 2)).block(Block::new().borders(Borders::LEFT)),
             side_area,
         );
     }
 }
 
 /// The document's size and least-privilege findings.
-fn side(doc: &DocumentView, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+fn side(s: &Session, doc: &DocumentView, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     let (size, limit) = (iam_size(doc.document), doc.template.kind.size_limit());
     let kind = match doc.template.kind {
         DocKind::Policy => "managed policy",
         DocKind::Trust => "trust policy",
     };
-    let findings = match doc.template.kind {
-        DocKind::Policy => lint::policy(doc.document),
-        DocKind::Trust => lint::trust(doc.document),
-    };
+    let findings = s.desired.as_ref().map(|d| findings::of_document(d, doc)).unwrap_or_default();
     let mut lines = vec![
         Line::from(Span::styled(
             format!("{size} / {limit} chars"),
@@ -204,8 +201,9 @@ fn side(doc: &DocumentView, theme: &Theme, width: usize) -> Vec<Line<'static>> {
     }
     for f in findings {
         let style = match f.severity {
-            lint::Severity::Warning => theme.warn(),
-            lint::Severity::Info => theme.dim(),
+            findings::Severity::Error | findings::Severity::SecurityWarning => theme.error(),
+            findings::Severity::Warning => theme.warn(),
+            findings::Severity::Suggestion => theme.dim(),
         };
         for (i, row) in wrap(&f.message, width.saturating_sub(2), 2).into_iter().enumerate() {
             let mark = if i == 0 { "• " } else { "" };
