@@ -167,6 +167,24 @@ pub fn check_endpoint(field: &str, url: &str) -> Result<(), InvalidValue> {
     }
 }
 
+/// One HTTP client for every service client and credential provider: one connection pool, and the trusted
+/// certificates read once instead of once per client. Left to themselves, the SDK's clients each build their own.
+/// It is the SDK's default client (rustls with aws-lc, proxies from HTTPS_PROXY/NO_PROXY), built the way
+/// aws-smithy-runtime builds it.
+fn shared_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+    use aws_smithy_http_client::{Builder, Connector, proxy::ProxyConfig, tls};
+    Builder::new().build_with_connector_fn(|settings, components| {
+        let mut conn =
+            Connector::builder().tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc));
+        conn.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            conn.set_sleep_impl(components.sleep_impl());
+        }
+        conn.set_proxy_config(Some(ProxyConfig::from_env()));
+        conn.build()
+    })
+}
+
 impl Aws {
     /// Load the configuration (no request is sent) and validate the resolved Region.
     ///
@@ -187,7 +205,9 @@ impl Aws {
             let field = if conn.endpoint_url.is_some() { "--endpoint-url" } else { "AWS_ENDPOINT_URL" };
             check_endpoint(field, e)?;
         }
-        let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(conn.timeouts.config());
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .timeout_config(conn.timeouts.config())
+            .http_client(shared_http_client());
         if let Some(p) = &conn.profile {
             // The default chain would take AWS_ACCESS_KEY_ID first; an explicit profile must win, as in the CLI.
             let provider = aws_config::profile::ProfileFileCredentialsProvider::builder().profile_name(p).build();

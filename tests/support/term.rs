@@ -30,18 +30,23 @@ impl Term {
     }
 
     pub fn spawn_args(env: &[(String, String)], args: &[&str]) -> Term {
-        Self::spawn_at(env, args, None)
+        Self::spawn_at(BIN, env, args, None)
     }
 
     /// Launch in the working directory `dir` (where the wizard writes its files).
     pub fn spawn_in(env: &[(String, String)], dir: &std::path::Path) -> Term {
-        Self::spawn_at(env, &[], Some(dir))
+        Self::spawn_at(BIN, env, &[], Some(dir))
     }
 
-    fn spawn_at(env: &[(String, String)], args: &[&str], dir: Option<&std::path::Path>) -> Term {
+    /// Launch another build of the wizard (the benchmarks measure the distribution build too).
+    pub fn spawn_program(program: &str, env: &[(String, String)]) -> Term {
+        Self::spawn_at(program, env, &[], None)
+    }
+
+    fn spawn_at(program: &str, env: &[(String, String)], args: &[&str], dir: Option<&std::path::Path>) -> Term {
         let pty =
             native_pty_system().openpty(PtySize { rows: 40, cols: 120, pixel_width: 0, pixel_height: 0 }).unwrap();
-        let mut cmd = CommandBuilder::new(BIN);
+        let mut cmd = CommandBuilder::new(program);
         cmd.args(args);
         cmd.env_clear();
         for (k, v) in env {
