@@ -1,5 +1,6 @@
 //! The only code that touches the AWS SDK: configuration, identity, listings, IAM reads and writes.
 
+pub mod analyzer;
 pub mod error;
 pub mod iam;
 pub mod listings;
@@ -79,6 +80,7 @@ pub struct Aws {
     sts: aws_sdk_sts::Client,
     s3: aws_sdk_s3::Client,
     pinpoint: aws_sdk_pinpoint::Client,
+    analyzer: aws_sdk_accessanalyzer::Client,
     /// Where the credentials came from, once resolved.
     source: Arc<std::sync::OnceLock<String>>,
 }
@@ -231,6 +233,11 @@ impl Aws {
         let iam = iam::Iam::new(aws_sdk_iam::Client::new(&config), calls.clone(), endpoint.clone());
         let s3_conf =
             aws_sdk_s3::config::Builder::from(&config).force_path_style(config.endpoint_url().is_some()).build();
+        // Access Analyzer's findings are advice beside this tool's own: one attempt, so a plan never waits on
+        // retries of a call it can do without (its failure is one line in the output).
+        let analyzer_conf = aws_sdk_accessanalyzer::config::Builder::from(&config)
+            .retry_config(aws_sdk_accessanalyzer::config::retry::RetryConfig::disabled())
+            .build();
         let profile = conn.profile.clone().or(env_profile);
         Ok(Aws {
             region,
@@ -242,6 +249,7 @@ impl Aws {
             sts: aws_sdk_sts::Client::new(&config),
             s3: aws_sdk_s3::Client::from_conf(s3_conf),
             pinpoint: aws_sdk_pinpoint::Client::new(&config),
+            analyzer: aws_sdk_accessanalyzer::Client::from_conf(analyzer_conf),
             config,
             source: Arc::default(),
         })
@@ -337,6 +345,10 @@ impl Aws {
 
     pub(crate) fn pinpoint(&self) -> &aws_sdk_pinpoint::Client {
         &self.pinpoint
+    }
+
+    pub(crate) fn analyzer(&self) -> &aws_sdk_accessanalyzer::Client {
+        &self.analyzer
     }
 }
 

@@ -123,6 +123,19 @@ impl Finding {
     }
 }
 
+/// How many findings of each level, most serious first, levels with none left out: `1 error, 2 warnings`.
+pub fn tally(findings: &[Finding]) -> String {
+    let levels = [Severity::Error, Severity::SecurityWarning, Severity::Warning, Severity::Suggestion];
+    let parts: Vec<String> = levels
+        .iter()
+        .filter_map(|l| {
+            let n = findings.iter().filter(|f| f.severity == *l).count();
+            (n > 0).then(|| format!("{n} {}{}", l.as_str(), if n == 1 { "" } else { "s" }))
+        })
+        .collect();
+    if parts.is_empty() { "no findings".into() } else { parts.join(", ") }
+}
+
 /// API operations whose permission is an action of another name. IAM's reference lists actions, not
 /// operations, so writing the operation is a common slip, and the nearest spelling would not be the answer.
 const OPERATIONS: &[(&str, &str)] = &[
@@ -896,10 +909,7 @@ mod tests {
         let p = JsonPath::default().key("Statement").index(0).key("Condition").key("StringEquals").key("a.b");
         assert_eq!(p.to_string(), r#"Statement[0].Condition.StringEquals["a.b"]"#);
         assert_eq!(JsonPath::default().to_string(), "");
-        assert_eq!(
-            serde_json::to_value(p.key("x")).unwrap(),
-            json!(r#"Statement[0].Condition.StringEquals["a.b"].x"#)
-        );
+        assert_eq!(serde_json::to_value(p.key("x")).unwrap(), json!(r#"Statement[0].Condition.StringEquals["a.b"].x"#));
         assert_eq!(serde_json::to_value(Severity::SecurityWarning).unwrap(), json!("security_warning"));
     }
 }
