@@ -7,6 +7,7 @@ use super::keys::{self, Binding, Key};
 use super::screens::{self, identity, manual, params, plan, preview, run, secret, summary, welcome};
 use crate::access_keys::{RotateError, Rotation};
 use crate::apply::{ApplyReport, Event, RollbackLog};
+use crate::aws::analyzer::Analysis;
 use crate::aws::iam::AccessKeyInfo;
 use crate::aws::listings::Project;
 use crate::aws::{AwsError, ConnectError, Identity};
@@ -220,6 +221,11 @@ pub struct Session {
     pub typed_account: Option<AccountId>,
     pub params: Option<Params>,
     pub desired: Option<Desired>,
+    /// IAM Access Analyzer's findings on the documents, asked for when the preview opens with working
+    /// credentials; never a `Failed` (not consulting it is an answer: `Analysis::NotConsulted`).
+    pub analysis: Remote<Analysis>,
+    /// The documents `analysis` is about, so returning to an unchanged preview does not ask again.
+    pub analysed: Option<Desired>,
     pub plan: Remote<Arc<Plan>>,
     pub adopt: bool,
     /// Manual mode was chosen on the welcome screen: the preview leads to the console steps, not the plan.
@@ -257,6 +263,8 @@ impl Session {
             typed_account: None,
             params: None,
             desired: None,
+            analysis: Remote::Idle,
+            analysed: None,
             plan: Remote::Idle,
             adopt: false,
             manual: false,
@@ -404,6 +412,11 @@ pub enum Cmd {
         id: RequestId,
         params: Box<Params>,
     },
+    /// IAM Access Analyzer's ValidatePolicy on every document (reads nothing of the account).
+    Validate {
+        id: RequestId,
+        desired: Box<Desired>,
+    },
     /// Manual mode's verify: the engine's plan, made by reading the account (Get* and List* calls only).
     Verify {
         id: RequestId,
@@ -496,6 +509,11 @@ pub enum Msg {
     Planned {
         id: RequestId,
         result: Box<Result<Plan, Problem>>,
+    },
+    /// IAM Access Analyzer's answer on the documents.
+    Validated {
+        id: RequestId,
+        analysis: Box<Analysis>,
     },
     /// The answer to manual mode's verify.
     Verified {
@@ -780,6 +798,10 @@ impl App {
                 self.session.plan.answer(id, (*result).map(Arc::new));
                 vec![]
             }
+            Msg::Validated { id, analysis } => {
+                self.session.analysis.answer(id, Ok(*analysis));
+                vec![]
+            }
             Msg::Verified { id, result } => {
                 self.manual.verified.answer(id, *result);
                 vec![]
@@ -972,6 +994,20 @@ impl App {
     /// The status line's message, if it still belongs to this screen.
     pub fn status_text(&self) -> Option<&str> {
         self.status.as_ref().filter(|s| s.screen == self.screen).map(|s| s.text.as_str())
+    }
+
+    /// Ask IAM Access Analyzer about the documents on the preview, once per set of documents, when the
+    /// credentials work (offline the preview says it was not consulted).
+    fn analyse(&mut self) -> Option<Cmd> {
+        let s = &mut self.session;
+        let desired = s.desired.clone().filter(|_| s.online())?;
+        if s.analysed.as_ref() == Some(&desired) && !matches!(s.analysis, Remote::Idle) {
+            return None;
+        }
+        let id = s.request();
+        s.analysis = Remote::Pending(id);
+        s.analysed = Some(desired.clone());
+        Some(Cmd::Validate { id, desired: Box::new(desired) })
     }
 
     fn go(&mut self, screen: Screen) {
@@ -1212,6 +1248,7 @@ impl App {
                 Do::Go(s) => {
                     if s == Screen::Preview {
                         self.preview = preview::State::default();
+                        cmds.extend(self.analyse());
                     }
                     if s == Screen::Plan {
                         self.plan = plan::State::default();
