@@ -5,7 +5,7 @@ use crate::aws::AwsError;
 use crate::aws::iam::{Iam, PolicyVersion};
 use crate::plan::{Action, Plan, Prior, StepKind, Target};
 use crate::secret::NewAccessKey;
-use crate::setup::{Desired, Tag};
+use crate::setup::{Resources, Tag};
 use serde_json::Value;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -837,7 +837,7 @@ enum Found {
 /// Delete this tool's resources of the chosen setups, newest dependency first; anything else is left alone.
 /// Everything is read and checked first: if something would make IAM refuse, or is not ours, nothing is
 /// deleted and the report lists it.
-pub async fn destroy(iam: &Iam, desired: &Desired) -> DestroyReport {
+pub async fn destroy(iam: &Iam, desired: &Resources) -> DestroyReport {
     let ours_policies: Vec<&str> = desired.policies.iter().map(|p| p.arn.as_str()).collect();
     let ours_policies = &ours_policies;
     let users = futures::future::join_all(desired.users.iter().map(|u| async move {

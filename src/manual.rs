@@ -52,7 +52,9 @@ pub fn steps(d: &Desired) -> Vec<ManualStep> {
     for (u, user) in d.users.iter().enumerate() {
         policies_of(&user.policies, &mut out);
         out.push(user_step(d, u));
-        out.push(key_step(d, u));
+        if user.access_key {
+            out.push(key_step(d, u));
+        }
     }
     for (r, role) in d.roles.iter().enumerate() {
         policies_of(&role.policies, &mut out);
@@ -193,7 +195,8 @@ pub struct DocDiff {
     pub lines: Vec<DiffLine>,
 }
 
-/// One line of a diff: `-` in the account only, `+` in the guide's document only, ` ` both.
+/// One line of a diff: `-` in the first document only (the account's), `+` in the second only (the guide's),
+/// ` ` both.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DiffLine {
     pub sign: char,
@@ -203,11 +206,24 @@ pub struct DiffLine {
 /// A line diff of two documents as pretty JSON, `current` (the account's) against `wanted` (the guide's),
 /// with two lines of context around each change; `…` marks skipped lines.
 pub fn diff(current: &Value, wanted: &Value) -> Vec<DiffLine> {
+    line_diff(current, wanted, Some(2))
+}
+
+/// The whole of `wanted` as pretty JSON, each line marked against `current` as in [`diff`] (the preview shows a
+/// tightened document against the guide's this way).
+pub fn diff_whole(current: &Value, wanted: &Value) -> Vec<DiffLine> {
+    line_diff(current, wanted, None)
+}
+
+/// A line diff with `context` lines around each change, or everything.
+fn line_diff(current: &Value, wanted: &Value, context: Option<usize>) -> Vec<DiffLine> {
     let pretty = |v: &Value| serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string());
     let (a, b) = (pretty(current), pretty(wanted));
+    // As many lines of context as both documents have is all of them (similar doubles it: no usize::MAX).
+    let context = context.unwrap_or(a.lines().count() + b.lines().count());
     let text = similar::TextDiff::from_lines(&a, &b);
     let mut out = vec![];
-    for (i, group) in text.grouped_ops(2).iter().enumerate() {
+    for (i, group) in text.grouped_ops(context).iter().enumerate() {
         if i > 0 {
             out.push(DiffLine { sign: ' ', text: "…".into() });
         }
@@ -306,10 +322,10 @@ mod tests {
     use super::*;
     use crate::aws::iam::{AccessKeyInfo, PolicyState, UserState};
     use crate::plan::offline;
-    use crate::setup::{Params, SetupKind};
+    use crate::setup::{Params, Selection};
     use serde_json::json;
 
-    fn params(setup: SetupKind) -> Params {
+    fn params(setup: Selection) -> Params {
         let mut p = Params::new(setup, "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
         p.bucket = Some("my-bucket".parse().unwrap());
         p.project = Some("0123456789abcdef0123456789abcdef".parse().unwrap());
@@ -318,7 +334,7 @@ mod tests {
 
     #[test]
     fn steps_follow_the_guides_order() {
-        let d = params(SetupKind::All).desired().unwrap();
+        let d = params(Selection::all()).desired().unwrap();
         let titles: Vec<String> = steps(&d).into_iter().map(|s| s.title).collect();
         assert_eq!(
             titles,
@@ -338,7 +354,7 @@ mod tests {
 
     #[test]
     fn the_pinpoint_role_is_made_as_lambda_then_its_trust_replaced() {
-        let d = params(SetupKind::SegmentImport).desired().unwrap();
+        let d = params("segment-import".parse().unwrap()).desired().unwrap();
         let s = steps(&d);
         let import = s.iter().find(|s| s.name == "PinpointSegmentImport").unwrap();
         let text = import.instructions.join("\n");
@@ -353,7 +369,7 @@ mod tests {
 
     #[test]
     fn the_key_step_explains_the_console_choice_and_the_one_time_secret() {
-        let d = params(SetupKind::Postman).desired().unwrap();
+        let d = params("postman".parse().unwrap()).desired().unwrap();
         let key = steps(&d).into_iter().find(|s| s.makes == Makes::AccessKey(0)).unwrap();
         let text = key.instructions.join("\n");
         assert!(text.contains("Application running outside AWS"), "{text}");
@@ -363,7 +379,7 @@ mod tests {
     /// A plan as read from an account where the policy exists untagged with `doc`, the user exists untagged
     /// with the policy attached and `keys` keys.
     fn read(doc: Value, attached: bool, keys: usize) -> (Vec<ManualStep>, Plan) {
-        let p = params(SetupKind::Postman);
+        let p = params("postman".parse().unwrap());
         let mut plan = offline(&p).unwrap();
         plan.checked = true;
         let arn = plan.desired.policies[0].arn.clone();
@@ -408,26 +424,26 @@ mod tests {
 
     #[test]
     fn an_untagged_resource_with_the_guides_document_is_done() {
-        let doc = params(SetupKind::Postman).desired().unwrap().policies[0].document.clone();
+        let doc = params("postman".parse().unwrap()).desired().unwrap().policies[0].document.clone();
         let (s, plan) = read(doc, true, 1);
         assert_eq!(progress(&s, &plan), vec![Progress::Done, Progress::Done, Progress::Done]);
     }
 
     #[test]
     fn what_is_missing_is_named() {
-        let doc = params(SetupKind::Postman).desired().unwrap().policies[0].document.clone();
+        let doc = params("postman".parse().unwrap()).desired().unwrap().policies[0].document.clone();
         let (s, plan) = read(doc, false, 0);
         let got = progress(&s, &plan);
         assert_eq!(got[0], Progress::Done);
         assert_eq!(got[1], Progress::NotYet(vec!["PostmanAccessPolicy is not attached to PostmanUser".into()]));
         assert_eq!(got[2], Progress::NotYet(vec!["PostmanUser has no access key".into()]));
-        let fresh = offline(&params(SetupKind::Postman)).unwrap();
+        let fresh = offline(&params("postman".parse().unwrap())).unwrap();
         assert!(progress(&s, &fresh).iter().all(|p| matches!(p, Progress::NotYet(_))));
     }
 
     #[test]
     fn a_changed_document_differs_with_a_line_diff() {
-        let mut doc = params(SetupKind::Postman).desired().unwrap().policies[0].document.clone();
+        let mut doc = params("postman".parse().unwrap()).desired().unwrap().policies[0].document.clone();
         doc["Statement"][0]["Action"][0] = json!("mobiletargeting:Delete*");
         let (s, plan) = read(doc, true, 1);
         let Progress::Differs(diffs) = &progress(&s, &plan)[0] else { panic!("not differs") };
@@ -436,5 +452,17 @@ mod tests {
         assert!(lines.contains(&DiffLine { sign: '+', text: "        \"mobiletargeting:Update*\",".into() }));
         assert_eq!(lines.iter().filter(|l| l.sign != ' ').count(), 2, "{lines:?}");
         assert!(lines.len() <= 7, "only the change and its context: {lines:?}");
+    }
+
+    #[test]
+    fn a_whole_diff_keeps_every_line() {
+        let guide =
+            json!({"Version": "2012-10-17", "Statement": [{"Action": "s3:*", "Resource": "*", "Effect": "Allow"}]});
+        let tight = json!({"Version": "2012-10-17", "Statement": [{"Action": "s3:GetObject", "Resource": "*", "Effect": "Allow"}]});
+        let lines = diff_whole(&guide, &tight);
+        let kept: Vec<&str> = lines.iter().filter(|l| l.sign != '-').map(|l| l.text.as_str()).collect();
+        assert_eq!(kept.join("\n"), serde_json::to_string_pretty(&tight).unwrap());
+        assert_eq!(lines.iter().filter(|l| l.sign == '-').count(), 1);
+        assert!(!lines.iter().any(|l| l.text == "…"));
     }
 }

@@ -1,7 +1,7 @@
 //! The plan: what each step will do against the account as it is now.
 
 use crate::aws::AwsError;
-use crate::aws::iam::{Iam, PolicyState, PolicyVersion, RoleState, UserState};
+use crate::aws::iam::{FoundRole, FoundUser, Iam, PolicyState, PolicyVersion, RoleState, UserState};
 use crate::setup::{Desired, Params, SetupError};
 use futures::future::try_join_all;
 use serde_json::Value;
@@ -199,7 +199,7 @@ fn skeleton(desired: &Desired) -> Vec<(StepKind, Vec<usize>)> {
             steps.push((StepKind::Attach { policy: p, target: Target::User(u) }, vec![p, np + nr + u]));
         }
     }
-    for u in 0..desired.users.len() {
+    for (u, _) in desired.users.iter().enumerate().filter(|(_, user)| user.access_key) {
         steps.push((StepKind::AccessKey(u), vec![np + nr + u]));
     }
     steps
@@ -299,16 +299,16 @@ pub fn decide_role(wanted_trust: &Value, current: Option<&RoleState>) -> (Action
 pub struct Found {
     /// ARN → default version of every managed policy of the account; `None` when it could not be listed.
     policies: Option<std::collections::HashMap<String, String>>,
-    roles: Vec<Option<RoleState>>,
-    users: Vec<Option<UserState>>,
+    roles: Vec<Option<FoundRole>>,
+    users: Vec<Option<FoundUser>>,
 }
 
 /// Read what does not need the account id (see [`Found`]).
 pub async fn look_up(iam: &Iam, desired: &Desired) -> Result<Found, AwsError> {
     let (policies, roles, users) = tokio::try_join!(
         iam.local_policies(),
-        try_join_all(desired.roles.iter().map(|r| iam.get_role(r.name.as_str()))),
-        try_join_all(desired.users.iter().map(|u| iam.get_user(u.name.as_str()))),
+        try_join_all(desired.roles.iter().map(|r| iam.find_role(r.name.as_str()))),
+        try_join_all(desired.users.iter().map(|u| iam.find_user(u.name.as_str()))),
     )?;
     Ok(Found { policies, roles, users })
 }
@@ -319,24 +319,38 @@ pub async fn plan(iam: &Iam, params: &Params) -> Result<Plan, PlanError> {
     decide(iam, params, found).await
 }
 
-/// Finish reading the policies (now that the account id, hence their ARNs, is known) and decide every step.
+/// Finish reading (the policies, now that the account id and so their ARNs are known; the attachments and keys
+/// of the roles and users that exist, which an empty account does not send for) and decide every step.
 pub async fn decide(iam: &Iam, params: &Params, found: Found) -> Result<Plan, PlanError> {
     let desired = params.desired()?;
     let Found { policies: listed, roles, users } = found;
-    let policies = try_join_all(desired.policies.iter().map(|p| async {
-        let state = match listed.as_ref().map(|l| l.get(&p.arn)) {
-            // Not among the account's policies: absent, nothing more to read.
-            Some(None) => None,
-            Some(Some(version)) => iam.get_listed_policy(&p.arn, version).await?,
-            None => iam.get_policy(&p.arn).await?,
-        };
-        let versions = match &state {
-            Some(s) if !same_document(&p.document, &s.document) => iam.list_policy_versions(&p.arn).await?,
-            _ => vec![],
-        };
-        Ok::<_, AwsError>(state.map(|state| Prior::Policy { state, versions }))
-    }))
-    .await?;
+    let (policies, roles, users) = tokio::try_join!(
+        try_join_all(desired.policies.iter().map(|p| async {
+            let state = match listed.as_ref().map(|l| l.get(&p.arn)) {
+                // Not among the account's policies: absent, nothing more to read.
+                Some(None) => None,
+                Some(Some(version)) => iam.get_listed_policy(&p.arn, version).await?,
+                None => iam.get_policy(&p.arn).await?,
+            };
+            let versions = match &state {
+                Some(s) if !same_document(&p.document, &s.document) => iam.list_policy_versions(&p.arn).await?,
+                _ => vec![],
+            };
+            Ok::<_, AwsError>(state.map(|state| Prior::Policy { state, versions }))
+        })),
+        try_join_all(roles.into_iter().map(|r| async move {
+            match r {
+                Some(found) => found.complete(iam).await,
+                None => Ok(None),
+            }
+        })),
+        try_join_all(users.into_iter().map(|u| async move {
+            match u {
+                Some(found) => found.complete(iam).await,
+                None => Ok(None),
+            }
+        })),
+    )?;
     let steps = skeleton(&desired)
         .into_iter()
         .map(|(kind, deps)| {
@@ -394,11 +408,11 @@ pub async fn decide(iam: &Iam, params: &Params, found: Found) -> Result<Plan, Pl
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::setup::SetupKind;
+    use crate::setup::Selection;
     use serde_json::json;
 
     fn params() -> Params {
-        let mut p = Params::new(SetupKind::All, "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
+        let mut p = Params::new(Selection::all(), "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
         p.bucket = Some("my-bucket".parse().unwrap());
         p.project = Some("0123456789abcdef0123456789abcdef".parse().unwrap());
         p
@@ -473,5 +487,23 @@ mod tests {
         assert!(labels.contains(&"ImporterPinpointPolicy -> ImporterPinpointRole".to_string()));
         assert!(labels.contains(&"ImporterS3Policy -> ImporterPinpointRole".to_string()));
         assert!(labels.contains(&"PostmanAccessPolicy -> PostmanUser".to_string()));
+    }
+
+    #[test]
+    fn a_setup_declared_elsewhere_gets_its_steps_and_dependencies() {
+        let mut p = params();
+        p.setup = crate::setup::registry::throwaway::with_postman();
+        let plan = offline(&p).unwrap();
+        let labels: Vec<(&str, String)> =
+            (0..plan.steps.len()).map(|i| (plan.label(i).kind, plan.label(i).name)).collect();
+        let at = |kind: &str, name: &str| labels.iter().position(|(k, n)| *k == kind && n == name).unwrap();
+        let attach = at("attachment", "ReaderPolicy -> ReaderRole");
+        let mut deps = plan.steps[attach].deps.clone();
+        deps.sort();
+        assert_eq!(deps, [at("policy", "ReaderPolicy"), at("role", "ReaderRole")]);
+        assert!(plan.steps[at("role", "ReaderRole")].deps.is_empty());
+        // Postman's steps stay as they were: policy, user, attachment, key.
+        assert_eq!(plan.steps.len(), 4 + 3);
+        assert_eq!(plan.label(plan.steps[at("access_key", "PostmanUser")].deps[0]).name, "PostmanUser");
     }
 }

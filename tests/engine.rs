@@ -603,3 +603,72 @@ fn completions_and_the_man_page_come_from_the_same_definitions_as_help() {
     assert!(page.starts_with(".ie") || page.contains(".TH"), "roff: {}", &page[..page.len().min(200)]);
     assert!(page.contains("no command starts the wizard"), "the man page says what --help says");
 }
+
+/// A tightened document from `assets/tightened/`, its placeholders filled the way the guides fill theirs.
+fn tightened(file: &str, account: &str) -> Value {
+    let text = std::fs::read_to_string(root().join("assets").join(file)).unwrap();
+    let text = text
+        .replace("{{partition}}", "aws")
+        .replace("{{account_id}}", account)
+        .replace("{{region}}", REGION)
+        .replace("{{bucket}}", BUCKET)
+        .replace("{{project_id}}", PROJECT)
+        .replace("{{import_role_name}}", "PinpointSegmentImport");
+    serde_json::from_str(&text).unwrap()
+}
+
+#[tokio::test]
+async fn apply_tighten_writes_the_tightened_documents_and_the_guides_are_an_update_away() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let acct = moto.account.as_str();
+    let plan = json(&moto.run(&[all_args("plan", "all"), vec!["--tighten"]].concat()));
+    assert_eq!(plan["tightened"], true);
+    assert_eq!(json(&moto.run(&all_args("plan", "all")))["tightened"], false);
+
+    let out = apply(moto, "all", &["--tighten"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(statuses(&json(&out)).iter().all(|(_, s)| s == "created"));
+    let iam = moto.iam().await;
+    for (name, file) in [
+        ("PostmanAccessPolicy", "tightened/postman-access.json"),
+        ("ImporterS3Policy", "tightened/importer-s3.json"),
+        ("ImporterS3PassthroughPolicy", "tightened/importer-s3-passthrough.json"),
+        ("ImporterPinpointPolicy", "tightened/importer-pinpoint.json"),
+    ] {
+        let doc = default_doc(&iam, &format!("arn:aws:iam::{acct}:policy/{name}")).await;
+        assert_eq!(doc, tightened(file, acct), "{name}");
+    }
+    let trust = |role: &'static str| {
+        let iam = iam.clone();
+        async move {
+            let r = iam.get_role().role_name(role).send().await.unwrap();
+            decode(r.role().unwrap().assume_role_policy_document().unwrap())
+        }
+    };
+    assert_eq!(trust("PinpointSegmentImport").await, tightened("trust/pinpoint-hardened.json", acct));
+    let lambda: Value = serde_json::from_str(include_str!("../assets/trust/lambda.json")).unwrap();
+    assert_eq!(trust("ImporterS3Role").await, lambda);
+
+    // Tightened again: nothing to do. The guides' documents: each changed document is an update.
+    let again = apply(moto, "all", &["--tighten"]);
+    assert!(statuses(&json(&again)).iter().all(|(_, s)| s == "unchanged"), "{:?}", statuses(&json(&again)));
+    let plan = json(&moto.run(&all_args("plan", "all")));
+    let updates: Vec<&str> = plan["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["action"] == "update")
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        updates,
+        [
+            "PostmanAccessPolicy",
+            "ImporterS3Policy",
+            "ImporterS3PassthroughPolicy",
+            "ImporterPinpointPolicy",
+            "PinpointSegmentImport"
+        ]
+    );
+}

@@ -4,7 +4,7 @@
 
 mod support;
 
-use pinpoint_iam_wizard::setup::{Params, SetupKind};
+use pinpoint_iam_wizard::setup::{Params, Selection};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -368,7 +368,7 @@ fn evaluate(heredoc: &str, values: &[(&str, String)]) -> Value {
 
 #[test]
 fn terraform_files_parse_and_hold_the_rendered_documents() {
-    for (setup, harden) in [(SetupKind::All, false), (SetupKind::SegmentImport, true)] {
+    for (setup, harden) in [(Selection::all(), false), ("segment-import".parse::<Selection>().unwrap(), true)] {
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("tf");
         let o = out.to_str().unwrap();

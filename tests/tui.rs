@@ -3,12 +3,12 @@
 //! TestBackend and compared with its snapshot at 80×24 and 120×40.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use pinpoint_iam_wizard::apply::{ApplyReport, Event, RollbackLog, Status};
+use pinpoint_iam_wizard::apply::{Event, Status};
+use pinpoint_iam_wizard::aws::AwsError;
 use pinpoint_iam_wizard::aws::iam::AccessKeyInfo;
 use pinpoint_iam_wizard::aws::listings::Project;
-use pinpoint_iam_wizard::aws::{AwsError, Identity};
 use pinpoint_iam_wizard::plan::{self, Action};
-use pinpoint_iam_wizard::secret::{NewAccessKey, Secret};
+use pinpoint_iam_wizard::setup::segment_import::IMPORT_ROLE;
 use pinpoint_iam_wizard::tui::app::{
     App, Cmd, Copied, Detected, Msg, Overlay, Phase, Problem, Remote, RequestId, Screen, StepState,
 };
@@ -18,249 +18,9 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::time::{Duration, Instant};
 
-const ACCOUNT: &str = "210987654321";
-const PROJECT: &str = "0123456789abcdef0123456789abcdef";
-const PROJECT2: &str = "fedcba9876543210fedcba9876543210";
-/// A fixed fake secret: snapshots never hold a real one.
-const FAKE_SECRET: &str = "FAKEsecretFAKEsecretFAKEsecretFAKEsecret";
+mod wizard;
 
-fn key(code: KeyCode) -> Msg {
-    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
-}
-
-fn ctrl(c: char) -> Msg {
-    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
-}
-
-fn ch(c: char) -> Msg {
-    key(KeyCode::Char(c))
-}
-
-fn typed(app: &mut App, s: &str) -> Vec<Cmd> {
-    s.chars().flat_map(|c| app.update(ch(c))).collect()
-}
-
-fn detected(id: RequestId, region: &str, ok: bool) -> Msg {
-    let identity = if ok {
-        Ok(Identity { account: ACCOUNT.parse().unwrap(), arn: format!("arn:aws:iam::{ACCOUNT}:user/alice") })
-    } else {
-        Err(Problem::Aws(AwsError::Unreachable {
-            endpoint: "https://sts.eu-west-1.amazonaws.com".into(),
-            detail: "dispatch failure".into(),
-        }))
-    };
-    Msg::Detected {
-        id,
-        detected: Box::new(Detected {
-            region: Some(region.parse().unwrap()),
-            profile: ok.then(|| "ops".into()),
-            endpoint: None,
-            identity,
-            aws: None,
-        }),
-    }
-}
-
-fn detect_id(cmds: &[Cmd]) -> RequestId {
-    cmds.iter()
-        .find_map(|c| match c {
-            Cmd::Detect { id, .. } => Some(*id),
-            _ => None,
-        })
-        .expect("a detection was asked for")
-}
-
-/// Answer the listings the identity asked for.
-fn answer_lists(app: &mut App, cmds: &[Cmd], projects: Vec<Project>) {
-    for c in cmds {
-        match c {
-            Cmd::ListBuckets { id } => {
-                let names = vec!["logs-archive".into(), "pinpoint-imports".into(), "team-data".into()];
-                app.update(Msg::Buckets { id: *id, result: Ok(names) });
-            }
-            Cmd::ListProjects { id } => {
-                app.update(Msg::Projects { id: *id, result: Ok(projects.clone()) });
-            }
-            _ => {}
-        }
-    }
-}
-
-fn newsletter() -> Vec<Project> {
-    vec![Project { id: PROJECT.into(), name: "Newsletter".into() }]
-}
-
-/// Launched, the identity detected, on the identity screen.
-fn at_identity() -> App {
-    let mut app = App::new();
-    let id = detect_id(&app.init());
-    app.update(key(KeyCode::Enter));
-    let cmds = app.update(detected(id, "eu-west-1", true));
-    answer_lists(&mut app, &cmds, newsletter());
-    assert_eq!(app.screen, Screen::Identity);
-    app
-}
-
-fn at_params() -> App {
-    let mut app = at_identity();
-    app.update(key(KeyCode::Enter));
-    assert_eq!(app.screen, Screen::Params);
-    app
-}
-
-fn at_params_postman() -> App {
-    let mut app = App::new();
-    let id = detect_id(&app.init());
-    app.update(ch('1'));
-    app.update(key(KeyCode::Enter));
-    let cmds = app.update(detected(id, "eu-west-1", true));
-    answer_lists(&mut app, &cmds, newsletter());
-    app.update(key(KeyCode::Enter));
-    app
-}
-
-/// Valid parameters, on the preview screen.
-fn at_preview() -> App {
-    let mut app = at_params();
-    typed(&mut app, "pinpoint");
-    app.update(key(KeyCode::Tab));
-    app.update(key(KeyCode::Down));
-    app.update(key(KeyCode::Enter));
-    assert_eq!(app.screen, Screen::Preview, "{:?}", app.status_text());
-    app
-}
-
-fn plan_id(cmds: &[Cmd]) -> (RequestId, pinpoint_iam_wizard::setup::Params) {
-    cmds.iter()
-        .find_map(|c| match c {
-            Cmd::Plan { id, params } => Some((*id, (**params).clone())),
-            _ => None,
-        })
-        .expect("a plan was asked for")
-}
-
-/// A checked plan: every step creates, the second updates.
-fn checked_plan(params: &pinpoint_iam_wizard::setup::Params) -> plan::Plan {
-    let mut p = plan::offline(params).unwrap();
-    p.checked = true;
-    for (i, s) in p.steps.iter_mut().enumerate() {
-        (s.action, s.reason) = if i == 1 {
-            (Action::Update, "default version v1 differs: a new default version".into())
-        } else {
-            (Action::Create, "does not exist".into())
-        };
-    }
-    p
-}
-
-fn to_plan(mut app: App, edit: impl Fn(&mut plan::Plan)) -> App {
-    let cmds = app.update(key(KeyCode::Enter));
-    let (id, params) = plan_id(&cmds);
-    let mut p = checked_plan(&params);
-    edit(&mut p);
-    app.update(Msg::Planned { id, result: Box::new(Ok(p)) });
-    assert_eq!(app.screen, Screen::Plan);
-    app
-}
-
-fn at_plan() -> App {
-    to_plan(at_preview(), |_| {})
-}
-
-/// Enter, then `y` in the confirmation: the run starts.
-fn at_run() -> App {
-    let mut app = at_plan();
-    assert!(app.update(key(KeyCode::Enter)).is_empty(), "Enter only asks");
-    assert!(matches!(app.overlay, Some(Overlay::Confirm(_))));
-    let cmds = app.update(ch('y'));
-    assert!(matches!(cmds.as_slice(), [Cmd::Apply { adopt: false, .. }]));
-    assert_eq!(app.screen, Screen::Run);
-    app
-}
-
-fn steps(app: &App) -> usize {
-    app.session.run.steps.len()
-}
-
-fn report(n: usize, status: Status, key: Option<NewAccessKey>, failure: Option<usize>) -> Msg {
-    // A real log comes from the engine; the wizard only needs one that is not empty after a failure.
-    let log = match failure {
-        Some(_) => RollbackLog::deleting_policy(0, &format!("arn:aws:iam::{ACCOUNT}:policy/PostmanAccessPolicy")),
-        None => RollbackLog::default(),
-    };
-    Msg::Applied(Box::new(Ok(ApplyReport {
-        statuses: vec![status; n],
-        access_key: key,
-        failure: failure.map(|i| (i, AwsError::Throttled { action: "iam:CreateRole".into() })),
-        interrupted: false,
-        rollback_errors: vec![],
-        rollback_log: log,
-        verify_error: None,
-        run_id: "0123456789abcdef".into(),
-    })))
-}
-
-fn fake_key() -> NewAccessKey {
-    NewAccessKey {
-        user_name: "PostmanUser".into(),
-        access_key_id: "AKIAFAKEFAKEFAKEFAKE".into(),
-        secret_access_key: Secret::new(FAKE_SECRET.into()),
-    }
-}
-
-/// A run whose step 4 failed after steps 0-3 were created; the engine kept the log for the user's choice.
-fn at_failed_run() -> App {
-    let mut app = at_run();
-    for i in 0..4 {
-        app.update(Msg::Engine(Event::Started(i)));
-        app.update(Msg::Engine(Event::Finished { step: i, status: Status::Created }));
-    }
-    app.update(Msg::Engine(Event::Started(4)));
-    app.update(Msg::Engine(Event::Failed {
-        step: 4,
-        error: AwsError::AccessDenied {
-            action: "iam:CreateRole".into(),
-            resource: "ImporterS3Role".into(),
-            message: "not allowed".into(),
-            request_id: None,
-        },
-    }));
-    for i in 5..steps(&app) {
-        app.update(Msg::Engine(Event::Skipped(i)));
-    }
-    app.update(Msg::Engine(Event::Done));
-    let n = steps(&app);
-    app.update(report(n, Status::Skipped, None, Some(4)));
-    assert!(app.session.run.awaiting_choice());
-    app
-}
-
-fn at_secret() -> App {
-    let mut app = at_run();
-    let n = steps(&app);
-    app.update(report(n, Status::Created, Some(fake_key()), None));
-    assert_eq!(app.screen, Screen::Secret);
-    app
-}
-
-fn at_summary() -> App {
-    let mut app = at_secret();
-    app.update(key(KeyCode::Enter));
-    app.update(ch('y'));
-    assert_eq!(app.screen, Screen::Summary);
-    app
-}
-
-fn render(app: &App, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| screens::draw(app, f, &Theme { color: true })).unwrap();
-    t.backend().to_string()
-}
-
-/// The frame at the app's own size.
-fn frame(app: &App) -> String {
-    render(app, app.size.0, app.size.1)
-}
+use wizard::*;
 
 fn snap(name: &str, app: &mut App) {
     for (w, h) in [(80, 24), (120, 40)] {
@@ -273,10 +33,6 @@ fn snap(name: &str, app: &mut App) {
         insta::assert_snapshot!(format!("{name}_{w}x{h}"), frame);
     }
     app.update(Msg::Resize(120, 40));
-}
-
-fn writes(cmds: &[Cmd]) -> bool {
-    cmds.iter().any(Cmd::writes)
 }
 
 // ---- 1. nothing acts behind "terminal too small" ----
@@ -534,11 +290,11 @@ fn a_late_plan_for_an_older_request_is_dropped() {
     typed(&mut app, "NewImportRole");
     app.update(key(KeyCode::Enter));
     let (new_id, new_params) = plan_id(&app.update(key(KeyCode::Enter)));
-    assert_eq!(new_params.names.import_role.as_str(), "NewImportRole");
+    assert_eq!(new_params.names.get(&IMPORT_ROLE), "NewImportRole");
     app.update(Msg::Planned { id: new_id, result: Box::new(Ok(checked_plan(&new_params))) });
     app.update(Msg::Planned { id: old_id, result: Box::new(Ok(checked_plan(&old_params))) });
     let plan = app.session.plan.ready().unwrap();
-    assert_eq!(plan.params.names.import_role.as_str(), "NewImportRole", "the answer to the latest request wins");
+    assert_eq!(plan.params.names.get(&IMPORT_ROLE), "NewImportRole", "the answer to the latest request wins");
 }
 
 #[test]
@@ -708,6 +464,54 @@ fn the_preview_marks_where_each_finding_is_and_access_analyzer_joins_in_the_back
         text.contains("IAM Access Analyzer was not consulted: the caller may not call access-analyzer:ValidatePolicy; the findings above are this tool's own"),
         "{text}"
     );
+}
+
+#[test]
+fn t_on_the_preview_shows_tightened_documents_against_the_guides_and_the_plan_says_so() {
+    let mut app = at_preview();
+    app.update(Msg::Resize(120, 40));
+    // Lines of the document panel, without the borders.
+    let rows = |app: &App| -> Vec<String> {
+        frame(app).lines().map(|l| l.trim_matches('"').trim_start_matches('│').to_string()).collect()
+    };
+    let wildcard = format!("\"arn:aws:mobiletargeting:*:{ACCOUNT}:apps/*\"");
+    let regional = format!("\"arn:aws:mobiletargeting:eu-west-1:{ACCOUNT}:apps/*\"");
+    let guide = rows(&app);
+    // Past the findings' gutter (the guide's ARN is marked: every Region).
+    let past_gutter = |r: &String| r.trim_start_matches([' ', '✗', '▲', '!', '·']).starts_with(&wildcard);
+    assert!(guide.iter().any(past_gutter), "{guide:#?}");
+    assert!(!guide.iter().any(|r| r.contains("the guide's")));
+    assert!(frame(&app).contains("t tightened documents"), "the footer offers it");
+
+    app.update(ch('t'));
+    let tight = rows(&app);
+    assert!(tight.iter().any(|r| r.starts_with("- the guide's  + tightened (written)")), "{tight:#?}");
+    let signed = |sign: &str, text: &str| tight.iter().any(|r| r.starts_with(sign) && r.contains(text));
+    assert!(signed("- ", &wildcard), "the guide's line is marked -: {tight:#?}");
+    assert!(signed("+ ", &regional), "the tightened line is marked +: {tight:#?}");
+    assert!(signed("  ", "\"Version\": \"2012-10-17\""), "the lines both share are kept: {tight:#?}");
+    assert!(frame(&app).contains("t guides' documents"));
+    snap("preview_tightened", &mut app);
+
+    // The trust Lambda's roles keep is the guide's: shown as it is, no diff.
+    for _ in 0..4 {
+        app.update(key(KeyCode::Right));
+    }
+    assert!(frame(&app).contains("ImporterS3Role trust"));
+    assert!(!frame(&app).contains("+ tightened (written)"), "{}", frame(&app));
+
+    let (id, params) = plan_id(&app.update(key(KeyCode::Enter)));
+    assert!(params.tighten);
+    app.update(Msg::Planned { id, result: Box::new(Ok(checked_plan(&params))) });
+    assert!(frame(&app).contains(&format!("Account {ACCOUNT}, Region eu-west-1, tightened documents.")));
+
+    // Back, and t again: the guides' documents exactly, and a plan of them.
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.screen, Screen::Preview);
+    app.update(ch('t'));
+    assert!(!frame(&app).contains("+ tightened (written)"));
+    let (_, params) = plan_id(&app.update(key(KeyCode::Enter)));
+    assert!(!params.tighten);
 }
 
 // ---- 7. fields and lists ----

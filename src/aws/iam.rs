@@ -52,6 +52,59 @@ pub struct RoleState {
     pub permissions_boundary: Option<String>,
 }
 
+/// A role found by name, its attachments not listed yet.
+#[derive(Debug)]
+pub struct FoundRole {
+    name: String,
+    state: RoleState,
+}
+
+impl FoundRole {
+    /// List the attachments: `None` if the role was deleted since it was found.
+    pub async fn complete(self, iam: &Iam) -> Result<Option<RoleState>, AwsError> {
+        let attached = iam.role_policies(&self.name).await;
+        self.with(attached)
+    }
+
+    fn with(mut self, attached: Result<Vec<String>, AwsError>) -> Result<Option<RoleState>, AwsError> {
+        // Listing a missing role's policies says NoSuchEntity: the role was deleted between the two reads.
+        self.state.attached = match attached {
+            Err(e) if e.is_no_such_entity() => return Ok(None),
+            other => other?,
+        };
+        Ok(Some(self.state))
+    }
+}
+
+/// A user found by name, its attachments and keys not listed yet.
+#[derive(Debug)]
+pub struct FoundUser {
+    name: String,
+    state: UserState,
+}
+
+impl FoundUser {
+    /// List the attachments and keys: `None` if the user was deleted since it was found.
+    pub async fn complete(self, iam: &Iam) -> Result<Option<UserState>, AwsError> {
+        let (attached, keys) = tokio::join!(iam.user_policies(&self.name), iam.access_keys(&self.name));
+        self.with(attached, keys)
+    }
+
+    fn with(
+        mut self,
+        attached: Result<Vec<String>, AwsError>,
+        keys: Result<Vec<AccessKeyInfo>, AwsError>,
+    ) -> Result<Option<UserState>, AwsError> {
+        let (attached, keys) = match (attached, keys) {
+            (Err(e), _) | (_, Err(e)) if e.is_no_such_entity() => return Ok(None),
+            (a, k) => (a?, k?),
+        };
+        self.state.attached = attached;
+        self.state.access_keys = keys;
+        Ok(Some(self.state))
+    }
+}
+
 /// A user as it is in the account.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserState {
@@ -376,31 +429,36 @@ impl Iam {
         }))
     }
 
+    /// A role with its attachments, both read at once.
     pub async fn get_role(&self, name: &str) -> Result<Option<RoleState>, AwsError> {
-        let (role, attached) = tokio::join!(
-            async { lookup!(self, "iam:GetRole", name, self.client.get_role().role_name(name)) },
-            self.role_policies(name)
-        );
-        let Some(out) = role? else { return Ok(None) };
+        let (role, attached) = tokio::join!(self.find_role(name), self.role_policies(name));
+        let Some(found) = role? else { return Ok(None) };
+        found.with(attached)
+    }
+
+    /// The role's own record (GetRole) alone: its attachments are listed only if it exists
+    /// ([`FoundRole::complete`]).
+    pub async fn find_role(&self, name: &str) -> Result<Option<FoundRole>, AwsError> {
+        let Some(out) = lookup!(self, "iam:GetRole", name, self.client.get_role().role_name(name))? else {
+            return Ok(None);
+        };
         let role = out.role().ok_or_else(|| bad_doc("iam:GetRole", name, "no role in the answer".into()))?;
         let trust = decode_document(role.assume_role_policy_document().unwrap_or("{}"))
             .map_err(|m| bad_doc("iam:GetRole", name, m))?;
-        // Listing a missing role's policies says NoSuchEntity: the role was deleted between the two reads.
-        let attached = match attached {
-            Err(e) if e.is_no_such_entity() => return Ok(None),
-            other => other?,
-        };
-        Ok(Some(RoleState {
-            arn: role.arn().to_string(),
-            trust,
-            managed_by_us: is_ours(role.tags()),
-            owner: owner_of(role.tags()),
-            run: run_of(role.tags()),
-            attached,
-            permissions_boundary: role
-                .permissions_boundary()
-                .and_then(|b| b.permissions_boundary_arn())
-                .map(str::to_string),
+        Ok(Some(FoundRole {
+            name: name.to_string(),
+            state: RoleState {
+                arn: role.arn().to_string(),
+                trust,
+                managed_by_us: is_ours(role.tags()),
+                owner: owner_of(role.tags()),
+                run: run_of(role.tags()),
+                attached: vec![],
+                permissions_boundary: role
+                    .permissions_boundary()
+                    .and_then(|b| b.permissions_boundary_arn())
+                    .map(str::to_string),
+            },
         }))
     }
 
@@ -530,32 +588,38 @@ impl Iam {
         Ok(())
     }
 
+    /// A user with its attachments and access keys, all read at once.
     pub async fn get_user(&self, name: &str) -> Result<Option<UserState>, AwsError> {
-        let (user, attached, keys) = tokio::join!(
-            async { lookup!(self, "iam:GetUser", name, self.client.get_user().user_name(name)) },
-            self.user_policies(name),
-            self.access_keys(name)
-        );
-        let Some(out) = user? else { return Ok(None) };
-        let user = out.user().ok_or_else(|| bad_doc("iam:GetUser", name, "no user in the answer".into()))?;
-        let (attached, access_keys) = match (attached, keys) {
-            (Err(e), _) | (_, Err(e)) if e.is_no_such_entity() => return Ok(None),
-            (a, k) => (a?, k?),
+        let (user, attached, keys) =
+            tokio::join!(self.find_user(name), self.user_policies(name), self.access_keys(name));
+        let Some(found) = user? else { return Ok(None) };
+        found.with(attached, keys)
+    }
+
+    /// The user's own record (GetUser) alone: its attachments and keys are listed only if it exists
+    /// ([`FoundUser::complete`]).
+    pub async fn find_user(&self, name: &str) -> Result<Option<FoundUser>, AwsError> {
+        let Some(out) = lookup!(self, "iam:GetUser", name, self.client.get_user().user_name(name))? else {
+            return Ok(None);
         };
+        let user = out.user().ok_or_else(|| bad_doc("iam:GetUser", name, "no user in the answer".into()))?;
         let our_keys =
             user.tags().iter().filter_map(|t| t.key().strip_prefix(KEY_TAG_PREFIX).map(str::to_string)).collect();
-        Ok(Some(UserState {
-            arn: user.arn().to_string(),
-            managed_by_us: is_ours(user.tags()),
-            owner: owner_of(user.tags()),
-            run: run_of(user.tags()),
-            attached,
-            access_keys,
-            permissions_boundary: user
-                .permissions_boundary()
-                .and_then(|b| b.permissions_boundary_arn())
-                .map(str::to_string),
-            our_keys,
+        Ok(Some(FoundUser {
+            name: name.to_string(),
+            state: UserState {
+                arn: user.arn().to_string(),
+                managed_by_us: is_ours(user.tags()),
+                owner: owner_of(user.tags()),
+                run: run_of(user.tags()),
+                attached: vec![],
+                access_keys: vec![],
+                permissions_boundary: user
+                    .permissions_boundary()
+                    .and_then(|b| b.permissions_boundary_arn())
+                    .map(str::to_string),
+                our_keys,
+            },
         }))
     }
 

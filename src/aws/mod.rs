@@ -78,9 +78,11 @@ pub struct Aws {
     config: SdkConfig,
     pub iam: iam::Iam,
     sts: aws_sdk_sts::Client,
-    s3: aws_sdk_s3::Client,
-    pinpoint: aws_sdk_pinpoint::Client,
-    analyzer: aws_sdk_accessanalyzer::Client,
+    /// Built on first use: the headless commands never list buckets or projects.
+    s3: std::sync::OnceLock<aws_sdk_s3::Client>,
+    pinpoint: std::sync::OnceLock<aws_sdk_pinpoint::Client>,
+    /// Built on first use: only `plan` and the preview ask IAM Access Analyzer.
+    analyzer: std::sync::OnceLock<aws_sdk_accessanalyzer::Client>,
     /// Where the credentials came from, once resolved.
     source: Arc<std::sync::OnceLock<String>>,
 }
@@ -231,13 +233,6 @@ impl Aws {
             config.endpoint_url().map(str::to_string).unwrap_or_else(|| format!("the AWS endpoints of {region}"));
         let calls = CallCounter::default();
         let iam = iam::Iam::new(aws_sdk_iam::Client::new(&config), calls.clone(), endpoint.clone());
-        let s3_conf =
-            aws_sdk_s3::config::Builder::from(&config).force_path_style(config.endpoint_url().is_some()).build();
-        // Access Analyzer's findings are advice beside this tool's own: one attempt, so a plan never waits on
-        // retries of a call it can do without (its failure is one line in the output).
-        let analyzer_conf = aws_sdk_accessanalyzer::config::Builder::from(&config)
-            .retry_config(aws_sdk_accessanalyzer::config::retry::RetryConfig::disabled())
-            .build();
         let profile = conn.profile.clone().or(env_profile);
         Ok(Aws {
             region,
@@ -247,9 +242,9 @@ impl Aws {
             timeouts: conn.timeouts,
             iam,
             sts: aws_sdk_sts::Client::new(&config),
-            s3: aws_sdk_s3::Client::from_conf(s3_conf),
-            pinpoint: aws_sdk_pinpoint::Client::new(&config),
-            analyzer: aws_sdk_accessanalyzer::Client::from_conf(analyzer_conf),
+            s3: std::sync::OnceLock::new(),
+            pinpoint: std::sync::OnceLock::new(),
+            analyzer: std::sync::OnceLock::new(),
             config,
             source: Arc::default(),
         })
@@ -340,15 +335,28 @@ impl Aws {
     }
 
     pub(crate) fn s3(&self) -> &aws_sdk_s3::Client {
-        &self.s3
+        self.s3.get_or_init(|| {
+            // An emulator's endpoint takes the bucket in the path, not as a host name.
+            let path_style = self.config.endpoint_url().is_some();
+            aws_sdk_s3::Client::from_conf(
+                aws_sdk_s3::config::Builder::from(&self.config).force_path_style(path_style).build(),
+            )
+        })
     }
 
     pub(crate) fn pinpoint(&self) -> &aws_sdk_pinpoint::Client {
-        &self.pinpoint
+        self.pinpoint.get_or_init(|| aws_sdk_pinpoint::Client::new(&self.config))
     }
 
     pub(crate) fn analyzer(&self) -> &aws_sdk_accessanalyzer::Client {
-        &self.analyzer
+        self.analyzer.get_or_init(|| {
+            // Access Analyzer's findings are advice beside this tool's own: one attempt, so a plan never waits
+            // on retries of a call it can do without (its failure is one line in the output).
+            let conf = aws_sdk_accessanalyzer::config::Builder::from(&self.config)
+                .retry_config(aws_sdk_accessanalyzer::config::retry::RetryConfig::disabled())
+                .build();
+            aws_sdk_accessanalyzer::Client::from_conf(conf)
+        })
     }
 }
 

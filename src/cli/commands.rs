@@ -11,7 +11,7 @@ use crate::aws::analyzer::{self, Analysis};
 use crate::aws::{Aws, AwsError, ConnectError, Connection, Identity};
 use crate::plan::{self, Plan};
 use crate::secret::{NewAccessKey, store};
-use crate::setup::{AccountId, BucketName, Params, ProjectId, Region};
+use crate::setup::{AccountId, Params, Region};
 use std::io::IsTerminal;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -687,14 +687,12 @@ fn rotate_error(e: access_keys::RotateError) -> CliError {
 async fn run_destroy(conn: &Connection, args: DestroyArgs) -> Result<(), CliError> {
     require_consent(args.yes, "destroy")?;
     let aws = Aws::load(conn).await?;
-    // Destroy needs only the names: the documents' values do not matter, so fixed valid ones stand in.
     let mut params = Params::new(args.setup, placeholder_account()?, aws.region.clone());
-    params.bucket = Some(BucketName::parse("--bucket", "unused-bucket")?);
-    params.project = Some(ProjectId::parse("--project-id", &"0".repeat(32))?);
     apply_names(&mut params, &args.names)?;
-    params.check()?;
+    params.check_names()?;
     let identity = resolve_account(&aws, &mut params, None).await?;
-    let desired = params.desired()?;
+    // Destroy needs only the names (and the account, for the ARNs): no document is rendered.
+    let desired = params.resources()?;
     banner(&aws, &identity);
     if !args.yes {
         let names: Vec<String> = desired

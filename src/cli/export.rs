@@ -75,7 +75,7 @@ pub async fn run_export(conn: &Connection, args: ExportArgs) -> Result<(), CliEr
     };
     let region = match region {
         Some(r) => r,
-        None if format.needs_region() && args.setup.includes_import() => {
+        None if format.needs_region() && args.setup.uses("region", args.tighten, args.harden) => {
             return Err(CliError::Usage(format!(
                 "missing --region: the {} setup's policies name the Region of the Pinpoint project; pass --region \
                  (or set AWS_REGION)",

@@ -28,8 +28,8 @@ macro_rules! say_inline {
 
 use crate::aws::{Connection, Timeouts, check_endpoint};
 use crate::setup::{
-    AccountId, BucketName, IamKind, IamName, InvalidValue, MANAGED_BY_KEY, MAX_TAGS, NAME_FIELDS, OWN_TAGS, Params,
-    ProjectId, Region, SetupKind, Tag,
+    AccountId, BucketName, IamKind, IamName, InvalidValue, MANAGED_BY_KEY, MAX_TAGS, OWN_TAGS, Params, ProjectId,
+    Region, SETUPS, Selection, Tag,
 };
 use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -116,10 +116,15 @@ pub struct SaveArgs {
     pub save_csv: Option<std::path::PathBuf>,
 }
 
+/// The guides' name of the first user that gets an access key: whose key rotate-key and retire-key mean by default.
+fn key_user() -> &'static str {
+    SETUPS.iter().flat_map(|s| s.users).find(|u| u.access_key).map_or("", |u| u.name.default)
+}
+
 #[derive(Debug, Args)]
 pub struct RotateArgs {
     /// The user whose key to rotate.
-    #[arg(long, value_name = "NAME", default_value = "PostmanUser", value_parser = |s: &str| IamName::parse("--user", IamKind::User, s))]
+    #[arg(long, value_name = "NAME", default_value = key_user(), value_parser = |s: &str| IamName::parse("--user", IamKind::User, s))]
     pub user: IamName,
     /// With two keys already (AWS's maximum), delete this one first.
     #[arg(long, value_name = "ACCESS_KEY_ID")]
@@ -140,7 +145,7 @@ pub struct RotateArgs {
 #[derive(Debug, Args)]
 pub struct RetireArgs {
     /// The user that owns the key.
-    #[arg(long, value_name = "NAME", default_value = "PostmanUser", value_parser = |s: &str| IamName::parse("--user", IamKind::User, s))]
+    #[arg(long, value_name = "NAME", default_value = key_user(), value_parser = |s: &str| IamName::parse("--user", IamKind::User, s))]
     pub user: IamName,
     /// The access key id to retire.
     #[arg(long, value_name = "ACCESS_KEY_ID")]
@@ -159,9 +164,9 @@ pub enum Format {
     Json,
 }
 
-fn setup_kind() -> impl TypedValueParser<Value = SetupKind> {
-    clap::builder::PossibleValuesParser::new(["postman", "segment-import", "all"])
-        .try_map(|s| s.parse::<SetupKind>().map_err(|e| e.to_string()))
+fn setup_kind() -> impl TypedValueParser<Value = Selection> {
+    clap::builder::PossibleValuesParser::new(Selection::choices().into_iter().map(|c| c.as_str()))
+        .try_map(|s| s.parse::<Selection>().map_err(|e| e.to_string()))
 }
 
 /// The setup and the values its documents take, shared by plan, apply and export.
@@ -169,7 +174,7 @@ fn setup_kind() -> impl TypedValueParser<Value = SetupKind> {
 pub struct SetupValues {
     /// Which of AWS's guides to carry out.
     #[arg(long, value_name = "SETUP", value_parser = setup_kind())]
-    pub setup: SetupKind,
+    pub setup: Selection,
     /// The account id (default: what STS reports). With no credentials, plan works offline with this; the
     /// cloudformation and terraform exports take the account they are deployed in.
     #[arg(long, value_name = "ID", value_parser = |s: &str| AccountId::parse("--account-id", s))]
@@ -183,6 +188,10 @@ pub struct SetupValues {
     /// Add confused-deputy conditions (aws:SourceAccount, aws:SourceArn) to the Pinpoint trust policy.
     #[arg(long)]
     pub harden: bool,
+    /// Use tightened documents that fix the guides' mistakes (see the preview's findings); the default is the
+    /// guides' documents exactly. Implies --harden.
+    #[arg(long)]
+    pub tighten: bool,
     /// Override a resource name: OPTION=NAME, e.g. --name postman-user-name=OpsPostman (repeatable).
     #[arg(long = "name", value_name = "OPTION=NAME")]
     pub names: Vec<String>,
@@ -195,6 +204,7 @@ impl SetupValues {
         params.bucket = self.bucket.clone();
         params.project = self.project_id.clone();
         params.harden = self.harden;
+        params.tighten = self.tighten;
         apply_names(&mut params, &self.names)?;
         params.check()?;
         Ok(params)
@@ -250,7 +260,7 @@ pub struct ApplyArgs {
 pub struct DestroyArgs {
     /// Which setup's resources to delete.
     #[arg(long, value_name = "SETUP", value_parser = setup_kind())]
-    pub setup: SetupKind,
+    pub setup: Selection,
     /// Override a resource name, as for apply.
     #[arg(long = "name", value_name = "OPTION=NAME")]
     pub names: Vec<String>,
@@ -375,8 +385,10 @@ pub fn apply_names(params: &mut Params, overrides: &[String]) -> Result<(), Inva
         let (key, value) = o
             .split_once('=')
             .ok_or_else(|| InvalidValue::new("--name", o, "write OPTION=NAME, e.g. postman-user-name=OpsPostman"))?;
-        let field = NAME_FIELDS.iter().find(|f| f.flag.trim_start_matches("--") == key).ok_or_else(|| {
-            let options: Vec<&str> = NAME_FIELDS.iter().map(|f| f.flag.trim_start_matches("--")).collect();
+        // Any setup's name is taken, whichever setups are chosen: one that is not used changes nothing.
+        let fields = || SETUPS.iter().flat_map(|s| s.names.iter().copied());
+        let field = fields().find(|f| f.option() == key).ok_or_else(|| {
+            let options: Vec<&str> = fields().map(|f| f.option()).collect();
             InvalidValue::new("--name", o, format!("unknown name option {key:?}; choose one of {}", options.join(", ")))
         })?;
         if seen.contains(&key) {
@@ -387,7 +399,7 @@ pub fn apply_names(params: &mut Params, overrides: &[String]) -> Result<(), Inva
             ));
         }
         seen.push(key);
-        *(field.get_mut)(&mut params.names) = IamName::parse(&format!("--name {key}"), field.kind, value)?;
+        params.names.set(field, IamName::parse(&format!("--name {key}"), field.kind, value)?);
     }
     Ok(())
 }
@@ -469,9 +481,9 @@ mod tests {
 
     #[test]
     fn name_overrides_are_validated_per_kind_and_given_once() {
-        let mut p = Params::new(SetupKind::All, "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
+        let mut p = Params::new(Selection::all(), "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
         apply_names(&mut p, &["postman-user-name=Ops".into()]).unwrap();
-        assert_eq!(p.names.postman_user.as_str(), "Ops");
+        assert_eq!(p.names.get(&crate::setup::postman::USER), "Ops");
         let e = apply_names(&mut p, &[format!("postman-user-name={}", "u".repeat(65))]).unwrap_err();
         assert_eq!(e.field, "--name postman-user-name");
         assert!(apply_names(&mut p, &["nope=x".into()]).unwrap_err().rule.contains("unknown name option"));

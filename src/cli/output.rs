@@ -76,6 +76,8 @@ pub struct PlanOut<'a> {
     pub account_id: &'a str,
     pub region: &'a str,
     pub setup: &'a str,
+    /// Whether the documents are the tightened ones (`--tighten`) rather than the guides'.
+    pub tightened: bool,
     pub checked: bool,
     pub note: Option<&'a str>,
     pub steps: Vec<StepOut>,
@@ -127,6 +129,7 @@ impl<'a> PlanOut<'a> {
             account_id: plan.params.account.as_str(),
             region: plan.params.region.as_str(),
             setup: plan.params.setup.as_str(),
+            tightened: plan.params.tighten,
             checked: plan.checked,
             note,
             steps,
@@ -263,7 +266,8 @@ pub fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String
 /// Access Analyzer was consulted.
 pub fn plan_text(plan: &Plan, note: Option<&str>, analysis: Option<&Analysis>) -> String {
     let p = &plan.params;
-    let mut out = format!("Plan for setup {} in account {}, Region {}\n", p.setup, p.account, p.region);
+    let tightened = if p.tighten { ", tightened documents" } else { "" };
+    let mut out = format!("Plan for setup {} in account {}, Region {}{tightened}\n", p.setup, p.account, p.region);
     if let Some(note) = note {
         out.push_str(&format!("Note: {note}\n"));
     }

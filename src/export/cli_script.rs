@@ -32,23 +32,25 @@ pub(super) fn render(m: &Model<'_>, origin: &Origin) -> Vec<ExportFile> {
         checks.push(format!("check_role {}", sh(r.name.as_str())));
         steps.push(format!("ensure_role {} {}", sh(r.name.as_str()), sh(&trust_path(r.name.as_str()))));
         for f in &r.policies {
-            steps.push(format!("attach role {} {}", sh(r.name.as_str()), sh(m.name(f).as_str())));
+            steps.push(format!("attach role {} {}", sh(r.name.as_str()), sh(f.name.as_str())));
         }
     }
     for u in &m.users {
         checks.push(format!("check_user {}", sh(u.name.as_str())));
         steps.push(format!("ensure_user {}", sh(u.name.as_str())));
         for f in &u.policies {
-            steps.push(format!("attach user {} {}", sh(u.name.as_str()), sh(m.name(f).as_str())));
+            steps.push(format!("attach user {} {}", sh(u.name.as_str()), sh(f.name.as_str())));
         }
-        steps.push(format!("access_key {}", sh(u.name.as_str())));
+        if u.access_key {
+            steps.push(format!("access_key {}", sh(u.name.as_str())));
+        }
     }
     let script = SCRIPT
         .replace("{{header}}", &header)
         .replace("{{account}}", p.account.as_str())
         .replace("{{partition}}", p.partition())
         .replace("{{setup}}", p.setup.as_str())
-        .replace("{{has_user}}", if m.users.is_empty() { "false" } else { "true" })
+        .replace("{{has_user}}", if m.users.iter().any(|u| u.access_key) { "true" } else { "false" })
         .replace("{{checks}}", &checks.join("\n"))
         .replace("{{steps}}", &steps.join("\n"));
     let mut out = vec![ExportFile { path: "setup.sh".into(), contents: script, executable: true }];
@@ -61,11 +63,11 @@ mod tests {
     use super::super::tests::{origin, params};
     use super::super::{ExportFormat, render as render_any};
     use super::*;
-    use crate::setup::SetupKind;
+    use crate::setup::Selection;
 
     #[test]
     fn the_script_creates_each_resource_after_checking_all() {
-        let p = params(SetupKind::All);
+        let p = params(Selection::all());
         let files = render_any(&p, ExportFormat::Cli, &origin()).unwrap();
         let script = &files[0];
         assert_eq!(script.path, "setup.sh");

@@ -103,10 +103,10 @@ pub(super) fn render(m: &Model<'_>, origin: &Origin) -> ExportFile {
         props.insert("Description".into(), json!(POLICY_DESCRIPTION));
         props.insert("PolicyDocument".into(), pol.symbolic.map(&sub));
         if !pol.roles.is_empty() {
-            props.insert("Roles".into(), pol.roles.iter().map(|f| json!({ "Ref": ident(f, true) })).collect());
+            props.insert("Roles".into(), pol.roles.iter().map(|f| json!({ "Ref": ident(f.field, true) })).collect());
         }
         if !pol.users.is_empty() {
-            props.insert("Users".into(), pol.users.iter().map(|f| json!({ "Ref": ident(f, true) })).collect());
+            props.insert("Users".into(), pol.users.iter().map(|f| json!({ "Ref": ident(f.field, true) })).collect());
         }
         let mut res = Map::new();
         res.insert(ident(pol.field, true), json!({ "Type": "AWS::IAM::ManagedPolicy", "Properties": props }));
@@ -129,11 +129,13 @@ pub(super) fn render(m: &Model<'_>, origin: &Origin) -> ExportFile {
         emit_map(&mut out, &res, 2);
     }
     for u in &m.users {
-        out.push_str(
-            "  # No access key (AWS::IAM::AccessKey): its secret would be readable in the stack's outputs by\n  \
-             # anyone allowed to describe the stack. Make the key once, where its secret is shown only to you:\n  \
-             # pinpoint-iam-wizard rotate-key, or the IAM console.\n",
-        );
+        if u.access_key {
+            out.push_str(
+                "  # No access key (AWS::IAM::AccessKey): its secret would be readable in the stack's outputs by\n  \
+                 # anyone allowed to describe the stack. Make the key once, where its secret is shown only to you:\n  \
+                 # pinpoint-iam-wizard rotate-key, or the IAM console.\n",
+            );
+        }
         let mut res = Map::new();
         res.insert(
             ident(u.field, true),
@@ -233,7 +235,7 @@ mod tests {
     use super::super::tests::{origin, params};
     use super::super::{Model, render as render_any};
     use super::*;
-    use crate::setup::SetupKind;
+    use crate::setup::Selection;
 
     #[test]
     fn yaml_is_block_style_with_short_intrinsics() {
@@ -258,7 +260,7 @@ mod tests {
 
     #[test]
     fn the_template_uses_pseudo_parameters_and_no_account_values() {
-        let mut p = params(SetupKind::All);
+        let mut p = params(Selection::all());
         p.harden = true;
         let f = &render_any(&p, super::super::ExportFormat::CloudFormation, &origin()).unwrap()[0];
         let t = &f.contents;
@@ -277,7 +279,7 @@ mod tests {
 
     #[test]
     fn postman_only_has_no_parameters() {
-        let p = params(SetupKind::Postman);
+        let p = params("postman".parse().unwrap());
         let m = Model::new(&p).unwrap();
         let t = render(&m, &origin()).contents;
         assert!(!t.contains("Parameters:"), "{t}");

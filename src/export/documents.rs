@@ -43,8 +43,8 @@ pub(super) fn render(m: &Model<'_>, origin: &Origin) -> Vec<ExportFile> {
         account = p.account,
     );
     for pol in &m.policies {
-        let mut to: Vec<String> = pol.roles.iter().map(|f| format!("role {}", m.name(f))).collect();
-        to.extend(pol.users.iter().map(|f| format!("user {}", m.name(f))));
+        let mut to: Vec<String> = pol.roles.iter().map(|f| format!("role {}", f.name)).collect();
+        to.extend(pol.users.iter().map(|f| format!("user {}", f.name)));
         readme.push_str(&format!(
             "| `{}` | policy {} | `{}` | {} |\n",
             policy_path(pol.name.as_str()),
@@ -62,7 +62,7 @@ pub(super) fn render(m: &Model<'_>, origin: &Origin) -> Vec<ExportFile> {
         ));
     }
     for u in &m.users {
-        let to: Vec<String> = u.policies.iter().map(|f| format!("policy {}", m.name(f))).collect();
+        let to: Vec<String> = u.policies.iter().map(|f| format!("policy {}", f.name)).collect();
         readme.push_str(&format!(
             "\nUser {} (`{}`) has {} attached and needs one access key: make it where its secret is shown only to \
              you (the IAM console, or `pinpoint-iam-wizard apply`); no file here holds a key.\n",
@@ -80,11 +80,11 @@ pub(super) fn render(m: &Model<'_>, origin: &Origin) -> Vec<ExportFile> {
 mod tests {
     use super::super::tests::{origin, params};
     use super::super::{ExportFormat, render as render_any};
-    use crate::setup::SetupKind;
+    use crate::setup::Selection;
 
     #[test]
     fn a_file_per_document_equal_to_the_rendered_one() {
-        let p = params(SetupKind::All);
+        let p = params(Selection::all());
         let d = p.desired().unwrap();
         let files = render_any(&p, ExportFormat::Documents, &origin()).unwrap();
         assert_eq!(files.len(), 1 + d.policies.len() + d.roles.len());

@@ -14,7 +14,7 @@ mod write;
 
 pub use write::{WriteError, check_out, write};
 
-use crate::setup::{IamKind, IamName, NAME_FIELDS, NameField, Params, SetupError, Template};
+use crate::setup::{IamName, NameField, Params, SetupError};
 use serde_json::Value;
 
 /// Which tool the export is for.
@@ -124,10 +124,13 @@ pub fn describe(params: &Params, format: ExportFormat) -> String {
     if params.harden {
         s.push_str(" --harden");
     }
+    if params.tighten {
+        s.push_str(" --tighten");
+    }
     for f in params.name_fields() {
-        let name = (f.get)(&params.names);
-        if name.as_str() != f.default {
-            s.push_str(&format!(" --name {}={name}", f.flag.trim_start_matches("--")));
+        let name = params.names.get(f);
+        if name != f.default {
+            s.push_str(&format!(" --name {}={name}", f.option()));
         }
     }
     s
@@ -221,6 +224,13 @@ fn split(s: &str) -> Vec<Part<'_>> {
     parts
 }
 
+/// A resource another one refers to (an attachment): its name field, for identifiers, and its name.
+#[derive(Clone)]
+pub(crate) struct Named {
+    pub field: &'static NameField,
+    pub name: IamName,
+}
+
 /// A managed policy as the exports see it.
 #[derive(Clone)]
 pub(crate) struct PolicyModel {
@@ -229,9 +239,9 @@ pub(crate) struct PolicyModel {
     /// The document with this account's values, as `apply` writes it.
     pub document: Value,
     pub symbolic: SymbolicDoc,
-    /// Roles, then users, that it is attached to (by their fields).
-    pub roles: Vec<&'static NameField>,
-    pub users: Vec<&'static NameField>,
+    /// Roles, then users, that it is attached to.
+    pub roles: Vec<Named>,
+    pub users: Vec<Named>,
 }
 
 #[derive(Clone)]
@@ -240,14 +250,16 @@ pub(crate) struct RoleModel {
     pub field: &'static NameField,
     pub trust: Value,
     pub symbolic_trust: SymbolicDoc,
-    pub policies: Vec<&'static NameField>,
+    pub policies: Vec<Named>,
 }
 
 #[derive(Clone)]
 pub(crate) struct UserModel {
     pub name: IamName,
     pub field: &'static NameField,
-    pub policies: Vec<&'static NameField>,
+    pub policies: Vec<Named>,
+    /// Whether the setup gives it an access key (the script makes it with `--with-access-key`).
+    pub access_key: bool,
 }
 
 /// Everything the formats need: the rendered setup, each resource with its name field (for stable identifiers)
@@ -266,72 +278,69 @@ pub(crate) const POLICY_DESCRIPTION: &str = "Created by pinpoint-iam-wizard";
 impl<'a> Model<'a> {
     fn new(params: &'a Params) -> Result<Model<'a>, SetupError> {
         let desired = params.desired()?;
-        let field = |kind: IamKind, name: &IamName| -> Result<&'static NameField, SetupError> {
-            NAME_FIELDS.iter().filter(|f| f.kind == kind).find(|f| (f.get)(&params.names) == name).ok_or_else(|| {
-                SetupError::Template(crate::setup::TemplateError::LeftOver {
-                    file: "export",
-                    name: format!("no name field for {name}"),
-                })
-            })
-        };
-        let n = &params.names;
+        let names = params.name_vars();
         let mut vars: Vec<(&str, &str)> = vec![
             ("partition", Symbol::Partition.marker()),
             ("account_id", Symbol::Account.marker()),
             ("region", Symbol::Region.marker()),
-            ("import_role_name", n.import_role.as_str()),
         ];
+        vars.extend(names.iter().map(|(k, v)| (k.as_str(), *v)));
         if params.bucket.is_some() {
             vars.push(("bucket", Symbol::Bucket.marker()));
         }
         if params.project.is_some() {
             vars.push(("project_id", Symbol::Project.marker()));
         }
-        let symbolic = |t: &'static Template| -> Result<SymbolicDoc, SetupError> { Ok(SymbolicDoc(t.render(&vars)?)) };
-        let mut roles = Vec::new();
-        for r in &desired.roles {
-            roles.push(RoleModel {
+        // The same resources in the same order, with symbols where the values go.
+        let symbolic = params.render(&vars)?;
+        let policy_named = |name: &IamName| {
+            desired.policies.iter().find(|p| &p.name == name).map(|p| Named { field: p.field, name: name.clone() })
+        };
+        let roles: Vec<RoleModel> = desired
+            .roles
+            .iter()
+            .zip(symbolic.roles)
+            .map(|(r, s)| RoleModel {
                 name: r.name.clone(),
-                field: field(IamKind::Role, &r.name)?,
+                field: r.field,
                 trust: r.trust.clone(),
-                symbolic_trust: symbolic(r.trust_template)?,
-                policies: r.policies.iter().map(|p| field(IamKind::Policy, p)).collect::<Result<_, _>>()?,
-            });
-        }
-        let mut users = Vec::new();
-        for u in &desired.users {
-            users.push(UserModel {
+                symbolic_trust: SymbolicDoc(s.trust),
+                policies: r.policies.iter().filter_map(policy_named).collect(),
+            })
+            .collect();
+        let users: Vec<UserModel> = desired
+            .users
+            .iter()
+            .map(|u| UserModel {
                 name: u.name.clone(),
-                field: field(IamKind::User, &u.name)?,
-                policies: u.policies.iter().map(|p| field(IamKind::Policy, p)).collect::<Result<_, _>>()?,
-            });
-        }
-        let mut policies = Vec::new();
-        for p in &desired.policies {
-            let f = field(IamKind::Policy, &p.name)?;
-            policies.push(PolicyModel {
+                field: u.field,
+                policies: u.policies.iter().filter_map(policy_named).collect(),
+                access_key: u.access_key,
+            })
+            .collect();
+        let attached = |to: &[Named], name: &IamName| to.iter().any(|n| &n.name == name);
+        let policies = desired
+            .policies
+            .iter()
+            .zip(symbolic.policies)
+            .map(|(p, s)| PolicyModel {
                 name: p.name.clone(),
-                field: f,
+                field: p.field,
                 document: p.document.clone(),
-                symbolic: symbolic(p.template)?,
+                symbolic: SymbolicDoc(s.document),
                 roles: roles
                     .iter()
-                    .filter(|r| r.policies.iter().any(|x| std::ptr::eq(*x, f)))
-                    .map(|r| r.field)
+                    .filter(|r| attached(&r.policies, &p.name))
+                    .map(|r| Named { field: r.field, name: r.name.clone() })
                     .collect(),
                 users: users
                     .iter()
-                    .filter(|u| u.policies.iter().any(|x| std::ptr::eq(*x, f)))
-                    .map(|u| u.field)
+                    .filter(|u| attached(&u.policies, &p.name))
+                    .map(|u| Named { field: u.field, name: u.name.clone() })
                     .collect(),
-            });
-        }
+            })
+            .collect();
         Ok(Model { params, policies, roles, users })
-    }
-
-    /// The name a field has in this setup.
-    pub fn name(&self, f: &NameField) -> &IamName {
-        (f.get)(&self.params.names)
     }
 
     /// The value of a symbol for this account.
@@ -403,9 +412,10 @@ fn civil_date(days: u64) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::setup::SetupKind;
+    use crate::setup::segment_import::S3_POLICY;
+    use crate::setup::{IamKind, Selection};
 
-    pub fn params(setup: SetupKind) -> Params {
+    pub fn params(setup: Selection) -> Params {
         let mut p = Params::new(setup, "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
         p.bucket = Some("my-bucket".parse().unwrap());
         p.project = Some("0123456789abcdef0123456789abcdef".parse().unwrap());
@@ -418,10 +428,11 @@ pub(crate) mod tests {
 
     #[test]
     fn symbolic_documents_render_back_to_the_account_documents() {
-        for setup in SetupKind::VALUES {
-            for harden in [false, true] {
+        for setup in Selection::choices() {
+            for (harden, tighten) in [(false, false), (true, false), (false, true)] {
                 let mut p = params(setup);
                 p.harden = harden;
+                p.tighten = tighten;
                 p.region = "cn-north-1".parse().unwrap();
                 let m = Model::new(&p).unwrap();
                 let back = |d: &SymbolicDoc| d.substitute(&|s| m.value(s), &|t| t.to_string());
@@ -437,24 +448,24 @@ pub(crate) mod tests {
 
     #[test]
     fn every_resource_knows_its_field_and_attachments() {
-        let p = params(SetupKind::All);
+        let p = params(Selection::all());
         let m = Model::new(&p).unwrap();
         let s3 = m.policies.iter().find(|x| x.name.as_str() == "ImporterS3Policy").unwrap();
-        let roles: Vec<String> = s3.roles.iter().map(|f| m.name(f).to_string()).collect();
+        let roles: Vec<String> = s3.roles.iter().map(|r| r.name.to_string()).collect();
         assert_eq!(roles, ["ImporterS3Role", "ImporterPinpointRole"]);
         let postman = m.policies.iter().find(|x| x.name.as_str() == "PostmanAccessPolicy").unwrap();
         assert_eq!(postman.users.len(), 1);
         assert_eq!(ident(postman.field, true), "PostmanPolicy");
         assert_eq!(ident(postman.field, false), "postman_policy");
         assert!(m.uses(Symbol::Project) && m.uses(Symbol::Bucket));
-        let p = params(SetupKind::Postman);
+        let p = params("postman".parse().unwrap());
         assert!(!Model::new(&p).unwrap().uses(Symbol::Region));
     }
 
     #[test]
     fn renamed_resources_keep_their_identifiers() {
-        let mut p = params(SetupKind::All);
-        p.names.s3_policy = IamName::parse("n", IamKind::Policy, "Other.S3@Policy").unwrap();
+        let mut p = params(Selection::all());
+        p.names.set(&S3_POLICY, IamName::parse("n", IamKind::Policy, "Other.S3@Policy").unwrap());
         let m = Model::new(&p).unwrap();
         let f = m.policies.iter().find(|x| x.name.as_str() == "Other.S3@Policy").unwrap().field;
         assert_eq!(ident(f, true), "S3Policy");
@@ -463,7 +474,7 @@ pub(crate) mod tests {
 
     #[test]
     fn describe_says_only_what_the_format_uses() {
-        let p = params(SetupKind::All);
+        let p = params(Selection::all());
         let cfn = describe(&p, ExportFormat::CloudFormation);
         assert!(!cfn.contains("--account-id") && !cfn.contains("--region"), "{cfn}");
         let cli = describe(&p, ExportFormat::Cli);
@@ -485,5 +496,30 @@ pub(crate) mod tests {
     fn pretty_matches_the_aws_cli() {
         let v: Value = serde_json::json!({"a": [1, "x"], "b": {}});
         assert_eq!(pretty(&v), "{\n    \"a\": [\n        1,\n        \"x\"\n    ],\n    \"b\": {}\n}");
+    }
+
+    #[test]
+    fn a_setup_declared_elsewhere_is_exported_like_the_others() {
+        let mut p = params(Selection::all());
+        p.setup = crate::setup::registry::throwaway::with_postman();
+        let files = render(&p, ExportFormat::CloudFormation, &origin()).unwrap();
+        let cfn = &files[0].contents;
+        assert!(cfn.contains("ReaderRole:\n    Type: AWS::IAM::Role"), "{cfn}");
+        assert!(cfn.contains("- !Ref ReaderRole"), "attached on the policy: {cfn}");
+        assert!(cfn.contains("${AWS::Region}:${AWS::AccountId}:log-group:${BucketName}:*"), "{cfn}");
+    }
+
+    #[test]
+    fn tightened_exports_carry_the_tightened_documents_and_say_so() {
+        let mut p = params(Selection::all());
+        p.tighten = true;
+        let files = render(&p, ExportFormat::Documents, &origin()).unwrap();
+        let desired = p.desired().unwrap();
+        let s3 = files.iter().find(|f| f.path == "policies/ImporterS3Policy.json").unwrap();
+        let doc: Value = serde_json::from_str(&s3.contents).unwrap();
+        assert_eq!(doc, desired.policies[1].document);
+        assert!(!s3.contents.contains("s3:*"), "{}", s3.contents);
+        assert!(describe(&p, ExportFormat::Cli).contains(" --tighten"));
+        assert!(!describe(&params(Selection::all()), ExportFormat::Cli).contains("--tighten"));
     }
 }

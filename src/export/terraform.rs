@@ -106,7 +106,7 @@ pub(super) fn render(m: &Model<'_>, origin: &Origin) -> Vec<ExportFile> {
             tags = tags(),
         ));
         for f in &r.policies {
-            let pid = ident(f, false);
+            let pid = ident(f.field, false);
             tf.push_str(&format!(
                 "\nresource \"aws_iam_role_policy_attachment\" \"{id}_{pid}\" {{\n  role       = \
                  aws_iam_role.{id}.name\n  policy_arn = aws_iam_policy.{pid}.arn\n}}\n"
@@ -115,17 +115,21 @@ pub(super) fn render(m: &Model<'_>, origin: &Origin) -> Vec<ExportFile> {
     }
     for u in &m.users {
         let id = ident(u.field, false);
+        if u.access_key {
+            tf.push_str(&format!(
+                "\n# No aws_iam_access_key: Terraform would keep the key's secret in its state, readable by anyone \
+                 who\n# can read the state. Make the key once, where its secret is shown only to you: \
+                 pinpoint-iam-wizard\n# rotate-key --user {name}, or the IAM console.",
+                name = u.name
+            ));
+        }
         tf.push_str(&format!(
-            "\n# No aws_iam_access_key: Terraform would keep the key's secret in its state, readable by anyone who\n\
-             # can read the state. Make the key once, where its secret is shown only to you: pinpoint-iam-wizard\n\
-             # rotate-key --user {name}, or the IAM console.\n\
-             resource \"aws_iam_user\" \"{id}\" {{\n  name = {quoted}\n{tags}}}\n",
-            name = u.name,
+            "\nresource \"aws_iam_user\" \"{id}\" {{\n  name = {quoted}\n{tags}}}\n",
             quoted = string(u.name.as_str()),
             tags = tags(),
         ));
         for f in &u.policies {
-            let pid = ident(f, false);
+            let pid = ident(f.field, false);
             tf.push_str(&format!(
                 "\nresource \"aws_iam_user_policy_attachment\" \"{id}_{pid}\" {{\n  user       = \
                  aws_iam_user.{id}.name\n  policy_arn = aws_iam_policy.{pid}.arn\n}}\n"
@@ -150,11 +154,11 @@ mod tests {
     use super::super::tests::{origin, params};
     use super::super::{ExportFormat, render as render_any};
     use super::*;
-    use crate::setup::SetupKind;
+    use crate::setup::Selection;
 
     #[test]
     fn documents_interpolate_data_sources_and_variables() {
-        let mut p = params(SetupKind::All);
+        let mut p = params(Selection::all());
         p.harden = true;
         let f = &render_any(&p, ExportFormat::Terraform, &origin()).unwrap()[0];
         let t = &f.contents;

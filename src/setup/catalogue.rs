@@ -265,8 +265,18 @@ impl Service {
 
 /// IAM's action-name matching: `*` any run of characters, `?` one, letters ignoring case.
 pub fn glob_ignoring_case(pattern: &str, text: &str) -> bool {
-    let p: Vec<char> = pattern.chars().map(|c| c.to_ascii_lowercase()).collect();
-    let t: Vec<char> = text.chars().map(|c| c.to_ascii_lowercase()).collect();
+    glob_chars(
+        &pattern.chars().map(|c| c.to_ascii_lowercase()).collect::<Vec<_>>(),
+        &text.chars().map(|c| c.to_ascii_lowercase()).collect::<Vec<_>>(),
+    )
+}
+
+/// IAM's matching of resources and `*Like` condition values: `*` any run of characters, `?` one, case counts.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    glob_chars(&pattern.chars().collect::<Vec<_>>(), &text.chars().collect::<Vec<_>>())
+}
+
+fn glob_chars(p: &[char], t: &[char]) -> bool {
     // Classic two-pointer wildcard match with backtracking to the last `*`.
     let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
     while j < t.len() {
@@ -486,6 +496,7 @@ mod tests {
         assert!(cat().expand("s3:Nothing*").unwrap().1.is_empty());
         assert!(cat().expand("ec2:*").is_none());
         assert!(glob_ignoring_case("a*b?d", "AxxBcD"));
+        assert!(glob("arn:aws:s3:::b/*", "arn:aws:s3:::b/x/y.csv") && !glob("arn:aws:s3:::B/*", "arn:aws:s3:::b/x"));
         assert!(!glob_ignoring_case("a*b?d", "abd"));
     }
 

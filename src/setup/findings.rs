@@ -242,10 +242,26 @@ pub fn policy(doc: &Value, ctx: &Context) -> Vec<Finding> {
             None
         }
     };
+    let denied = denied_everywhere(doc);
     for (st, path) in statements(doc) {
-        statement(&mut out, cat, st, &path, ctx, DocKind::Policy);
+        statement(&mut out, cat, st, &path, ctx, DocKind::Policy, &denied);
     }
     out.sorted()
+}
+
+/// Actions the document denies on every resource without conditions: an Allow cannot grant them, so they are
+/// not counted against its wildcards.
+fn denied_everywhere(doc: &Value) -> Vec<&str> {
+    statements(doc)
+        .into_iter()
+        .filter(|(st, _)| {
+            st.get("Effect").and_then(Value::as_str) == Some("Deny")
+                && st.get("Condition").is_none()
+                && st.get("NotResource").is_none()
+                && strings(st.get("Resource")).iter().any(|(r, _)| *r == "*")
+        })
+        .flat_map(|(st, _)| strings(st.get("Action")).into_iter().map(|(a, _)| a))
+        .collect()
 }
 
 /// The findings for a role's trust policy, most serious first.
@@ -253,7 +269,7 @@ pub fn trust(doc: &Value) -> Vec<Finding> {
     let mut out = Findings::default();
     let cat = catalogue::get().ok();
     for (st, path) in statements(doc) {
-        statement(&mut out, cat, st, &path, &Context::default(), DocKind::Trust);
+        statement(&mut out, cat, st, &path, &Context::default(), DocKind::Trust, &[]);
         let l = label(st, &path);
         let principal = st.get("Principal");
         let services = strings(principal.and_then(|p| p.get("Service")));
@@ -321,7 +337,15 @@ enum Granted<'c> {
     Unknown,
 }
 
-fn statement(out: &mut Findings, cat: Option<&Catalogue>, st: &Value, path: &JsonPath, ctx: &Context, kind: DocKind) {
+fn statement(
+    out: &mut Findings,
+    cat: Option<&Catalogue>,
+    st: &Value,
+    path: &JsonPath,
+    ctx: &Context,
+    kind: DocKind,
+    denied: &[&str],
+) {
     let l = label(st, path);
     let allow = st.get("Effect").and_then(Value::as_str) != Some("Deny");
     let resources = strings(st.get("Resource"));
@@ -330,7 +354,7 @@ fn statement(out: &mut Findings, cat: Option<&Catalogue>, st: &Value, path: &Jso
         for (action, i) in strings(st.get(key)) {
             let place = at(path, key, i);
             let g = match cat {
-                Some(cat) => check_action(out, cat, action, &place, &l, allow && key == "Action", &resources),
+                Some(cat) => check_action(out, cat, action, &place, &l, allow && key == "Action", &resources, denied),
                 None => Granted::Unknown,
             };
             if key == "Action" {
@@ -365,7 +389,12 @@ fn check_action<'c>(
     l: &str,
     allows: bool,
     resources: &[(&str, Option<usize>)],
+    denied: &[&str],
 ) -> Granted<'c> {
+    let is_denied = |prefix: &str, name: &str| {
+        let full = format!("{prefix}:{name}");
+        denied.iter().any(|d| catalogue::glob_ignoring_case(d, &full))
+    };
     if action == "*" {
         if allows {
             out.push(
@@ -390,6 +419,10 @@ fn check_action<'c>(
         };
         if matched.is_empty() {
             out.push(Severity::Error, place.clone(), format!("{l}: {action} matches no {} action", service.prefix));
+            return Granted::Unknown;
+        }
+        let matched: Vec<_> = matched.into_iter().filter(|(n, _)| !is_denied(&service.prefix, n)).collect();
+        if matched.is_empty() {
             return Granted::Unknown;
         }
         let whole_service = name.chars().all(|c| c == '*');
@@ -430,6 +463,7 @@ fn check_action<'c>(
         return Granted::Actions(service, matched);
     }
     match cat.action(action) {
+        ActionLookup::Found { service, name, .. } if allows && is_denied(&service.prefix, name) => Granted::Unknown,
         ActionLookup::Found { service, name, action: a } => {
             if allows && on_everything && a.access == AccessLevel::PermissionsManagement {
                 out.push(
@@ -675,11 +709,11 @@ fn conditions(out: &mut Findings, cat: &Catalogue, st: &Value, path: &JsonPath, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::setup::{Params, SetupKind};
+    use crate::setup::{Params, Selection};
     use serde_json::json;
 
     fn guides(harden: bool) -> Vec<(String, Vec<Finding>)> {
-        let mut p = Params::new(SetupKind::All, "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
+        let mut p = Params::new(Selection::all(), "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
         p.bucket = Some("my-bucket".parse().unwrap());
         p.project = Some("0123456789abcdef0123456789abcdef".parse().unwrap());
         p.harden = harden;
@@ -895,6 +929,139 @@ mod tests {
                 (Severity::Error, "Statement[0].Action".into()),
                 (Severity::SecurityWarning, "Statement[0].Principal.AWS[0]".into())
             ]
+        );
+    }
+
+    #[test]
+    fn what_the_document_denies_everywhere_is_not_counted_against_its_wildcards() {
+        let doc = json!({"Statement": [
+            {"Effect": "Allow", "Action": ["ses:Create*", "ses:PutIdentityPolicy"], "Resource": "*"},
+            {"Effect": "Deny", "Action": ["ses:CreateEmailIdentityPolicy", "ses:PutIdentityPolicy"], "Resource": "*"}
+        ]});
+        let f = policy(&doc, &Context::default());
+        assert!(f.iter().all(|f| f.severity != Severity::SecurityWarning), "{f:?}");
+        assert!(f.iter().any(|f| f.message.contains("ses:Create* grants")), "still a write wildcard: {f:?}");
+        // A Deny with a condition may not apply: the wildcard is judged as written.
+        let conditional = json!({"Statement": [
+            {"Effect": "Allow", "Action": "ses:Create*", "Resource": "*"},
+            {"Effect": "Deny", "Action": "ses:CreateEmailIdentityPolicy", "Resource": "*",
+             "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}}
+        ]});
+        let f = policy(&conditional, &Context::default());
+        assert!(f.iter().any(|f| f.severity == Severity::SecurityWarning), "{f:?}");
+    }
+
+    /// An action, the ARN it acts on, and the request's condition keys.
+    type JobCall = (&'static str, String, Vec<(&'static str, &'static str)>);
+
+    /// What each principal's job is, as the calls it makes: the Lambda functions of the segment import (S3
+    /// files, their logs), Pinpoint reading the files through the import role, the function that starts the
+    /// import, and the Postman user of the other guide.
+    fn jobs() -> Vec<(&'static str, Vec<JobCall>)> {
+        let (acct, region, project) = ("210987654321", "eu-west-1", "0123456789abcdef0123456789abcdef");
+        let object = "arn:aws:s3:::my-bucket/imports/segment.csv".to_string();
+        let bucket = "arn:aws:s3:::my-bucket".to_string();
+        let group = format!("arn:aws:logs:{region}:{acct}:log-group:/aws/lambda/ImportSegments");
+        let stream = format!("{group}:log-stream:2026/11/23/[$LATEST]0123456789abcdef");
+        let app = format!("arn:aws:mobiletargeting:{region}:{acct}:apps/{project}");
+        let import_role = format!("arn:aws:iam::{acct}:role/PinpointSegmentImport");
+        let lambda_logs = vec![
+            ("logs:CreateLogGroup", group.clone(), vec![]),
+            ("logs:CreateLogStream", stream.clone(), vec![]),
+            ("logs:PutLogEvents", stream.clone(), vec![]),
+        ];
+        let mut s3_role = vec![
+            ("s3:GetObject", object.clone(), vec![]),
+            ("s3:PutObject", object.clone(), vec![]),
+            ("s3:DeleteObject", object.clone(), vec![]),
+            ("s3:ListBucket", bucket.clone(), vec![]),
+        ];
+        s3_role.extend(lambda_logs.clone());
+        let mut pinpoint_role = vec![
+            ("mobiletargeting:CreateImportJob", app.clone(), vec![]),
+            ("mobiletargeting:GetImportJobs", app.clone(), vec![]),
+            (
+                "mobiletargeting:PhoneNumberValidate",
+                format!("arn:aws:mobiletargeting:{region}:{acct}:phone/number/validate"),
+                vec![],
+            ),
+            ("iam:GetRole", import_role.clone(), vec![]),
+            ("iam:PassRole", import_role, vec![("iam:PassedToService", "pinpoint.amazonaws.com")]),
+            ("s3:GetObject", object.clone(), vec![]),
+            ("s3:ListBucket", bucket.clone(), vec![]),
+        ];
+        pinpoint_role.extend(lambda_logs);
+        let postman = vec![
+            ("mobiletargeting:GetApp", app.clone(), vec![]),
+            ("mobiletargeting:CreateSegment", app.clone(), vec![]),
+            ("mobiletargeting:SendMessages", format!("{app}/messages"), vec![]),
+            ("mobiletargeting:UpdateEndpoint", format!("{app}/endpoints/endpoint-1"), vec![]),
+            (
+                "mobiletargeting:PhoneNumberValidate",
+                format!("arn:aws:mobiletargeting:{region}:{acct}:phone/number/validate"),
+                vec![],
+            ),
+            ("ses:SendEmail", format!("arn:aws:ses:{region}:{acct}:identity/sender@example.com"), vec![]),
+            ("ses:CreateEmailIdentity", format!("arn:aws:ses:{region}:{acct}:identity/example.com"), vec![]),
+            ("ses:GetAccount", "*".to_string(), vec![]),
+            ("sms-voice:SendVoiceMessage", "*".to_string(), vec![]),
+        ];
+        vec![
+            ("ImporterS3Role", s3_role),
+            ("PinpointSegmentImport", vec![("s3:GetObject", object, vec![]), ("s3:ListBucket", bucket, vec![])]),
+            ("ImporterPinpointRole", pinpoint_role),
+            ("PostmanUser", postman),
+        ]
+    }
+
+    #[test]
+    fn the_tightened_documents_have_no_error_or_security_warning_and_still_do_each_roles_job() {
+        let mut p = Params::new(Selection::all(), "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
+        p.bucket = Some("my-bucket".parse().unwrap());
+        p.project = Some("0123456789abcdef0123456789abcdef".parse().unwrap());
+        p.tighten = true;
+        let d = p.desired().unwrap();
+        for view in d.documents() {
+            let serious: Vec<Finding> =
+                of_document(&d, &view).into_iter().filter(|f| f.severity <= Severity::SecurityWarning).collect();
+            assert!(serious.is_empty(), "{}: {serious:#?}", view.title);
+        }
+        let cat = catalogue::get().unwrap();
+        let attached = |principal: &str| -> Vec<&Value> {
+            let names = d
+                .roles
+                .iter()
+                .find(|r| r.name.as_str() == principal)
+                .map(|r| &r.policies)
+                .or_else(|| d.users.iter().find(|u| u.name.as_str() == principal).map(|u| &u.policies))
+                .unwrap_or_else(|| panic!("{principal} is in the setup"));
+            names.iter().map(|n| &d.policy(n).unwrap().document).collect()
+        };
+        let mut checked = 0;
+        for (principal, calls) in jobs() {
+            let docs = attached(principal);
+            for (action, resource, context) in calls {
+                let call = crate::setup::evaluate::Call { action, resource: &resource, context: &context };
+                let verdict = crate::setup::evaluate::allows(cat, &docs, &call);
+                assert_eq!(verdict, Ok(true), "{principal} must be allowed {action} on {resource}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 7 + 2 + 10 + 9);
+        // And no more than the job: the passthrough role reads, it does not write or delete.
+        let passthrough = attached("PinpointSegmentImport");
+        for action in ["s3:PutObject", "s3:DeleteObject", "s3:PutBucketPolicy"] {
+            let resource =
+                if action == "s3:PutBucketPolicy" { "arn:aws:s3:::my-bucket" } else { "arn:aws:s3:::my-bucket/x" };
+            let call = crate::setup::evaluate::Call { action, resource, context: &[] };
+            assert_eq!(crate::setup::evaluate::allows(cat, &passthrough, &call), Ok(false), "{action}");
+        }
+        let postman = attached("PostmanUser");
+        let policy = crate::setup::evaluate::Call { action: "ses:PutIdentityPolicy", resource: "*", context: &[] };
+        assert_eq!(
+            crate::setup::evaluate::allows(cat, &postman, &policy),
+            Ok(false),
+            "no sending authorization policies"
         );
     }
 

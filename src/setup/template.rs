@@ -28,31 +28,33 @@ pub struct Template {
     pub text: &'static str,
 }
 
+/// Declare a template: `template!(NAME, DocKind::Policy, "policies/file.json")` is the file under `assets/`,
+/// included at build time.
 macro_rules! template {
     ($name:ident, $kind:expr, $file:literal) => {
-        pub static $name: Template =
-            Template { file: $file, kind: $kind, text: include_str!(concat!("../../assets/", $file)) };
+        pub static $name: $crate::setup::Template = $crate::setup::Template {
+            file: $file,
+            kind: $kind,
+            text: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/", $file)),
+        };
     };
 }
+pub(crate) use template;
 
-template!(POSTMAN_ACCESS, DocKind::Policy, "policies/postman-access.json");
-template!(IMPORTER_S3, DocKind::Policy, "policies/importer-s3.json");
-template!(IMPORTER_S3_PASSTHROUGH, DocKind::Policy, "policies/importer-s3-passthrough.json");
-template!(IMPORTER_PINPOINT, DocKind::Policy, "policies/importer-pinpoint.json");
+// The trust the IAM console writes when a role is made for Lambda: shared by any setup with a Lambda role
+// (manual mode tells the console's choice by it).
 template!(LAMBDA_TRUST, DocKind::Trust, "trust/lambda.json");
-template!(PINPOINT_TRUST, DocKind::Trust, "trust/pinpoint.json");
-template!(PINPOINT_TRUST_HARDENED, DocKind::Trust, "trust/pinpoint-hardened.json");
 
-/// Every template, for checks that must cover all of them.
-pub static ALL: [&Template; 7] = [
-    &POSTMAN_ACCESS,
-    &IMPORTER_S3,
-    &IMPORTER_S3_PASSTHROUGH,
-    &IMPORTER_PINPOINT,
-    &LAMBDA_TRUST,
-    &PINPOINT_TRUST,
-    &PINPOINT_TRUST_HARDENED,
-];
+/// Every template of every setup, for checks that must cover all of them.
+pub fn all() -> Vec<&'static Template> {
+    let mut out: Vec<&'static Template> = Vec::new();
+    for t in super::SETUPS.iter().flat_map(|s| s.templates()) {
+        if !out.iter().any(|o| std::ptr::eq(*o, t)) {
+            out.push(t);
+        }
+    }
+    out
+}
 
 /// A rendering that must not become a request.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -120,6 +122,7 @@ impl Template {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::setup::segment_import::{IMPORTER_PINPOINT, IMPORTER_S3};
 
     fn all_vars() -> Vec<(&'static str, &'static str)> {
         vec![
@@ -134,7 +137,10 @@ mod tests {
 
     #[test]
     fn every_template_renders_with_every_placeholder_filled() {
-        for t in ALL {
+        let all = all();
+        let files: Vec<&str> = all.iter().map(|t| t.file).collect();
+        assert!(files.contains(&"tightened/importer-pinpoint.json") && files.contains(&"trust/pinpoint-hardened.json"));
+        for t in all {
             let doc = t.render(&all_vars()).unwrap_or_else(|e| panic!("{}: {e}", t.file));
             assert!(!doc.to_string().contains("{{"), "{}", t.file);
             assert!(iam_size(&doc) <= t.kind.size_limit());

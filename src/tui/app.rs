@@ -15,7 +15,7 @@ use crate::plan::{Plan, PlanError};
 use crate::secret::NewAccessKey;
 use crate::secret::clipboard::Method;
 use crate::secret::store::SaveError;
-use crate::setup::{AccountId, Desired, Params, Region, SetupError, SetupKind};
+use crate::setup::{AccountId, Desired, Params, Region, Selection, SetupError};
 use crossterm::event::{KeyCode, KeyEvent};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -212,7 +212,9 @@ impl Run {
 /// What the wizard knows across screens.
 #[derive(Debug)]
 pub struct Session {
-    pub setup: SetupKind,
+    pub setup: Selection,
+    /// Tightened documents instead of the guides' (toggled on the preview).
+    pub tighten: bool,
     pub identity: Remote<Identity>,
     pub region: Option<Region>,
     pub profile: Option<String>,
@@ -255,7 +257,8 @@ pub struct Session {
 impl Session {
     fn new() -> Self {
         Session {
-            setup: SetupKind::All,
+            setup: Selection::all(),
+            tighten: false,
             identity: Remote::Idle,
             region: None,
             profile: None,
@@ -286,6 +289,19 @@ impl Session {
     pub fn request(&mut self) -> RequestId {
         self.next_request += 1;
         self.next_request
+    }
+
+    /// Ask IAM Access Analyzer about the documents the preview shows, once per set of documents, when the
+    /// credentials work (offline the preview says it was not consulted).
+    pub fn analyse(&mut self) -> Option<Cmd> {
+        let desired = self.desired.clone().filter(|_| self.online())?;
+        if self.analysed.as_ref() == Some(&desired) && !matches!(self.analysis, Remote::Idle) {
+            return None;
+        }
+        let id = self.request();
+        self.analysis = Remote::Pending(id);
+        self.analysed = Some(desired.clone());
+        Some(Cmd::Validate { id, desired: Box::new(desired) })
     }
 
     /// Whether the account was read with working credentials.
@@ -996,20 +1012,6 @@ impl App {
         self.status.as_ref().filter(|s| s.screen == self.screen).map(|s| s.text.as_str())
     }
 
-    /// Ask IAM Access Analyzer about the documents on the preview, once per set of documents, when the
-    /// credentials work (offline the preview says it was not consulted).
-    fn analyse(&mut self) -> Option<Cmd> {
-        let s = &mut self.session;
-        let desired = s.desired.clone().filter(|_| s.online())?;
-        if s.analysed.as_ref() == Some(&desired) && !matches!(s.analysis, Remote::Idle) {
-            return None;
-        }
-        let id = s.request();
-        s.analysis = Remote::Pending(id);
-        s.analysed = Some(desired.clone());
-        Some(Cmd::Validate { id, desired: Box::new(desired) })
-    }
-
     fn go(&mut self, screen: Screen) {
         if screen != self.screen {
             self.status = None;
@@ -1248,7 +1250,7 @@ impl App {
                 Do::Go(s) => {
                     if s == Screen::Preview {
                         self.preview = preview::State::default();
-                        cmds.extend(self.analyse());
+                        cmds.extend(self.session.analyse());
                     }
                     if s == Screen::Plan {
                         self.plan = plan::State::default();

@@ -487,12 +487,12 @@ fn write_documents(desired: &crate::setup::Desired, base_dir: &std::path::Path) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::setup::{Params, SetupKind};
+    use crate::setup::{Params, Selection};
 
     #[test]
     fn an_export_goes_to_a_new_path_each_time() {
         use crate::export::ExportFormat;
-        let mut p = Params::new(SetupKind::All, "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
+        let mut p = Params::new(Selection::all(), "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
         p.bucket = Some("my-bucket".parse().unwrap());
         p.project = Some("0123456789abcdef0123456789abcdef".parse().unwrap());
         let dir = tempfile::tempdir().unwrap();
@@ -508,7 +508,7 @@ mod tests {
 
     #[test]
     fn documents_are_written_to_a_new_directory_each_time() {
-        let mut p = Params::new(SetupKind::All, "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
+        let mut p = Params::new(Selection::all(), "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
         p.bucket = Some("my-bucket".parse().unwrap());
         p.project = Some("0123456789abcdef0123456789abcdef".parse().unwrap());
         let desired = p.desired().unwrap();

@@ -64,17 +64,17 @@ impl Screen {
     }
 
     /// What the screen is for, as help says it.
-    pub fn purpose(self) -> &'static str {
+    pub fn purpose(self) -> String {
         match self {
-            Screen::Welcome => welcome::PURPOSE,
-            Screen::Identity => identity::PURPOSE,
-            Screen::Params => params::PURPOSE,
-            Screen::Preview => preview::PURPOSE,
-            Screen::Plan => plan::PURPOSE,
-            Screen::Run => run::PURPOSE,
-            Screen::Secret => secret::PURPOSE,
-            Screen::Summary => summary::PURPOSE,
-            Screen::Manual => manual::PURPOSE,
+            Screen::Welcome => welcome::purpose(),
+            Screen::Identity => identity::PURPOSE.into(),
+            Screen::Params => params::PURPOSE.into(),
+            Screen::Preview => preview::PURPOSE.into(),
+            Screen::Plan => plan::PURPOSE.into(),
+            Screen::Run => run::PURPOSE.into(),
+            Screen::Secret => secret::PURPOSE.into(),
+            Screen::Summary => summary::PURPOSE.into(),
+            Screen::Manual => manual::PURPOSE.into(),
         }
     }
 }
@@ -203,14 +203,27 @@ fn draw_overlay(app: &App, o: &Overlay, frame: &mut Frame, area: Rect, theme: &T
     let (title, mut lines): (String, Vec<Line>) = match o {
         Overlay::Help => {
             let mut lines = vec![Line::from(Span::styled(app.screen.title(), theme.title()))];
-            lines.extend(wrap(app.screen.purpose(), text_w, 0).into_iter().map(Line::raw));
+            lines.extend(wrap(&app.screen.purpose(), text_w, 0).into_iter().map(Line::raw));
             lines.push(Line::raw(""));
             lines.push(Line::from(Span::styled("Keys here", theme.title())));
             let mut shown = app.screen_shown();
             shown.extend(keys::shown(&app.global_bindings()));
-            for e in shown {
-                lines
-                    .push(Line::from(vec![Span::styled(format!("  {:<14}", e.label), theme.key()), Span::raw(e.does)]));
+            // Two keys a row, labels as narrow as they can be, when one a row would push the overlay's own keys
+            // off a small terminal.
+            let col = text_w / 2;
+            let narrow = shown.iter().map(|e| e.label.chars().count()).max().unwrap_or(0) + 2;
+            let fits = |e: &keys::Shown| 2 + narrow + e.does.chars().count() < col;
+            let pairs = lines.len() + shown.len() + 4 > area.height as usize && shown.iter().all(fits);
+            let label_w = if pairs { narrow } else { 14 };
+            for row in shown.chunks(if pairs { 2 } else { 1 }) {
+                let mut spans = vec![];
+                for (i, e) in row.iter().enumerate() {
+                    let used = 2 + label_w + e.does.chars().count();
+                    let pad = if i + 1 < row.len() { col.saturating_sub(used) } else { 0 };
+                    spans.push(Span::styled(format!("  {:<label_w$}", e.label), theme.key()));
+                    spans.push(Span::raw(format!("{}{}", e.does, " ".repeat(pad))));
+                }
+                lines.push(Line::from(spans));
             }
             (" Help ".into(), lines)
         }

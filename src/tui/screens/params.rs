@@ -2,7 +2,7 @@
 //! harden option, each validated as it is typed.
 
 use crate::aws::listings::Project;
-use crate::setup::{BucketName, IamKind, IamName, NAME_FIELDS, Params, ProjectId, SetupKind};
+use crate::setup::{BucketName, IamKind, IamName, NameField, Param, Params, ProjectId, SETUPS, Selection};
 use crate::tui::app::{Do, Session};
 use crate::tui::keys::{Binding, Key};
 use crate::tui::screens::{Screen, Ui};
@@ -19,6 +19,11 @@ use tui_input::Input;
 pub const PURPOSE: &str = "Fill in what the documents need: the S3 bucket the import reads, the Pinpoint project \
     it writes to, and the names of the policies, roles and user (the guides' names by default). Each field says \
     which rule its value breaks. Nothing is written here; Enter shows the documents.";
+
+/// Every setup's names, in the order the wizard asks for them; [`Field::Name`] indexes it.
+pub fn name_fields() -> Vec<&'static NameField> {
+    SETUPS.iter().flat_map(|s| s.names.iter().copied()).collect()
+}
 
 /// The fields of the parameters screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +50,7 @@ impl Default for State {
             focus: 0,
             buckets: Picker::default(),
             projects: Picker::default(),
-            names: NAME_FIELDS.iter().map(|f| Input::new(f.default.to_string())).collect(),
+            names: name_fields().into_iter().map(|f| Input::new(f.default.to_string())).collect(),
             harden: false,
         }
     }
@@ -65,18 +70,21 @@ pub enum Action {
 }
 
 /// The fields the chosen setup needs, in focus order.
-pub fn fields(setup: SetupKind) -> Vec<Field> {
+pub fn fields(setup: Selection) -> Vec<Field> {
     let mut out = vec![];
-    if setup.includes_import() {
+    if setup.needing(Param::Bucket).is_some() {
         out.push(Field::Bucket);
+    }
+    if setup.needing(Param::Project).is_some() {
         out.push(Field::Project);
     }
-    for (i, f) in NAME_FIELDS.iter().enumerate() {
-        if (f.postman && setup.includes_postman()) || (!f.postman && setup.includes_import()) {
+    let chosen: Vec<&NameField> = setup.name_fields().collect();
+    for (i, f) in name_fields().into_iter().enumerate() {
+        if chosen.iter().any(|c| std::ptr::eq(*c, f)) {
             out.push(Field::Name(i));
         }
     }
-    if setup.includes_import() {
+    if setup.can_harden() {
         out.push(Field::Harden);
     }
     out
@@ -113,7 +121,7 @@ pub fn bindings(st: &State, s: &Session) -> Vec<Binding<Action>> {
 
 impl State {
     /// The field with the focus.
-    pub fn focused(&self, setup: SetupKind) -> Field {
+    pub fn focused(&self, setup: Selection) -> Field {
         let f = fields(setup);
         f[self.focus.min(f.len() - 1)]
     }
@@ -128,13 +136,13 @@ impl State {
         match f {
             Field::Bucket => "S3 bucket",
             Field::Project => "Pinpoint project",
-            Field::Name(i) => NAME_FIELDS[i].label,
+            Field::Name(i) => name_fields().get(i).map_or("", |f| f.label),
             Field::Harden => "Harden Pinpoint trust",
         }
     }
 
     /// The rule a field's current value breaks, if any (a name used twice included).
-    pub fn error(&self, setup: SetupKind, f: Field) -> Option<String> {
+    pub fn error(&self, setup: Selection, f: Field) -> Option<String> {
         match f {
             Field::Bucket => BucketName::parse("Bucket", &self.buckets.value()).err().map(|e| {
                 if self.buckets.value().is_empty() {
@@ -151,7 +159,8 @@ impl State {
                 }
             }),
             Field::Name(i) => {
-                let nf = &NAME_FIELDS[i];
+                let all = name_fields();
+                let nf = all.get(i)?;
                 if let Err(e) = IamName::parse(nf.label, nf.kind, self.names[i].value()) {
                     return Some(e.rule);
                 }
@@ -159,13 +168,10 @@ impl State {
                 fields(setup).into_iter().find_map(|g| match g {
                     Field::Name(j)
                         if j != i
-                            && (NAME_FIELDS[j].kind == IamKind::Policy) == policy
+                            && (all[j].kind == IamKind::Policy) == policy
                             && self.names[j].value().eq_ignore_ascii_case(self.names[i].value()) =>
                     {
-                        Some(format!(
-                            "the {} has this name too (IAM ignores case): each needs its own",
-                            NAME_FIELDS[j].label
-                        ))
+                        Some(format!("the {} has this name too (IAM ignores case): each needs its own", all[j].label))
                     }
                     _ => None,
                 })
@@ -179,6 +185,7 @@ impl State {
         let account = s.account().ok_or((None, "the account is still being read…".to_string()))?;
         let region = s.region.clone().ok_or((None, "no Region: go back and type one".to_string()))?;
         let mut p = Params::new(s.setup, account, region);
+        p.tighten = s.tighten;
         for (n, f) in fields(s.setup).into_iter().enumerate() {
             if let Some(e) = self.error(s.setup, f) {
                 return Err((Some(n), format!("{}: {e}", Self::label(f))));
@@ -187,9 +194,10 @@ impl State {
                 Field::Bucket => p.bucket = BucketName::parse("Bucket", &self.buckets.value()).ok(),
                 Field::Project => p.project = ProjectId::parse("Project", &self.projects.value()).ok(),
                 Field::Name(i) => {
-                    let nf = &NAME_FIELDS[i];
-                    if let Ok(v) = IamName::parse(nf.label, nf.kind, self.names[i].value()) {
-                        *(nf.get_mut)(&mut p.names) = v;
+                    if let Some(nf) = name_fields().get(i)
+                        && let Ok(v) = IamName::parse(nf.label, nf.kind, self.names[i].value())
+                    {
+                        p.names.set(nf, v);
                     }
                 }
                 Field::Harden => p.harden = self.harden,

@@ -168,7 +168,8 @@ impl State {
         } else {
             "Nothing has been written yet."
         };
-        for r in wrap(&format!("Account {}, Region {}. {said}", p.account, p.region), w, 2) {
+        let tightened = if p.tighten { ", tightened documents" } else { "" };
+        for r in wrap(&format!("Account {}, Region {}{tightened}. {said}", p.account, p.region), w, 2) {
             lines.push(Line::raw(r));
         }
         lines.push(Line::raw(""));

@@ -40,6 +40,7 @@ pub enum Action {
     Copy,
     Write,
     Export,
+    Tighten,
     Plan,
     Manual,
     Back,
@@ -55,6 +56,8 @@ pub fn bindings(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Action
     v.push(Binding::new(&[Key::char('c')], "c", "copy document", Action::Copy));
     v.push(Binding::new(&[Key::char('w')], "w", "write files", Action::Write));
     v.push(Binding::new(&[Key::char('e')], "e", "export…", Action::Export));
+    let does = if s.tighten { "guides' documents" } else { "tightened documents" };
+    v.push(Binding::new(&[Key::char('t')], "t", does, Action::Tighten));
     if s.manual {
         v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "manual steps", Action::Manual));
     } else {
@@ -80,15 +83,20 @@ impl State {
         let narrow = width < SIDE_MIN_WIDTH;
         let json_w = if narrow { width } else { width - SIDE } as usize;
         let found = all_findings(s, doc, tab);
-        let marks: Vec<json_view::Mark> = found
-            .iter()
-            .filter_map(|f| {
-                let (first, last) = json_view::locate(doc.document, &f.path)?;
-                Some(json_view::Mark { first, last, style: theme.finding(f.severity), sign: sign(f.severity) })
-            })
-            .collect();
-        let mut lines =
-            json_view::wrapped_marked(doc.document, &p.user_values(), theme, json_w.saturating_sub(1), &marks);
+        let mut lines = match diff(s, doc) {
+            // A diff's lines are not the document's: its findings are listed under it, not marked.
+            Some(diff) => diff_lines(&diff, theme, json_w),
+            None => {
+                let marks: Vec<json_view::Mark> = found
+                    .iter()
+                    .filter_map(|f| {
+                        let (first, last) = json_view::locate(doc.document, &f.path)?;
+                        Some(json_view::Mark { first, last, style: theme.finding(f.severity), sign: sign(f.severity) })
+                    })
+                    .collect();
+                json_view::wrapped_marked(doc.document, &p.user_values(), theme, json_w.saturating_sub(1), &marks)
+            }
+        };
         lines.push(Line::raw(""));
         if narrow {
             lines.extend(size_lines(doc, theme));
@@ -127,6 +135,26 @@ impl State {
             }
             Action::Write => return vec![Do::Run(Cmd::WriteDocuments)],
             Action::Export => return vec![Do::Ask(crate::tui::app::export_prompt())],
+            Action::Tighten => {
+                s.tighten = !s.tighten;
+                self.scroll = 0;
+                let Some(p) = s.params.as_mut() else { return vec![] };
+                p.tighten = s.tighten;
+                let said = match p.desired() {
+                    Ok(d) => {
+                        s.desired = Some(d);
+                        if s.tighten {
+                            "Tightened documents, each against the guide's."
+                        } else {
+                            "The guides' documents."
+                        }
+                    }
+                    Err(e) => return vec![Do::Say(e.to_string())],
+                };
+                let mut dos = vec![Do::Say(said.into())];
+                dos.extend(s.analyse().map(Do::Run));
+                return dos;
+            }
             Action::Manual => return vec![Do::Go(Screen::Manual)],
             Action::Back => return vec![Do::Go(Screen::Params)],
             Action::Plan => {
@@ -194,10 +222,40 @@ impl State {
     }
 }
 
+/// The tightened document against the guide's, when it is tightened and differs.
+fn diff(s: &Session, doc: &DocumentView) -> Option<Vec<crate::manual::DiffLine>> {
+    let tighten = s.params.as_ref().is_some_and(|p| p.tighten);
+    let diff = crate::manual::diff_whole(doc.guide.filter(|_| tighten)?, doc.document);
+    diff.iter().any(|l| l.sign != ' ').then_some(diff)
+}
+
+/// A tightened document as a diff against the guide's, whole: `-` the guide's lines it drops, `+` its own.
+fn diff_lines(diff: &[crate::manual::DiffLine], theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(vec![
+        Span::styled("- the guide's", theme.error()),
+        Span::styled("  + tightened (written)", theme.ok()),
+    ])];
+    for l in diff {
+        let style = match l.sign {
+            '-' => theme.error(),
+            '+' => theme.ok(),
+            _ => theme.text(),
+        };
+        // The JSON's indentation stays put; a long value continues four columns further in (ARNs whole).
+        let lead = l.text.chars().take_while(|c| *c == ' ').count().min(width / 2);
+        let body = l.text.trim_start_matches(' ');
+        for r in wrap(body, width.saturating_sub(3 + lead), 4) {
+            lines.push(Line::from(Span::styled(format!("{} {}{r}", l.sign, " ".repeat(lead)), style)));
+        }
+    }
+    lines
+}
+
 /// This tool's findings on the document, then IAM Access Analyzer's, each most serious first.
 fn all_findings(s: &Session, doc: &DocumentView, tab: usize) -> Vec<Finding> {
     let mut found = s.desired.as_ref().map(|d| findings::of_document(d, doc)).unwrap_or_default();
-    if let Some(a) = s.analysis.ready() {
+    // Only an answer about the documents shown (the `t` key or new parameters make others).
+    if let Some(a) = s.analysis.ready().filter(|_| s.analysed.is_some() && s.analysed == s.desired) {
         found.extend(a.findings(tab).iter().cloned());
     }
     found
@@ -288,7 +346,9 @@ fn side(s: &Session, doc: &DocumentView, tab: usize, theme: &Theme, width: usize
         }
     }
     if !found.is_empty() {
-        for row in wrap("marked in the document, listed below it", width, 0) {
+        let said =
+            if diff(s, doc).is_some() { "listed below the diff" } else { "marked in the document, listed below it" };
+        for row in wrap(said, width, 0) {
             lines.push(Line::from(Span::styled(row, theme.dim())));
         }
     }

@@ -110,9 +110,9 @@ pub fn destroy_command(s: &Session) -> Option<String> {
     }
     cmd.push_str(&format!(" --region {} destroy --setup {}", p.region, p.setup));
     for f in p.name_fields() {
-        let value = (f.get)(&p.names);
-        if value.as_str() != f.default {
-            cmd.push_str(&format!(" --name {}={value}", f.flag.trim_start_matches("--")));
+        let value = p.names.get(f);
+        if value != f.default {
+            cmd.push_str(&format!(" --name {}={value}", f.option()));
         }
     }
     Some(cmd)
@@ -175,18 +175,7 @@ impl State {
         lines.push(Line::from(Span::styled("Next", theme.title())));
         let mut next = vec![];
         if let Some(p) = current_plan(s).map(|p| p.params.clone()) {
-            if p.setup.includes_postman() {
-                next.push(format!(
-                    "Postman: use {}'s access key id and the secret you stored in the collection's AWS Signature auth.",
-                    p.names.postman_user
-                ));
-            }
-            if p.setup.includes_import() {
-                next.push(format!(
-                    "Segment import: give the Lambda function the role {}; pass {} to CreateImportJob.",
-                    p.names.pinpoint_role, p.names.import_role
-                ));
-            }
+            next.extend(p.setup.setups().map(|setup| (setup.next)(&p.names)));
         }
         if destroy_command(s).is_some() {
             next.push("Remove it all when no longer needed (also printed on exit):".into());

@@ -1,6 +1,6 @@
 //! Welcome: which setups to run and what each creates.
 
-use crate::setup::SetupKind;
+use crate::setup::{SETUPS, Selection};
 use crate::tui::app::{Do, Session};
 use crate::tui::keys::{Binding, Key};
 use crate::tui::screens::{Screen, Ui};
@@ -12,32 +12,36 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 /// What the screen is for, as `?` help says it.
-pub const PURPOSE: &str = "Choose what to set up: the Postman user and its access key, the three roles of the \
-    segment import, or both. Nothing is read or written yet; every write is shown and confirmed later. m is \
-    manual mode: the guides' console steps to do by hand, verified by reading the account.";
+pub fn purpose() -> String {
+    let gists: Vec<&str> = SETUPS.iter().map(|s| s.gist).collect();
+    let either = match gists.len() {
+        1 => gists.join(""),
+        2 => format!("{}, or both", gists.join(", ")),
+        _ => format!("{}, or all of them", gists.join(", ")),
+    };
+    format!(
+        "Choose what to set up: {either}. Nothing is read or written yet; every write is shown and confirmed \
+         later. m is manual mode: the guides' console steps to do by hand, verified by reading the account."
+    )
+}
 
-/// The setups, in the order listed.
-pub const CHOICES: [SetupKind; 3] = [SetupKind::Postman, SetupKind::SegmentImport, SetupKind::All];
+/// The setups, in the order listed: each one, then all of them.
+pub fn choices() -> Vec<Selection> {
+    Selection::choices()
+}
 
-const WHAT: [(&str, &[&str]); 3] = [
-    (
-        "Postman (test the Pinpoint API)",
-        &[
-            "policy PostmanAccessPolicy",
-            "user PostmanUser, with the policy attached",
-            "one access key (the secret is shown once)",
-        ],
-    ),
-    (
-        "Segment import (S3 → Pinpoint via Lambda)",
-        &[
-            "ImporterS3Policy + role ImporterS3Role (Lambda)",
-            "ImporterS3PassthroughPolicy + role PinpointSegmentImport (Pinpoint)",
-            "ImporterPinpointPolicy + ImporterPinpointRole (Lambda, + the S3 policy)",
-        ],
-    ),
-    ("Both", &[]),
-];
+/// How the footer names the number keys, by how many choices there are.
+const NUMBER_LABELS: [&str; 9] = ["1", "1-2", "1-3", "1-4", "1-5", "1-6", "1-7", "1-8", "1-9"];
+
+/// A choice's title and what it creates.
+fn what(choice: Selection) -> (&'static str, Vec<&'static str>) {
+    let creates = choice.setups().flat_map(|s| s.creates.iter().copied()).collect();
+    match choice.setups().collect::<Vec<_>>().as_slice() {
+        [one] => (one.title, creates),
+        [_, _] => ("Both", creates),
+        _ => ("All of them", creates),
+    }
+}
 
 /// What this screen remembers while the wizard runs.
 #[derive(Debug)]
@@ -47,7 +51,8 @@ pub struct State {
 
 impl Default for State {
     fn default() -> Self {
-        State { choice: 2 }
+        // All of them: what most who run the wizard came for.
+        State { choice: choices().len().saturating_sub(1) }
     }
 }
 
@@ -63,32 +68,36 @@ pub enum Action {
 
 /// This screen's keys in its current state: they drive key handling, the footer and help.
 pub fn bindings(_st: &State, _s: &Session) -> Vec<Binding<Action>> {
-    vec![
+    let mut v = vec![
         Binding::new(&[Key::Code(KeyCode::Down)], "↑/↓", "choose", Action::Down),
         Binding::new(&[Key::Code(KeyCode::Up)], "", "", Action::Up),
-        Binding::new(&[Key::char('1')], "1-3", "choose", Action::Pick(0)),
-        Binding::new(&[Key::char('2')], "", "", Action::Pick(1)),
-        Binding::new(&[Key::char('3')], "", "", Action::Pick(2)),
-        Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "next", Action::Next),
-        Binding::new(&[Key::char('m')], "m", "manual mode", Action::Manual),
-    ]
+    ];
+    let n = choices().len().min(NUMBER_LABELS.len());
+    for (i, digit) in ('1'..='9').take(n).enumerate() {
+        let (label, does) = if i == 0 { (NUMBER_LABELS[n - 1], "choose") } else { ("", "") };
+        v.push(Binding::new(&[Key::char(digit)], label, does, Action::Pick(i)));
+    }
+    v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "next", Action::Next));
+    v.push(Binding::new(&[Key::char('m')], "m", "manual mode", Action::Manual));
+    v
 }
 
 impl State {
     /// Do what the key bound to `a` asks.
     pub fn act(&mut self, s: &mut Session, a: Action) -> Vec<Do> {
+        let choices = choices();
         match a {
             Action::Up => self.choice = self.choice.saturating_sub(1),
-            Action::Down => self.choice = (self.choice + 1).min(CHOICES.len() - 1),
-            Action::Pick(i) => self.choice = i,
+            Action::Down => self.choice = (self.choice + 1).min(choices.len().saturating_sub(1)),
+            Action::Pick(i) => self.choice = i.min(choices.len().saturating_sub(1)),
             Action::Next | Action::Manual => {
-                s.setup = CHOICES[self.choice];
+                s.setup = choices.get(self.choice).copied().unwrap_or_else(Selection::all);
                 // Manual mode: the same identity and parameters, then the console steps instead of the plan.
                 s.manual = a == Action::Manual;
                 return vec![Do::Go(Screen::Identity)];
             }
         }
-        s.setup = CHOICES[self.choice];
+        s.setup = choices.get(self.choice).copied().unwrap_or_else(Selection::all);
         vec![]
     }
 
@@ -100,19 +109,14 @@ impl State {
         let mut lines: Vec<Line> = wrap(intro, w, 0).into_iter().map(Line::raw).collect();
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled("What to set up:", theme.title())));
-        for (i, (title, items)) in WHAT.iter().enumerate() {
+        for (i, choice) in choices().into_iter().enumerate() {
+            let (title, items) = what(choice);
             let chosen = self.choice == i;
             let mark = if chosen { "(•)" } else { "( )" };
             let style = if chosen { theme.focus() } else { theme.text() };
-            lines.push(Line::from(Span::styled(format!(" {mark} {} {title}  [{}]", i + 1, CHOICES[i]), style)));
+            lines.push(Line::from(Span::styled(format!(" {mark} {} {title}  [{choice}]", i + 1), style)));
             if chosen {
-                // "Both" lists what the two others create.
-                let all: Vec<&str> = if items.is_empty() {
-                    WHAT[..2].iter().flat_map(|(_, i)| i.iter().copied()).collect()
-                } else {
-                    items.to_vec()
-                };
-                for t in all {
+                for t in items {
                     for (i, r) in wrap(t, w.saturating_sub(7), 2).into_iter().enumerate() {
                         let mark = if i == 0 { "     • " } else { "       " };
                         lines.push(Line::from(Span::styled(format!("{mark}{r}"), theme.dim())));
@@ -121,18 +125,18 @@ impl State {
             }
         }
         lines.push(Line::raw(""));
-        for (mark, text) in [
-            (
-                "⚠ ",
-                "IAM users have long-term credentials, a security risk: give them only the permissions they need, \
-                 and remove them when no longer needed.",
-            ),
-            (
-                "ℹ ",
-                "AWS ended support for Amazon Pinpoint's console, segments, campaigns and journeys on 2026-10-30; \
-                 SMS, voice, push and phone-number validation go on under AWS End User Messaging.",
-            ),
-        ] {
+        let mut warnings: Vec<(&str, &str)> = vec![];
+        for warning in SETUPS.iter().flat_map(|s| s.warnings.iter()) {
+            if !warnings.iter().any(|(_, seen)| seen == warning) {
+                warnings.push(("⚠ ", warning));
+            }
+        }
+        warnings.push((
+            "ℹ ",
+            "AWS ended support for Amazon Pinpoint's console, segments, campaigns and journeys on 2026-10-30; \
+             SMS, voice, push and phone-number validation go on under AWS End User Messaging.",
+        ));
+        for (mark, text) in warnings {
             for (i, row) in wrap(text, w.saturating_sub(2), 0).into_iter().enumerate() {
                 let m = if i == 0 { mark } else { "  " };
                 lines.push(Line::from(vec![Span::styled(m, theme.warn()), Span::raw(row)]));
