@@ -134,6 +134,27 @@ async fn apply_all_reproduces_the_seeds_then_a_second_apply_changes_nothing() {
     assert_eq!(second["calls"], 1 + 1 + 4 * 2 + 3 * 2 + 3);
 }
 
+/// The account's policy list saves a round trip, but a caller may read policies without being allowed to list
+/// them: then each policy is read by its ARN, and the plan is the same.
+#[test]
+fn a_caller_who_may_not_list_policies_gets_the_same_plan_from_reading_each_one() {
+    use support::proxy::{Fault, FaultProxy, Rule, When};
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let out = apply(moto, "all", &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let proxy = FaultProxy::start(moto);
+    proxy.add_rule(Rule::new("ListPolicies", When::Always, Fault::AccessDenied));
+    let out = run_with_env(&all_args("plan", "all"), &proxy.env(moto));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let plan = json(&out);
+    let actions: Vec<&str> = plan["steps"].as_array().unwrap().iter().map(|s| s["action"].as_str().unwrap()).collect();
+    assert!(!actions.is_empty() && actions.iter().all(|a| *a == "unchanged"), "{actions:?}");
+    let seen = proxy.seen();
+    assert!(seen.iter().any(|s| s.starts_with("ListPolicies#1 AccessDenied")), "{seen:?}");
+    assert_eq!(seen.iter().filter(|s| s.starts_with("GetPolicy#")).count(), 4, "each policy by its ARN: {seen:?}");
+}
+
 /// What an operator far from IAM waits for is the number of dependent round trips. With 150 ms added to every
 /// call, requests sent together all arrive before any is answered, so the proxy counts the rounds exactly.
 #[test]
