@@ -443,10 +443,90 @@ fn plan_with_an_account_id_works_without_credentials_or_network() {
         format!("arn:aws-us-gov:mobiletargeting:us-gov-west-1:{acct}:apps/{PROJECT}")
     );
     assert!(pinpoint["document"].is_object(), "documents are JSON objects, not strings");
+    // Offline the findings are all there: they need nothing but the documents.
+    let s3 = docs.iter().find(|d| d["name"] == "ImporterS3Policy").unwrap();
+    assert!(
+        s3["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["severity"] == "error" && f["path"] == "Statement[2].Action[2]"),
+        "{}",
+        s3["findings"]
+    );
+    assert_eq!(j["access_analyzer"]["consulted"], false);
+    assert!(j["access_analyzer"]["note"].as_str().unwrap().contains("offline"), "{}", j["access_analyzer"]);
 
     let out = run_with_env(&["plan", "--setup", "postman", "--account-id", acct], &base_env());
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("not checked"), "{}", stdout(&out));
+}
+
+/// Each document's findings in `plan`, with their places: the guides' `s3:HeadBucket` (an error in both S3
+/// policies) and the passthrough role's grants. moto does not implement IAM Access Analyzer (it answers
+/// ValidatePolicy with HTTP 500 and an HTML page): one quiet line says it was not consulted, and the plan is
+/// made as usual.
+#[test]
+fn plan_gives_each_document_its_findings_and_says_when_access_analyzer_was_not_consulted() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let out = moto.run(&all_args("plan", "all"));
+    assert!(out.status.success(), "{}", stderr(&out));
+    let j = json(&out);
+    let findings = |name: &str| -> Vec<(String, String, String)> {
+        let doc = j["documents"].as_array().unwrap().iter().find(|d| d["name"] == name).unwrap();
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                let s = |k: &str| f[k].as_str().unwrap().to_string();
+                assert_eq!(s("source"), "pinpoint-iam-wizard", "{f}");
+                (s("severity"), s("path"), s("message"))
+            })
+            .collect()
+    };
+    let errors = |name: &str| -> Vec<String> {
+        findings(name).into_iter().filter(|(s, _, _)| s == "error").map(|(_, p, m)| format!("{p} {m}")).collect()
+    };
+    let head_bucket =
+        "VisualEditor2: s3:HeadBucket is not an IAM action; the HeadBucket operation is authorized by s3:ListBucket";
+    assert_eq!(errors("ImporterS3Policy"), [format!("Statement[2].Action[2] {head_bucket}")]);
+    assert_eq!(
+        errors("ImporterS3PassthroughPolicy"),
+        [format!("Statement[0].Action[3] {}", head_bucket.replace("VisualEditor2", "VisualEditor0"))]
+    );
+    let passthrough: Vec<(String, String)> = findings("ImporterS3PassthroughPolicy")
+        .into_iter()
+        .filter(|(s, _, _)| s == "security_warning")
+        .map(|(_, p, m)| (p, m))
+        .collect();
+    assert_eq!(passthrough.len(), 2, "{passthrough:?}");
+    assert_eq!(passthrough[0].0, "Statement[0].Action[0]");
+    assert!(passthrough[0].1.contains("s3:PutAccountPublicAccessBlock"), "{passthrough:?}");
+    assert_eq!(passthrough[1].0, "Statement[1].Action");
+    assert!(passthrough[1].1.contains("s3:* grants every s3 action"), "{passthrough:?}");
+    assert!(
+        findings("PinpointSegmentImport")
+            .iter()
+            .any(|(s, p, _)| s == "security_warning" && p == "Statement[0].Principal.Service")
+    );
+    assert_eq!(j["access_analyzer"]["consulted"], false);
+    let note = j["access_analyzer"]["note"].as_str().unwrap();
+    assert!(
+        note.starts_with(
+            "IAM Access Analyzer was not consulted: the endpoint did not answer ValidatePolicy (InternalFailure"
+        ),
+        "{note}"
+    );
+
+    // The text plan counts them per document and says the same one line.
+    let out = moto.run(&["plan", "--setup", "segment-import", "--bucket", BUCKET, "--project-id", PROJECT]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("  ImporterS3PassthroughPolicy: 1 error, 2 security warnings\n"), "{text}");
+    assert!(text.contains("IAM Access Analyzer was not consulted: "), "{text}");
+    assert!(!text.contains("DispatchFailure") && !text.contains("<html"), "plain words: {text}");
 }
 
 #[test]

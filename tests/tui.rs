@@ -358,6 +358,114 @@ fn preview_wraps_long_values_hides_findings_when_narrow_and_copies_or_writes_doc
     assert!(frame(&app).contains("Least privilege"), "beside the document when wide");
 }
 
+/// The frame's buffer at the app's size.
+fn buffer(app: &App) -> ratatui::buffer::Buffer {
+    let mut t = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    t.draw(|f| screens::draw(app, f, &Theme { color: true })).unwrap();
+    t.backend().buffer().clone()
+}
+
+/// The frame's text with runs of white space and box edges collapsed, to find wrapped sentences.
+fn flat(app: &App) -> String {
+    frame(app).replace(['│', '"'], " ").split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn the_preview_marks_where_each_finding_is_and_access_analyzer_joins_in_the_background() {
+    use pinpoint_iam_wizard::aws::analyzer::Analysis;
+    use pinpoint_iam_wizard::setup::findings::{Finding, JsonPath, Severity, Source};
+    let mut app = at_params();
+    typed(&mut app, "pinpoint");
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Down));
+    let cmds = app.update(key(KeyCode::Enter));
+    assert_eq!(app.screen, Screen::Preview);
+    let (id, desired) = cmds
+        .iter()
+        .find_map(|c| match c {
+            Cmd::Validate { id, desired } => Some((*id, desired.clone())),
+            _ => None,
+        })
+        .expect("IAM Access Analyzer is asked when the preview opens with working credentials");
+    assert_eq!(desired.documents().len(), 7);
+    app.update(Msg::Resize(80, 24));
+    app.update(key(KeyCode::Right));
+    assert!(frame(&app).contains("ImporterS3Policy"));
+    // Scroll to the guide's `s3:HeadBucket`: its line carries the error's sign and colour.
+    let mut found = None;
+    for _ in 0..40 {
+        let buf = buffer(&app);
+        let row = (0..24)
+            .find(|y| (0..80).map(|x| buf[(x, *y)].symbol().to_string()).collect::<String>().contains("s3:HeadBucket"));
+        if let Some(y) = row {
+            found = Some((buf, y));
+            break;
+        }
+        app.update(key(KeyCode::Down));
+    }
+    let (buf, y) = found.expect("the HeadBucket line is in the document");
+    let line: String = (0..80).map(|x| buf[(x, y)].symbol().to_string()).collect();
+    assert!(line.starts_with("│✗ "), "the gutter marks the error: {line:?}");
+    let at = line.chars().position(|c| c == 's').unwrap() as u16;
+    assert_eq!(buf[(at, y)].fg, ratatui::style::Color::Red, "the line takes the error's colour: {line:?}");
+    let other = (0..24)
+        .map(|y| (0..80).map(|x| buf[(x, y)].symbol().to_string()).collect::<String>())
+        .find(|l| l.contains("s3:ListAllMyBuckets"))
+        .unwrap();
+    assert!(other.starts_with("│  "), "unmarked lines keep an empty gutter: {other:?}");
+    // Under the document: every finding with its place and words; Access Analyzer still being asked.
+    app.update(key(KeyCode::End));
+    let text = flat(&app);
+    assert!(text.contains("✗ error · Statement[2].Action[2]"), "{text}");
+    assert!(
+        text.contains(
+            "VisualEditor2: s3:HeadBucket is not an IAM action; the HeadBucket operation is authorized by s3:ListBucket"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("IAM Access Analyzer: checking the documents…"), "{text}");
+    // An answer to another request is dropped; the awaited one joins this tool's findings, marked as its own.
+    let theirs = Finding {
+        severity: Severity::Error,
+        message: "INVALID_ACTION: The action s3:HeadBucket does not exist.".into(),
+        path: JsonPath::default().key("Statement").index(2).key("Action").index(2),
+        source: Source::AccessAnalyzer,
+    };
+    let mut lists = vec![vec![]; 7];
+    lists[1] = vec![theirs];
+    app.update(Msg::Validated { id: id + 1000, analysis: Box::new(Analysis::NotConsulted("stale".into())) });
+    assert!(flat(&app).contains("checking the documents"));
+    app.update(Msg::Validated { id, analysis: Box::new(Analysis::Consulted(lists)) });
+    app.update(key(KeyCode::End));
+    let text = flat(&app);
+    assert!(text.contains("✗ error · Statement[2].Action[2] · IAM Access Analyzer"), "{text}");
+    assert!(text.contains("INVALID_ACTION: The action s3:HeadBucket does not exist."), "{text}");
+    // Back and forward with the same documents: not asked again.
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.screen, Screen::Params);
+    let again = app.update(key(KeyCode::Enter));
+    assert_eq!(app.screen, Screen::Preview);
+    assert!(!again.iter().any(|c| matches!(c, Cmd::Validate { .. })), "{again:?}");
+
+    // Denied (or an endpoint without it): one quiet line, this tool's findings stand.
+    let mut app = at_preview();
+    let id = match app.session.analysis {
+        Remote::Pending(id) => id,
+        ref other => panic!("{other:?}"),
+    };
+    app.update(Msg::Validated {
+        id,
+        analysis: Box::new(Analysis::NotConsulted("the caller may not call access-analyzer:ValidatePolicy".into())),
+    });
+    app.update(Msg::Resize(80, 24));
+    app.update(key(KeyCode::End));
+    let text = flat(&app);
+    assert!(
+        text.contains("IAM Access Analyzer was not consulted: the caller may not call access-analyzer:ValidatePolicy; the findings above are this tool's own"),
+        "{text}"
+    );
+}
+
 #[test]
 fn t_on_the_preview_shows_tightened_documents_against_the_guides_and_the_plan_says_so() {
     let mut app = at_preview();
@@ -369,7 +477,9 @@ fn t_on_the_preview_shows_tightened_documents_against_the_guides_and_the_plan_sa
     let wildcard = format!("\"arn:aws:mobiletargeting:*:{ACCOUNT}:apps/*\"");
     let regional = format!("\"arn:aws:mobiletargeting:eu-west-1:{ACCOUNT}:apps/*\"");
     let guide = rows(&app);
-    assert!(guide.iter().any(|r| r.trim_start().starts_with(&wildcard)), "{guide:#?}");
+    // Past the findings' gutter (the guide's ARN is marked: every Region).
+    let past_gutter = |r: &String| r.trim_start_matches([' ', '✗', '▲', '!', '·']).starts_with(&wildcard);
+    assert!(guide.iter().any(past_gutter), "{guide:#?}");
     assert!(!guide.iter().any(|r| r.contains("the guide's")));
     assert!(frame(&app).contains("t tightened documents"), "the footer offers it");
 

@@ -1,5 +1,6 @@
 //! The only code that touches the AWS SDK: configuration, identity, listings, IAM reads and writes.
 
+pub mod analyzer;
 pub mod error;
 pub mod iam;
 pub mod listings;
@@ -80,6 +81,8 @@ pub struct Aws {
     /// Built on first use: the headless commands never list buckets or projects.
     s3: std::sync::OnceLock<aws_sdk_s3::Client>,
     pinpoint: std::sync::OnceLock<aws_sdk_pinpoint::Client>,
+    /// Built on first use: only `plan` and the preview ask IAM Access Analyzer.
+    analyzer: std::sync::OnceLock<aws_sdk_accessanalyzer::Client>,
     /// Where the credentials came from, once resolved.
     source: Arc<std::sync::OnceLock<String>>,
 }
@@ -241,6 +244,7 @@ impl Aws {
             sts: aws_sdk_sts::Client::new(&config),
             s3: std::sync::OnceLock::new(),
             pinpoint: std::sync::OnceLock::new(),
+            analyzer: std::sync::OnceLock::new(),
             config,
             source: Arc::default(),
         })
@@ -342,6 +346,17 @@ impl Aws {
 
     pub(crate) fn pinpoint(&self) -> &aws_sdk_pinpoint::Client {
         self.pinpoint.get_or_init(|| aws_sdk_pinpoint::Client::new(&self.config))
+    }
+
+    pub(crate) fn analyzer(&self) -> &aws_sdk_accessanalyzer::Client {
+        self.analyzer.get_or_init(|| {
+            // Access Analyzer's findings are advice beside this tool's own: one attempt, so a plan never waits
+            // on retries of a call it can do without (its failure is one line in the output).
+            let conf = aws_sdk_accessanalyzer::config::Builder::from(&self.config)
+                .retry_config(aws_sdk_accessanalyzer::config::retry::RetryConfig::disabled())
+                .build();
+            aws_sdk_accessanalyzer::Client::from_conf(conf)
+        })
     }
 }
 

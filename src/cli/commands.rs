@@ -7,6 +7,7 @@ use super::{
 };
 use crate::access_keys;
 use crate::apply::{self, ApplyOptions, DestroyOutcome, Event, Status};
+use crate::aws::analyzer::{self, Analysis};
 use crate::aws::{Aws, AwsError, ConnectError, Connection, Identity};
 use crate::plan::{self, Plan};
 use crate::secret::{NewAccessKey, store};
@@ -205,12 +206,17 @@ async fn read_plan(aws: &Aws, params: &mut Params, given: Option<&AccountId>) ->
 }
 
 /// Print the plan; standard output that went away ends the command quietly.
-fn print_plan(plan: &Plan, format: Format, note: Option<&str>) -> Result<(), CliError> {
+fn print_plan(plan: &Plan, format: Format, note: Option<&str>, analysis: &Analysis) -> Result<(), CliError> {
     let delivered = match format {
-        Format::Json => output::deliver_json(&PlanOut::new(plan, note)),
-        Format::Text => output::deliver(output::plan_text(plan, note).as_bytes()),
+        Format::Json => output::deliver_json(&PlanOut::new(plan, note, analysis)),
+        Format::Text => output::deliver(output::plan_text(plan, note, Some(analysis)).as_bytes()),
     };
     delivered.map_err(|_| CliError::Quiet)
+}
+
+/// Offline, Access Analyzer cannot be asked either.
+fn offline_analysis() -> Analysis {
+    Analysis::NotConsulted("the account was not read (offline)".into())
 }
 
 async fn run_plan(conn: &Connection, args: &SetupArgs) -> Result<(), CliError> {
@@ -220,7 +226,8 @@ async fn run_plan(conn: &Connection, args: &SetupArgs) -> Result<(), CliError> {
         Err(ConnectError::Aws(AwsError::NoRegion)) if args.account_id.is_some() => {
             let params = params_from(args, Region::parse("--region", "us-east-1")?)?;
             let plan = plan::offline(&params)?;
-            return print_plan(&plan, args.format, Some("no Region configured: us-east-1 assumed; pass --region"));
+            let note = Some("no Region configured: us-east-1 assumed; pass --region");
+            return print_plan(&plan, args.format, note, &offline_analysis());
         }
         Err(e) => return Err(e.into()),
     };
@@ -230,13 +237,16 @@ async fn run_plan(conn: &Connection, args: &SetupArgs) -> Result<(), CliError> {
         tokio::join!(resolve_account(&aws, &mut params, args.account_id.as_ref()), plan::look_up(&aws.iam, &desired));
     match identity {
         Ok(_) => {
-            let live = plan::decide(&aws.iam, &params, found?).await.map_err(plan_error)?;
-            print_plan(&live, args.format, None)
+            // Access Analyzer reads the documents while IAM is read: it adds no round trip to the plan.
+            let checked = params.desired()?;
+            let (live, analysis) =
+                tokio::join!(plan::decide(&aws.iam, &params, found?), analyzer::validate(&aws, &checked));
+            print_plan(&live.map_err(plan_error)?, args.format, None, &analysis)
         }
         // No credentials or no network, and the account id given: the plan is made offline.
         Err(CliError::Aws(m)) if args.account_id.is_some() => {
             let plan = plan::offline(&params)?;
-            print_plan(&plan, args.format, Some(&format!("the account was not read: {m}")))
+            print_plan(&plan, args.format, Some(&format!("the account was not read: {m}")), &offline_analysis())
         }
         Err(e) => Err(e),
     }
@@ -335,7 +345,7 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
     };
     banner(&aws, &identity);
     if !args.yes {
-        crate::say_inline!("{}", output::plan_text(&plan, None));
+        crate::say_inline!("{}", output::plan_text(&plan, None, None));
         if plan.writes() == 0 {
             crate::say!("Nothing to change.");
         } else if !ask(&signals, "Apply these changes?").await? {

@@ -2,8 +2,10 @@
 //! standard output that reports a failure instead of panicking (a full disk, a closed pipe).
 
 use crate::apply::{DestroyItem, DestroyOutcome, Status};
+use crate::aws::analyzer::Analysis;
 use crate::plan::Plan;
 use crate::secret::{NewAccessKey, Secret};
+use crate::setup::findings::{self, Finding};
 use serde::Serialize;
 use std::io::Write;
 use zeroize::Zeroizing;
@@ -58,6 +60,15 @@ pub struct DocumentOut<'a> {
     pub name: &'a str,
     pub arn: &'a str,
     pub document: &'a serde_json::Value,
+    /// This tool's findings, then IAM Access Analyzer's, each most serious first.
+    pub findings: Vec<Finding>,
+}
+
+/// Whether IAM Access Analyzer's findings are among the documents' findings, and if not, why.
+#[derive(Serialize)]
+pub struct AnalyzerOut {
+    pub consulted: bool,
+    pub note: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -71,11 +82,26 @@ pub struct PlanOut<'a> {
     pub note: Option<&'a str>,
     pub steps: Vec<StepOut>,
     pub documents: Vec<DocumentOut<'a>>,
+    pub access_analyzer: AnalyzerOut,
     pub error: Option<String>,
 }
 
+/// Every document's findings, in the order of `Desired::documents`: this tool's, then Access Analyzer's.
+pub fn document_findings(plan: &Plan, analysis: &Analysis) -> Vec<Vec<Finding>> {
+    let d = &plan.desired;
+    d.documents()
+        .iter()
+        .enumerate()
+        .map(|(i, view)| {
+            let mut all = findings::of_document(d, view);
+            all.extend(analysis.findings(i).iter().cloned());
+            all
+        })
+        .collect()
+}
+
 impl<'a> PlanOut<'a> {
-    pub fn new(plan: &'a Plan, note: Option<&'a str>) -> Self {
+    pub fn new(plan: &'a Plan, note: Option<&'a str>, analysis: &Analysis) -> Self {
         let steps = (0..plan.steps.len())
             .map(|i| {
                 let l = plan.label(i);
@@ -90,16 +116,14 @@ impl<'a> PlanOut<'a> {
             })
             .collect();
         let d = &plan.desired;
+        // The same order as `Desired::documents`: policies, then trust policies.
         let documents = d
             .policies
             .iter()
-            .map(|p| DocumentOut { kind: "policy", name: p.name.as_str(), arn: &p.arn, document: &p.document })
-            .chain(d.roles.iter().map(|r| DocumentOut {
-                kind: "trust_policy",
-                name: r.name.as_str(),
-                arn: &r.arn,
-                document: &r.trust,
-            }))
+            .map(|p| ("policy", p.name.as_str(), &p.arn, &p.document))
+            .chain(d.roles.iter().map(|r| ("trust_policy", r.name.as_str(), &r.arn, &r.trust)))
+            .zip(document_findings(plan, analysis))
+            .map(|((kind, name, arn, document), findings)| DocumentOut { kind, name, arn, document, findings })
             .collect();
         PlanOut {
             account_id: plan.params.account.as_str(),
@@ -110,6 +134,10 @@ impl<'a> PlanOut<'a> {
             note,
             steps,
             documents,
+            access_analyzer: AnalyzerOut {
+                consulted: matches!(analysis, Analysis::Consulted(_)),
+                note: analysis.note(),
+            },
             error: None,
         }
     }
@@ -234,7 +262,9 @@ pub fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String
 }
 
 /// The plan as text.
-pub fn plan_text(plan: &Plan, note: Option<&str>) -> String {
+/// The plan as text; with `analysis` (plan, not apply), each document's findings counted and whether IAM
+/// Access Analyzer was consulted.
+pub fn plan_text(plan: &Plan, note: Option<&str>, analysis: Option<&Analysis>) -> String {
     let p = &plan.params;
     let tightened = if p.tighten { ", tightened documents" } else { "" };
     let mut out = format!("Plan for setup {} in account {}, Region {}{tightened}\n", p.setup, p.account, p.region);
@@ -259,6 +289,16 @@ pub fn plan_text(plan: &Plan, note: Option<&str>) -> String {
     ));
     if count(crate::plan::Action::Conflict) > 0 {
         out.push_str("Conflicts are resources this tool did not create: apply refuses them unless --adopt.\n");
+    }
+    if let Some(analysis) = analysis {
+        out.push_str("Findings on the documents (--format json lists each with its place):\n");
+        let titles = plan.desired.documents().into_iter().map(|v| v.title);
+        for (title, found) in titles.zip(document_findings(plan, analysis)) {
+            out.push_str(&format!("  {title}: {}\n", findings::tally(&found)));
+        }
+        if let Some(line) = analysis.note() {
+            out.push_str(&format!("{line}\n"));
+        }
     }
     out
 }

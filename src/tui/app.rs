@@ -7,6 +7,7 @@ use super::keys::{self, Binding, Key};
 use super::screens::{self, identity, manual, params, plan, preview, run, secret, summary, welcome};
 use crate::access_keys::{RotateError, Rotation};
 use crate::apply::{ApplyReport, Event, RollbackLog};
+use crate::aws::analyzer::Analysis;
 use crate::aws::iam::AccessKeyInfo;
 use crate::aws::listings::Project;
 use crate::aws::{AwsError, ConnectError, Identity};
@@ -222,6 +223,11 @@ pub struct Session {
     pub typed_account: Option<AccountId>,
     pub params: Option<Params>,
     pub desired: Option<Desired>,
+    /// IAM Access Analyzer's findings on the documents, asked for when the preview opens with working
+    /// credentials; never a `Failed` (not consulting it is an answer: `Analysis::NotConsulted`).
+    pub analysis: Remote<Analysis>,
+    /// The documents `analysis` is about, so returning to an unchanged preview does not ask again.
+    pub analysed: Option<Desired>,
     pub plan: Remote<Arc<Plan>>,
     pub adopt: bool,
     /// Manual mode was chosen on the welcome screen: the preview leads to the console steps, not the plan.
@@ -260,6 +266,8 @@ impl Session {
             typed_account: None,
             params: None,
             desired: None,
+            analysis: Remote::Idle,
+            analysed: None,
             plan: Remote::Idle,
             adopt: false,
             manual: false,
@@ -281,6 +289,19 @@ impl Session {
     pub fn request(&mut self) -> RequestId {
         self.next_request += 1;
         self.next_request
+    }
+
+    /// Ask IAM Access Analyzer about the documents the preview shows, once per set of documents, when the
+    /// credentials work (offline the preview says it was not consulted).
+    pub fn analyse(&mut self) -> Option<Cmd> {
+        let desired = self.desired.clone().filter(|_| self.online())?;
+        if self.analysed.as_ref() == Some(&desired) && !matches!(self.analysis, Remote::Idle) {
+            return None;
+        }
+        let id = self.request();
+        self.analysis = Remote::Pending(id);
+        self.analysed = Some(desired.clone());
+        Some(Cmd::Validate { id, desired: Box::new(desired) })
     }
 
     /// Whether the account was read with working credentials.
@@ -407,6 +428,11 @@ pub enum Cmd {
         id: RequestId,
         params: Box<Params>,
     },
+    /// IAM Access Analyzer's ValidatePolicy on every document (reads nothing of the account).
+    Validate {
+        id: RequestId,
+        desired: Box<Desired>,
+    },
     /// Manual mode's verify: the engine's plan, made by reading the account (Get* and List* calls only).
     Verify {
         id: RequestId,
@@ -499,6 +525,11 @@ pub enum Msg {
     Planned {
         id: RequestId,
         result: Box<Result<Plan, Problem>>,
+    },
+    /// IAM Access Analyzer's answer on the documents.
+    Validated {
+        id: RequestId,
+        analysis: Box<Analysis>,
     },
     /// The answer to manual mode's verify.
     Verified {
@@ -781,6 +812,10 @@ impl App {
             }
             Msg::Planned { id, result } => {
                 self.session.plan.answer(id, (*result).map(Arc::new));
+                vec![]
+            }
+            Msg::Validated { id, analysis } => {
+                self.session.analysis.answer(id, Ok(*analysis));
                 vec![]
             }
             Msg::Verified { id, result } => {
@@ -1215,6 +1250,7 @@ impl App {
                 Do::Go(s) => {
                     if s == Screen::Preview {
                         self.preview = preview::State::default();
+                        cmds.extend(self.session.analyse());
                     }
                     if s == Screen::Plan {
                         self.plan = plan::State::default();

@@ -240,6 +240,16 @@ impl Runtime {
                     Self::send(&tx, Msg::Planned { id, result: Box::new(r) });
                 });
             }
+            Cmd::Validate { id, desired } => {
+                let aws = self.aws.clone().filter(|_| app.session.online());
+                tokio::spawn(async move {
+                    let analysis = match aws {
+                        Some(aws) => crate::aws::analyzer::validate(&aws, &desired).await,
+                        None => crate::aws::analyzer::Analysis::NotConsulted("not connected to AWS".into()),
+                    };
+                    Self::send(&tx, Msg::Validated { id, analysis: Box::new(analysis) });
+                });
+            }
             Cmd::Verify { id, params } => {
                 // Only when the account was read: offline there is nothing to verify against.
                 let aws = self.aws.clone().filter(|_| app.session.online());

@@ -1,5 +1,6 @@
 //! Every colour the wizard uses, in one place; `NO_COLOR` turns colours off and keeps emphasis.
 
+use crate::setup::findings::Severity;
 use ratatui::style::{Color, Modifier, Style};
 
 /// The styles of one run of the wizard.
@@ -57,6 +58,15 @@ impl Theme {
     }
     pub fn json_punct(&self) -> Style {
         self.fg(Color::DarkGray)
+    }
+    /// A finding of this level, and the lines of the document it points at.
+    pub fn finding(&self, s: Severity) -> Style {
+        match s {
+            Severity::Error => self.error(),
+            Severity::SecurityWarning => self.fg(Color::LightRed),
+            Severity::Warning => self.warn(),
+            Severity::Suggestion => self.fg(Color::Cyan),
+        }
     }
     /// A value that came from the user, inside a document.
     pub fn user_value(&self) -> Style {

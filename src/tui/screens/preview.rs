@@ -1,7 +1,9 @@
 //! Preview: every policy and trust document as it will be written, the user's values highlighted, wrapped so
 //! nothing is cut, with its size and least-privilege findings; copy one, or write them all to files.
 
-use crate::setup::{DocKind, DocumentView, lint, template::iam_size};
+use crate::aws::analyzer;
+use crate::setup::findings::{self, Finding, Severity, Source};
+use crate::setup::{DocKind, DocumentView, template::iam_size};
 use crate::tui::app::{Cmd, Copied, Do, Remote, Session};
 use crate::tui::keys::{Binding, Key};
 use crate::tui::screens::{Screen, Scroll, Ui, draw_scrolled, max_scroll, scroll, scroll_bindings};
@@ -70,22 +72,37 @@ impl State {
         s.desired.as_ref().map(|d| d.documents()).unwrap_or_default()
     }
 
-    /// The scrolling content: the wrapped document (and, when narrow, its findings under it).
+    /// The scrolling content: the wrapped document with its findings' places marked, then (when narrow) its
+    /// size, then every finding.
     fn content(&self, s: &Session, width: u16, theme: &Theme) -> Vec<Line<'static>> {
         let docs = self.docs(s);
-        let (Some(doc), Some(p)) = (docs.get(self.tab.min(docs.len().saturating_sub(1))), &s.params) else {
+        let tab = self.tab.min(docs.len().saturating_sub(1));
+        let (Some(doc), Some(p)) = (docs.get(tab), &s.params) else {
             return vec![];
         };
         let narrow = width < SIDE_MIN_WIDTH;
         let json_w = if narrow { width } else { width - SIDE } as usize;
-        let mut lines = match doc.guide.map(|g| crate::manual::diff_whole(g, doc.document)) {
-            Some(diff) if p.tighten && diff.iter().any(|l| l.sign != ' ') => diff_lines(&diff, theme, json_w),
-            _ => json_view::wrapped(doc.document, &p.user_values(), theme, json_w.saturating_sub(1)),
+        let found = all_findings(s, doc, tab);
+        let mut lines = match diff(s, doc) {
+            // A diff's lines are not the document's: its findings are listed under it, not marked.
+            Some(diff) => diff_lines(&diff, theme, json_w),
+            None => {
+                let marks: Vec<json_view::Mark> = found
+                    .iter()
+                    .filter_map(|f| {
+                        let (first, last) = json_view::locate(doc.document, &f.path)?;
+                        Some(json_view::Mark { first, last, style: theme.finding(f.severity), sign: sign(f.severity) })
+                    })
+                    .collect();
+                json_view::wrapped_marked(doc.document, &p.user_values(), theme, json_w.saturating_sub(1), &marks)
+            }
         };
+        lines.push(Line::raw(""));
         if narrow {
+            lines.extend(size_lines(doc, theme));
             lines.push(Line::raw(""));
-            lines.extend(side(doc, theme, json_w));
         }
+        lines.extend(finding_lines(s, &found, theme, json_w.saturating_sub(1)));
         lines
     }
 
@@ -134,7 +151,9 @@ impl State {
                     }
                     Err(e) => return vec![Do::Say(e.to_string())],
                 };
-                return vec![Do::Say(said.into())];
+                let mut dos = vec![Do::Say(said.into())];
+                dos.extend(s.analyse().map(Do::Run));
+                return dos;
             }
             Action::Manual => return vec![Do::Go(Screen::Manual)],
             Action::Back => return vec![Do::Go(Screen::Params)],
@@ -196,10 +215,18 @@ impl State {
         let [json_area, side_area] = Layout::horizontal([Constraint::Min(0), Constraint::Length(SIDE)]).areas(body);
         draw_scrolled(content, self.scroll, frame, json_area, theme);
         frame.render_widget(
-            Paragraph::new(side(&docs[tab], theme, SIDE as usize - 2)).block(Block::new().borders(Borders::LEFT)),
+            Paragraph::new(side(s, &docs[tab], tab, theme, SIDE as usize - 2))
+                .block(Block::new().borders(Borders::LEFT)),
             side_area,
         );
     }
+}
+
+/// The tightened document against the guide's, when it is tightened and differs.
+fn diff(s: &Session, doc: &DocumentView) -> Option<Vec<crate::manual::DiffLine>> {
+    let tighten = s.params.as_ref().is_some_and(|p| p.tighten);
+    let diff = crate::manual::diff_whole(doc.guide.filter(|_| tighten)?, doc.document);
+    diff.iter().any(|l| l.sign != ' ').then_some(diff)
 }
 
 /// A tightened document as a diff against the guide's, whole: `-` the guide's lines it drops, `+` its own.
@@ -224,39 +251,110 @@ fn diff_lines(diff: &[crate::manual::DiffLine], theme: &Theme, width: usize) -> 
     lines
 }
 
-/// The document's size and least-privilege findings.
-fn side(doc: &DocumentView, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+/// This tool's findings on the document, then IAM Access Analyzer's, each most serious first.
+fn all_findings(s: &Session, doc: &DocumentView, tab: usize) -> Vec<Finding> {
+    let mut found = s.desired.as_ref().map(|d| findings::of_document(d, doc)).unwrap_or_default();
+    // Only an answer about the documents shown (the `t` key or new parameters make others).
+    if let Some(a) = s.analysis.ready().filter(|_| s.analysed.is_some() && s.analysed == s.desired) {
+        found.extend(a.findings(tab).iter().cloned());
+    }
+    found
+}
+
+/// The gutter's sign for a level: the place is marked even without colours.
+fn sign(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "✗",
+        Severity::SecurityWarning => "▲",
+        Severity::Warning => "!",
+        Severity::Suggestion => "·",
+    }
+}
+
+/// The document's size against IAM's limit, and what the highlights are.
+fn size_lines(doc: &DocumentView, theme: &Theme) -> Vec<Line<'static>> {
     let (size, limit) = (iam_size(doc.document), doc.template.kind.size_limit());
     let kind = match doc.template.kind {
         DocKind::Policy => "managed policy",
         DocKind::Trust => "trust policy",
     };
-    let findings = match doc.template.kind {
-        DocKind::Policy => lint::policy(doc.document),
-        DocKind::Trust => lint::trust(doc.document),
-    };
-    let mut lines = vec![
+    vec![
         Line::from(Span::styled(
             format!("{size} / {limit} chars"),
             if size * 10 > limit * 9 { theme.warn() } else { theme.ok() },
         )),
         Line::from(Span::styled(format!("({kind}, no white space)"), theme.dim())),
         Line::from(vec![Span::styled("highlighted", theme.user_value()), Span::styled(": your values", theme.dim())]),
-        Line::raw(""),
-        Line::from(Span::styled("Least privilege", theme.title())),
-    ];
-    if findings.is_empty() {
+    ]
+}
+
+/// Whether IAM Access Analyzer was asked, in one line.
+fn analyzer_line(s: &Session) -> String {
+    match &s.analysis {
+        Remote::Pending(_) => "IAM Access Analyzer: checking the documents…".into(),
+        Remote::Ready(a) => {
+            a.note().unwrap_or_else(|| "IAM Access Analyzer was consulted: its findings are marked as its own".into())
+        }
+        Remote::Failed(p) => analyzer::not_consulted(&p.line()),
+        Remote::Idle => analyzer::not_consulted("the account was not read (offline)"),
+    }
+}
+
+/// Every finding: its level and place, then what it says; and whether Access Analyzer was consulted.
+fn finding_lines(s: &Session, found: &[Finding], theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let mut lines = vec![Line::from(vec![
+        Span::styled("Least privilege", theme.title()),
+        Span::styled(
+            format!(" · {}", findings::tally(found)),
+            found.first().map_or(theme.ok(), |f| theme.finding(f.severity)),
+        ),
+    ])];
+    for f in found {
+        let by = match f.source {
+            Source::AccessAnalyzer => " · IAM Access Analyzer",
+            Source::Tool => "",
+        };
+        let place = if f.path.steps().is_empty() { "the document".to_string() } else { f.path.to_string() };
+        let head = format!("{} {} · {place}{by}", sign(f.severity), f.severity);
+        for row in wrap(&head, width, 2) {
+            lines.push(Line::from(Span::styled(row, theme.finding(f.severity))));
+        }
+        for row in wrap(&format!("  {}", f.message), width, 2) {
+            lines.push(Line::from(Span::styled(row, theme.text())));
+        }
+    }
+    for row in wrap(&analyzer_line(s), width, 0) {
+        lines.push(Line::from(Span::styled(row, theme.dim())));
+    }
+    lines
+}
+
+/// Beside a wide document: its size, and how many findings of each level (listed under the document).
+fn side(s: &Session, doc: &DocumentView, tab: usize, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    let found = all_findings(s, doc, tab);
+    let mut lines = size_lines(doc, theme);
+    lines.push(Line::raw(""));
+    lines.push(Line::from(Span::styled("Least privilege", theme.title())));
+    if found.is_empty() {
         lines.push(Line::from(Span::styled("no findings", theme.ok())));
     }
-    for f in findings {
-        let style = match f.severity {
-            lint::Severity::Warning => theme.warn(),
-            lint::Severity::Info => theme.dim(),
-        };
-        for (i, row) in wrap(&f.message, width.saturating_sub(2), 2).into_iter().enumerate() {
-            let mark = if i == 0 { "• " } else { "" };
-            lines.push(Line::from(Span::styled(format!("{mark}{row}"), style)));
+    for level in [Severity::Error, Severity::SecurityWarning, Severity::Warning, Severity::Suggestion] {
+        let n = found.iter().filter(|f| f.severity == level).count();
+        if n > 0 {
+            let plural = if n == 1 { "" } else { "s" };
+            lines.push(Line::from(Span::styled(format!("{} {n} {level}{plural}", sign(level)), theme.finding(level))));
         }
+    }
+    if !found.is_empty() {
+        let said =
+            if diff(s, doc).is_some() { "listed below the diff" } else { "marked in the document, listed below it" };
+        for row in wrap(said, width, 0) {
+            lines.push(Line::from(Span::styled(row, theme.dim())));
+        }
+    }
+    lines.push(Line::raw(""));
+    for row in wrap(&analyzer_line(s), width, 0) {
+        lines.push(Line::from(Span::styled(row, theme.dim())));
     }
     lines
 }

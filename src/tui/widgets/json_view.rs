@@ -1,6 +1,8 @@
 //! Pretty JSON with syntax colours, the values that came from the user highlighted.
 
+use crate::setup::findings::{JsonPath, Step};
 use crate::tui::theme::Theme;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use serde_json::Value;
 
@@ -17,13 +19,95 @@ pub fn pretty(doc: &Value) -> String {
 /// The document's lines wrapped at `width`, continuation rows indented under their line, so no value is cut
 /// at the panel's edge.
 pub fn wrapped(doc: &Value, user_values: &[&str], theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    rows(doc, user_values, theme, width, None)
+}
+
+/// A place to mark in the document: its lines (as [`locate`] gives them), their style and a sign for the gutter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Mark {
+    pub first: usize,
+    pub last: usize,
+    pub style: Style,
+    pub sign: &'static str,
+}
+
+/// Like [`wrapped`], with a two-column gutter: a marked line takes its mark's style (the user's values keep
+/// theirs) and sign, on every row it wraps to. Where marks overlap the first one given wins: give them most
+/// serious first.
+pub fn wrapped_marked(
+    doc: &Value,
+    user_values: &[&str],
+    theme: &Theme,
+    width: usize,
+    marks: &[Mark],
+) -> Vec<Line<'static>> {
+    rows(doc, user_values, theme, width, Some(marks))
+}
+
+/// Where `path` is in the pretty-printed document: its first and last line (from 0), or `None` when the
+/// document has no such place. Follows serde_json's pretty layout: a non-empty object or array opens on its
+/// own line (or its key's), each member starts a line, and the closing bracket has a line of its own.
+pub fn locate(doc: &Value, path: &JsonPath) -> Option<(usize, usize)> {
+    let (mut v, mut start) = (doc, 0);
+    for step in path.steps() {
+        let mut line = start;
+        let mut found = None;
+        match (step, v) {
+            (Step::Key(k), Value::Object(m)) => {
+                for (key, member) in m {
+                    if key == k {
+                        found = Some((member, line + 1));
+                        break;
+                    }
+                    line = last_line(member, line + 1);
+                }
+            }
+            (Step::Index(i), Value::Array(a)) => {
+                for (n, member) in a.iter().enumerate() {
+                    if n == *i {
+                        found = Some((member, line + 1));
+                        break;
+                    }
+                    line = last_line(member, line + 1);
+                }
+            }
+            _ => return None,
+        }
+        (v, start) = found?;
+    }
+    Some((start, last_line(v, start)))
+}
+
+/// The last line of a value that starts on line `start`.
+fn last_line(v: &Value, start: usize) -> usize {
+    let members: Box<dyn Iterator<Item = &Value>> = match v {
+        Value::Object(m) if !m.is_empty() => Box::new(m.values()),
+        Value::Array(a) if !a.is_empty() => Box::new(a.iter()),
+        _ => return start,
+    };
+    members.fold(start, |line, m| last_line(m, line + 1)) + 1
+}
+
+fn rows(doc: &Value, user_values: &[&str], theme: &Theme, width: usize, marks: Option<&[Mark]>) -> Vec<Line<'static>> {
     let text = pretty(doc);
+    let width = if marks.is_some() { width.saturating_sub(2) } else { width };
     let mut out = vec![];
-    for l in text.lines() {
-        let styled = line(l, user_values, theme);
+    for (i, l) in text.lines().enumerate() {
+        let mut styled = line(l, user_values, theme);
+        let mark = marks.and_then(|ms| ms.iter().find(|m| m.first <= i && i <= m.last));
+        if let Some(m) = mark {
+            for span in styled.spans.iter_mut().filter(|s| s.style != theme.user_value()) {
+                span.style = m.style;
+            }
+        }
+        let gutter = || match (marks, mark) {
+            (None, _) => None,
+            (Some(_), Some(m)) => Some(Span::styled(format!("{:<2}", m.sign), m.style)),
+            (Some(_), None) => Some(Span::raw("  ")),
+        };
         let n = l.chars().count();
         if n <= width {
-            out.push(styled);
+            out.push(Line::from(gutter().into_iter().chain(styled.spans).collect::<Vec<_>>()));
             continue;
         }
         let lead = (l.chars().take_while(|c| *c == ' ').count() + 4).min(width / 2);
@@ -42,7 +126,10 @@ pub fn wrapped(doc: &Value, user_values: &[&str], theme: &Theme, width: usize) -
                     .filter(|e| e - start > room / 3)
                     .unwrap_or(start + room)
             };
-            let mut spans = if first { vec![] } else { vec![Span::raw(" ".repeat(lead))] };
+            let mut spans: Vec<Span<'static>> = gutter().into_iter().collect();
+            if !first {
+                spans.push(Span::raw(" ".repeat(lead)));
+            }
             spans.extend(slice(&styled, start, end));
             out.push(Line::from(spans));
             start = end;
@@ -161,6 +248,53 @@ mod tests {
         assert!(rows.iter().all(|r| r.width() <= 40), "{rows:?}");
         let text: String = rows.iter().map(|r| r.to_string().trim().to_string()).collect();
         assert!(text.contains(arn), "{text}");
+    }
+
+    #[test]
+    fn places_are_found_on_their_pretty_lines() {
+        let doc = json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["s3:ListAllMyBuckets", "s3:HeadBucket"], "Resource": "*", "Condition": {}},
+            {"Effect": "Allow", "Action": "s3:*", "Resource": ["a", "b"]}
+        ]});
+        let text = pretty(&doc);
+        let lines: Vec<&str> = text.lines().collect();
+        let at = |p: JsonPath| locate(&doc, &p).map(|(a, b)| lines[a..=b].join("\n").trim().to_string());
+        let st = |i| JsonPath::default().key("Statement").index(i);
+        assert_eq!(at(st(0).key("Action").index(1)).as_deref(), Some("\"s3:HeadBucket\""));
+        assert_eq!(at(st(0).key("Resource")).as_deref(), Some("\"Resource\": \"*\","));
+        assert_eq!(at(st(1).key("Action")).as_deref(), Some("\"Action\": \"s3:*\","));
+        assert_eq!(at(st(1).key("Resource").index(1)).as_deref(), Some("\"b\""));
+        assert_eq!(locate(&doc, &st(1)), Some((12, 19)), "{text}");
+        assert_eq!(locate(&doc, &JsonPath::default()), Some((0, lines.len() - 1)));
+        assert_eq!(locate(&doc, &st(2)), None);
+        assert_eq!(locate(&doc, &st(0).key("Nope")), None);
+    }
+
+    #[test]
+    fn marked_lines_take_the_style_and_sign_in_a_gutter_even_when_wrapped() {
+        let theme = Theme { color: true };
+        let doc = json!({"Action": ["s3:GetObject", "s3:HeadBucket"], "Resource": "arn:aws:s3:::my-bucket/a/very/long/key/prefix/*"});
+        let red = ratatui::style::Style::new().fg(ratatui::style::Color::Red);
+        let marks = [
+            Mark { first: 3, last: 3, style: red, sign: "✗" },
+            Mark { first: 1, last: 4, style: theme.dim(), sign: "·" },
+            Mark { first: 5, last: 5, style: red, sign: "✗" },
+        ];
+        let rows = wrapped_marked(&doc, &["my-bucket"], &theme, 40, &marks);
+        let text: Vec<String> = rows.iter().map(|r| r.to_string()).collect();
+        assert_eq!(text[0], "  {");
+        assert_eq!(text[3], "✗     \"s3:HeadBucket\"", "the first mark given wins");
+        assert!(rows[3].spans[1..].iter().all(|s| s.style == red), "{:?}", rows[3]);
+        assert!(text[2].starts_with("· "), "{text:?}");
+        let resource: Vec<&Line> = rows.iter().skip(5).take_while(|r| !r.to_string().contains('}')).collect();
+        assert!(resource.len() > 1 && resource.iter().all(|r| r.spans[0].content == "✗ "), "{text:?}");
+        assert!(rows.iter().all(|r| r.width() <= 40), "{text:?}");
+        assert!(
+            rows.iter()
+                .flat_map(|r| &r.spans)
+                .any(|s| s.content.contains("my-bucket") && s.style == theme.user_value()),
+            "the user's values keep their style"
+        );
     }
 
     #[test]
