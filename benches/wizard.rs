@@ -80,15 +80,7 @@ fn whole_run(moto: &Moto, project: &str) -> u64 {
         t.send(RIGHT);
     }
     t.send(ENTER);
-    t.wait_for("Enter asks before applying");
-    t.send(ENTER);
-    t.wait_for("Apply the plan?");
-    t.send("y");
-    t.wait_for("New access key for PostmanUser");
-    t.send(ENTER);
-    t.wait_for("Have you stored the secret?");
-    t.send("y");
-    t.wait_for("Resources");
+    t.apply_to_summary();
     let peak = peak_rss_kib(t.pid());
     t.send("q");
     assert_eq!(t.wait_exit(), 0, "the run did not end cleanly:\n{}", t.screen());

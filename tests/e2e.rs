@@ -257,15 +257,7 @@ async fn the_postman_setup_at_80x24_shows_every_value_whole() {
     // At 80 columns the size and findings are under the document, not beside it.
     t.wait_for("VisualEditor0");
     t.send(ENTER);
-    t.wait_for("Enter asks before applying");
-    t.send(ENTER);
-    t.wait_for("Apply the plan?");
-    t.send("y");
-    t.wait_for("New access key for PostmanUser");
-    t.send(ENTER);
-    t.wait_for("Have you stored the secret?");
-    t.send("y");
-    t.wait_for("Resources");
+    t.apply_to_summary();
     let s = t.screen();
     for arn in [
         format!("arn:aws:iam::{}:policy/PostmanAccessPolicy", moto.account),

@@ -18,6 +18,8 @@ pub enum WriteError {
     NotADirectory { path: PathBuf, format: &'static str },
     #[error("--out {path}: its directory {parent} does not exist (a mistyped path is not created); create it first")]
     NoParent { path: PathBuf, parent: PathBuf },
+    #[error("--out {path}: it is not a regular file or directory (a device, a pipe or a socket); name a file")]
+    NotAFile { path: PathBuf },
     #[error("could not write {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
 }
@@ -48,7 +50,12 @@ pub fn check_out(out: &Path, format: ExportFormat, suggested_file: &str, force: 
         }
         Err(e) => return Err(io(out)(e)),
     };
-    let is_dir = fs::metadata(out).map(|m| m.is_dir()).unwrap_or(meta.is_dir());
+    let target = fs::metadata(out).unwrap_or(meta);
+    // Files are written beside and renamed over: a device such as /dev/null would be replaced by a file.
+    if !target.is_dir() && !target.is_file() {
+        return Err(WriteError::NotAFile { path: out.to_path_buf() });
+    }
+    let is_dir = target.is_dir();
     if format.is_single_file() {
         if is_dir {
             return Err(WriteError::IsADirectory {
@@ -120,6 +127,22 @@ fn write_one(path: &Path, f: &ExportFile) -> Result<(), WriteError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pipe_or_device_is_never_replaced_even_with_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        // A pipe stands for /dev/null, which a failing test must not replace on the machine running it.
+        for format in [ExportFormat::CloudFormation, ExportFormat::Cli] {
+            let e = write(&fifo, format, &files(), true).unwrap_err();
+            assert!(matches!(e, WriteError::NotAFile { .. }) && e.is_usage(), "{format:?}: {e}");
+        }
+        use std::os::unix::fs::FileTypeExt;
+        assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo(), "the pipe is still a pipe");
+    }
 
     fn files() -> Vec<ExportFile> {
         vec![

@@ -16,6 +16,8 @@ pub enum SaveError {
     FileExists { path: PathBuf },
     #[error("invalid profile name {0:?}: use letters, digits, '-', '_' and '.'")]
     BadProfileName(String),
+    #[error("{path} is not a regular file (a device, a pipe or a socket): the key is not saved there; name a file")]
+    NotAFile { path: PathBuf },
     #[error("cannot write {path}: {source}")]
     Io { path: PathBuf, source: io::Error },
 }
@@ -70,6 +72,11 @@ pub fn profile_exists(path: &Path, profile: &str) -> bool {
 pub fn save_profile(path: &Path, profile: &str, key: &NewAccessKey, overwrite: bool) -> Result<(), SaveError> {
     if profile.is_empty() || !profile.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
         return Err(SaveError::BadProfileName(profile.to_string()));
+    }
+    // The file is written beside and renamed over: AWS_SHARED_CREDENTIALS_FILE=/dev/null (a common way to
+    // ignore the file) would have the device replaced by a file holding the secret.
+    if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+        return Err(SaveError::NotAFile { path: path.into() });
     }
     let existing = match fs::read_to_string(path) {
         Ok(t) => t,
@@ -167,6 +174,19 @@ mod tests {
 
     fn mode(p: &Path) -> u32 {
         fs::metadata(p).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn a_credentials_path_that_is_a_pipe_or_device_is_refused_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("credentials");
+        let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).unwrap();
+        // SAFETY: a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let e = save_profile(&fifo, "postman", &key(), true).unwrap_err();
+        assert!(matches!(e, SaveError::NotAFile { .. }), "{e}");
+        use std::os::unix::fs::FileTypeExt;
+        assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo(), "the pipe is still a pipe");
     }
 
     #[test]

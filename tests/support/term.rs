@@ -91,6 +91,19 @@ impl Term {
         self.wait_for("Enter asks before applying");
     }
 
+    /// From the plan screen: apply, confirm, store the new key's secret, and arrive at the summary.
+    pub fn apply_to_summary(&mut self) {
+        self.wait_for("Enter asks before applying");
+        self.send(ENTER);
+        self.wait_for("Apply the plan?");
+        self.send("y");
+        self.wait_for("New access key for PostmanUser");
+        self.send(ENTER);
+        self.wait_for("Have you stored the secret?");
+        self.send("y");
+        self.wait_for("Resources");
+    }
+
     /// The process id, to send it a signal.
     pub fn pid(&self) -> i32 {
         self.child.process_id().and_then(|p| i32::try_from(p).ok()).unwrap()
