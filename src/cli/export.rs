@@ -76,9 +76,10 @@ pub async fn run_export(conn: &Connection, args: ExportArgs) -> Result<(), CliEr
     let region = match region {
         Some(r) => r,
         None if format.needs_region() && args.setup.uses("region", args.tighten, args.harden) => {
+            let documents = if args.tighten { "tightened documents" } else { "documents" };
             return Err(CliError::Usage(format!(
-                "missing --region: the {} setup's policies name the Region of the Pinpoint project; pass --region \
-                 (or set AWS_REGION)",
+                "missing --region: the {} setup's {documents} name the Region (of its Pinpoint resources); pass \
+                 --region (or set AWS_REGION)",
                 args.setup
             )));
         }

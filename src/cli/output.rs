@@ -290,6 +290,14 @@ pub fn plan_text(plan: &Plan, note: Option<&str>, analysis: Option<&Analysis>) -
     if count(crate::plan::Action::Conflict) > 0 {
         out.push_str("Conflicts are resources this tool did not create: apply refuses them unless --adopt.\n");
     }
+    if let Some(serious) = findings::serious(&plan.desired) {
+        let fix = if plan.params.tighten {
+            "they are the tightened ones: see each place with --format json"
+        } else {
+            "--tighten writes documents that fix them (the default stays the guides' exactly)"
+        };
+        out.push_str(&format!("Note: {serious}; {fix}.\n"));
+    }
     if let Some(analysis) = analysis {
         out.push_str("Findings on the documents (--format json lists each with its place):\n");
         let titles = plan.desired.documents().into_iter().map(|v| v.title);

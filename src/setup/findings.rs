@@ -136,6 +136,21 @@ pub fn tally(findings: &[Finding]) -> String {
     if parts.is_empty() { "no findings".into() } else { parts.join(", ") }
 }
 
+/// When the documents have errors or security warnings (this tool's own findings), a sentence saying how many,
+/// to stand where the operator decides to write them.
+pub fn serious(desired: &Desired) -> Option<String> {
+    let all: Vec<Finding> = desired.documents().iter().flat_map(|v| of_document(desired, v)).collect();
+    let count = |l: Severity| all.iter().filter(|f| f.severity == l).count();
+    let (errors, security) = (count(Severity::Error), count(Severity::SecurityWarning));
+    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    match (errors, security) {
+        (0, 0) => None,
+        (e, 0) => Some(format!("the documents have {}", plural(e, "error"))),
+        (0, w) => Some(format!("the documents have {}", plural(w, "security warning"))),
+        (e, w) => Some(format!("the documents have {} and {}", plural(e, "error"), plural(w, "security warning"))),
+    }
+}
+
 /// API operations whose permission is an action of another name. IAM's reference lists actions, not
 /// operations, so writing the operation is a common slip, and the nearest spelling would not be the answer.
 const OPERATIONS: &[(&str, &str)] = &[

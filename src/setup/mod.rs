@@ -558,8 +558,8 @@ mod tests {
         let role = "arn:aws:iam::210987654321:role/MyImport";
         let app = "arn:aws:mobiletargeting:eu-west-1:210987654321:apps/0123456789abcdef0123456789abcdef";
         let g = grants(doc);
-        assert!(g.contains(&("mobiletargeting:CreateImportJob".into(), vec![app.into(), format!("{app}/*")])));
-        assert!(g.contains(&("mobiletargeting:GetImportJobs".into(), vec![app.into(), format!("{app}/*")])));
+        assert!(g.contains(&("mobiletargeting:CreateImportJob".into(), vec![app.into()])));
+        assert!(g.contains(&("mobiletargeting:GetImportJobs".into(), vec![app.into()])));
         assert!(g.contains(&(
             "mobiletargeting:PhoneNumberValidate".into(),
             vec!["arn:aws:mobiletargeting:eu-west-1:210987654321:phone/number/validate".into()]

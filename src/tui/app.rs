@@ -857,7 +857,13 @@ impl App {
                 if errors.is_empty() {
                     run.notes.push("Everything this run created or changed was undone.".into());
                 } else {
-                    run.notes.extend(errors.iter().map(|(i, e)| format!("step {} not undone: {}", i + 1, e)));
+                    let name = |i: usize| {
+                        let l = run.plan.as_ref().map(|p| p.label(i));
+                        l.map_or_else(|| format!("step {}", i + 1), |l| format!("{} {}", l.kind, l.name))
+                    };
+                    let notes: Vec<String> =
+                        errors.iter().map(|(i, e)| format!("not undone: {}: {e}", name(*i))).collect();
+                    run.notes.extend(notes);
                 }
                 self.settled()
             }
@@ -1073,14 +1079,24 @@ impl App {
                 let line = one_line(&error.to_string());
                 set(run, step, StepState::Failed(line.clone()));
                 if run.failure.is_none() {
-                    run.failure = Some((Some(step), line, format!("{error}\n\n{error:#?}")));
+                    // In words: the step, the whole message and, where AWS gave one, its request id (in it).
+                    let label = run.plan.as_ref().map(|p| p.label(step));
+                    let what = label.map(|l| format!("{} {}", l.kind, l.name)).unwrap_or_default();
+                    let causes = crate::aws::error::plain(&error);
+                    let mut detail = format!("Step {}: {what}\n\n{error}", step + 1);
+                    if !causes.is_empty() && causes != error.to_string() {
+                        detail.push_str(&format!("\n\nCauses: {causes}"));
+                    }
+                    run.failure = Some((Some(step), line, detail));
                 }
             }
             Event::Skipped(i) => set(run, i, StepState::Skipped),
             Event::RollingBack => run.phase = Phase::RollingBack,
             Event::RolledBack(i) => set(run, i, StepState::RolledBack),
             Event::RollbackFailed { step, error } => {
-                run.notes.push(format!("rollback of step {} failed: {}", step + 1, one_line(&error.to_string())))
+                let what = run.plan.as_ref().map(|p| p.label(step)).map(|l| format!("{} {}", l.kind, l.name));
+                let what = what.unwrap_or_else(|| format!("step {}", step + 1));
+                run.notes.push(format!("not undone: {what}: {}", one_line(&error.to_string())))
             }
             Event::Done => {}
         }

@@ -172,6 +172,12 @@ impl State {
         for r in wrap(&format!("Account {}, Region {}{tightened}. {said}", p.account, p.region), w, 2) {
             lines.push(Line::raw(r));
         }
+        if let Some(serious) = crate::setup::findings::serious(&plan.desired) {
+            let fix = if p.tighten { "see the preview" } else { "Esc back to the preview, where t tightens them" };
+            for r in wrap(&format!("⚠ {serious}: {fix}."), w, 2) {
+                lines.push(Line::from(Span::styled(r, theme.warn())));
+            }
+        }
         lines.push(Line::raw(""));
         // Names get a column of at most a third of the width; a longer name, or a reason that does not fit
         // beside it, puts the reason on the lines under it, indented, never at column 0.
@@ -274,9 +280,13 @@ impl State {
             }
             Action::Apply => {
                 let Some(plan) = s.plan.ready() else { return vec![] };
+                let mut lines = describe_writes(plan, s.adopt);
+                if let Some(serious) = crate::setup::findings::serious(&plan.desired) {
+                    lines.push(format!("Note: {serious} (the preview shows where)."));
+                }
                 return vec![Do::Ask(Confirm {
                     title: "Apply the plan?".into(),
-                    lines: describe_writes(plan, s.adopt),
+                    lines,
                     choices: vec![Choice { key: 'y', does: "apply".into(), intent: Intent::Apply, then_quit: false }],
                     cancel: "not now",
                     quitting: false,

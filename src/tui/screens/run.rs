@@ -180,12 +180,7 @@ impl State {
         let ratio = if total == 0 { 1.0 } else { ended as f64 / total as f64 };
         frame.render_widget(Gauge::default().gauge_style(style).ratio(ratio.min(1.0)).label(label), gauge_area);
         let steps = step_list::lines(plan, &run.steps, ui.tick, theme, list_area.width as usize);
-        // Keep the newest activity in view when the list is longer than the screen.
-        let h = list_area.height as usize;
-        let last_active = run.steps.iter().rposition(|st| !matches!(st.state, crate::tui::app::StepState::Pending));
-        let rows_to = |n: usize| step_list::lines(plan, &run.steps[..n], 0, theme, list_area.width as usize).len();
-        let offset = last_active.map(|i| rows_to(i + 1).saturating_sub(h)).unwrap_or(0);
-        frame.render_widget(Paragraph::new(steps).scroll((offset as u16, 0)), list_area);
+        frame.render_widget(Paragraph::new(visible_steps(s, steps, list_area, ui)), list_area);
 
         let w = info_area.width as usize;
         let mut info = vec![];
@@ -216,4 +211,52 @@ impl State {
         let skip = info.len().saturating_sub(info_area.height as usize);
         frame.render_widget(Paragraph::new(info.into_iter().skip(skip).collect::<Vec<_>>()), info_area);
     }
+}
+
+/// The rows of the step list that fit: when it is longer than the screen, the failed step (else the newest
+/// activity) stays in view and a line above and below says how many steps are out of sight and what became of
+/// them, so a step that wrote something is never hidden without a word.
+fn visible_steps(s: &Session, lines: Vec<Line<'static>>, area: Rect, ui: &Ui) -> Vec<Line<'static>> {
+    use crate::tui::app::StepState;
+    let h = area.height as usize;
+    let run = &s.run;
+    let Some(plan) = &run.plan else { return lines };
+    if lines.len() <= h || h < 3 {
+        return lines;
+    }
+    let rows_to = |n: usize| step_list::lines(plan, &run.steps[..n], 0, ui.theme, area.width as usize).len();
+    let focus = run
+        .steps
+        .iter()
+        .position(|st| matches!(st.state, StepState::Failed(_)))
+        .or_else(|| run.steps.iter().rposition(|st| !matches!(st.state, StepState::Pending)));
+    // A row is kept for the marker below, and one for the marker above once the list is scrolled.
+    let offset_for = |body: usize| focus.map_or(0, |i| rows_to(i + 1).saturating_sub(body).min(rows_to(i)));
+    let body = if offset_for(h - 1) == 0 { h - 1 } else { h - 2 };
+    let offset = offset_for(body).min(lines.len() - body);
+    let above: Vec<&StepState> =
+        (0..run.steps.len()).filter(|i| rows_to(i + 1) <= offset).map(|i| &run.steps[i].state).collect();
+    let below: Vec<&StepState> =
+        (0..run.steps.len()).filter(|i| rows_to(*i) >= offset + body).map(|i| &run.steps[i].state).collect();
+    let summary = |states: &[&StepState]| {
+        let done = states.iter().filter(|st| matches!(st, StepState::Done(_))).count();
+        let rolled = states.iter().filter(|st| matches!(st, StepState::RolledBack)).count();
+        let mut parts = vec![format!("{} step(s)", states.len())];
+        if done > 0 {
+            parts.push(format!("{done} done"));
+        }
+        if rolled > 0 {
+            parts.push(format!("{rolled} rolled back"));
+        }
+        parts.join(", ")
+    };
+    let mut out = Vec::with_capacity(h);
+    if offset > 0 {
+        out.push(Line::from(Span::styled(format!("↑ {} above", summary(&above)), ui.theme.dim())));
+    }
+    out.extend(lines.into_iter().skip(offset).take(body));
+    if !below.is_empty() {
+        out.push(Line::from(Span::styled(format!("↓ {} below", summary(&below)), ui.theme.dim())));
+    }
+    out
 }
