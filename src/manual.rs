@@ -326,10 +326,7 @@ mod tests {
     use serde_json::json;
 
     fn params(setup: Selection) -> Params {
-        let mut p = Params::new(setup, "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
-        p.bucket = Some("my-bucket".parse().unwrap());
-        p.project = Some("0123456789abcdef0123456789abcdef".parse().unwrap());
-        p
+        Params::example(setup)
     }
 
     #[test]

@@ -428,10 +428,7 @@ mod tests {
     use serde_json::json;
 
     fn params() -> Params {
-        let mut p = Params::new(Selection::all(), "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
-        p.bucket = Some("my-bucket".parse().unwrap());
-        p.project = Some("0123456789abcdef0123456789abcdef".parse().unwrap());
-        p
+        Params::example(Selection::all())
     }
 
     fn state(doc: Value, ours: bool) -> PolicyState {

@@ -334,6 +334,17 @@ impl Params {
     }
 }
 
+/// Values for unit tests: an example account, Region, bucket and project.
+#[cfg(test)]
+impl Params {
+    pub(crate) fn example(setup: Selection) -> Params {
+        let mut p = Params::new(setup, "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
+        p.bucket = Some("my-bucket".parse().unwrap());
+        p.project = Some("0123456789abcdef0123456789abcdef".parse().unwrap());
+        p
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,10 +352,7 @@ mod tests {
     use serde_json::json;
 
     fn params(setup: Selection) -> Params {
-        let mut p = Params::new(setup, "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
-        p.bucket = Some("my-bucket".parse().unwrap());
-        p.project = Some("0123456789abcdef0123456789abcdef".parse().unwrap());
-        p
+        Params::example(setup)
     }
 
     #[test]
