@@ -8,7 +8,7 @@ mod support;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use std::io::Read;
 use std::time::{Duration, Instant};
-use support::term::{DOWN, ENTER, RIGHT, TAB, Term};
+use support::term::{ENTER, RIGHT, Term};
 use support::{Moto, base_env, seed_buckets_and_project};
 
 const LAUNCHES: usize = 30;
@@ -66,14 +66,7 @@ fn whole_run(moto: &Moto, project: &str) -> u64 {
     t.send(ENTER);
     t.wait_for(&moto.account);
     t.send(ENTER);
-    t.wait_for("pinpoint-imports");
-    t.send("pinpoint-im");
-    t.send(DOWN);
-    t.send(TAB);
-    t.wait_for("Newsletter");
-    t.send(DOWN);
-    t.wait_for(project);
-    t.send(ENTER);
+    t.pick_bucket_and_project(project);
     t.wait_for("/ 6144 chars");
     // Every document through the preview, the largest included.
     for _ in 0..6 {

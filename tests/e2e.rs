@@ -25,14 +25,7 @@ async fn a_person_sets_up_both_guides_in_the_terminal() {
     assert_eq!(t.value_after("Caller"), format!("arn:aws:sts::{}:user/moto", moto.account), "the caller's ARN");
     t.send(ENTER);
 
-    t.wait_for("pinpoint-imports");
-    t.send("pinpoint-im");
-    t.send(DOWN);
-    t.send(TAB);
-    t.wait_for("Newsletter");
-    t.send(DOWN);
-    t.wait_for(&project);
-    t.send(ENTER);
+    t.pick_bucket_and_project(&project);
 
     t.wait_for("/ 6144 chars");
     for title in [

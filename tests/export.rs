@@ -30,6 +30,16 @@ fn ok(o: &Output) {
 }
 
 /// The environment of the AWS CLI against moto: moto's endpoint, dummy keys, no config files, no pager.
+/// The postman setup exported as an AWS CLI script for this server's account: its directory and `setup.sh`.
+fn postman_script(moto: &Moto) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("cli");
+    let o = out.to_str().unwrap();
+    ok(&export(&["--setup", "postman", "--account-id", &moto.account, "--region", REGION, "--as", "cli", "--out", o]));
+    let script = out.join("setup.sh");
+    (dir, script)
+}
+
 fn cli_env(moto: &Moto) -> Vec<(String, String)> {
     let mut env = moto.env();
     env.push(("AWS_DEFAULT_REGION".into(), REGION.into()));
@@ -228,11 +238,7 @@ fn cli_script_run_twice_makes_what_apply_makes_and_the_second_run_changes_nothin
 #[test]
 fn cli_script_makes_a_key_only_when_asked_and_prints_it_once() {
     let moto = Moto::shared();
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("cli");
-    let o = out.to_str().unwrap();
-    ok(&export(&["--setup", "postman", "--account-id", &moto.account, "--region", REGION, "--as", "cli", "--out", o]));
-    let script = out.join("setup.sh");
+    let (_dir, script) = postman_script(moto);
     let _guard = moto.exclusive();
     let env = cli_env(moto);
 
@@ -260,11 +266,7 @@ fn cli_script_makes_a_key_only_when_asked_and_prints_it_once() {
 #[test]
 fn cli_script_puts_back_a_changed_document_and_attachment_pruning_the_oldest_version() {
     let moto = Moto::shared();
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("cli");
-    let o = out.to_str().unwrap();
-    ok(&export(&["--setup", "postman", "--account-id", &moto.account, "--region", REGION, "--as", "cli", "--out", o]));
-    let script = out.join("setup.sh");
+    let (_dir, script) = postman_script(moto);
     let _guard = moto.exclusive();
     let env = cli_env(moto);
     ok(&run_tool(&script, &[], &env));
@@ -303,14 +305,11 @@ fn cli_script_puts_back_a_changed_document_and_attachment_pruning_the_oldest_ver
 #[test]
 fn cli_script_touches_nothing_when_a_name_is_someone_elses() {
     let moto = Moto::shared();
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("cli");
-    let o = out.to_str().unwrap();
-    ok(&export(&["--setup", "postman", "--account-id", &moto.account, "--region", REGION, "--as", "cli", "--out", o]));
+    let (_dir, script) = postman_script(moto);
     let _guard = moto.exclusive();
     let env = cli_env(moto);
     ok(&run_tool(&venv_bin("aws"), &["iam", "create-user", "--user-name", "PostmanUser"], &env));
-    let run = run_tool(&out.join("setup.sh"), &[], &env);
+    let run = run_tool(&script, &[], &env);
     assert_eq!(run.status.code(), Some(1), "{}", stderr(&run));
     assert!(stderr(&run).contains("user PostmanUser"), "{}", stderr(&run));
     let account = account_of(moto);

@@ -154,14 +154,7 @@ async fn a_person_without_write_permission_follows_the_console_steps_and_verify_
     t.send("m");
     t.wait_for(&account);
     t.send(ENTER);
-    t.wait_for(BUCKET);
-    t.send("pinpoint-im");
-    t.send(DOWN);
-    t.send(TAB);
-    t.wait_for("Newsletter");
-    t.send(DOWN);
-    t.wait_for(&project);
-    t.send(ENTER);
+    t.pick_bucket_and_project(&project);
     t.wait_for("Enter manual steps");
     t.send(ENTER);
     t.wait_for("Step 1 of 9 · Create policy PostmanAccessPolicy");

@@ -91,6 +91,19 @@ impl Term {
         self.wait_for("Enter asks before applying");
     }
 
+    /// On the parameters screen: pick the bucket `pinpoint-imports` and the project "Newsletter" (its id
+    /// `project`) from their lists by typing and moving, as a person does, then go on.
+    pub fn pick_bucket_and_project(&mut self, project: &str) {
+        self.wait_for("pinpoint-imports");
+        self.send("pinpoint-im");
+        self.send(DOWN);
+        self.send(TAB);
+        self.wait_for("Newsletter");
+        self.send(DOWN);
+        self.wait_for(project);
+        self.send(ENTER);
+    }
+
     /// From the plan screen: apply, confirm, store the new key's secret, and arrive at the summary.
     pub fn apply_to_summary(&mut self) {
         self.wait_for("Enter asks before applying");
