@@ -179,7 +179,7 @@ impl State {
         };
         let ratio = if total == 0 { 1.0 } else { ended as f64 / total as f64 };
         frame.render_widget(Gauge::default().gauge_style(style).ratio(ratio.min(1.0)).label(label), gauge_area);
-        let steps = step_list::lines(plan, &run.steps, ui.tick, theme, list_area.width as usize);
+        let steps = step_list::per_step(plan, &run.steps, ui.tick, theme, list_area.width as usize);
         frame.render_widget(Paragraph::new(visible_steps(s, steps, list_area, ui)), list_area);
 
         let w = info_area.width as usize;
@@ -216,15 +216,22 @@ impl State {
 /// The rows of the step list that fit: when it is longer than the screen, the failed step (else the newest
 /// activity) stays in view and a line above and below says how many steps are out of sight and what became of
 /// them, so a step that wrote something is never hidden without a word.
-fn visible_steps(s: &Session, lines: Vec<Line<'static>>, area: Rect, ui: &Ui) -> Vec<Line<'static>> {
+fn visible_steps(s: &Session, per_step: Vec<Vec<Line<'static>>>, area: Rect, ui: &Ui) -> Vec<Line<'static>> {
     use crate::tui::app::StepState;
     let h = area.height as usize;
     let run = &s.run;
-    let Some(plan) = &run.plan else { return lines };
+    // starts[i]: the row where step i begins; starts[n]: every row.
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(per_step.iter().scan(0, |row, l| {
+            *row += l.len();
+            Some(*row)
+        }))
+        .collect();
+    let lines: Vec<Line<'static>> = per_step.into_iter().flatten().collect();
     if lines.len() <= h || h < 3 {
         return lines;
     }
-    let rows_to = |n: usize| step_list::lines(plan, &run.steps[..n], 0, ui.theme, area.width as usize).len();
+    let rows_to = |n: usize| starts[n];
     let focus = run
         .steps
         .iter()

@@ -9,10 +9,15 @@ pub const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦"
 
 /// One or more lines per step: a name longer than the row goes on under itself, indented, never cut.
 pub fn lines(plan: &Plan, steps: &[StepRun], tick: u64, theme: &Theme, width: usize) -> Vec<Line<'static>> {
+    per_step(plan, steps, tick, theme, width).into_iter().flatten().collect()
+}
+
+/// The lines of each step, step by step (to know where each begins when the list is scrolled).
+pub fn per_step(plan: &Plan, steps: &[StepRun], tick: u64, theme: &Theme, width: usize) -> Vec<Vec<Line<'static>>> {
     steps
         .iter()
         .enumerate()
-        .flat_map(|(i, s)| {
+        .map(|(i, s)| {
             let l = plan.label(i);
             let (mark, word, style) = match &s.state {
                 StepState::Pending => ("·".to_string(), "pending".to_string(), theme.dim()),
