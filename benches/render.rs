@@ -7,7 +7,7 @@ mod wizard;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use crossterm::event::KeyCode;
-use pinpoint_iam_wizard::apply::{Event, Status};
+use pinpoint_iam_wizard::engine::{Event, Status};
 use pinpoint_iam_wizard::tui::app::{App, Msg};
 use pinpoint_iam_wizard::tui::screens;
 use pinpoint_iam_wizard::tui::theme::Theme;

@@ -2,11 +2,10 @@
 // No path outside tests may panic: an operator's run must end in a report, never in a backtrace.
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::unreachable))]
 
-pub mod access_keys;
-pub mod apply;
 pub mod aws;
 pub mod cli;
 pub mod debug;
+pub mod engine;
 pub mod export;
 pub mod manual;
 pub mod plan;

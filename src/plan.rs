@@ -18,6 +18,12 @@ pub enum Action {
     Conflict,
     /// Planned without reading the account (no credentials or no network).
     NotChecked,
+    /// Destroy: this tool's resource (or its key or attachment) is deleted.
+    Delete,
+    /// Destroy: nothing of that name exists.
+    Absent,
+    /// Destroy: it exists but is not this tool's, so it is left alone.
+    Keep,
 }
 
 impl Action {
@@ -28,12 +34,15 @@ impl Action {
             Action::Update => "update",
             Action::Conflict => "conflict",
             Action::NotChecked => "not checked",
+            Action::Delete => "delete",
+            Action::Absent => "absent",
+            Action::Keep => "keep",
         }
     }
 
     /// Whether applying the step sends a write.
     pub fn writes(self) -> bool {
-        !matches!(self, Action::Unchanged)
+        !matches!(self, Action::Unchanged | Action::Absent | Action::Keep)
     }
 }
 
@@ -84,6 +93,14 @@ pub struct Step {
     pub prior: Prior,
 }
 
+/// What a plan does: set the setups up, or delete what this tool made of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Mode {
+    #[default]
+    Apply,
+    Destroy,
+}
+
 /// The plan for the chosen setups.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
@@ -92,6 +109,10 @@ pub struct Plan {
     pub steps: Vec<Step>,
     /// False when the account was not read.
     pub checked: bool,
+    pub mode: Mode,
+    /// Destroy: what IAM would refuse to delete with ours, or what is not ours to remove. While any is
+    /// listed, the executor deletes nothing.
+    pub blockers: Vec<String>,
 }
 
 /// How a step is named in tables, JSON and the TUI.
@@ -100,6 +121,12 @@ pub struct StepLabel {
     pub kind: &'static str,
     pub name: String,
     pub arn: String,
+}
+
+impl fmt::Display for StepLabel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.kind, self.name)
+    }
 }
 
 impl Plan {
@@ -135,7 +162,13 @@ impl Plan {
         let step = &self.steps[i];
         let adopt = step.action == Action::Conflict;
         let mut calls = match (step.kind, step.action) {
-            (_, Action::Unchanged) => vec![],
+            (_, Action::Unchanged | Action::Absent | Action::Keep) => vec![],
+            (StepKind::Policy(_), Action::Delete) => vec!["iam:DeletePolicyVersion", "iam:DeletePolicy"],
+            (StepKind::Role(_), Action::Delete) => vec!["iam:DeleteRole"],
+            (StepKind::User(_), Action::Delete) => vec!["iam:DeleteUser"],
+            (StepKind::Attach { target: Target::Role(_), .. }, Action::Delete) => vec!["iam:DetachRolePolicy"],
+            (StepKind::Attach { target: Target::User(_), .. }, Action::Delete) => vec!["iam:DetachUserPolicy"],
+            (StepKind::AccessKey(_), Action::Delete) => vec!["iam:DeleteAccessKey"],
             (StepKind::Policy(_), Action::Create | Action::NotChecked) => vec!["iam:CreatePolicy"],
             (StepKind::Policy(_), _) => vec!["iam:CreatePolicyVersion"],
             (StepKind::Role(_), Action::Create | Action::NotChecked) => vec!["iam:CreateRole"],
@@ -234,7 +267,7 @@ pub fn offline(params: &Params) -> Result<Plan, SetupError> {
             prior: Prior::Absent,
         })
         .collect();
-    Ok(Plan { params: params.clone(), desired, steps, checked: false })
+    Ok(Plan { params: params.clone(), desired, steps, checked: false, mode: Mode::Apply, blockers: vec![] })
 }
 
 /// Why no plan could be made.
@@ -418,7 +451,7 @@ pub async fn decide(iam: &Iam, params: &Params, found: Found) -> Result<Plan, Pl
             Step { kind, action, reason, deps, prior }
         })
         .collect();
-    Ok(Plan { params: params.clone(), desired, steps, checked: true })
+    Ok(Plan { params: params.clone(), desired, steps, checked: true, mode: Mode::Apply, blockers: vec![] })
 }
 
 #[cfg(test)]

@@ -208,7 +208,7 @@ fn what_another_tool_owns_is_a_conflict_that_cannot_be_adopted() {
     assert_eq!(user["action"], "conflict");
     assert!(user["reason"].as_str().unwrap().contains("belongs to cloudformation"), "{user}");
     let out = moto.run(&["apply", "--setup", "postman", "--yes", "--adopt", "--format", "json"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "refused before any write: {}", stderr(&out));
     assert!(json(&out)["error"].as_str().unwrap().contains("cannot be adopted"), "{}", stderr(&out));
     let out = moto.run(&["destroy", "--setup", "postman", "--yes", "--format", "json"]);
     assert!(out.status.success(), "{}", stderr(&out));

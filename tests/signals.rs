@@ -248,3 +248,92 @@ fn a_signal_before_any_write_ends_the_command_with_a_message_and_json() {
     assert_eq!(j["exit_code"], 130);
     assert!(Account::read_blocking(moto).is_empty());
 }
+
+/// Whether the account holds the resource a report row names (`kind` and `name` as the JSON gives them).
+fn holds(account: &Account, kind: &str, name: &str) -> bool {
+    let user = |n: &str| account.users.get(n);
+    match kind {
+        "policy" => account.policies.contains_key(name),
+        "role" => account.roles.contains_key(name),
+        "user" => user(name).is_some(),
+        "access_key" => user(name).is_some_and(|u| !u.keys.is_empty()),
+        "attachment" => {
+            let (policy, holder) = name.split_once(" -> ").expect("an attachment is named POLICY -> HOLDER");
+            let attached = |list: &Vec<String>| list.iter().any(|p| p == policy);
+            account.roles.get(holder).is_some_and(|r| attached(&r.attached))
+                || user(holder).is_some_and(|u| attached(&u.attached))
+        }
+        other => panic!("a destroy row of unknown kind {other:?}"),
+    }
+}
+
+/// Issue 15 item 1: destroy, interrupted with IAM slow, stops starting deletes (what is on the wire may finish),
+/// reads back what exists, reports it truly, and exits 128+N. Before, it printed "destroy stops" and then sent
+/// every delete anyway, reporting all deleted, exit 0.
+fn destroy_interrupted_stops_reports_what_exists_and_exits_128_plus(signal: i32, name: &str) {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let applied = moto.run(&apply_all(&[]));
+    assert!(applied.status.success(), "apply: {}", stderr(&applied));
+    let proxy = FaultProxy::start(moto);
+    proxy.strict(true);
+    // The key's delete is held long enough for the signal to arrive while it is on the wire: the user can only
+    // be deleted after it, so a destroy that stops starting deletes never sends DeleteUser.
+    proxy.add_rule(Rule::new("DeleteAccessKey", When::Nth(1), Fault::Delay(Duration::from_secs(2))));
+    let args = ["destroy", "--setup", "all", "--yes", "--format", "json"];
+    let run = hold(&proxy, spawn_with_env(&args, &proxy.env(moto), Stdio::piped()), "DeleteAccessKey");
+    run.signal(signal);
+    let done = run.wait_bounded(LIMIT);
+    let err = stderr(&done.output);
+    assert!(!done.timed_out, "{name}: destroy still running {LIMIT:?} after the signal; stderr:\n{err}");
+    proxy.wait_idle(WAIT).unwrap();
+    let left = Account::read_blocking(moto);
+    let mut wrong = Vec::new();
+    let code = done.output.status.code();
+    if code != Some(128 + signal) {
+        wrong.push(format!("exit {code:?}, expected {}", 128 + signal));
+    }
+    if proxy.count("DeleteUser") != 0 {
+        wrong.push("DeleteUser was sent after the signal (its key's delete was still on the wire)".into());
+    }
+    if !left.users.contains_key("PostmanUser") {
+        wrong.push("PostmanUser was deleted after the signal".into());
+    }
+    match serde_json::from_slice::<serde_json::Value>(&done.output.stdout) {
+        Ok(j) => {
+            if !j["error"].as_str().is_some_and(|e| e.to_lowercase().contains("interrupt")) {
+                wrong.push(format!("JSON error {} does not mention the interruption", j["error"]));
+            }
+            for r in j["resources"].as_array().expect("destroy lists resources") {
+                let (kind, rname, status) = (r["kind"].as_str().unwrap(), r["name"].as_str().unwrap(), &r["status"]);
+                let there = holds(&left, kind, rname);
+                if (status == "deleted") == there {
+                    wrong.push(format!(
+                        "{kind} {rname} is reported {status} but moto {} it",
+                        if there { "holds" } else { "lacks" }
+                    ));
+                }
+            }
+        }
+        Err(e) => wrong.push(format!("stdout is not JSON ({e}): {:?}", stdout(&done.output))),
+    }
+    if let Some(dump) = debug_dump(&err) {
+        wrong.push(format!("stderr shows Rust Debug output: {dump}"));
+    }
+    // A clean rerun finishes the job.
+    let rerun = moto.run(&args);
+    if !rerun.status.success() || !Account::read_blocking(moto).is_empty() {
+        wrong.push(format!("a clean rerun did not finish: exit {:?}: {}", rerun.status.code(), stderr(&rerun)));
+    }
+    assert!(wrong.is_empty(), "{name} during destroy:\n  {}\nstderr:\n{err}", wrong.join("\n  "));
+}
+
+#[test]
+fn sigint_during_destroy_stops_starting_deletes_and_exits_130() {
+    destroy_interrupted_stops_reports_what_exists_and_exits_128_plus(libc::SIGINT, "SIGINT");
+}
+
+#[test]
+fn sigterm_during_destroy_stops_starting_deletes_and_exits_143() {
+    destroy_interrupted_stops_reports_what_exists_and_exits_128_plus(libc::SIGTERM, "SIGTERM");
+}

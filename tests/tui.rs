@@ -3,10 +3,10 @@
 //! TestBackend and compared with its snapshot at 80×24 and 120×40.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use pinpoint_iam_wizard::apply::{Event, Status};
 use pinpoint_iam_wizard::aws::AwsError;
 use pinpoint_iam_wizard::aws::iam::AccessKeyInfo;
 use pinpoint_iam_wizard::aws::listings::Project;
+use pinpoint_iam_wizard::engine::{Event, Status};
 use pinpoint_iam_wizard::plan::{self, Action};
 use pinpoint_iam_wizard::setup::segment_import::IMPORT_ROLE;
 use pinpoint_iam_wizard::tui::app::{
@@ -128,7 +128,7 @@ fn rotated() -> App {
     assert!(c.lines[0].contains("AKIAOLD2"));
     let cmds = app.update(ch('y'));
     assert!(matches!(cmds.as_slice(), [Cmd::Rotate { delete_first: Some(id), .. }] if id == "AKIAOLD2"));
-    app.update(Msg::Rotated(Box::new(Ok(pinpoint_iam_wizard::access_keys::Rotation {
+    app.update(Msg::Rotated(Box::new(Ok(pinpoint_iam_wizard::engine::access_keys::Rotation {
         key: fake_key(),
         old: vec![AccessKeyInfo { id: "AKIAOLD1".into(), active: true }],
         deleted_first: Some("AKIAOLD2".into()),

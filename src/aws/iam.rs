@@ -681,7 +681,7 @@ impl Iam {
     /// A new access key; the secret moves into a [`Secret`] without being copied.
     ///
     /// Never retried by the SDK: a retry after a lost answer would make a second key nobody sees. The
-    /// caller reconciles instead ([`crate::access_keys::create_reconciled`]).
+    /// caller reconciles instead ([`crate::engine::access_keys::create_reconciled`]).
     pub async fn create_access_key(&self, user: &str) -> Result<NewAccessKey, AwsError> {
         let no_retry =
             aws_sdk_iam::config::Builder::default().retry_config(aws_sdk_iam::config::retry::RetryConfig::disabled());

@@ -5,10 +5,10 @@ use super::{
     ApplyArgs, Cli, CliError, Command, DestroyArgs, Format, RetireArgs, RotateArgs, SaveArgs, SetupArgs, apply_names,
     check_tags,
 };
-use crate::access_keys;
-use crate::apply::{self, ApplyOptions, DestroyOutcome, Event, Status};
 use crate::aws::analyzer::{self, Analysis};
 use crate::aws::{Aws, AwsError, ConnectError, Connection, Identity};
+use crate::engine::access_keys;
+use crate::engine::{self, ApplyOptions, Event, Status};
 use crate::plan::{self, Plan};
 use crate::secret::{NewAccessKey, store};
 use crate::setup::{AccountId, Params, Region};
@@ -22,6 +22,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
     let conn = cli.connection();
     match cli.command {
         None => Err(CliError::Usage("no command: run without arguments for the wizard, or see --help".into())),
+        Some(Command::Plan(args)) if args.destroy => run_plan_destroy(&conn, &args.setup).await,
         Some(Command::Plan(args)) => run_plan(&conn, &args.setup).await,
         Some(Command::Apply(args)) => run_apply(&conn, args).await,
         Some(Command::Destroy(args)) => run_destroy(&conn, args).await,
@@ -252,6 +253,16 @@ async fn run_plan(conn: &Connection, args: &SetupArgs) -> Result<(), CliError> {
     }
 }
 
+/// `plan --destroy`: what `destroy` would delete, and what would keep it from deleting anything.
+async fn run_plan_destroy(conn: &Connection, args: &SetupArgs) -> Result<(), CliError> {
+    let aws = Aws::load(conn).await?;
+    let mut params = params_from(args, aws.region.clone())?;
+    resolve_account(&aws, &mut params, args.account_id.as_ref()).await?;
+    let plan = engine::plan_destroy(&aws.iam, &params).await.map_err(plan_error)?;
+    let analysis = Analysis::NotConsulted("destroy writes no document".into());
+    print_plan(&plan, args.format, None, &analysis)
+}
+
 /// Refuse, before any AWS call, a save that would have to overwrite something.
 fn check_save(save: &SaveArgs) -> Result<(), CliError> {
     if let Some(path) = &save.save_csv
@@ -352,8 +363,7 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
             return Err(CliError::Usage("apply cancelled: nothing was written".into()));
         }
     }
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    let run_id = apply::new_run_id();
+    let run_id = engine::new_run_id();
     let opts = ApplyOptions {
         adopt: args.adopt,
         no_rollback: args.no_rollback,
@@ -362,28 +372,7 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
         cancel: Some(signals.cancel.clone()),
         run_id: Some(run_id.clone()),
     };
-    let known = Arc::new(Mutex::new(Known::default()));
-    let printer = {
-        let (plan, known) = (plan.clone(), known.clone());
-        tokio::spawn(async move {
-            while let Some(e) = rx.recv().await {
-                print_event(&plan, &known, &e);
-            }
-        })
-    };
-    let applying = apply::apply(&aws.iam, plan.clone(), opts, tx);
-    let result = tokio::select! {
-        r = applying => r,
-        () = signals.again.notified() => {
-            return Err(stopped_at_once(&plan, &known, &run_id, signals.fired().unwrap_or(2)));
-        }
-    };
-    let _ = printer.await;
-    let mut report = result.map_err(|e| match e {
-        apply::ApplyError::Conflicts(_) => CliError::Aws(format!("{e}; pass --adopt to take them over")),
-        apply::ApplyError::OwnedElsewhere(_) => CliError::Aws(e.to_string()),
-        apply::ApplyError::NotChecked => CliError::Usage(e.to_string()),
-    })?;
+    let mut report = execute(&aws, &plan, opts, &signals).await?;
     let existing_key = plan
         .steps
         .iter()
@@ -452,8 +441,50 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
     }
 }
 
+/// Run a plan through the executor, printing progress as it happens. The first signal stops new steps (the
+/// executor rolls back or reads back what exists); a second one stops at once, saying what may exist.
+async fn execute(
+    aws: &Aws,
+    plan: &Arc<Plan>,
+    opts: ApplyOptions,
+    signals: &Signals,
+) -> Result<engine::ApplyReport, CliError> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let run_id = opts.run_id.clone().unwrap_or_default();
+    let known = Arc::new(Mutex::new(Known::default()));
+    let printer = {
+        let (plan, known) = (plan.clone(), known.clone());
+        tokio::spawn(async move {
+            while let Some(e) = rx.recv().await {
+                print_event(&plan, &known, &e);
+            }
+        })
+    };
+    let result = tokio::select! {
+        r = engine::execute(&aws.iam, plan.clone(), opts, tx) => r,
+        () = signals.again.notified() => {
+            return Err(stopped_at_once(plan, &known, &run_id, signals.fired().unwrap_or(2)));
+        }
+    };
+    let _ = printer.await;
+    result.map_err(refused)
+}
+
+/// The executor refused before any write: because of the account's state as read, so exit 2.
+fn refused(e: engine::ApplyError) -> CliError {
+    match e {
+        engine::ApplyError::Conflicts(_) => CliError::Usage(format!("{e}; pass --adopt to take them over")),
+        e => CliError::Usage(e.to_string()),
+    }
+}
+
 /// The run's failure in words that say what exists now.
-fn failure_message(plan: &Plan, report: &apply::ApplyReport, no_rollback: bool, signal: Option<i32>) -> Option<String> {
+fn failure_message(
+    plan: &Plan,
+    report: &engine::ApplyReport,
+    no_rollback: bool,
+    signal: Option<i32>,
+) -> Option<String> {
     if report.succeeded() {
         return None;
     }
@@ -492,7 +523,7 @@ fn failure_message(plan: &Plan, report: &apply::ApplyReport, no_rollback: bool, 
 async fn undeliverable(
     aws: &Aws,
     plan: &Arc<Plan>,
-    report: &mut apply::ApplyReport,
+    report: &mut engine::ApplyReport,
     no_rollback: bool,
     e: &std::io::Error,
     run_id: &str,
@@ -503,8 +534,8 @@ async fn undeliverable(
     let what = if no_rollback { "the access key" } else { "everything this run created" };
     crate::say!("error: the secret could not be written to standard output ({e}): deleting {what}…");
     let log = if no_rollback { log.only_access_keys() } else { log };
-    let errors = apply::roll_back(&aws.iam, log, &mut report.statuses, &tx).await;
-    let verified = apply::verify(&aws.iam, plan, run_id, &mut report.statuses, &tx).await;
+    let errors = engine::roll_back(&aws.iam, log, &mut report.statuses, &tx).await;
+    let verified = engine::verify(&aws.iam, plan, run_id, &mut report.statuses, &tx).await;
     let key_left =
         plan.steps.iter().zip(&report.statuses).any(|(s, st)| {
             matches!(s.kind, plan::StepKind::AccessKey(_)) && matches!(st, Status::Left | Status::Created)
@@ -537,6 +568,13 @@ fn stopped_at_once(plan: &Plan, known: &Mutex<Known>, run_id: &str, signal: i32)
         .collect();
     let message = if names.is_empty() {
         "stopped at once: this run had written nothing".to_string()
+    } else if plan.mode == plan::Mode::Destroy {
+        format!(
+            "stopped at once: these deletes were under way and may or may not have happened: {}. Run `pinpoint-iam-wizard \
+             destroy --setup {}` again to finish (`plan --destroy` shows what is left)",
+            names.join(", "),
+            plan.params.setup
+        )
     } else {
         format!(
             "stopped at once, before the rollback finished: these may exist (run {run_id}): {}. Remove them with \
@@ -686,63 +724,67 @@ fn rotate_error(e: access_keys::RotateError) -> CliError {
 
 async fn run_destroy(conn: &Connection, args: DestroyArgs) -> Result<(), CliError> {
     require_consent(args.yes, "destroy")?;
-    let aws = Aws::load(conn).await?;
-    let mut params = Params::new(args.setup, placeholder_account()?, aws.region.clone());
-    apply_names(&mut params, &args.names)?;
-    params.check_names()?;
-    let identity = resolve_account(&aws, &mut params, None).await?;
-    // Destroy needs only the names (and the account, for the ARNs): no document is rendered.
-    let desired = params.resources()?;
+    let signals = Signals::install("no new delete starts; what exists afterwards is read back")?;
+    let prepare = async {
+        let aws = Aws::load(conn).await?;
+        let mut params = Params::new(args.setup, placeholder_account()?, aws.region.clone());
+        apply_names(&mut params, &args.names)?;
+        params.check_names()?;
+        let identity = resolve_account(&aws, &mut params, None).await?;
+        let plan = engine::plan_destroy(&aws.iam, &params).await.map_err(plan_error)?;
+        Ok::<_, CliError>((aws, identity, Arc::new(plan)))
+    };
+    let (aws, identity, plan) = tokio::select! {
+        r = prepare => r?,
+        () = signals.first_seen.notified() => return Err(signals.before_any_write()),
+    };
     banner(&aws, &identity);
+    if !plan.blockers.is_empty() {
+        let blocked = refused(engine::ApplyError::Blocked(plan.blockers.clone()));
+        return deliver_destroy(&plan, None, args.format, Some(blocked));
+    }
     if !args.yes {
-        let names: Vec<String> = desired
-            .users
-            .iter()
-            .map(|u| u.name.to_string())
-            .chain(desired.roles.iter().map(|r| r.name.to_string()))
-            .chain(desired.policies.iter().map(|p| p.name.to_string()))
-            .collect();
-        crate::say!("Delete {} (only those tagged ManagedBy=pinpoint-iam-wizard)", names.join(", "));
-        if !confirm("Delete them?") {
+        crate::say_inline!("{}", output::plan_text(&plan, None, None));
+        if plan.writes() == 0 {
+            crate::say!("Nothing to delete.");
+        } else if !ask(&signals, "Delete these?").await? {
             return Err(CliError::Usage("destroy cancelled: nothing was deleted".into()));
         }
     }
-    let signals = Signals::install("destroy stops; run it again to finish")?;
-    let report = tokio::select! {
-        r = apply::destroy(&aws.iam, &desired) => r,
-        () = signals.again.notified() => {
-            return Err(CliError::Signal { signal: signals.fired().unwrap_or(2), message: "destroy stopped at once: run it again to finish".into() });
-        }
+    let opts =
+        ApplyOptions { cancel: Some(signals.cancel.clone()), run_id: Some(engine::new_run_id()), ..Default::default() };
+    let report = execute(&aws, &plan, opts, &signals).await?;
+    let error = destroy_failure(&plan, &report, signals.fired());
+    let error = match (error, signals.fired()) {
+        (Some(message), Some(signal)) => Some(CliError::Signal { signal, message }),
+        (Some(message), None) => Some(CliError::Aws(message)),
+        (None, _) => None,
     };
-    let failed: Vec<String> = report
-        .items
-        .iter()
-        .filter_map(|i| match &i.outcome {
-            DestroyOutcome::Failed(e) => Some(format!("{} {}: {e}", i.kind, i.name)),
-            _ => None,
-        })
-        .collect();
-    let error = if !report.blockers.is_empty() {
-        Some(format!(
-            "nothing was deleted: {}. Remove these first (they are not this tool's to remove)",
-            report.blockers.join("; ")
-        ))
-    } else if !failed.is_empty() {
-        Some(format!("destroy left work undone: {}", failed.join("; ")))
-    } else {
-        None
+    deliver_destroy(&plan, Some(&report), args.format, error)
+}
+
+/// Print destroy's report (with the error, if any): the command's result.
+fn deliver_destroy(
+    plan: &Plan,
+    report: Option<&engine::ApplyReport>,
+    format: Format,
+    error: Option<CliError>,
+) -> Result<(), CliError> {
+    let resources = match report {
+        Some(r) => output::destroyed(plan, r),
+        None => output::resources(plan, &vec![Status::Skipped; plan.steps.len()]),
     };
-    let delivered = match args.format {
+    let delivered = match format {
         Format::Json => output::deliver_json(&DestroyOut {
-            account_id: params.account.as_str(),
-            region: params.region.as_str(),
-            setup: params.setup.as_str(),
-            resources: output::destroyed(&report.items),
-            blockers: &report.blockers,
-            error: error.clone(),
+            account_id: plan.params.account.as_str(),
+            region: plan.params.region.as_str(),
+            setup: plan.params.setup.as_str(),
+            resources,
+            blockers: &plan.blockers,
+            error: error.as_ref().map(|e| e.to_string()),
         }),
         Format::Text => {
-            let rows: Vec<[String; 4]> = output::destroyed(&report.items)
+            let rows: Vec<[String; 4]> = resources
                 .into_iter()
                 .map(|r| [r.kind.to_string(), r.name, r.status.to_string(), r.note.unwrap_or_default()])
                 .collect();
@@ -750,8 +792,42 @@ async fn run_destroy(conn: &Connection, args: DestroyArgs) -> Result<(), CliErro
         }
     };
     match (error, delivered) {
-        (Some(e), _) => Err(CliError::Aws(e)),
+        (Some(e), _) => Err(e),
         (None, Err(_)) => Err(CliError::Quiet),
         (None, Ok(())) => Ok(()),
     }
+}
+
+/// A destroy that did not finish, in words that say what exists now.
+fn destroy_failure(plan: &Plan, report: &engine::ApplyReport, signal: Option<i32>) -> Option<String> {
+    if report.succeeded() {
+        return None;
+    }
+    let mut msg = match (&report.failure, signal) {
+        (Some((i, e)), _) => format!("{} failed: {e}", plan.label(*i)),
+        (None, Some(n)) => format!("interrupted by {}", signal_name(n)),
+        (None, None) => "interrupted".to_string(),
+    };
+    let named = |wanted: Status| -> Vec<String> {
+        (0..plan.steps.len())
+            .filter(|i| plan.steps[*i].action == plan::Action::Delete && report.statuses[*i] == wanted)
+            .map(|i| plan.label(i).to_string())
+            .collect()
+    };
+    let (deleted, unknown) = (named(Status::Deleted), named(Status::Unknown));
+    let left: Vec<String> = [named(Status::Failed), named(Status::Skipped)].concat();
+    if let Some(e) = &report.verify_error {
+        msg.push_str(&format!(
+            ". The account could not be read afterwards ({e}): {} delete(s) unverified",
+            unknown.len()
+        ));
+    }
+    if !deleted.is_empty() {
+        msg.push_str(&format!(". Deleted (verified): {}", deleted.join(", ")));
+    }
+    if !left.is_empty() {
+        msg.push_str(&format!(". Still there: {}", left.join(", ")));
+    }
+    msg.push_str(&format!(". Run `destroy --setup {}` again to finish", plan.params.setup));
+    Some(msg)
 }

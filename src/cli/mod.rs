@@ -232,6 +232,9 @@ impl std::ops::Deref for SetupArgs {
 pub struct PlanArgs {
     #[command(flatten)]
     pub setup: SetupArgs,
+    /// Show what `destroy` would delete (and what would keep it from deleting anything) instead.
+    #[arg(long)]
+    pub destroy: bool,
 }
 
 #[derive(Debug, Args)]

@@ -1,9 +1,9 @@
 //! What the headless commands print: one typed schema per `--format json`, the text tables, and delivery of
 //! standard output that reports a failure instead of panicking (a full disk, a closed pipe).
 
-use crate::apply::{DestroyItem, DestroyOutcome, Status};
 use crate::aws::analyzer::Analysis;
-use crate::plan::Plan;
+use crate::engine::{ApplyReport, Status};
+use crate::plan::{Action, Mode, Plan, StepKind};
 use crate::secret::{NewAccessKey, Secret};
 use crate::setup::findings::{self, Finding};
 use serde::Serialize;
@@ -73,6 +73,8 @@ pub struct AnalyzerOut {
 
 #[derive(Serialize)]
 pub struct PlanOut<'a> {
+    /// `apply`, or `destroy` for `plan --destroy`.
+    pub mode: &'static str,
     pub account_id: &'a str,
     pub region: &'a str,
     pub setup: &'a str,
@@ -81,6 +83,10 @@ pub struct PlanOut<'a> {
     pub checked: bool,
     pub note: Option<&'a str>,
     pub steps: Vec<StepOut>,
+    /// Destroy: what keeps it from deleting anything.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    pub blockers: &'a [String],
+    /// The documents apply writes (none for destroy, which writes none).
     pub documents: Vec<DocumentOut<'a>>,
     pub access_analyzer: AnalyzerOut,
     pub error: Option<String>,
@@ -116,16 +122,21 @@ impl<'a> PlanOut<'a> {
             })
             .collect();
         let d = &plan.desired;
+        let destroy = plan.mode == Mode::Destroy;
         // The same order as `Desired::documents`: policies, then trust policies.
-        let documents = d
-            .policies
-            .iter()
-            .map(|p| ("policy", p.name.as_str(), &p.arn, &p.document))
-            .chain(d.roles.iter().map(|r| ("trust_policy", r.name.as_str(), &r.arn, &r.trust)))
-            .zip(document_findings(plan, analysis))
-            .map(|((kind, name, arn, document), findings)| DocumentOut { kind, name, arn, document, findings })
-            .collect();
+        let documents = if destroy {
+            vec![]
+        } else {
+            d.policies
+                .iter()
+                .map(|p| ("policy", p.name.as_str(), &p.arn, &p.document))
+                .chain(d.roles.iter().map(|r| ("trust_policy", r.name.as_str(), &r.arn, &r.trust)))
+                .zip(document_findings(plan, analysis))
+                .map(|((kind, name, arn, document), findings)| DocumentOut { kind, name, arn, document, findings })
+                .collect()
+        };
         PlanOut {
+            mode: if destroy { "destroy" } else { "apply" },
             account_id: plan.params.account.as_str(),
             region: plan.params.region.as_str(),
             setup: plan.params.setup.as_str(),
@@ -133,6 +144,7 @@ impl<'a> PlanOut<'a> {
             checked: plan.checked,
             note,
             steps,
+            blockers: &plan.blockers,
             documents,
             access_analyzer: AnalyzerOut {
                 consulted: matches!(analysis, Analysis::Consulted(_)),
@@ -202,17 +214,21 @@ pub struct DestroyOut<'a> {
     pub error: Option<String>,
 }
 
-pub fn destroyed(items: &[DestroyItem]) -> Vec<ResourceOut> {
-    items
-        .iter()
+/// Each step of a destroy and what is true of it now, with why where it was not deleted (or, for keys,
+/// which were).
+pub fn destroyed(plan: &Plan, report: &ApplyReport) -> Vec<ResourceOut> {
+    (0..plan.steps.len())
         .map(|i| {
-            let (status, note) = match &i.outcome {
-                DestroyOutcome::Deleted => ("deleted", None),
-                DestroyOutcome::Absent => ("absent", None),
-                DestroyOutcome::Kept(why) => ("kept", Some(why.clone())),
-                DestroyOutcome::Failed(e) => ("failed", Some(e.to_string())),
+            let (l, step, status) = (plan.label(i), &plan.steps[i], report.statuses[i]);
+            let note = match (&report.failure, status) {
+                (Some((f, e)), Status::Failed) if *f == i => Some(e.to_string()),
+                (_, Status::Skipped) => Some("not deleted: destroy stopped before it".into()),
+                _ if step.action == Action::Keep || matches!(step.kind, StepKind::AccessKey(_)) => {
+                    Some(step.reason.clone())
+                }
+                _ => None,
             };
-            ResourceOut { kind: i.kind, name: i.name.clone(), arn: i.arn.clone(), status, note }
+            ResourceOut { kind: l.kind, name: l.name, arn: l.arn, status: status.as_str(), note }
         })
         .collect()
 }
@@ -266,18 +282,15 @@ pub fn table<const N: usize>(header: &[&str; N], rows: &[[String; N]]) -> String
 /// Access Analyzer was consulted.
 pub fn plan_text(plan: &Plan, note: Option<&str>, analysis: Option<&Analysis>) -> String {
     let p = &plan.params;
+    if plan.mode == Mode::Destroy {
+        return destroy_plan_text(plan);
+    }
     let tightened = if p.tighten { ", tightened documents" } else { "" };
     let mut out = format!("Plan for setup {} in account {}, Region {}{tightened}\n", p.setup, p.account, p.region);
     if let Some(note) = note {
         out.push_str(&format!("Note: {note}\n"));
     }
-    let rows: Vec<[String; 4]> = (0..plan.steps.len())
-        .map(|i| {
-            let l = plan.label(i);
-            [l.kind.to_string(), l.name, plan.steps[i].action.to_string(), plan.steps[i].reason.clone()]
-        })
-        .collect();
-    out.push_str(&table(&["KIND", "NAME", "ACTION", "REASON"], &rows));
+    out.push_str(&table(&["KIND", "NAME", "ACTION", "REASON"], &plan_rows(plan)));
     let count = |a: crate::plan::Action| plan.steps.iter().filter(|s| s.action == a).count();
     out.push_str(&format!(
         "{} to create, {} to update, {} unchanged, {} conflict(s){}\n",
@@ -306,6 +319,36 @@ pub fn plan_text(plan: &Plan, note: Option<&str>, analysis: Option<&Analysis>) -
         }
         if let Some(line) = analysis.note() {
             out.push_str(&format!("{line}\n"));
+        }
+    }
+    out
+}
+
+fn plan_rows(plan: &Plan) -> Vec<[String; 4]> {
+    (0..plan.steps.len())
+        .map(|i| {
+            let l = plan.label(i);
+            [l.kind.to_string(), l.name, plan.steps[i].action.to_string(), plan.steps[i].reason.clone()]
+        })
+        .collect()
+}
+
+/// What `destroy` would do (`plan --destroy`, and destroy's own confirmation).
+fn destroy_plan_text(plan: &Plan) -> String {
+    let p = &plan.params;
+    let mut out = format!("Destroy plan for setup {} in account {}, Region {}\n", p.setup, p.account, p.region);
+    out.push_str(&table(&["KIND", "NAME", "ACTION", "REASON"], &plan_rows(plan)));
+    let count = |a: Action| plan.steps.iter().filter(|s| s.action == a).count();
+    out.push_str(&format!(
+        "{} to delete, {} absent, {} not this tool's (left alone)\n",
+        count(Action::Delete),
+        count(Action::Absent),
+        count(Action::Keep)
+    ));
+    if !plan.blockers.is_empty() {
+        out.push_str("Destroy deletes nothing while these remain (they are not this tool's to remove):\n");
+        for b in &plan.blockers {
+            out.push_str(&format!("  - {b}\n"));
         }
     }
     out

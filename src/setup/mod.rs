@@ -275,9 +275,20 @@ impl Params {
 
     /// The chosen setups' resources, their documents rendered with `vars` (the exports pass symbols for values).
     pub fn render(&self, vars: &[(&str, &str)]) -> Result<Desired, SetupError> {
+        self.build(&|t: &'static Template| Ok(t.render(vars)?))
+    }
+
+    /// The chosen setups' names, ARNs and attachments with no document rendered (each is `null`): destroy
+    /// sends no document, so it needs no bucket or project.
+    pub fn names_only(&self) -> Result<Desired, SetupError> {
+        self.check_names()?;
+        self.build(&|_| Ok(Value::Null))
+    }
+
+    fn build(&self, render: &dyn Fn(&'static Template) -> Result<Value, SetupError>) -> Result<Desired, SetupError> {
         let mut d = Desired::default();
         let guide = |used: &'static Template, guide: &'static Template| -> Result<Option<Value>, SetupError> {
-            Ok(if self.tighten && !std::ptr::eq(used, guide) { Some(guide.render(vars)?) } else { None })
+            Ok(if self.tighten && !std::ptr::eq(used, guide) { Some(render(guide)?) } else { None })
         };
         let setups: Vec<&SetupDef> = self.setup.setups().collect();
         for p in setups.iter().flat_map(|s| s.policies) {
@@ -288,7 +299,7 @@ impl Params {
                 name,
                 field: p.name,
                 template,
-                document: template.render(vars)?,
+                document: render(template)?,
                 guide: guide(template, p.document)?,
             });
         }
@@ -310,7 +321,7 @@ impl Params {
                 name,
                 field: r.name,
                 trust_template: template,
-                trust: template.render(vars)?,
+                trust: render(template)?,
                 guide_trust: guide(template, r.trust)?,
                 policies: r.policies.iter().map(|p| self.names.name(p)).collect(),
             });

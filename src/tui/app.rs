@@ -5,12 +5,12 @@
 
 use super::keys::{self, Binding, Key};
 use super::screens::{self, identity, manual, params, plan, preview, run, secret, summary, welcome};
-use crate::access_keys::{RotateError, Rotation};
-use crate::apply::{ApplyReport, Event, RollbackLog};
 use crate::aws::analyzer::Analysis;
 use crate::aws::iam::AccessKeyInfo;
 use crate::aws::listings::Project;
 use crate::aws::{AwsError, ConnectError, Identity};
+use crate::engine::access_keys::{RotateError, Rotation};
+use crate::engine::{ApplyReport, Event, RollbackLog};
 use crate::plan::{Plan, PlanError};
 use crate::secret::NewAccessKey;
 use crate::secret::clipboard::Method;
@@ -80,7 +80,7 @@ pub enum Problem {
     #[error(transparent)]
     Save(#[from] SaveError),
     #[error(transparent)]
-    Apply(#[from] crate::apply::ApplyError),
+    Apply(#[from] crate::engine::ApplyError),
     #[error("not connected to AWS: the account could not be read with these credentials")]
     NotConnected,
     #[error("{0}")]
@@ -160,7 +160,7 @@ pub enum Phase {
 pub enum StepState {
     Pending,
     Running,
-    Done(crate::apply::Status),
+    Done(crate::engine::Status),
     Failed(String),
     Skipped,
     RolledBack,
@@ -1121,9 +1121,9 @@ impl App {
         for (st, status) in self.session.run.steps.iter_mut().zip(&report.statuses) {
             if matches!(st.state, StepState::Pending | StepState::Running) {
                 st.state = match status {
-                    crate::apply::Status::Skipped => StepState::Skipped,
-                    crate::apply::Status::RolledBack => StepState::RolledBack,
-                    crate::apply::Status::Failed => StepState::Failed("failed".into()),
+                    crate::engine::Status::Skipped => StepState::Skipped,
+                    crate::engine::Status::RolledBack => StepState::RolledBack,
+                    crate::engine::Status::Failed => StepState::Failed("failed".into()),
                     other => StepState::Done(*other),
                 };
             }
@@ -1577,7 +1577,7 @@ impl App {
             .steps
             .iter()
             .filter(|st| {
-                matches!(st.state, StepState::Done(crate::apply::Status::Left | crate::apply::Status::Unknown))
+                matches!(st.state, StepState::Done(crate::engine::Status::Left | crate::engine::Status::Unknown))
             })
             .count();
         let (code, head) = match &s.run.phase {

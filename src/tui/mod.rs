@@ -6,9 +6,9 @@ pub mod screens;
 pub mod theme;
 pub mod widgets;
 
-use crate::access_keys;
-use crate::apply::{self, ApplyOptions};
 use crate::aws::{Aws, Connection};
+use crate::engine::access_keys;
+use crate::engine::{self, ApplyOptions};
 use crate::plan;
 use crate::secret::clipboard::{Clipboard, Surroundings};
 use crate::secret::{NewAccessKey, Secret, keeper, store};
@@ -284,7 +284,7 @@ impl Runtime {
                             Self::send(&fwd, Msg::Engine(e));
                         }
                     };
-                    let (report, ()) = tokio::join!(apply::apply(&aws.iam, plan, opts, etx), forward);
+                    let (report, ()) = tokio::join!(engine::execute(&aws.iam, plan, opts, etx), forward);
                     Self::send(&tx, Msg::Applied(Box::new(report.map_err(Problem::from))));
                 });
             }
@@ -296,8 +296,8 @@ impl Runtime {
                 let n = app.session.run.steps.len();
                 tokio::spawn(async move {
                     let (etx, _erx) = unbounded_channel();
-                    let mut statuses = vec![apply::Status::Created; n];
-                    let errors = apply::roll_back(&aws.iam, log, &mut statuses, &etx).await;
+                    let mut statuses = vec![engine::Status::Created; n];
+                    let errors = engine::roll_back(&aws.iam, log, &mut statuses, &etx).await;
                     Self::send(&tx, Msg::UnseenKeyDeleted(errors.is_empty()));
                 });
             }
@@ -305,16 +305,16 @@ impl Runtime {
                 let Some(aws) = self.aws.clone() else { return };
                 let Some(plan) = app.session.run.plan.clone() else { return };
                 let run_id = app.session.run.run_id.clone();
-                let mut statuses: Vec<apply::Status> = app
+                let mut statuses: Vec<engine::Status> = app
                     .session
                     .run
                     .steps
                     .iter()
                     .map(|st| match &st.state {
                         app::StepState::Done(s) => *s,
-                        app::StepState::Failed(_) | app::StepState::Running => apply::Status::Failed,
-                        app::StepState::RolledBack => apply::Status::RolledBack,
-                        app::StepState::Pending | app::StepState::Skipped => apply::Status::Skipped,
+                        app::StepState::Failed(_) | app::StepState::Running => engine::Status::Failed,
+                        app::StepState::RolledBack => engine::Status::RolledBack,
+                        app::StepState::Pending | app::StepState::Skipped => engine::Status::Skipped,
                     })
                     .collect();
                 tokio::spawn(async move {
@@ -327,8 +327,8 @@ impl Runtime {
                     };
                     // Undo, then read the account again: the summary says what really remains.
                     let undo = async move {
-                        let errors = apply::roll_back(&aws.iam, log, &mut statuses, &etx).await;
-                        let verified = apply::verify(&aws.iam, &plan, &run_id, &mut statuses, &etx).await;
+                        let errors = engine::roll_back(&aws.iam, log, &mut statuses, &etx).await;
+                        let verified = engine::verify(&aws.iam, &plan, &run_id, &mut statuses, &etx).await;
                         (errors, verified)
                     };
                     let ((errors, verified), ()) = tokio::join!(undo, forward);

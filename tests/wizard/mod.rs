@@ -3,9 +3,9 @@
 #![allow(dead_code)]
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use pinpoint_iam_wizard::apply::{ApplyReport, Event, RollbackLog, Status};
 use pinpoint_iam_wizard::aws::listings::Project;
 use pinpoint_iam_wizard::aws::{AwsError, Identity};
+use pinpoint_iam_wizard::engine::{ApplyReport, Event, RollbackLog, Status};
 use pinpoint_iam_wizard::plan::{self, Action};
 use pinpoint_iam_wizard::secret::{NewAccessKey, Secret};
 use pinpoint_iam_wizard::tui::app::{App, Cmd, Detected, Msg, Overlay, Problem, RequestId, Screen};

@@ -188,8 +188,8 @@ impl State {
             let style = match step.action {
                 Step::Create => theme.ok(),
                 Step::Update => theme.warn(),
-                Step::Conflict => theme.error(),
-                Step::Unchanged | Step::NotChecked => theme.dim(),
+                Step::Conflict | Step::Delete => theme.error(),
+                Step::Unchanged | Step::NotChecked | Step::Absent | Step::Keep => theme.dim(),
             };
             // The engine's reasons name the headless ways; here the same choice is a key.
             let reason = step

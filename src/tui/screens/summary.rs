@@ -82,10 +82,10 @@ pub fn made_by_run(s: &Session) -> Vec<String> {
             matches!(
                 st.state,
                 StepState::Done(
-                    crate::apply::Status::Created
-                        | crate::apply::Status::Updated
-                        | crate::apply::Status::Left
-                        | crate::apply::Status::Unknown
+                    crate::engine::Status::Created
+                        | crate::engine::Status::Updated
+                        | crate::engine::Status::Left
+                        | crate::engine::Status::Unknown
                 ) | StepState::Running
             )
         })

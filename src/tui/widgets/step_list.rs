@@ -23,8 +23,8 @@ pub fn per_step(plan: &Plan, steps: &[StepRun], tick: u64, theme: &Theme, width:
                 StepState::Pending => ("·".to_string(), "pending".to_string(), theme.dim()),
                 StepState::Running => (SPINNER[(tick % 10) as usize].to_string(), "running".to_string(), theme.focus()),
                 // After a rollback the account was read again: what remains, or could not be read, is no success.
-                StepState::Done(crate::apply::Status::Left) => ("!".to_string(), "left".to_string(), theme.warn()),
-                StepState::Done(crate::apply::Status::Unknown) => {
+                StepState::Done(crate::engine::Status::Left) => ("!".to_string(), "left".to_string(), theme.warn()),
+                StepState::Done(crate::engine::Status::Unknown) => {
                     ("?".to_string(), "unknown".to_string(), theme.warn())
                 }
                 StepState::Done(st) => ("✓".to_string(), st.as_str().replace('_', " "), theme.ok()),

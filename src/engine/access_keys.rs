@@ -1,9 +1,9 @@
 //! Access key rotation (the secret was lost): a new key shown once, then the old one deactivated and later
 //! deleted; keys are described the way the console does it.
 
-use crate::apply::KEY_DESCRIPTION;
 use crate::aws::AwsError;
 use crate::aws::iam::{AccessKeyInfo, Iam};
+use crate::engine::KEY_DESCRIPTION;
 use crate::secret::NewAccessKey;
 
 /// Why a rotation did not start, or failed.
@@ -111,7 +111,7 @@ pub async fn rotate(iam: &Iam, user: &str, delete_first: Option<&str>) -> Result
         old.retain(|k| k.id != id);
     }
     let before: Vec<String> = old.iter().map(|k| k.id.clone()).collect();
-    let key = create_reconciled(iam, user, &before, &crate::apply::new_run_id()).await?;
+    let key = create_reconciled(iam, user, &before, &crate::engine::new_run_id()).await?;
     Ok(Rotation { key, old, deleted_first: delete_first.map(str::to_string) })
 }
 

@@ -1,0 +1,339 @@
+//! Destroy as a plan: what this tool made of the chosen setups, read and checked first, becomes delete steps
+//! (keys and attachments before their users and roles, every attachment of a policy before the policy) that
+//! the one executor runs, so signals, retries of IAM's lag, verification and the report work as in `apply`.
+
+use super::rollback::gone_is_fine;
+use super::step::{Done, retry_lag};
+use super::{ApplyOptions, Event, Status};
+use crate::aws::AwsError;
+use crate::aws::iam::{Entanglements, Iam, PolicyEntities, PolicyState, PolicyVersion, RoleState, UserState};
+use crate::plan::{Action, Mode, Plan, PlanError, Prior, Step, StepKind, Target};
+use crate::setup::{Desired, Params};
+use futures::future::try_join_all;
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedSender;
+
+const FOREIGN: &str = "not created by pinpoint-iam-wizard (no ManagedBy tag of ours): left alone";
+
+/// What destroy found under one name.
+enum Found<T> {
+    Absent,
+    Foreign,
+    Ours(T),
+}
+
+impl<T> Found<T> {
+    fn ours(&self) -> Option<&T> {
+        match self {
+            Found::Ours(t) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// The step for the resource itself: deleted when ours, otherwise nothing to do.
+    fn action(&self) -> (Action, String) {
+        match self {
+            Found::Absent => (Action::Absent, "does not exist".into()),
+            Found::Foreign => (Action::Keep, FOREIGN.into()),
+            Found::Ours(_) => (Action::Delete, "created by pinpoint-iam-wizard".into()),
+        }
+    }
+}
+
+/// Everything destroy reads before it decides: each resource, and what else holds on to it.
+struct Reading {
+    users: Vec<(Found<UserState>, Option<Entanglements>)>,
+    roles: Vec<(Found<RoleState>, Option<Entanglements>)>,
+    policies: Vec<PolicyReading>,
+}
+
+async fn read_user(iam: &Iam, name: &str) -> Result<(Found<UserState>, Option<Entanglements>), AwsError> {
+    match iam.get_user(name).await? {
+        None => Ok((Found::Absent, None)),
+        Some(s) if !s.managed_by_us => Ok((Found::Foreign, None)),
+        Some(s) => Ok((Found::Ours(s), Some(iam.user_entanglements(name).await?))),
+    }
+}
+
+async fn read_role(iam: &Iam, name: &str) -> Result<(Found<RoleState>, Option<Entanglements>), AwsError> {
+    match iam.get_role(name).await? {
+        None => Ok((Found::Absent, None)),
+        Some(s) if !s.managed_by_us => Ok((Found::Foreign, None)),
+        Some(s) => Ok((Found::Ours(s), Some(iam.role_entanglements(name).await?))),
+    }
+}
+
+/// Our policy with its versions, and who it is attached to.
+type PolicyReading = (Found<(PolicyState, Vec<PolicyVersion>)>, Option<PolicyEntities>);
+
+async fn read_policy(iam: &Iam, arn: &str) -> Result<PolicyReading, AwsError> {
+    match iam.get_policy(arn).await? {
+        None => Ok((Found::Absent, None)),
+        Some(s) if !s.managed_by_us => Ok((Found::Foreign, None)),
+        Some(s) => {
+            let (entities, versions) = tokio::try_join!(iam.policy_entities(arn), iam.list_policy_versions(arn))?;
+            Ok((Found::Ours((s, versions)), Some(entities)))
+        }
+    }
+}
+
+async fn read(iam: &Iam, desired: &Desired) -> Result<Reading, AwsError> {
+    let (users, roles, policies) = tokio::try_join!(
+        try_join_all(desired.users.iter().map(|u| read_user(iam, u.name.as_str()))),
+        try_join_all(desired.roles.iter().map(|r| read_role(iam, r.name.as_str()))),
+        try_join_all(desired.policies.iter().map(|p| read_policy(iam, &p.arn))),
+    )?;
+    Ok(Reading { users, roles, policies })
+}
+
+/// Read the account and plan the deletion of what this tool made of the chosen setups (names only: no
+/// document is rendered). What IAM would refuse, or what is not ours to remove, becomes a blocker: while any
+/// is listed, the executor deletes nothing.
+pub async fn plan_destroy(iam: &Iam, params: &Params) -> Result<Plan, PlanError> {
+    let desired = params.names_only()?;
+    let reading = read(iam, &desired).await?;
+    let blockers = blockers(&desired, &reading);
+    let steps = steps(&desired, &reading);
+    Ok(Plan { params: params.clone(), desired, steps, checked: true, mode: Mode::Destroy, blockers })
+}
+
+/// The delete steps, each after what must go first.
+fn steps(desired: &Desired, reading: &Reading) -> Vec<Step> {
+    let mut steps: Vec<Step> = Vec::new();
+    let policy_index = |arn: &String| desired.policies.iter().position(|p| &p.arn == arn);
+    let push = |steps: &mut Vec<Step>, kind, action, reason: String, deps, prior| {
+        steps.push(Step { kind, action, reason, deps, prior });
+        steps.len() - 1
+    };
+    // Keys and attachments first: a user or role with either cannot be deleted.
+    let mut before_user = vec![Vec::new(); desired.users.len()];
+    for (u, (found, _)) in reading.users.iter().enumerate() {
+        let Some(state) = found.ours() else { continue };
+        if !state.access_keys.is_empty() {
+            let ids: Vec<&str> = state.access_keys.iter().map(|k| k.id.as_str()).collect();
+            let reason = format!("deletes access key {}", ids.join(", "));
+            let i =
+                push(&mut steps, StepKind::AccessKey(u), Action::Delete, reason, vec![], Prior::User(state.clone()));
+            before_user[u].push(i);
+        }
+        for p in state.attached.iter().filter_map(policy_index) {
+            let kind = StepKind::Attach { policy: p, target: Target::User(u) };
+            before_user[u].push(push(&mut steps, kind, Action::Delete, "detached".into(), vec![], Prior::Absent));
+        }
+    }
+    let mut before_role = vec![Vec::new(); desired.roles.len()];
+    for (r, (found, _)) in reading.roles.iter().enumerate() {
+        let Some(state) = found.ours() else { continue };
+        for p in state.attached.iter().filter_map(policy_index) {
+            let kind = StepKind::Attach { policy: p, target: Target::Role(r) };
+            before_role[r].push(push(&mut steps, kind, Action::Delete, "detached".into(), vec![], Prior::Absent));
+        }
+    }
+    for (u, (found, _)) in reading.users.iter().enumerate() {
+        let (action, reason) = found.action();
+        let prior = found.ours().cloned().map(Prior::User).unwrap_or_default();
+        push(&mut steps, StepKind::User(u), action, reason, before_user[u].clone(), prior);
+    }
+    for (r, (found, _)) in reading.roles.iter().enumerate() {
+        let (action, reason) = found.action();
+        let prior = found.ours().cloned().map(Prior::Role).unwrap_or_default();
+        push(&mut steps, StepKind::Role(r), action, reason, before_role[r].clone(), prior);
+    }
+    for (p, (found, _)) in reading.policies.iter().enumerate() {
+        let (action, reason) = found.action();
+        let detaches: Vec<usize> = (0..steps.len())
+            .filter(|i| matches!(steps[*i].kind, StepKind::Attach { policy, .. } if policy == p))
+            .collect();
+        let prior = match found.ours() {
+            Some((state, versions)) => Prior::Policy { state: state.clone(), versions: versions.clone() },
+            None => Prior::Absent,
+        };
+        push(&mut steps, StepKind::Policy(p), action, reason, detaches, prior);
+    }
+    steps
+}
+
+/// What would make IAM refuse a delete, or is not ours to remove.
+fn blockers(desired: &Desired, reading: &Reading) -> Vec<String> {
+    let ours_policies: Vec<&str> = desired.policies.iter().map(|p| p.arn.as_str()).collect();
+    let mut out = Vec::new();
+    for (u, (found, tangles)) in reading.users.iter().enumerate() {
+        let Some(state) = found.ours() else { continue };
+        let name = desired.users[u].name.as_str();
+        for k in state.access_keys.iter().filter(|k| !state.our_keys.contains(&k.id)) {
+            out.push(format!("user {name} has access key {}, which pinpoint-iam-wizard did not create", k.id));
+        }
+        out.extend(foreign_holds("user", name, &state.attached, state.permissions_boundary.as_ref(), &ours_policies));
+        out.extend(tangles.iter().flat_map(|t| describe_entanglements("user", name, t)));
+    }
+    for (r, (found, tangles)) in reading.roles.iter().enumerate() {
+        let Some(state) = found.ours() else { continue };
+        let name = desired.roles[r].name.as_str();
+        out.extend(foreign_holds("role", name, &state.attached, state.permissions_boundary.as_ref(), &ours_policies));
+        out.extend(tangles.iter().flat_map(|t| describe_entanglements("role", name, t)));
+    }
+    let deleted = |names: Vec<&str>, found: Vec<bool>| -> Vec<String> {
+        names.into_iter().zip(found).filter(|(_, ours)| *ours).map(|(n, _)| n.to_string()).collect()
+    };
+    let users = deleted(
+        desired.users.iter().map(|u| u.name.as_str()).collect(),
+        reading.users.iter().map(|(f, _)| f.ours().is_some()).collect(),
+    );
+    let roles = deleted(
+        desired.roles.iter().map(|r| r.name.as_str()).collect(),
+        reading.roles.iter().map(|(f, _)| f.ours().is_some()).collect(),
+    );
+    for (p, (_, entities)) in reading.policies.iter().enumerate() {
+        if let Some(e) = entities {
+            out.extend(policy_blockers(desired.policies[p].name.as_str(), e, &users, &roles));
+        }
+    }
+    out
+}
+
+/// Policies attached to our user or role that are not this setup's, and a permissions boundary.
+fn foreign_holds(kind: &str, name: &str, attached: &[String], boundary: Option<&String>, ours: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = attached
+        .iter()
+        .filter(|a| !ours.contains(&a.as_str()))
+        .map(|arn| format!("{kind} {name} has policy {arn} attached, which is not one of this setup's"))
+        .collect();
+    if let Some(b) = boundary {
+        out.push(format!("{kind} {name} has permissions boundary {b}"));
+    }
+    out
+}
+
+fn describe_entanglements(kind: &str, name: &str, t: &Entanglements) -> Vec<String> {
+    let mut out = Vec::new();
+    for p in &t.inline_policies {
+        out.push(format!("{kind} {name} has inline policy {p}"));
+    }
+    if t.login_profile {
+        out.push(format!("{kind} {name} has a console password (login profile)"));
+    }
+    for g in &t.groups {
+        out.push(format!("{kind} {name} is in group {g}"));
+    }
+    for d in &t.mfa_devices {
+        out.push(format!("{kind} {name} has MFA device {d}"));
+    }
+    for p in &t.instance_profiles {
+        out.push(format!("{kind} {name} is in instance profile {p}"));
+    }
+    out
+}
+
+/// A policy may be attached only to the users and roles destroy deletes with it.
+fn policy_blockers(name: &str, e: &PolicyEntities, ours_users: &[String], ours_roles: &[String]) -> Vec<String> {
+    let not_deleted =
+        |kind: &str, who: &String| format!("policy {name} is attached to {kind} {who}, which destroy does not delete");
+    e.users
+        .iter()
+        .filter(|u| !ours_users.contains(u))
+        .map(|u| not_deleted("user", u))
+        .chain(e.roles.iter().filter(|r| !ours_roles.contains(r)).map(|r| not_deleted("role", r)))
+        .chain(e.groups.iter().map(|g| format!("policy {name} is attached to group {g}")))
+        .collect()
+}
+
+/// IAM may still see an attachment or key removed a moment ago: a delete refused with DeleteConflict then is
+/// tried again, within the same bound as a create not yet visible.
+fn lagging_conflict(e: &AwsError) -> bool {
+    e.code() == Some("DeleteConflict")
+}
+
+/// Run one delete step of a destroy plan.
+pub(super) async fn run_delete(
+    iam: &Iam,
+    plan: &Plan,
+    i: usize,
+    opts: &ApplyOptions,
+    events: &UnboundedSender<Event>,
+) -> Result<Done, AwsError> {
+    let step = &plan.steps[i];
+    let d = &plan.desired;
+    let wait = opts.consistency_wait.unwrap_or(Duration::from_secs(30));
+    match (step.kind, &step.prior) {
+        (StepKind::AccessKey(u), Prior::User(state)) => {
+            let user = d.users[u].name.as_str();
+            for k in &state.access_keys {
+                gone_is_fine(iam.delete_access_key(user, &k.id).await)?;
+            }
+        }
+        (StepKind::Attach { policy, target: Target::User(u) }, _) => {
+            gone_is_fine(iam.detach_user_policy(d.users[u].name.as_str(), &d.policies[policy].arn).await)?;
+        }
+        (StepKind::Attach { policy, target: Target::Role(r) }, _) => {
+            gone_is_fine(iam.detach_role_policy(d.roles[r].name.as_str(), &d.policies[policy].arn).await)?;
+        }
+        (StepKind::User(u), _) => {
+            let name = d.users[u].name.as_str();
+            retry_lag(i, wait, events, lagging_conflict, || async { gone_is_fine(iam.delete_user(name).await) })
+                .await?;
+        }
+        (StepKind::Role(r), _) => {
+            let name = d.roles[r].name.as_str();
+            retry_lag(i, wait, events, lagging_conflict, || async { gone_is_fine(iam.delete_role(name).await) })
+                .await?;
+        }
+        (StepKind::Policy(p), _) => {
+            let arn = d.policies[p].arn.as_str();
+            // Listed now, not from the plan: a version added since would make IAM refuse the delete.
+            for v in iam.list_policy_versions(arn).await?.iter().filter(|v| !v.is_default) {
+                gone_is_fine(iam.delete_policy_version(arn, &v.id).await)?;
+            }
+            retry_lag(i, wait, events, lagging_conflict, || async { gone_is_fine(iam.delete_policy(arn).await) })
+                .await?;
+        }
+        (StepKind::AccessKey(_), _) => {}
+    }
+    Ok(Done { status: Status::Deleted, undo: vec![], key: None })
+}
+
+/// Whether what step `was` deletes still exists, as `now` (a destroy plan read afterwards) shows.
+fn still_there(now: &Plan, was: &Step) -> bool {
+    match (was.kind, &was.prior) {
+        (StepKind::AccessKey(u), Prior::User(before)) => now.steps.iter().any(|s| match (&s.kind, &s.prior) {
+            (StepKind::AccessKey(v), Prior::User(state)) if *v == u => {
+                state.access_keys.iter().any(|k| before.access_keys.iter().any(|b| b.id == k.id))
+            }
+            _ => false,
+        }),
+        (kind, _) => now.steps.iter().any(|s| s.kind == kind && s.action != Action::Absent),
+    }
+}
+
+/// Read the account after a destroy that stopped early and set each delete step's status to what is true now:
+/// `Deleted` only where it is verified gone; `Unknown` where the account could not be read.
+pub(super) async fn verify_destroy(
+    iam: &Iam,
+    plan: &Plan,
+    statuses: &mut [Status],
+    events: &UnboundedSender<Event>,
+) -> Result<(), AwsError> {
+    let deletes: Vec<usize> = (0..plan.steps.len()).filter(|i| plan.steps[*i].action == Action::Delete).collect();
+    let now = match plan_destroy(iam, &plan.params).await {
+        Ok(now) => now,
+        Err(e) => {
+            for &i in &deletes {
+                if statuses[i] != Status::Skipped {
+                    statuses[i] = Status::Unknown;
+                }
+            }
+            return Err(super::rollback::plan_error_as_aws(e));
+        }
+    };
+    for i in deletes {
+        let verified = match (statuses[i], still_there(&now, &plan.steps[i])) {
+            (_, false) => Status::Deleted,
+            (Status::Deleted, true) => Status::Unknown,
+            (other, true) => other,
+        };
+        if verified != statuses[i] {
+            statuses[i] = verified;
+            let _ = events.send(Event::Finished { step: i, status: verified });
+        }
+    }
+    Ok(())
+}

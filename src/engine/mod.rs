@@ -1,0 +1,155 @@
+//! The engine: every write of every command is a plan of steps run by one executor ([`execute`]), which
+//! schedules each step as soon as what it needs is done, reports progress as events, rolls back on failure
+//! and verifies what exists afterwards. `apply` and `destroy` are two kinds of plan for the same executor.
+
+pub mod access_keys;
+mod destroy;
+mod rollback;
+mod scheduler;
+mod step;
+
+pub use destroy::plan_destroy;
+pub use rollback::{RollbackLog, roll_back, verify};
+pub use scheduler::execute;
+pub use step::oldest_to_prune;
+
+use crate::aws::AwsError;
+use crate::secret::NewAccessKey;
+use crate::setup::Tag;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+/// The final state of a step or resource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Created,
+    Unchanged,
+    Updated,
+    Deleted,
+    Failed,
+    /// Undone by the rollback, and verified gone (or restored) by reading the account afterwards.
+    RolledBack,
+    /// Not started because an earlier step failed.
+    Skipped,
+    /// Something this run wrote still exists after the run (verified by reading the account).
+    Left,
+    /// Whether something this run wrote still exists could not be read.
+    Unknown,
+    /// Destroy: nothing of that name existed.
+    Absent,
+    /// Destroy: not this tool's, left alone.
+    Kept,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Created => "created",
+            Status::Unchanged => "unchanged",
+            Status::Updated => "updated",
+            Status::Deleted => "deleted",
+            Status::Failed => "failed",
+            Status::RolledBack => "rolled_back",
+            Status::Skipped => "skipped",
+            Status::Left => "left",
+            Status::Unknown => "unknown",
+            Status::Absent => "absent",
+            Status::Kept => "kept",
+        }
+    }
+}
+
+/// Progress, in the order it happens; the TUI and the headless printer both consume these.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    Started(usize),
+    /// IAM has not yet seen a resource created moments ago; the step waits and tries again.
+    Retrying {
+        step: usize,
+        attempt: u32,
+        reason: String,
+    },
+    Finished {
+        step: usize,
+        status: Status,
+    },
+    Failed {
+        step: usize,
+        error: AwsError,
+    },
+    Skipped(usize),
+    RollingBack,
+    RolledBack(usize),
+    RollbackFailed {
+        step: usize,
+        error: AwsError,
+    },
+    Done,
+}
+
+/// How to apply.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyOptions {
+    /// Set (e.g. by Ctrl-C) to stop: no new step starts, running ones finish, and everything is rolled back.
+    pub cancel: Option<Arc<AtomicBool>>,
+    pub adopt: bool,
+    pub no_rollback: bool,
+    pub tags: Vec<Tag>,
+    /// How long to keep retrying an attach that fails with NoSuchEntity right after a create.
+    pub consistency_wait: Option<Duration>,
+    /// The id tagged on everything this run creates (a fresh one when not given).
+    pub run_id: Option<String>,
+}
+
+/// A fresh run id: 16 hex digits, unique enough to tell this run's writes from any other's.
+pub fn new_run_id() -> String {
+    format!("{:016x}", fastrand::u64(..))
+}
+
+/// What apply did.
+#[derive(Debug)]
+pub struct ApplyReport {
+    pub statuses: Vec<Status>,
+    pub access_key: Option<NewAccessKey>,
+    pub failure: Option<(usize, AwsError)>,
+    /// The run was interrupted (see [`ApplyOptions::cancel`]): treated like a failure.
+    pub interrupted: bool,
+    pub rollback_errors: Vec<(usize, AwsError)>,
+    /// This run's writes that were not rolled back: [`roll_back`] undoes them on request (e.g. when the key's
+    /// secret could not be delivered, or after `no_rollback`).
+    pub rollback_log: RollbackLog,
+    /// The reading of the account after a rollback failed: what exists is unknown.
+    pub verify_error: Option<Box<AwsError>>,
+    pub run_id: String,
+}
+
+impl ApplyReport {
+    pub fn succeeded(&self) -> bool {
+        self.failure.is_none() && !self.interrupted
+    }
+}
+
+/// Why apply did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    #[error(
+        "nothing was written: {} exist(s) and were not created by pinpoint-iam-wizard: {}. \
+         Rename ours with the name options, or take them over explicitly (adopt)",
+        .0.len(), .0.join(", ")
+    )]
+    Conflicts(Vec<String>),
+    #[error(
+        "nothing was written: {} belong(s) to another tool and cannot be adopted: {}. Change them through their \
+         owner, or give ours other names",
+        .0.len(), .0.join(", ")
+    )]
+    OwnedElsewhere(Vec<String>),
+    #[error("the account was not read (offline plan): apply needs credentials")]
+    NotChecked,
+    #[error("nothing was deleted: {}. Remove these first (they are not this tool's to remove)", .0.join("; "))]
+    Blocked(Vec<String>),
+}
+
+/// The description the console stores for a key made for Postman ("Application running outside AWS").
+pub const KEY_DESCRIPTION: &str = "Application running outside AWS";
