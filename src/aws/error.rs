@@ -38,8 +38,8 @@ pub enum AwsError {
     AccessDenied { action: String, resource: String, message: String, request_id: Option<String> },
     #[error("AWS kept throttling {action} after the SDK's retries; wait a minute and run again")]
     Throttled { action: String },
-    #[error("{action} on {resource} hit an AWS quota: {message}")]
-    Quota { action: String, resource: String, message: String },
+    #[error("{action} on {resource} hit an AWS quota: {message}{}", rid(.request_id))]
+    Quota { action: String, resource: String, message: String, request_id: Option<String> },
     #[error("{action} on {resource} failed: {message}{}", rid(.request_id))]
     Service { action: String, resource: String, code: String, message: String, request_id: Option<String> },
 }
@@ -213,7 +213,7 @@ where
                     AwsError::Throttled { action: owned(site.action) }
                 }
                 "LimitExceeded" | "LimitExceededException" | "ServiceQuotaExceededException" => {
-                    AwsError::Quota { action: owned(site.action), resource: owned(site.resource), message }
+                    AwsError::Quota { action: owned(site.action), resource: owned(site.resource), message, request_id }
                 }
                 "ExpiredToken"
                 | "ExpiredTokenException"

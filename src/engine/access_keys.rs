@@ -1,9 +1,10 @@
 //! Access key rotation (the secret was lost): a new key shown once, then the old one deactivated and later
 //! deleted; keys are described the way the console does it.
 
+use super::KEY_DESCRIPTION;
+use super::lag::{self, Backoff, Lag};
 use crate::aws::AwsError;
 use crate::aws::iam::{AccessKeyInfo, Iam};
-use crate::engine::KEY_DESCRIPTION;
 use crate::secret::NewAccessKey;
 
 /// Why a rotation did not start, or failed.
@@ -62,29 +63,45 @@ pub async fn delete_unseen(iam: &Iam, user: &str, before: &[String]) -> Result<V
 /// How often CreateAccessKey is tried; each retry comes only after the keys made by a failed try are deleted.
 const KEY_ATTEMPTS: u32 = 3;
 
+/// Whether a failed CreateAccessKey may pass when tried again: throttling, no answer, a server error, or IAM
+/// not yet seeing a user this run created a moment ago.
+fn worth_another_try(e: &AwsError) -> bool {
+    matches!(e, AwsError::Throttled { .. })
+        || e.is_unreachable()
+        || lag::not_visible_yet(e)
+        || matches!(e.code(), Some("InternalFailure" | "ServiceFailure" | "ServiceUnavailable"))
+}
+
 /// CreateAccessKey, never retried blindly: after any failure the user's keys are listed and every key that
 /// was not there before (`before`) is deleted, since its secret never reached us; only then is the call tried
-/// again (for failures that may pass: throttling, no answer, a server error). The new key is described and
-/// marked as ours; if that fails, it is deleted too.
-pub async fn create_reconciled(iam: &Iam, user: &str, before: &[String], run: &str) -> Result<NewAccessKey, AwsError> {
-    let mut attempt = 1;
+/// again (for failures that may pass, [`worth_another_try`]), at most [`KEY_ATTEMPTS`] times within `lag`'s
+/// bound. So one run never holds two live keys, and a second CreateAccessKey comes only after the first key
+/// is proven absent or deleted. The new key is described and marked as ours (waiting out IAM's lag); if that
+/// fails, it is deleted too.
+pub async fn create_reconciled(
+    iam: &Iam,
+    user: &str,
+    before: &[String],
+    run: &str,
+    lag: Lag<'_>,
+) -> Result<NewAccessKey, AwsError> {
+    let mut backoff = Backoff::new(lag.limit);
     let key = loop {
         match iam.create_access_key(user).await {
             Ok(key) => break key,
             Err(e) => {
                 delete_unseen(iam, user, before).await?;
-                let transient = matches!(e, AwsError::Throttled { .. })
-                    || e.is_unreachable()
-                    || matches!(e.code(), Some("InternalFailure" | "ServiceFailure" | "ServiceUnavailable"));
-                if !transient || attempt >= KEY_ATTEMPTS {
-                    return Err(e);
-                }
-                tokio::time::sleep(std::time::Duration::from_millis(200 * 2u64.pow(attempt))).await;
-                attempt += 1;
+                let delay = if worth_another_try(&e) && backoff.attempt < KEY_ATTEMPTS { backoff.next() } else { None };
+                let Some(delay) = delay else { return Err(e) };
+                tokio::time::sleep(delay).await;
             }
         }
     };
-    if let Err(e) = iam.describe_access_key(user, &key.access_key_id, KEY_DESCRIPTION, run).await {
+    let described = lag::retry(lag, lag::not_visible_yet, || {
+        iam.describe_access_key(user, &key.access_key_id, KEY_DESCRIPTION, run)
+    })
+    .await;
+    if let Err(e) = described {
         // A key nobody will see is no use: delete it rather than leave an orphan.
         let mut keep = before.to_vec();
         keep.retain(|k| *k != key.access_key_id);
@@ -111,7 +128,7 @@ pub async fn rotate(iam: &Iam, user: &str, delete_first: Option<&str>) -> Result
         old.retain(|k| k.id != id);
     }
     let before: Vec<String> = old.iter().map(|k| k.id.clone()).collect();
-    let key = create_reconciled(iam, user, &before, &crate::engine::new_run_id()).await?;
+    let key = create_reconciled(iam, user, &before, &crate::engine::new_run_id(), Lag::quiet()).await?;
     Ok(Rotation { key, old, deleted_first: delete_first.map(str::to_string) })
 }
 

@@ -2,15 +2,15 @@
 //! (keys and attachments before their users and roles, every attachment of a policy before the policy) that
 //! the one executor runs, so signals, retries of IAM's lag, verification and the report work as in `apply`.
 
+use super::lag::{self, Lag, still_held};
 use super::rollback::gone_is_fine;
-use super::step::{Done, retry_lag};
+use super::step::Done;
 use super::{ApplyOptions, Event, Status};
 use crate::aws::AwsError;
 use crate::aws::iam::{Entanglements, Iam, PolicyEntities, PolicyState, PolicyVersion, RoleState, UserState};
 use crate::plan::{Action, Mode, Plan, PlanError, Prior, Step, StepKind, Target};
 use crate::setup::{Desired, Params};
 use futures::future::try_join_all;
-use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 
 const FOREIGN: &str = "not created by pinpoint-iam-wizard (no ManagedBy tag of ours): left alone";
@@ -237,12 +237,6 @@ fn policy_blockers(name: &str, e: &PolicyEntities, ours_users: &[String], ours_r
         .collect()
 }
 
-/// IAM may still see an attachment or key removed a moment ago: a delete refused with DeleteConflict then is
-/// tried again, within the same bound as a create not yet visible.
-fn lagging_conflict(e: &AwsError) -> bool {
-    e.code() == Some("DeleteConflict")
-}
-
 /// Run one delete step of a destroy plan.
 pub(super) async fn run_delete(
     iam: &Iam,
@@ -253,7 +247,7 @@ pub(super) async fn run_delete(
 ) -> Result<Done, AwsError> {
     let step = &plan.steps[i];
     let d = &plan.desired;
-    let wait = opts.consistency_wait.unwrap_or(Duration::from_secs(30));
+    let lag = Lag::new(i, opts.consistency_wait, Some(events));
     match (step.kind, &step.prior) {
         (StepKind::AccessKey(u), Prior::User(state)) => {
             let user = d.users[u].name.as_str();
@@ -269,13 +263,11 @@ pub(super) async fn run_delete(
         }
         (StepKind::User(u), _) => {
             let name = d.users[u].name.as_str();
-            retry_lag(i, wait, events, lagging_conflict, || async { gone_is_fine(iam.delete_user(name).await) })
-                .await?;
+            lag::retry(lag, still_held, || async { gone_is_fine(iam.delete_user(name).await) }).await?;
         }
         (StepKind::Role(r), _) => {
             let name = d.roles[r].name.as_str();
-            retry_lag(i, wait, events, lagging_conflict, || async { gone_is_fine(iam.delete_role(name).await) })
-                .await?;
+            lag::retry(lag, still_held, || async { gone_is_fine(iam.delete_role(name).await) }).await?;
         }
         (StepKind::Policy(p), _) => {
             let arn = d.policies[p].arn.as_str();
@@ -283,8 +275,7 @@ pub(super) async fn run_delete(
             for v in iam.list_policy_versions(arn).await?.iter().filter(|v| !v.is_default) {
                 gone_is_fine(iam.delete_policy_version(arn, &v.id).await)?;
             }
-            retry_lag(i, wait, events, lagging_conflict, || async { gone_is_fine(iam.delete_policy(arn).await) })
-                .await?;
+            lag::retry(lag, still_held, || async { gone_is_fine(iam.delete_policy(arn).await) }).await?;
         }
         (StepKind::AccessKey(_), _) => {}
     }

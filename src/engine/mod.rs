@@ -4,6 +4,7 @@
 
 pub mod access_keys;
 mod destroy;
+mod lag;
 mod rollback;
 mod scheduler;
 mod step;

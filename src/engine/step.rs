@@ -1,12 +1,12 @@
 //! One step of an apply: the calls that create, update, adopt or attach, with IAM's lag retried.
 
+use super::lag::{self, Lag, not_visible_yet};
 use super::rollback::{Undo, keys_before};
 use super::{ApplyOptions, Event, Status};
 use crate::aws::AwsError;
 use crate::aws::iam::{Iam, PolicyVersion};
 use crate::plan::{Action, Plan, Prior, StepKind, Target};
 use crate::secret::NewAccessKey;
-use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedSender;
 
 /// What a step did: its status, how to undo it, and the key it made.
@@ -112,16 +112,16 @@ pub(super) async fn run_step(
         }
         (StepKind::Attach { policy, target }, _) => {
             let arn = d.policies[policy].arn.clone();
-            let wait = opts.consistency_wait.unwrap_or(Duration::from_secs(30));
+            let lag = Lag::new(i, opts.consistency_wait, Some(events));
             let undo = match target {
                 Target::Role(r) => {
                     let role = d.roles[r].name.to_string();
-                    retry_lag(i, wait, events, not_visible_yet, || iam.attach_role_policy(&role, &arn)).await?;
+                    lag::retry(lag, not_visible_yet, || iam.attach_role_policy(&role, &arn)).await?;
                     Undo::DetachRole { role, arn }
                 }
                 Target::User(u) => {
                     let user = d.users[u].name.to_string();
-                    retry_lag(i, wait, events, not_visible_yet, || iam.attach_user_policy(&user, &arn)).await?;
+                    lag::retry(lag, not_visible_yet, || iam.attach_user_policy(&user, &arn)).await?;
                     Undo::DetachUser { user, arn }
                 }
             };
@@ -130,15 +130,9 @@ pub(super) async fn run_step(
         (StepKind::AccessKey(u), _) => {
             let user = d.users[u].name.as_str();
             let before = keys_before(plan, u);
-            let key =
-                crate::engine::access_keys::create_reconciled(iam, user, &before, run).await.map_err(|e| match e {
-                    AwsError::Quota { action, resource, .. } => AwsError::Quota {
-                        action,
-                        resource,
-                        message: "a user can have at most 2 access keys; delete one it no longer uses".into(),
-                    },
-                    other => other,
-                })?;
+            // A quota's answer keeps AWS's own words and request id: the quota may not be the default two keys.
+            let lag = Lag::new(i, opts.consistency_wait, Some(events));
+            let key = super::access_keys::create_reconciled(iam, user, &before, run, lag).await?;
             let undo = Undo::DeleteAccessKey { user: key.user_name.clone(), id: key.access_key_id.clone() };
             Ok(Done { status: Status::Created, undo: vec![undo], key: Some(key) })
         }
@@ -150,41 +144,6 @@ pub(super) async fn run_step(
             request_id: None,
         }),
     }
-}
-
-/// IAM is eventually consistent: an entity created a moment ago may not be visible to the next call yet
-/// (`NoSuchEntity`), and one detached a moment ago may still hold on (`DeleteConflict`). One policy for every
-/// such call: `lagging` tells the answers worth waiting out, tried again with backoff within `limit`.
-pub(super) async fn retry_lag<F, Fut>(
-    step: usize,
-    limit: Duration,
-    events: &UnboundedSender<Event>,
-    lagging: fn(&AwsError) -> bool,
-    mut call: F,
-) -> Result<(), AwsError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<(), AwsError>>,
-{
-    let start = Instant::now();
-    let mut delay = Duration::from_millis(200);
-    let mut attempt = 1;
-    loop {
-        match call().await {
-            Err(e) if lagging(&e) && start.elapsed() + delay <= limit => {
-                let _ = events.send(Event::Retrying { step, attempt, reason: e.to_string() });
-                tokio::time::sleep(delay).await;
-                delay = (delay * 2).min(Duration::from_secs(5));
-                attempt += 1;
-            }
-            other => return other,
-        }
-    }
-}
-
-/// An entity this run created is not visible yet.
-pub(super) fn not_visible_yet(e: &AwsError) -> bool {
-    e.is_no_such_entity()
 }
 
 /// IAM keeps at most 5 versions of a policy: the oldest non-default one makes room for a new one.
@@ -209,34 +168,5 @@ mod tests {
         assert_eq!(oldest_to_prune(&four), None);
         let five = vec![v("v1", 1, true), v("v2", 2, false), v("v3", 3, false), v("v4", 4, false), v("v5", 5, false)];
         assert_eq!(oldest_to_prune(&five).as_deref(), Some("v2"));
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn retries_no_such_entity_with_backoff_then_gives_up() {
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        let no_such = || AwsError::Service {
-            action: "a".into(),
-            resource: "r".into(),
-            code: "NoSuchEntity".into(),
-            message: "m".into(),
-            request_id: None,
-        };
-        let mut calls = 0;
-        let r = retry_lag(3, Duration::from_secs(2), &tx, not_visible_yet, || {
-            calls += 1;
-            let result = if calls < 3 { Err(no_such()) } else { Ok(()) };
-            async move { result }
-        })
-        .await;
-        assert!(r.is_ok());
-        assert_eq!(calls, 3);
-        assert!(matches!(rx.try_recv(), Ok(Event::Retrying { step: 3, attempt: 1, .. })));
-        let r = retry_lag(0, Duration::from_secs(2), &tx, not_visible_yet, || async { Err(no_such()) }).await;
-        assert!(r.unwrap_err().is_no_such_entity());
-        let other = retry_lag(0, Duration::from_secs(2), &tx, not_visible_yet, || async {
-            Err(AwsError::Throttled { action: "a".into() })
-        })
-        .await;
-        assert!(matches!(other, Err(AwsError::Throttled { .. })));
     }
 }

@@ -75,6 +75,7 @@ mod tests {
             action: "iam:CreateAccessKey".into(),
             resource: key.user_name.clone(),
             message: format!("{key:?}"),
+            request_id: None,
         };
         assert!(!err.to_string().contains("wJalr"), "errors carry only the redacted form");
     }

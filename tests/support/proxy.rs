@@ -50,6 +50,10 @@ pub enum Fault {
     Delay(Duration),
     /// Never answer; keep the connection open until the client closes it.
     Hang,
+    /// Answer this IAM error code without forwarding (e.g. `NoSuchEntity` for IAM's lag after a create).
+    Code(&'static str),
+    /// Forward, let moto act, then answer this IAM error code: the write happened, the answer says it did not.
+    WriteThenCode(&'static str),
     /// Hold the nth request of this action until the nth request of the named action has been answered
     /// (at most [`AFTER_LIMIT`]), then forward: fixes the order of two concurrent steps.
     After(&'static str),
@@ -63,6 +67,8 @@ impl fmt::Display for Fault {
         match self {
             Fault::Delay(d) => write!(f, "Delay({}ms)", d.as_millis()),
             Fault::After(action) => write!(f, "After({action})"),
+            Fault::Code(code) => write!(f, "{code}"),
+            Fault::WriteThenCode(code) => write!(f, "write+{code}"),
             other => write!(f, "{other:?}"),
         }
     }
@@ -490,9 +496,14 @@ async fn serve(shared: Arc<Shared>, mut client: TcpStream) {
                 while read_more(&mut client, &mut Vec::new()).await > 0 {}
                 return;
             }
-            Some(f @ (Fault::Status500 | Fault::Throttle | Fault::AccessDenied)) => {
+            Some(f @ (Fault::Status500 | Fault::Throttle | Fault::AccessDenied | Fault::Code(_))) => {
                 shared.settle(index, Outcome::Faulted(f));
                 error_response(f, &action)
+            }
+            Some(f @ Fault::WriteThenCode(code)) => {
+                let _ = forward(&shared, &request, &action, strict).await;
+                shared.settle(index, Outcome::Faulted(f));
+                error_response(Fault::Code(code), &action)
             }
             Some(f @ Fault::DropAnswer) => {
                 let _ = forward(&shared, &request, &action, strict).await;
@@ -669,6 +680,15 @@ fn error_response(fault: Fault, action: &str) -> Vec<u8> {
             "AccessDenied",
             &format!("User: arn:aws:iam::000000000000:user/tester is not authorized to perform: iam:{action}"),
         ),
+        Fault::Code(code) => {
+            let (status, reason) = match code {
+                "NoSuchEntity" => (404, "Not Found"),
+                "LimitExceeded" | "DeleteConflict" | "EntityAlreadyExists" => (409, "Conflict"),
+                "ExpiredToken" => (403, "Forbidden"),
+                _ => (400, "Bad Request"),
+            };
+            iam_error(status, reason, "Sender", code, &format!("{code} (injected by the test proxy for iam:{action})"))
+        }
         other => unreachable!("{other} is not answered with an error"),
     }
 }
