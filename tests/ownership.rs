@@ -216,3 +216,53 @@ fn what_another_tool_owns_is_a_conflict_that_cannot_be_adopted() {
     assert!(after.users.contains_key("PostmanUser"), "the stack's user stays");
     assert!(after.users["PostmanUser"].keys.is_empty() && after.policies.is_empty(), "nothing was written");
 }
+
+/// Issue 15 item 2: rotate-key and retire-key refuse, before any write and with exit 2, a user this tool did
+/// not create and a key it did not make, naming the tag they looked for; `--adopt` takes them over (tagged as
+/// ours, so a later destroy removes them) and the report says so. Before, both acted on any user and key.
+#[test]
+fn the_key_commands_refuse_what_this_tool_did_not_create_unless_adopted() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let (theirs, their_key) = block(async {
+        let iam = moto.iam().await;
+        iam.create_user().user_name("SomeoneElse").send().await.unwrap();
+        let k = iam.create_access_key().user_name("SomeoneElse").send().await.unwrap();
+        ("SomeoneElse", k.access_key.unwrap().access_key_id)
+    });
+    let applied = moto.run(&args("apply", "postman", &["--yes"]));
+    assert!(applied.status.success(), "apply: {}", stderr(&applied));
+    let hand_made = block(async {
+        let iam = moto.iam().await;
+        iam.create_access_key().user_name("PostmanUser").send().await.unwrap().access_key.unwrap().access_key_id
+    });
+    let refusals: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["rotate-key", "--user", theirs, "--yes"], "ManagedBy=pinpoint-iam-wizard"),
+        (vec!["retire-key", "--user", theirs, "--key", &their_key, "--yes"], "ManagedBy=pinpoint-iam-wizard"),
+        (vec!["retire-key", "--user", "PostmanUser", "--key", &hand_made, "--yes"], "pinpoint-iam-wizard:key:"),
+    ];
+    let mut wrong = Vec::new();
+    for (cmd, tag) in &refusals {
+        let before = Account::read_blocking(moto);
+        let proxy = FaultProxy::start(moto);
+        let out = run_with_env(cmd, &proxy.env(moto));
+        let said = stderr(&out);
+        if out.status.code() != Some(2) {
+            wrong.push(format!("{cmd:?}: exit {:?}, expected 2", out.status.code()));
+        }
+        if !said.contains(tag) || !said.contains("--adopt") {
+            wrong.push(format!("{cmd:?}: the refusal does not name {tag} and --adopt: {said}"));
+        }
+        if !writes(&proxy).is_empty() || Account::read_blocking(moto) != before {
+            wrong.push(format!("{cmd:?}: wrote {:?}", writes(&proxy)));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // Adopted: the user is ours from then on, the new key too, and the report says what was taken over.
+    let out = moto.run(&["rotate-key", "--user", theirs, "--delete-key", &their_key, "--adopt", "--yes"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains(&format!("Adopted user {theirs}")), "{}", stdout(&out));
+    let after = Account::read_blocking(moto);
+    assert!(after.users[theirs].ours, "the adopted user carries our tag");
+    assert_eq!(after.users[theirs].keys.len(), 1);
+}

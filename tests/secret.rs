@@ -92,19 +92,20 @@ async fn rotation_with_two_keys_ends_with_the_new_key_working_and_the_old_one_in
     let e = stderr(&out);
     assert!(e.contains("maximum of two") && e.contains(&first) && e.contains(&second), "{e}");
 
-    let out = moto.run(&[
-        "rotate-key",
-        "--user",
-        "PostmanUser",
-        "--delete-key",
-        &second,
-        "--deactivate-old",
-        "--yes",
-        "--format",
-        "json",
-    ]);
+    // The second key was made by hand, not by this tool: deleting it takes an explicit adopt.
+    let rotate = |adopt: &'static [&'static str]| {
+        let mut args = vec!["rotate-key", "--user", "PostmanUser", "--delete-key", &second, "--deactivate-old"];
+        args.extend_from_slice(&["--yes", "--format", "json"]);
+        args.extend_from_slice(adopt);
+        moto.run(&args)
+    };
+    let out = rotate(&[]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--adopt"), "{}", stderr(&out));
+    let out = rotate(&["--adopt"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let j = json(&out);
+    assert_eq!(j["adopted"][0], format!("access key {second} (deleted)"), "{j}");
     let new_id = j["access_key"]["access_key_id"].as_str().unwrap().to_string();
     let new_secret = j["access_key"]["secret_access_key"].as_str().unwrap().to_string();
     assert_eq!(j["deleted"], second.as_str());

@@ -725,6 +725,13 @@ impl Iam {
         Ok(())
     }
 
+    /// Mark a key this tool did not make as ours (an adopt), leaving its description alone.
+    pub async fn mark_access_key(&self, user: &str, id: &str, run: &str) -> Result<(), AwsError> {
+        let tags = vec![tag(&key_marker(id), run)?];
+        call!(self, "iam:TagUser", user, self.client.tag_user().user_name(user).set_tags(Some(tags)))?;
+        Ok(())
+    }
+
     /// Remove a key's description and marker tags (after the key is deleted).
     pub async fn untag_access_key(&self, user: &str, id: &str) -> Result<(), AwsError> {
         call!(

@@ -611,7 +611,8 @@ async fn run_rotate(conn: &Connection, args: RotateArgs) -> Result<(), CliError>
         }
     }
     let signals = Signals::install("the new key will be deleted unless its secret is shown")?;
-    let rotation = access_keys::rotate(&aws.iam, user, delete_first.as_deref()).await.map_err(rotate_error)?;
+    let rotation =
+        access_keys::rotate(&aws.iam, user, delete_first.as_deref(), adopt(args.adopt)).await.map_err(rotate_error)?;
     if let Some(n) = signals.fired() {
         let _ = aws.iam.delete_access_key(user, &rotation.key.access_key_id).await;
         let _ = aws.iam.untag_access_key(user, &rotation.key.access_key_id).await;
@@ -647,6 +648,7 @@ async fn run_rotate(conn: &Connection, args: RotateArgs) -> Result<(), CliError>
             output::deliver_json(&RotateOut {
                 access_key: KeyOut::from(&rotation.key),
                 deleted: rotation.deleted_first.as_deref(),
+                adopted: &rotation.adopted,
                 deactivated: &deactivated,
                 old_keys,
                 saved: saved.clone(),
@@ -654,7 +656,7 @@ async fn run_rotate(conn: &Connection, args: RotateArgs) -> Result<(), CliError>
             })
         }
         Format::Text => {
-            let mut text = zeroize::Zeroizing::new(String::new());
+            let mut text = zeroize::Zeroizing::new(adopted_text(&rotation.adopted));
             if let Some(d) = &rotation.deleted_first {
                 text.push_str(&format!("Deleted access key {d}.\n"));
             }
@@ -708,16 +710,32 @@ async fn run_retire(conn: &Connection, args: RetireArgs) -> Result<(), CliError>
     if !args.yes && !confirm(&format!("{verb} access key {} of {}?", args.key, args.user)) {
         return Err(CliError::Usage("retire-key cancelled: nothing was changed".into()));
     }
-    access_keys::retire(&aws.iam, args.user.as_str(), &args.key, args.delete).await.map_err(rotate_error)?;
-    let done =
-        format!("{} access key {} of {}.\n", if args.delete { "Deleted" } else { "Deactivated" }, args.key, args.user);
+    let adopted = access_keys::retire(&aws.iam, args.user.as_str(), &args.key, args.delete, adopt(args.adopt))
+        .await
+        .map_err(rotate_error)?;
+    let mut done = adopted_text(&adopted);
+    done.push_str(&format!(
+        "{} access key {} of {}.\n",
+        if args.delete { "Deleted" } else { "Deactivated" },
+        args.key,
+        args.user
+    ));
     output::deliver(done.as_bytes()).map_err(|_| CliError::Quiet)
+}
+
+fn adopt(flag: bool) -> access_keys::Adopt {
+    if flag { access_keys::Adopt::Yes } else { access_keys::Adopt::No }
+}
+
+/// What an adopt took over, as the text report says it.
+fn adopted_text(adopted: &[String]) -> String {
+    adopted.iter().map(|a| format!("Adopted {a}: tagged as pinpoint-iam-wizard's, so destroy removes it.\n")).collect()
 }
 
 fn rotate_error(e: access_keys::RotateError) -> CliError {
     match e {
         access_keys::RotateError::Aws(e) => e.into(),
-        access_keys::RotateError::NoUser(_) => CliError::Aws(e.to_string()),
+        // Every other refusal comes from the account as read, before any write.
         other => CliError::Usage(other.to_string()),
     }
 }

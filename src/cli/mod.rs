@@ -132,6 +132,10 @@ pub struct RotateArgs {
     /// After creating the new key, deactivate the old ones (delete them later with retire-key --delete).
     #[arg(long)]
     pub deactivate_old: bool,
+    /// Take over a user (or key) pinpoint-iam-wizard did not create: it is tagged as ours from then on, so a
+    /// later destroy removes it. Without it, such a user or key is refused before any write.
+    #[arg(long)]
+    pub adopt: bool,
     /// Rotate without asking (required when not on a terminal).
     #[arg(long)]
     pub yes: bool,
@@ -153,6 +157,10 @@ pub struct RetireArgs {
     /// Delete it (only once it is inactive) instead of deactivating it.
     #[arg(long)]
     pub delete: bool,
+    /// Take over a user (or key) pinpoint-iam-wizard did not create: it is tagged as ours from then on, so a
+    /// later destroy removes it. Without it, such a user or key is refused before any write.
+    #[arg(long)]
+    pub adopt: bool,
     /// Retire without asking (required when not on a terminal).
     #[arg(long)]
     pub yes: bool,

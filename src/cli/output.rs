@@ -243,6 +243,8 @@ pub struct OldKeyOut {
 pub struct RotateOut<'a> {
     pub access_key: KeyOut<'a>,
     pub deleted: Option<&'a str>,
+    /// What `--adopt` took over (tagged as ours).
+    pub adopted: &'a [String],
     pub deactivated: &'a [String],
     pub old_keys: Vec<OldKeyOut>,
     pub saved: Vec<String>,

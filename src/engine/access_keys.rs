@@ -4,7 +4,7 @@
 use super::KEY_DESCRIPTION;
 use super::lag::{self, Backoff, Lag};
 use crate::aws::AwsError;
-use crate::aws::iam::{AccessKeyInfo, Iam};
+use crate::aws::iam::{AccessKeyInfo, Iam, UserState};
 use crate::secret::NewAccessKey;
 
 /// Why a rotation did not start, or failed.
@@ -13,12 +13,26 @@ pub enum RotateError {
     #[error("user {0} does not exist")]
     NoUser(String),
     #[error(
-        "{user} already has AWS's maximum of two access keys ({}): choose the one to delete first",
+        "{user} already has AWS's maximum of two access keys ({}): choose the one to delete first (--delete-key ID)",
         keys.iter().map(|k| format!("{} {}", k.id, if k.active { "active" } else { "inactive" })).collect::<Vec<_>>().join(", ")
     )]
     Full { user: String, keys: Vec<AccessKeyInfo> },
     #[error("{user} has no access key {id}")]
     UnknownKey { user: String, id: String },
+    #[error(
+        "user {user} was not created by pinpoint-iam-wizard (it has no ManagedBy={} tag): nothing was written. \
+         Pass --adopt to take it over (it is tagged as ours from then on, so a later destroy removes it)",
+        crate::setup::MANAGED_BY_VALUE
+    )]
+    NotOurs { user: String },
+    #[error("user {user} belongs to {owner} (ManagedBy={owner}): nothing was written; change its keys through {owner}")]
+    OwnedElsewhere { user: String, owner: String },
+    #[error(
+        "access key {id} of {user} was not created by pinpoint-iam-wizard (the user has no {} tag): nothing was \
+         written. Pass --adopt to take it over",
+        crate::aws::iam::key_marker(.id)
+    )]
+    ForeignKey { user: String, id: String },
     #[error("{id} is still active: deactivate it first and check nothing breaks, then delete it")]
     StillActive { id: String },
     #[error(transparent)]
@@ -31,6 +45,61 @@ pub struct Rotation {
     pub key: NewAccessKey,
     pub old: Vec<AccessKeyInfo>,
     pub deleted_first: Option<String>,
+    /// What `adopt` took over (tagged as ours): the user, a key.
+    pub adopted: Vec<String>,
+}
+
+/// Whether the key commands may act on what this tool did not create.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Adopt {
+    /// Refuse (before any write) a user or key not tagged as ours.
+    #[default]
+    No,
+    /// Take it over: tag it as ours, as `apply --adopt` does.
+    Yes,
+}
+
+/// The user, checked to be ours (or adopted): `NoUser`, `OwnedElsewhere` or `NotOurs` before any write.
+async fn our_user(iam: &Iam, user: &str, adopt: Adopt) -> Result<UserState, RotateError> {
+    let Some(state) = iam.get_user(user).await? else { return Err(RotateError::NoUser(user.into())) };
+    if let Some(owner) = &state.owner {
+        return Err(RotateError::OwnedElsewhere { user: user.into(), owner: owner.clone() });
+    }
+    if !state.managed_by_us && adopt == Adopt::No {
+        return Err(RotateError::NotOurs { user: user.into() });
+    }
+    Ok(state)
+}
+
+/// The key, checked to be the user's and ours (or adopted).
+fn our_key<'a>(state: &'a UserState, user: &str, id: &str, adopt: Adopt) -> Result<&'a AccessKeyInfo, RotateError> {
+    let Some(k) = state.access_keys.iter().find(|k| k.id == id) else {
+        return Err(RotateError::UnknownKey { user: user.into(), id: id.into() });
+    };
+    if !state.our_keys.contains(&k.id) && adopt == Adopt::No {
+        return Err(RotateError::ForeignKey { user: user.into(), id: id.into() });
+    }
+    Ok(k)
+}
+
+/// Tag as ours what an adopt takes over (the user, and a key that stays); returns what was adopted.
+async fn take_over(
+    iam: &Iam,
+    user: &str,
+    state: &UserState,
+    key: Option<&str>,
+    run: &str,
+) -> Result<Vec<String>, AwsError> {
+    let mut adopted = Vec::new();
+    if !state.managed_by_us {
+        iam.tag_user(user, &[], run).await?;
+        adopted.push(format!("user {user}"));
+    }
+    if let Some(id) = key.filter(|id| !state.our_keys.iter().any(|k| k == id)) {
+        iam.mark_access_key(user, id, run).await?;
+        adopted.push(format!("access key {id}"));
+    }
+    Ok(adopted)
 }
 
 /// The user's keys, or `NoUser` (one ListAccessKeys: it answers NoSuchEntity for a missing user).
@@ -112,15 +181,23 @@ pub async fn create_reconciled(
     Ok(key)
 }
 
-/// Create a new key for `user`; with two keys already, `delete_first` names the one to delete before.
-pub async fn rotate(iam: &Iam, user: &str, delete_first: Option<&str>) -> Result<Rotation, RotateError> {
-    let mut old = keys(iam, user).await?;
+/// Create a new key for `user`; with two keys already, `delete_first` names the one to delete before. The user
+/// (and the key to delete) must be ours unless adopted; everything is checked before the first write.
+pub async fn rotate(iam: &Iam, user: &str, delete_first: Option<&str>, adopt: Adopt) -> Result<Rotation, RotateError> {
+    let state = our_user(iam, user, adopt).await?;
+    let mut old = state.access_keys.clone();
     if let Some(id) = delete_first {
-        if !old.iter().any(|k| k.id == id) {
-            return Err(RotateError::UnknownKey { user: user.into(), id: id.into() });
-        }
+        our_key(&state, user, id, adopt)?;
     } else if old.len() >= 2 {
         return Err(RotateError::Full { user: user.into(), keys: old });
+    }
+    let run = crate::engine::new_run_id();
+    let mut adopted = match adopt {
+        Adopt::Yes => take_over(iam, user, &state, None, &run).await?,
+        Adopt::No => vec![],
+    };
+    if let Some(id) = delete_first.filter(|id| !state.our_keys.iter().any(|k| k == id)) {
+        adopted.push(format!("access key {id} (deleted)"));
     }
     if let Some(id) = delete_first {
         iam.delete_access_key(user, id).await?;
@@ -128,23 +205,27 @@ pub async fn rotate(iam: &Iam, user: &str, delete_first: Option<&str>) -> Result
         old.retain(|k| k.id != id);
     }
     let before: Vec<String> = old.iter().map(|k| k.id.clone()).collect();
-    let key = create_reconciled(iam, user, &before, &crate::engine::new_run_id(), Lag::quiet()).await?;
-    Ok(Rotation { key, old, deleted_first: delete_first.map(str::to_string) })
+    let key = create_reconciled(iam, user, &before, &run, Lag::quiet()).await?;
+    Ok(Rotation { key, old, deleted_first: delete_first.map(str::to_string), adopted })
 }
 
-/// Deactivate an old key, or delete one that is already inactive.
-pub async fn retire(iam: &Iam, user: &str, id: &str, delete: bool) -> Result<(), RotateError> {
-    let current = keys(iam, user).await?;
-    let Some(k) = current.iter().find(|k| k.id == id) else {
-        return Err(RotateError::UnknownKey { user: user.into(), id: id.into() });
+/// Deactivate an old key, or delete one that is already inactive. The user and the key must be ours unless
+/// adopted; returns what was adopted.
+pub async fn retire(iam: &Iam, user: &str, id: &str, delete: bool, adopt: Adopt) -> Result<Vec<String>, RotateError> {
+    let state = our_user(iam, user, adopt).await?;
+    let k = our_key(&state, user, id, adopt)?;
+    if delete && k.active {
+        return Err(RotateError::StillActive { id: id.into() });
+    }
+    let adopted = match adopt {
+        Adopt::Yes => take_over(iam, user, &state, (!delete).then_some(id), &crate::engine::new_run_id()).await?,
+        Adopt::No => vec![],
     };
     if !delete {
         iam.set_access_key_active(user, id, false).await?;
-    } else if k.active {
-        return Err(RotateError::StillActive { id: id.into() });
     } else {
         iam.delete_access_key(user, id).await?;
         let _ = iam.untag_access_key(user, id).await;
     }
-    Ok(())
+    Ok(adopted)
 }

@@ -412,7 +412,9 @@ impl Runtime {
             Cmd::Rotate { user, delete_first } => {
                 let Some(aws) = self.aws.clone() else { return };
                 tokio::spawn(async move {
-                    let r = access_keys::rotate(&aws.iam, &user, delete_first.as_deref()).await.map_err(Problem::from);
+                    let r = access_keys::rotate(&aws.iam, &user, delete_first.as_deref(), access_keys::Adopt::No)
+                        .await
+                        .map_err(Problem::from);
                     Self::send(&tx, Msg::Rotated(Box::new(r)));
                 });
             }
@@ -422,7 +424,10 @@ impl Runtime {
                     let mut r = Ok(());
                     for id in &ids {
                         if r.is_ok() {
-                            r = access_keys::retire(&aws.iam, &user, id, delete).await.map_err(Problem::from);
+                            r = access_keys::retire(&aws.iam, &user, id, delete, access_keys::Adopt::No)
+                                .await
+                                .map(|_| ())
+                                .map_err(Problem::from);
                         }
                     }
                     let verb = if delete { "Deleted" } else { "Deactivated" };
