@@ -132,6 +132,7 @@ fn rotated() -> App {
         key: fake_key(),
         old: vec![AccessKeyInfo { id: "AKIAOLD1".into(), active: true }],
         deleted_first: Some("AKIAOLD2".into()),
+        adopted: vec![],
     }))));
     assert_eq!(app.screen, Screen::Secret);
     app.update(key(KeyCode::Enter));
