@@ -392,6 +392,7 @@ mod tests {
                             managed_by_us: false,
                             owner: None,
                             run: None,
+                            versions_written: vec![],
                         },
                         versions: vec![],
                     };

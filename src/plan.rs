@@ -82,6 +82,18 @@ pub enum Prior {
     User(UserState),
 }
 
+impl Prior {
+    /// Whether what was read exists and carries this tool's tag.
+    pub fn is_ours(&self) -> bool {
+        match self {
+            Prior::Absent => false,
+            Prior::Policy { state, .. } => state.managed_by_us,
+            Prior::Role(r) => r.managed_by_us,
+            Prior::User(u) => u.managed_by_us,
+        }
+    }
+}
+
 /// One step of the plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
@@ -170,7 +182,10 @@ impl Plan {
             (StepKind::Attach { target: Target::User(_), .. }, Action::Delete) => vec!["iam:DetachUserPolicy"],
             (StepKind::AccessKey(_), Action::Delete) => vec!["iam:DeleteAccessKey"],
             (StepKind::Policy(_), Action::Create | Action::NotChecked) => vec!["iam:CreatePolicy"],
-            (StepKind::Policy(_), _) => vec!["iam:CreatePolicyVersion"],
+            (StepKind::Policy(_), _) if self.pruned(i).is_some() => {
+                vec!["iam:DeletePolicyVersion", "iam:CreatePolicyVersion", "iam:TagPolicy"]
+            }
+            (StepKind::Policy(_), _) => vec!["iam:CreatePolicyVersion", "iam:TagPolicy"],
             (StepKind::Role(_), Action::Create | Action::NotChecked) => vec!["iam:CreateRole"],
             (StepKind::Role(_), _) => vec!["iam:UpdateAssumeRolePolicy"],
             (StepKind::User(_), Action::Create | Action::NotChecked) => vec!["iam:CreateUser"],
@@ -179,12 +194,13 @@ impl Plan {
             (StepKind::Attach { target: Target::User(_), .. }, _) => vec!["iam:AttachUserPolicy"],
             (StepKind::AccessKey(_), _) => vec!["iam:CreateAccessKey", "iam:TagUser"],
         };
-        if adopt {
-            calls.push(match step.kind {
-                StepKind::Policy(_) => "iam:TagPolicy",
-                StepKind::Role(_) => "iam:TagRole",
-                _ => "iam:TagUser",
-            });
+        let tag = match step.kind {
+            StepKind::Policy(_) => "iam:TagPolicy",
+            StepKind::Role(_) => "iam:TagRole",
+            _ => "iam:TagUser",
+        };
+        if adopt && !calls.contains(&tag) {
+            calls.push(tag);
         }
         calls
     }
@@ -218,8 +234,29 @@ impl Plan {
         })
     }
 
+    /// Conflicts an adopt resolves: resources that exist and were not created by this tool.
     pub fn conflicts(&self) -> impl Iterator<Item = usize> + '_ {
-        self.steps.iter().enumerate().filter(|(_, s)| s.action == Action::Conflict).map(|(i, _)| i)
+        self.steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.action == Action::Conflict && !s.prior.is_ours())
+            .map(|(i, _)| i)
+    }
+
+    /// Updates of this tool's policies that would have to delete a version it did not write: no adopt
+    /// resolves them, only `--prune-foreign-versions`.
+    pub fn foreign_versions(&self) -> impl Iterator<Item = usize> + '_ {
+        self.steps.iter().enumerate().filter(|(_, s)| s.action == Action::Conflict && s.prior.is_ours()).map(|(i, _)| i)
+    }
+
+    /// The version step `i` deletes first to make room at IAM's five, if any.
+    pub fn pruned(&self, i: usize) -> Option<&PolicyVersion> {
+        match (&self.steps[i].prior, self.steps[i].action) {
+            (Prior::Policy { state, versions }, Action::Update | Action::Conflict) => {
+                prune(state, versions).map(|p| p.version)
+            }
+            _ => None,
+        }
     }
 
     pub fn writes(&self) -> usize {
@@ -328,6 +365,55 @@ pub fn decide_policy(wanted: &Value, current: Option<&PolicyState>) -> (Action, 
     }
 }
 
+/// The version an update of this policy must delete first (IAM keeps at most five), and whether it may.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prune<'a> {
+    pub version: &'a PolicyVersion,
+    /// Written by this tool (recorded in the policy's versions tag).
+    pub ours: bool,
+}
+
+/// What updating a policy would prune, from what the plan read.
+pub fn prune<'a>(state: &PolicyState, versions: &'a [PolicyVersion]) -> Option<Prune<'a>> {
+    let id = crate::engine::oldest_to_prune(versions)?;
+    let version = versions.iter().find(|v| v.id == id)?;
+    Some(Prune { version, ours: state.versions_written.contains(&version.id) })
+}
+
+/// The reason and action of a policy update that must first make room at IAM's five versions: the version
+/// it deletes, named with its date; a version this tool did not write is a conflict unless allowed.
+fn decide_prune(action: Action, reason: String, prune: Option<Prune>, allowed: bool) -> (Action, String) {
+    let Some(p) = prune.filter(|_| action == Action::Update) else { return (action, reason) };
+    let v = p.version;
+    match (p.ours, allowed) {
+        (true, _) => (
+            action,
+            format!(
+                "{reason}; IAM keeps five versions, so version {} of {} (written by \
+            pinpoint-iam-wizard) is deleted first",
+                v.id, v.created_at
+            ),
+        ),
+        (false, true) => (
+            action,
+            format!(
+                "{reason}; IAM keeps five versions, so version {} of {}, which \
+            pinpoint-iam-wizard did not write, is deleted first (--prune-foreign-versions)",
+                v.id, v.created_at
+            ),
+        ),
+        (false, false) => (
+            Action::Conflict,
+            format!(
+                "{reason}, but IAM keeps five versions and the oldest that \
+            could make room, {} of {}, was not written by pinpoint-iam-wizard: pass --prune-foreign-versions to \
+            delete it",
+                v.id, v.created_at
+            ),
+        ),
+    }
+}
+
 /// The decision for a role's trust policy.
 pub fn decide_role(wanted_trust: &Value, current: Option<&RoleState>) -> (Action, String) {
     match current {
@@ -411,6 +497,11 @@ pub async fn decide(iam: &Iam, params: &Params, found: Found) -> Result<Plan, Pl
                         _ => None,
                     };
                     let (a, r) = decide_policy(&desired.policies[p].document, state);
+                    let pruned = match &prior {
+                        Prior::Policy { state, versions } => prune(state, versions),
+                        _ => None,
+                    };
+                    let (a, r) = decide_prune(a, r, pruned, params.prune_foreign_versions);
                     (a, r, prior)
                 }
                 StepKind::Role(r) => {
@@ -472,6 +563,7 @@ mod tests {
             managed_by_us: ours,
             owner: None,
             run: None,
+            versions_written: vec![],
         }
     }
 

@@ -736,3 +736,63 @@ fn iams_lag_after_a_create_is_waited_out_and_never_leaves_two_live_keys() {
         assert_eq!(proxy.count("CreateAccessKey"), 2, "{case}: {seen:?}");
     }
 }
+
+/// Issue 15 item 4: at IAM's five versions, an update deletes the oldest non-default version first. The plan
+/// names it with its date; one this tool did not write (a policy made before versions were recorded, or a
+/// version made by hand) is deleted only with --prune-foreign-versions: without it the plan shows a conflict
+/// naming the option and apply writes nothing (exit 2). Before, apply deleted it without a word.
+#[tokio::test]
+async fn a_version_this_tool_did_not_write_is_pruned_only_when_the_operator_says_so() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let acct = moto.account.as_str();
+    assert!(apply(moto, "postman", &[]).status.success());
+    let iam = moto.iam().await;
+    let arn = format!("arn:aws:iam::{acct}:policy/PostmanAccessPolicy");
+    // As a policy made before the versions were recorded: no record, so no version counts as ours.
+    iam.untag_policy().policy_arn(&arn).tag_keys("pinpoint-iam-wizard:versions").send().await.unwrap();
+    let drift = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}"#;
+    for _ in 0..4 {
+        iam.create_policy_version().policy_arn(&arn).policy_document(drift).set_as_default(true).send().await.unwrap();
+    }
+    let versions = || async {
+        let listed = iam.list_policy_versions().policy_arn(&arn).send().await.unwrap();
+        let mut ids: Vec<String> = listed.versions().iter().map(|v| v.version_id().unwrap().to_string()).collect();
+        ids.sort();
+        ids
+    };
+    assert_eq!(versions().await, ["v1", "v2", "v3", "v4", "v5"]);
+    let step_of = |out: &std::process::Output| {
+        let j = json(out);
+        j["steps"].as_array().unwrap().iter().find(|s| s["name"] == "PostmanAccessPolicy").unwrap().clone()
+    };
+
+    let step = step_of(&moto.run(&["plan", "--setup", "postman", "--format", "json"]));
+    assert_eq!(step["action"], "conflict", "{step}");
+    let reason = step["reason"].as_str().unwrap();
+    assert!(reason.contains("v1") && reason.contains("--prune-foreign-versions"), "{reason}");
+    assert_eq!(step["deletes_version"]["version_id"], "v1", "{step}");
+    assert!(step["deletes_version"]["created"].as_str().unwrap().starts_with("20"), "{step}");
+    let out = apply(moto, "postman", &["--adopt"]);
+    assert_eq!(out.status.code(), Some(2), "refused, even with --adopt: {}", stderr(&out));
+    assert!(stderr(&out).contains("--prune-foreign-versions"), "{}", stderr(&out));
+    assert_eq!(versions().await, ["v1", "v2", "v3", "v4", "v5"], "nothing was written");
+
+    let plan = moto.run(&["plan", "--setup", "postman", "--prune-foreign-versions", "--format", "json"]);
+    assert_eq!(step_of(&plan)["action"], "update");
+    let out = apply(moto, "postman", &["--prune-foreign-versions"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(versions().await, ["v2", "v3", "v4", "v5", "v6"], "v1 made room for the guide's document");
+    // The version it wrote is recorded: at five again, it is the one pruned without the option.
+    let listed = iam.list_policy_versions().policy_arn(&arn).send().await.unwrap();
+    for v in listed.versions().iter().filter(|v| !v.is_default_version() && v.version_id() != Some("v6")) {
+        iam.delete_policy_version().policy_arn(&arn).version_id(v.version_id().unwrap()).send().await.unwrap();
+    }
+    for _ in 0..4 {
+        iam.create_policy_version().policy_arn(&arn).policy_document(drift).set_as_default(true).send().await.unwrap();
+    }
+    let step = step_of(&moto.run(&["plan", "--setup", "postman", "--format", "json"]));
+    assert_eq!(step["action"], "update", "{step}");
+    assert_eq!(step["deletes_version"]["version_id"], "v6", "{step}");
+    assert!(step["reason"].as_str().unwrap().contains("written by pinpoint-iam-wizard"), "{step}");
+}

@@ -1246,6 +1246,7 @@ fn manual_verified() -> App {
                     managed_by_us: false,
                     owner: None,
                     run: None,
+                    versions_written: vec![],
                 },
                 versions: vec![],
             };

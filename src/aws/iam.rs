@@ -3,7 +3,7 @@
 use super::AwsError;
 use super::error::{CallSite, map_sdk};
 use crate::secret::{NewAccessKey, Secret};
-use crate::setup::{KEY_TAG_PREFIX, MANAGED_BY_KEY, MANAGED_BY_VALUE, RUN_TAG_KEY, Tag};
+use crate::setup::{KEY_TAG_PREFIX, MANAGED_BY_KEY, MANAGED_BY_VALUE, RUN_TAG_KEY, Tag, VERSIONS_TAG_KEY};
 use aws_sdk_iam::Client;
 use aws_sdk_iam::types::{PolicyScopeType, StatusType, Tag as IamTag};
 use serde_json::Value;
@@ -28,6 +28,8 @@ pub struct PolicyState {
     pub owner: Option<String>,
     /// The run that created it (our run-id tag), if this tool did.
     pub run: Option<String>,
+    /// The versions this tool wrote ([`VERSIONS_TAG_KEY`]); empty for a policy made before they were recorded.
+    pub versions_written: Vec<String>,
 }
 
 /// One version of a managed policy.
@@ -37,6 +39,8 @@ pub struct PolicyVersion {
     pub is_default: bool,
     /// Seconds since the epoch; orders versions oldest first.
     pub created: i64,
+    /// The same instant as IAM reports it (RFC 3339), for the plan's words.
+    pub created_at: String,
 }
 
 /// A role as it is in the account.
@@ -151,6 +155,11 @@ fn policy_state(arn: &str, default_version: String, document: Value, tags: &[Iam
         managed_by_us: is_ours(tags),
         owner: owner_of(tags),
         run: run_of(tags),
+        versions_written: tags
+            .iter()
+            .find(|t| t.key() == VERSIONS_TAG_KEY)
+            .map(|t| t.value().split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default(),
     }
 }
 
@@ -331,6 +340,10 @@ impl Iam {
                     id: v.version_id().unwrap_or_default().to_string(),
                     is_default: v.is_default_version(),
                     created: v.create_date().map(|d| d.secs()).unwrap_or_default(),
+                    created_at: v
+                        .create_date()
+                        .and_then(|d| d.fmt(aws_sdk_iam::primitives::DateTimeFormat::DateTime).ok())
+                        .unwrap_or_default(),
                 })
                 .collect::<Vec<_>>()
         );
@@ -355,6 +368,7 @@ impl Iam {
                 .policy_document(document.to_string())
                 .description("Created by pinpoint-iam-wizard")
                 .set_tags(Some(tags_for(tags, run)?))
+                .tags(tag(VERSIONS_TAG_KEY, "v1")?)
         )?;
         Ok(out.policy().and_then(|p| p.arn()).unwrap_or_default().to_string())
     }
@@ -372,6 +386,13 @@ impl Iam {
                 .set_as_default(true)
         )?;
         Ok(out.policy_version().and_then(|v| v.version_id()).unwrap_or_default().to_string())
+    }
+
+    /// Record the versions this tool wrote (a tag on the policy), so only those are pruned later.
+    pub async fn record_versions(&self, arn: &str, ids: &[String]) -> Result<(), AwsError> {
+        let tags = tag(VERSIONS_TAG_KEY, &ids.join(" "))?;
+        call!(self, "iam:TagPolicy", arn, self.client.tag_policy().policy_arn(arn).tags(tags))?;
+        Ok(())
     }
 
     pub async fn set_default_policy_version(&self, arn: &str, version: &str) -> Result<(), AwsError> {
@@ -554,6 +575,7 @@ impl Iam {
                 .assume_role_policy_document(trust.to_string())
                 .description("Created by pinpoint-iam-wizard")
                 .set_tags(Some(tags_for(tags, run)?))
+                .tags(tag(VERSIONS_TAG_KEY, "v1")?)
         )?;
         Ok(out.role().map(|r| r.arn().to_string()).unwrap_or_default())
     }

@@ -129,7 +129,9 @@ fn params_from(args: &SetupArgs, region: Region) -> Result<Params, CliError> {
         Some(a) => a.clone(),
         None => placeholder_account()?,
     };
-    args.params(account, region)
+    let mut params = args.params(account, region)?;
+    params.prune_foreign_versions = args.prune_foreign_versions;
+    Ok(params)
 }
 
 /// Set the account from STS, checking it against `--account-id`.

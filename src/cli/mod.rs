@@ -224,6 +224,10 @@ impl SetupValues {
 pub struct SetupArgs {
     #[command(flatten)]
     pub values: SetupValues,
+    /// At IAM's five versions of a policy, let apply delete the oldest even if pinpoint-iam-wizard did not
+    /// write it (without this, such a policy is a conflict and nothing is written).
+    #[arg(long)]
+    pub prune_foreign_versions: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,

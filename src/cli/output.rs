@@ -51,6 +51,15 @@ pub struct StepOut {
     pub reason: String,
     /// The IAM actions applying the step sends.
     pub calls: Vec<&'static str>,
+    /// The policy version the update deletes first (IAM keeps five), with its date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deletes_version: Option<VersionOut>,
+}
+
+#[derive(Serialize)]
+pub struct VersionOut {
+    pub version_id: String,
+    pub created: String,
 }
 
 /// A rendered document of `plan --format json`.
@@ -118,6 +127,9 @@ impl<'a> PlanOut<'a> {
                     action: plan.steps[i].action.as_str(),
                     reason: plan.steps[i].reason.clone(),
                     calls: plan.calls(i),
+                    deletes_version: plan
+                        .pruned(i)
+                        .map(|v| VersionOut { version_id: v.id.clone(), created: v.created_at.clone() }),
                 }
             })
             .collect();

@@ -150,6 +150,8 @@ pub enum ApplyError {
     NotChecked,
     #[error("nothing was deleted: {}. Remove these first (they are not this tool's to remove)", .0.join("; "))]
     Blocked(Vec<String>),
+    #[error("nothing was written: {}", .0.join("; "))]
+    ForeignVersions(Vec<String>),
 }
 
 /// The description the console stores for a key made for Postman ("Application running outside AWS").

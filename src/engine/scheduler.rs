@@ -41,6 +41,12 @@ fn refusal(plan: &Plan, opts: &ApplyOptions) -> Option<ApplyError> {
     if !owned.is_empty() {
         return Some(ApplyError::OwnedElsewhere(owned));
     }
+    let versions: Vec<String> = plan.foreign_versions().map(|i| plan.steps[i].reason.clone()).collect();
+    if !versions.is_empty() {
+        let named: Vec<String> =
+            plan.foreign_versions().zip(versions).map(|(i, why)| format!("{}: {why}", plan.label(i))).collect();
+        return Some(ApplyError::ForeignVersions(named));
+    }
     let conflicts: Vec<String> = plan.conflicts().map(named).collect();
     (!conflicts.is_empty() && !opts.adopt).then_some(ApplyError::Conflicts(conflicts))
 }

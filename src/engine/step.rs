@@ -56,15 +56,21 @@ pub(super) async fn run_step(
             if crate::plan::same_document(&spec.document, &state.document) {
                 return Ok(Done { status: Status::Updated, undo, key: None });
             }
-            if let Some(oldest) = oldest_to_prune(versions) {
-                iam.delete_policy_version(&spec.arn, &oldest).await?;
+            // The plan named this version (and refused one this tool did not write, unless allowed).
+            let pruned = oldest_to_prune(versions);
+            if let Some(oldest) = &pruned {
+                iam.delete_policy_version(&spec.arn, oldest).await?;
             }
-            iam.create_policy_version(&spec.arn, &spec.document).await?;
+            let new = iam.create_policy_version(&spec.arn, &spec.document).await?;
             undo.push(Undo::RestorePolicy {
                 arn: spec.arn.clone(),
                 previous: state.default_version.clone(),
                 versions: versions.iter().map(|v| v.id.clone()).collect(),
             });
+            let mut written: Vec<String> =
+                state.versions_written.iter().filter(|v| Some(*v) != pruned.as_ref()).cloned().collect();
+            written.push(new);
+            iam.record_versions(&spec.arn, &written).await?;
             Ok(Done { status: Status::Updated, undo, key: None })
         }
         (StepKind::Role(r), Prior::Absent) => {
@@ -159,7 +165,7 @@ mod tests {
     use super::*;
 
     fn v(id: &str, created: i64, is_default: bool) -> PolicyVersion {
-        PolicyVersion { id: id.into(), created, is_default }
+        PolicyVersion { id: id.into(), created, is_default, created_at: String::new() }
     }
 
     #[test]

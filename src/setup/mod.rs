@@ -22,6 +22,9 @@ pub const MANAGED_BY_KEY: &str = "ManagedBy";
 pub const MANAGED_BY_VALUE: &str = "pinpoint-iam-wizard";
 /// The tag that names the run that created a resource: a create whose answer was lost is recognised by it.
 pub const RUN_TAG_KEY: &str = "pinpoint-iam-wizard:run";
+/// The policy tag listing the versions this tool wrote (space-separated ids): only those are ever pruned
+/// without `--prune-foreign-versions`.
+pub const VERSIONS_TAG_KEY: &str = "pinpoint-iam-wizard:versions";
 /// User tags `pinpoint-iam-wizard:key:<ACCESS KEY ID>` mark the access keys this tool made.
 pub const KEY_TAG_PREFIX: &str = "pinpoint-iam-wizard:key:";
 /// IAM's limit of tags on one resource.
@@ -68,6 +71,8 @@ pub struct Params {
     pub harden: bool,
     /// The tightened documents, trust included, instead of the guides' (see `assets/tightened/`).
     pub tighten: bool,
+    /// May apply delete, to make room at IAM's five versions, a policy version this tool did not write?
+    pub prune_foreign_versions: bool,
     pub names: Names,
 }
 
@@ -184,6 +189,7 @@ impl Params {
             project: None,
             harden: false,
             tighten: false,
+            prune_foreign_versions: false,
             names: Names::default(),
         }
     }
