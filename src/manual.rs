@@ -393,6 +393,7 @@ mod tests {
                             owner: None,
                             run: None,
                             versions_written: vec![],
+                            tag_keys: vec![],
                         },
                         versions: vec![],
                     };
@@ -410,6 +411,7 @@ mod tests {
                             .collect(),
                         permissions_boundary: None,
                         our_keys: vec![],
+                        tag_keys: vec![],
                     });
                 }
                 StepKind::Attach { .. } => s.action = if attached { Action::Unchanged } else { Action::Create },

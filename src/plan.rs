@@ -564,6 +564,7 @@ mod tests {
             owner: None,
             run: None,
             versions_written: vec![],
+            tag_keys: vec![],
         }
     }
 
@@ -600,6 +601,7 @@ mod tests {
             run: None,
             attached: vec![],
             permissions_boundary: None,
+            tag_keys: vec![],
         };
         assert_eq!(decide_role(&trust, None).0, Action::Create);
         assert_eq!(decide_role(&trust, Some(&role(trust.clone(), true))).0, Action::Unchanged);

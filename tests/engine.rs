@@ -796,3 +796,39 @@ async fn a_version_this_tool_did_not_write_is_pruned_only_when_the_operator_says
     assert_eq!(step["deletes_version"]["version_id"], "v6", "{step}");
     assert!(step["reason"].as_str().unwrap().contains("written by pinpoint-iam-wizard"), "{step}");
 }
+
+/// Issue 15 item 5: IAM allows 50 tags on a user. A run is refused up front (exit 2, nothing written) when a
+/// resource would carry more than that: its tags, the operator's, ours, and two per access key with room kept
+/// for a rotation's second key; rotate-key counts the same before it writes. Before, 45 to 48 `--tag` options
+/// made a run IAM stops half-way.
+#[tokio::test]
+async fn tags_past_iams_fifty_are_refused_before_any_write() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let iam = moto.iam().await;
+    let tags: Vec<String> = (0..45).map(|i| format!("--tag=k{i}=v")).collect();
+    let with = |n: usize| {
+        let mut args = vec!["apply", "--setup", "postman", "--yes", "--format", "json"];
+        args.extend(tags[..n].iter().map(String::as_str));
+        moto.run(&args)
+    };
+    let out = with(45);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let said = stderr(&out);
+    assert!(said.contains("user PostmanUser would carry 51 tags") && said.contains("IAM allows 50"), "{said}");
+    assert_eq!(counts(&iam).await, (0, 0, 0), "nothing was written");
+
+    // 44 fit, with room for one rotation; a tag added by hand then leaves no room for a new key.
+    let out = with(44);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let carried = |tags: &[aws_sdk_iam::types::Tag]| tags.len();
+    let user = iam.get_user().user_name("PostmanUser").send().await.unwrap();
+    assert_eq!(carried(user.user().unwrap().tags()), 48);
+    let tag = aws_sdk_iam::types::Tag::builder().key("by-hand").value("v").build().unwrap();
+    iam.tag_user().user_name("PostmanUser").tags(tag).send().await.unwrap();
+    let out = moto.run(&["rotate-key", "--user", "PostmanUser", "--yes"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("carries 49 tags") && stderr(&out).contains("IAM allows 50"), "{}", stderr(&out));
+    let keys = iam.list_access_keys().user_name("PostmanUser").send().await.unwrap();
+    assert_eq!(keys.access_key_metadata().len(), 1, "no key was made");
+}

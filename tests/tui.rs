@@ -1247,6 +1247,7 @@ fn manual_verified() -> App {
                     owner: None,
                     run: None,
                     versions_written: vec![],
+                    tag_keys: vec![],
                 },
                 versions: vec![],
             };

@@ -30,6 +30,8 @@ pub struct PolicyState {
     pub run: Option<String>,
     /// The versions this tool wrote ([`VERSIONS_TAG_KEY`]); empty for a policy made before they were recorded.
     pub versions_written: Vec<String>,
+    /// The keys of every tag it carries (IAM allows 50).
+    pub tag_keys: Vec<String>,
 }
 
 /// One version of a managed policy.
@@ -54,6 +56,8 @@ pub struct RoleState {
     pub run: Option<String>,
     pub attached: Vec<String>,
     pub permissions_boundary: Option<String>,
+    /// The keys of every tag it carries (IAM allows 50).
+    pub tag_keys: Vec<String>,
 }
 
 /// A role found by name, its attachments not listed yet.
@@ -122,6 +126,8 @@ pub struct UserState {
     pub permissions_boundary: Option<String>,
     /// Access key ids this tool made (their marker tags).
     pub our_keys: Vec<String>,
+    /// The keys of every tag it carries (IAM allows 50): two per access key this tool made among them.
+    pub tag_keys: Vec<String>,
 }
 
 /// An existing access key (never its secret: AWS does not return it again).
@@ -160,7 +166,12 @@ fn policy_state(arn: &str, default_version: String, document: Value, tags: &[Iam
             .find(|t| t.key() == VERSIONS_TAG_KEY)
             .map(|t| t.value().split_whitespace().map(str::to_string).collect())
             .unwrap_or_default(),
+        tag_keys: tag_keys(tags),
     }
+}
+
+fn tag_keys(tags: &[IamTag]) -> Vec<String> {
+    tags.iter().map(|t| t.key().to_string()).collect()
 }
 
 fn is_ours(tags: &[IamTag]) -> bool {
@@ -479,6 +490,7 @@ impl Iam {
                     .permissions_boundary()
                     .and_then(|b| b.permissions_boundary_arn())
                     .map(str::to_string),
+                tag_keys: tag_keys(role.tags()),
             },
         }))
     }
@@ -641,6 +653,7 @@ impl Iam {
                     .and_then(|b| b.permissions_boundary_arn())
                     .map(str::to_string),
                 our_keys,
+                tag_keys: tag_keys(user.tags()),
             },
         }))
     }

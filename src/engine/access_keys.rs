@@ -33,6 +33,13 @@ pub enum RotateError {
         crate::aws::iam::key_marker(.id)
     )]
     ForeignKey { user: String, id: String },
+    #[error(
+        "user {user} carries {count} tags and a new access key adds {}{}; IAM allows {}: remove some of its tags first",
+        super::tags::PER_KEY,
+        if *.adopting { " (and adopting it two more)" } else { "" },
+        super::tags::IAM_TAG_LIMIT
+    )]
+    TooManyTags { user: String, count: usize, adopting: bool },
     #[error("{id} is still active: deactivate it first and check nothing breaks, then delete it")]
     StillActive { id: String },
     #[error(transparent)]
@@ -190,6 +197,16 @@ pub async fn rotate(iam: &Iam, user: &str, delete_first: Option<&str>, adopt: Ad
         our_key(&state, user, id, adopt)?;
     } else if old.len() >= 2 {
         return Err(RotateError::Full { user: user.into(), keys: old });
+    }
+    let adopting = adopt == Adopt::Yes && !state.managed_by_us;
+    // The deleted key's two tags go with it; the new key's two come; an adopt adds ours.
+    let freed = match delete_first {
+        Some(id) if state.our_keys.iter().any(|k| k == id) => super::tags::PER_KEY,
+        _ => 0,
+    };
+    let count = state.tag_keys.len() - freed.min(state.tag_keys.len());
+    if count + super::tags::PER_KEY + if adopting { 2 } else { 0 } > super::tags::IAM_TAG_LIMIT {
+        return Err(RotateError::TooManyTags { user: user.into(), count: state.tag_keys.len(), adopting });
     }
     let run = crate::engine::new_run_id();
     let mut adopted = match adopt {

@@ -8,6 +8,7 @@ mod lag;
 mod rollback;
 mod scheduler;
 mod step;
+pub mod tags;
 
 pub use destroy::plan_destroy;
 pub use rollback::{RollbackLog, roll_back, verify};
@@ -152,6 +153,8 @@ pub enum ApplyError {
     Blocked(Vec<String>),
     #[error("nothing was written: {}", .0.join("; "))]
     ForeignVersions(Vec<String>),
+    #[error("nothing was written: {}", .0.join("; "))]
+    TooManyTags(Vec<String>),
 }
 
 /// The description the console stores for a key made for Postman ("Application running outside AWS").

@@ -47,6 +47,10 @@ fn refusal(plan: &Plan, opts: &ApplyOptions) -> Option<ApplyError> {
             plan.foreign_versions().zip(versions).map(|(i, why)| format!("{}: {why}", plan.label(i))).collect();
         return Some(ApplyError::ForeignVersions(named));
     }
+    let overflows = super::tags::overflows(plan, &opts.tags);
+    if !overflows.is_empty() {
+        return Some(ApplyError::TooManyTags(overflows));
+    }
     let conflicts: Vec<String> = plan.conflicts().map(named).collect();
     (!conflicts.is_empty() && !opts.adopt).then_some(ApplyError::Conflicts(conflicts))
 }
