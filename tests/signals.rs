@@ -249,24 +249,6 @@ fn a_signal_before_any_write_ends_the_command_with_a_message_and_json() {
     assert!(Account::read_blocking(moto).is_empty());
 }
 
-/// Whether the account holds the resource a report row names (`kind` and `name` as the JSON gives them).
-fn holds(account: &Account, kind: &str, name: &str) -> bool {
-    let user = |n: &str| account.users.get(n);
-    match kind {
-        "policy" => account.policies.contains_key(name),
-        "role" => account.roles.contains_key(name),
-        "user" => user(name).is_some(),
-        "access_key" => user(name).is_some_and(|u| !u.keys.is_empty()),
-        "attachment" => {
-            let (policy, holder) = name.split_once(" -> ").expect("an attachment is named POLICY -> HOLDER");
-            let attached = |list: &Vec<String>| list.iter().any(|p| p == policy);
-            account.roles.get(holder).is_some_and(|r| attached(&r.attached))
-                || user(holder).is_some_and(|u| attached(&u.attached))
-        }
-        other => panic!("a destroy row of unknown kind {other:?}"),
-    }
-}
-
 /// Issue 15 item 1: destroy, interrupted with IAM slow, stops starting deletes (what is on the wire may finish),
 /// reads back what exists, reports it truly, and exits 128+N. Before, it printed "destroy stops" and then sent
 /// every delete anyway, reporting all deleted, exit 0.
@@ -306,7 +288,7 @@ fn destroy_interrupted_stops_reports_what_exists_and_exits_128_plus(signal: i32,
             }
             for r in j["resources"].as_array().expect("destroy lists resources") {
                 let (kind, rname, status) = (r["kind"].as_str().unwrap(), r["name"].as_str().unwrap(), &r["status"]);
-                let there = holds(&left, kind, rname);
+                let there = support::matrix::holds(&left, kind, rname).expect("a known kind");
                 if (status == "deleted") == there {
                     wrong.push(format!(
                         "{kind} {rname} is reported {status} but moto {} it",

@@ -32,12 +32,19 @@ pub struct Timeouts {
     pub connect: Duration,
     /// A whole call, retries included.
     pub operation: Duration,
+    /// How long to wait out IAM's eventual consistency (`NoSuchEntity` right after a create, `DeleteConflict`
+    /// right after a detach), all tries of one step together.
+    pub iam_lag: Duration,
 }
 
 impl Default for Timeouts {
     /// IAM answers in well under a second; a minute covers a slow network and the SDK's retries.
     fn default() -> Self {
-        Timeouts { connect: Duration::from_secs(10), operation: Duration::from_secs(60) }
+        Timeouts {
+            connect: Duration::from_secs(10),
+            operation: Duration::from_secs(60),
+            iam_lag: Duration::from_secs(30),
+        }
     }
 }
 
@@ -376,7 +383,7 @@ mod tests {
 
     #[test]
     fn attempts_get_half_the_operation_budget() {
-        let t = Timeouts { connect: Duration::from_secs(1), operation: Duration::from_secs(10) };
+        let t = Timeouts { connect: Duration::from_secs(1), operation: Duration::from_secs(10), ..Timeouts::default() };
         let c = t.config();
         assert_eq!(c.operation_attempt_timeout(), Some(Duration::from_secs(5)));
         assert_eq!(c.connect_timeout(), Some(Duration::from_secs(1)));

@@ -370,7 +370,7 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
         adopt: args.adopt,
         no_rollback: args.no_rollback,
         tags: args.tags.clone(),
-        consistency_wait: None,
+        consistency_wait: Some(conn.timeouts.iam_lag),
         cancel: Some(signals.cancel.clone()),
         run_id: Some(run_id.clone()),
     };
@@ -771,8 +771,12 @@ async fn run_destroy(conn: &Connection, args: DestroyArgs) -> Result<(), CliErro
             return Err(CliError::Usage("destroy cancelled: nothing was deleted".into()));
         }
     }
-    let opts =
-        ApplyOptions { cancel: Some(signals.cancel.clone()), run_id: Some(engine::new_run_id()), ..Default::default() };
+    let opts = ApplyOptions {
+        cancel: Some(signals.cancel.clone()),
+        run_id: Some(engine::new_run_id()),
+        consistency_wait: Some(conn.timeouts.iam_lag),
+        ..Default::default()
+    };
     let report = execute(&aws, &plan, opts, &signals).await?;
     let error = destroy_failure(&plan, &report, signals.fired());
     let error = match (error, signals.fired()) {
@@ -820,13 +824,16 @@ fn deliver_destroy(
 
 /// A destroy that did not finish, in words that say what exists now.
 fn destroy_failure(plan: &Plan, report: &engine::ApplyReport, signal: Option<i32>) -> Option<String> {
-    if report.succeeded() {
+    let deletes = (0..plan.steps.len()).filter(|i| plan.steps[*i].action == plan::Action::Delete);
+    let verified = deletes.into_iter().all(|i| report.statuses[i] == Status::Deleted);
+    if report.succeeded() && verified && report.verify_error.is_none() {
         return None;
     }
     let mut msg = match (&report.failure, signal) {
         (Some((i, e)), _) => format!("{} failed: {e}", plan.label(*i)),
         (None, Some(n)) => format!("interrupted by {}", signal_name(n)),
-        (None, None) => "interrupted".to_string(),
+        (None, None) if report.interrupted => "interrupted".to_string(),
+        (None, None) => "destroy did not finish: the account read afterwards disagrees with the answers".to_string(),
     };
     let named = |wanted: Status| -> Vec<String> {
         (0..plan.steps.len())
@@ -835,7 +842,7 @@ fn destroy_failure(plan: &Plan, report: &engine::ApplyReport, signal: Option<i32
             .collect()
     };
     let (deleted, unknown) = (named(Status::Deleted), named(Status::Unknown));
-    let left: Vec<String> = [named(Status::Failed), named(Status::Skipped)].concat();
+    let left: Vec<String> = [named(Status::Failed), named(Status::Skipped), named(Status::Left)].concat();
     if let Some(e) = &report.verify_error {
         msg.push_str(&format!(
             ". The account could not be read afterwards ({e}): {} delete(s) unverified",

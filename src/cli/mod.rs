@@ -74,6 +74,10 @@ pub struct AwsArgs {
     /// Seconds one AWS call may take, the SDK's retries included, before it is given up.
     #[arg(long, global = true, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub operation_timeout: u64,
+    /// Seconds to wait out IAM's eventual consistency (NoSuchEntity right after a create, DeleteConflict right
+    /// after a detach) before a step fails.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=600))]
+    pub iam_lag_wait: u64,
     /// Trace every AWS request and answer on stderr (secrets and signatures redacted).
     #[arg(long, global = true)]
     pub debug: bool,
@@ -388,6 +392,7 @@ impl AwsArgs {
             timeouts: Timeouts {
                 connect: Duration::from_secs(self.connect_timeout),
                 operation: Duration::from_secs(self.operation_timeout),
+                iam_lag: Duration::from_secs(self.iam_lag_wait),
             },
         }
     }

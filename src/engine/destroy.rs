@@ -318,7 +318,8 @@ pub(super) async fn verify_destroy(
     for i in deletes {
         let verified = match (statuses[i], still_there(&now, &plan.steps[i])) {
             (_, false) => Status::Deleted,
-            (Status::Deleted, true) => Status::Unknown,
+            // Answered as done, yet there: say what is true.
+            (Status::Deleted, true) => Status::Left,
             (other, true) => other,
         };
         if verified != statuses[i] {

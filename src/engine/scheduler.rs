@@ -6,7 +6,7 @@ use super::step::{self, Done};
 use super::{ApplyError, ApplyOptions, ApplyReport, Event, Status, destroy, new_run_id};
 use crate::aws::AwsError;
 use crate::aws::iam::Iam;
-use crate::plan::{Action, Plan, StepKind};
+use crate::plan::{Action, Mode, Plan, StepKind};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -82,16 +82,17 @@ pub async fn execute(
         verify_error: None,
         run_id: run,
     };
-    if !report.succeeded() {
-        settle_failure(iam, &plan, &opts, &mut report, &events).await;
+    // A destroy is always read back: its report says what is gone, verified, not what was asked.
+    if !report.succeeded() || plan.mode == Mode::Destroy {
+        settle(iam, &plan, &opts, &mut report, &events).await;
     }
     let _ = events.send(Event::Done);
     Ok(report)
 }
 
-/// After a failure or an interruption: roll back (or keep by choice, but never a key whose secret this process
-/// does not hold), then read the account so each step's status is what is true now.
-async fn settle_failure(
+/// After a failure or an interruption (or any destroy): roll back (or keep by choice, but never a key whose
+/// secret this process does not hold), then read the account so each step's status is what is true now.
+async fn settle(
     iam: &Iam,
     plan: &Plan,
     opts: &ApplyOptions,

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod account;
+pub mod matrix;
 pub mod proxy;
 pub mod term;
 

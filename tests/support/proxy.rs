@@ -683,6 +683,7 @@ fn error_response(fault: Fault, action: &str) -> Vec<u8> {
         Fault::Code(code) => {
             let (status, reason) = match code {
                 "NoSuchEntity" => (404, "Not Found"),
+                "ServiceFailure" => (500, "Internal Server Error"),
                 "LimitExceeded" | "DeleteConflict" | "EntityAlreadyExists" => (409, "Conflict"),
                 "ExpiredToken" => (403, "Forbidden"),
                 _ => (400, "Bad Request"),

@@ -1,0 +1,329 @@
+//! The fault matrix of `destroy` (issue 15): every IAM call a destroy of a full account sends, taken from the
+//! wire of a clean run, × every fault (once and persistent) through a strict proxy (deletes refused as IAM
+//! would), and a first and a second SIGINT or SIGTERM while each write is on the wire. Each run must end by
+//! itself, say in its JSON only what moto holds afterwards (`deleted` only when gone), exit 0 exactly when
+//! nothing of ours is left, complete despite a fault the SDK's retries or IAM's lag policy absorb, and a clean
+//! rerun must finish the job. Every failing cell is collected, so one run shows them all.
+//! In CI a deterministic sample runs (every action × every fault, once or persistent by a fixed rotation; the
+//! signal cells rotate their signal); `MATRIX=full` runs the cross-product.
+
+mod support;
+
+use serde_json::Value;
+use std::process::Stdio;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+use support::account::Account;
+use support::matrix::{self, common, destroy_lies, last_lines};
+use support::proxy::{Fault, FaultProxy, Rule, When};
+use support::*;
+
+const BUCKET: &str = "pinpoint-imports";
+const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+const LIMIT: Duration = Duration::from_secs(60);
+const WORKERS: usize = 2;
+/// Shorter than the operation timeout below: a slow answer is not a failure.
+const SLOW: Duration = Duration::from_secs(1);
+const FAULTS: [Fault; 10] = [
+    Fault::Status500,
+    Fault::Throttle,
+    Fault::AccessDenied,
+    Fault::Reset,
+    Fault::DropAnswer,
+    Fault::Hang,
+    Fault::Delay(SLOW),
+    Fault::Code("NoSuchEntity"),
+    Fault::Code("DeleteConflict"),
+    Fault::WriteThenCode("ServiceFailure"),
+];
+/// The deletes a destroy of both guides' setups must send; the wire must show at least these.
+const EXPECTED: [&str; 7] =
+    ["DeleteAccessKey", "DetachUserPolicy", "DetachRolePolicy", "DeleteUser", "DeleteRole", "DeletePolicy", "GetUser"];
+
+fn destroy_args() -> Vec<&'static str> {
+    let mut args = vec!["destroy", "--setup", "all", "--yes", "--format", "json"];
+    args.extend(["--operation-timeout", "3", "--connect-timeout", "2", "--iam-lag-wait", "2"]);
+    args
+}
+
+fn is_write(action: &str) -> bool {
+    !["Get", "List"].iter().any(|p| action.starts_with(p))
+}
+
+#[derive(Clone)]
+enum Trigger {
+    Fault {
+        fault: Fault,
+        persistent: bool,
+    },
+    /// Hold the action's first request, then send the signal once, or twice (the second after the first was
+    /// acknowledged).
+    Signal {
+        signal: i32,
+        twice: bool,
+    },
+}
+
+#[derive(Clone)]
+struct Cell {
+    action: String,
+    trigger: Trigger,
+}
+
+impl std::fmt::Display for Cell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (what, when) = match &self.trigger {
+            Trigger::Fault { fault, persistent } => {
+                (fault.to_string(), if *persistent { "persistent" } else { "once" })
+            }
+            Trigger::Signal { signal, twice } => {
+                let name = if *signal == libc::SIGINT { "SIGINT" } else { "SIGTERM" };
+                (name.to_string(), if *twice { "twice" } else { "once" })
+            }
+        };
+        write!(f, "{:<20} {:<22} {:<10}", self.action, what, when)
+    }
+}
+
+/// Why a cell's run must complete rather than only report truly, if it must.
+fn must_complete(cell: &Cell) -> Option<&'static str> {
+    let Trigger::Fault { fault, persistent: false } = &cell.trigger else { return None };
+    match fault {
+        Fault::Status500 | Fault::Throttle | Fault::Reset | Fault::Hang | Fault::DropAnswer => {
+            Some("the SDK retries a one-time transient fault")
+        }
+        Fault::Delay(_) => Some("a slow answer within the operation timeout is not a failure"),
+        Fault::WriteThenCode(_) => Some("the write happened; the SDK's retry finds it gone"),
+        Fault::Code("DeleteConflict") if cell.action.starts_with("Delete") => {
+            Some("a DeleteConflict right after a detach is IAM's lag, waited out")
+        }
+        _ => None,
+    }
+}
+
+/// Cells that cannot say anything: a read that lies (NoSuchEntity for what exists) cannot be told from the truth.
+fn meaningful(action: &str, trigger: &Trigger) -> bool {
+    !matches!(trigger, Trigger::Fault { fault: Fault::Code("NoSuchEntity"), .. }) || is_write(action)
+}
+
+struct Verdict {
+    outcome: String,
+    failures: Vec<(&'static str, String)>,
+    elapsed: Duration,
+}
+
+struct Worker {
+    moto: Moto,
+}
+
+impl Worker {
+    fn set_up(&self) {
+        self.moto.reset();
+        let args =
+            ["apply", "--setup", "all", "--bucket", BUCKET, "--project-id", PROJECT, "--yes", "--format", "json"];
+        let applied = self.moto.run(&args);
+        assert!(applied.status.success(), "apply: {}", stderr(&applied));
+    }
+
+    fn run(&self, cell: &Cell) -> Verdict {
+        let started = Instant::now();
+        self.set_up();
+        let proxy = FaultProxy::start(&self.moto);
+        proxy.strict(true);
+        let env = proxy.env(&self.moto);
+        let mut failures = Vec::new();
+        let first = match &cell.trigger {
+            Trigger::Fault { fault, persistent } => {
+                let when = if *persistent { When::Always } else { When::Nth(1) };
+                proxy.add_rule(Rule::new(&cell.action, when, *fault));
+                run_bounded(&destroy_args(), &env, LIMIT)
+            }
+            Trigger::Signal { signal, twice } => {
+                proxy.add_rule(Rule::new(&cell.action, When::Nth(1), Fault::Delay(Duration::from_secs(2))));
+                signalled(&proxy, &env, &cell.action, *signal, *twice)
+            }
+        };
+        if let Err(e) = proxy.wait_idle(LIMIT) {
+            failures.push(("hung", e));
+        }
+        let after = Account::read_blocking(&self.moto);
+        let code = first.output.status.code();
+        let mut outcome = format!("exit {}", code.map_or("-".into(), |c| c.to_string()));
+        let j = common("faulted destroy", &first, LIMIT, &mut failures);
+        if let (Some(j), false) = (&j, first.timed_out) {
+            judge(cell, code, j, &after, &mut outcome, &mut failures);
+        }
+        proxy.clear_rules();
+        let second = run_bounded(&destroy_args(), &env, LIMIT);
+        let _ = proxy.wait_idle(LIMIT);
+        if second.output.status.code() != Some(0) || !Account::read_blocking(&self.moto).is_empty() {
+            let err = last_lines(&stderr(&second.output));
+            failures.push(("no-converge", format!("clean rerun: exit {:?}: {err}", second.output.status.code())));
+        }
+        if !failures.is_empty() {
+            failures.push(("", format!("proxy saw: {}", proxy.seen().join(", "))));
+        }
+        Verdict { outcome, failures, elapsed: started.elapsed() }
+    }
+}
+
+/// Hold the action, signal once (or twice: the second after the tool said it was interrupted).
+fn signalled(proxy: &FaultProxy, env: &[(String, String)], action: &str, signal: i32, twice: bool) -> Bounded {
+    let mut run = spawn_with_env(&destroy_args(), env, Stdio::piped());
+    let lines = run.stderr_lines();
+    let deadline = Instant::now() + LIMIT;
+    while proxy.wait_for(action, 1, Duration::from_millis(100)).is_err() {
+        if run.exited() || Instant::now() >= deadline {
+            return run.wait_bounded(Duration::from_secs(5));
+        }
+    }
+    run.signal(signal);
+    let mut said = Vec::new();
+    if twice {
+        let acknowledged = lines.iter().inspect(|l| said.push(l.clone())).any(|l| l.contains("Interrupted"));
+        if acknowledged && !run.exited() {
+            run.signal(signal);
+        }
+    }
+    let mut done = run.wait_bounded(LIMIT);
+    said.extend(lines.iter());
+    done.output.stderr = said.join("\n").into_bytes();
+    done
+}
+
+/// What the faulted run's exit, JSON and the account say together.
+fn judge(
+    cell: &Cell,
+    code: Option<i32>,
+    j: &Value,
+    after: &Account,
+    outcome: &mut String,
+    failures: &mut Vec<(&'static str, String)>,
+) {
+    let twice = matches!(cell.trigger, Trigger::Signal { twice: true, .. });
+    // A second signal stops at once, before the report: its JSON is the error alone.
+    if !twice {
+        for lie in destroy_lies(j, after) {
+            failures.push(("report", lie));
+        }
+    }
+    if let Trigger::Signal { signal, .. } = cell.trigger
+        && code != Some(128 + signal)
+    {
+        failures.push(("exit", format!("exit {code:?} after the signal, expected {}", 128 + signal)));
+    }
+    match code {
+        Some(0) => {
+            *outcome = "complete".into();
+            if !after.is_empty() {
+                failures.push(("incomplete", format!("exit 0 but moto holds {}", after.summary())));
+            }
+            if !j["error"].is_null() {
+                failures.push(("report", format!("exit 0 with error {}", j["error"])));
+            }
+        }
+        _ => {
+            *outcome = if after.is_empty() { "gone, exit≠0" } else { "partial" }.into();
+            if !j["error"].is_string() {
+                failures.push(("report", format!("exit {code:?} but JSON error is {}", j["error"])));
+            }
+            if let Some(why) = must_complete(cell) {
+                failures.push(("not-complete", format!("exit {code:?}, but {why}; error: {}", j["error"])));
+            }
+        }
+    }
+}
+
+fn cells(actions: &[String]) -> Vec<Cell> {
+    let mut cells = Vec::new();
+    for (a, action) in actions.iter().enumerate() {
+        for (f, fault) in FAULTS.into_iter().enumerate() {
+            let whens: Vec<bool> = if matrix::full() { vec![false, true] } else { vec![(a + f) % 2 == 1] };
+            for persistent in whens {
+                let trigger = Trigger::Fault { fault, persistent };
+                if meaningful(action, &trigger) {
+                    cells.push(Cell { action: action.clone(), trigger });
+                }
+            }
+        }
+        if !is_write(action) {
+            continue;
+        }
+        let signals: Vec<(i32, bool)> = if matrix::full() {
+            [libc::SIGINT, libc::SIGTERM].into_iter().flat_map(|s| [(s, false), (s, true)]).collect()
+        } else {
+            let s = if a % 2 == 0 { libc::SIGINT } else { libc::SIGTERM };
+            vec![(s, false), (s, true)]
+        };
+        for (signal, twice) in signals {
+            cells.push(Cell { action: action.clone(), trigger: Trigger::Signal { signal, twice } });
+        }
+    }
+    cells
+}
+
+#[test]
+fn every_fault_and_signal_on_every_call_of_destroy_ends_truly_and_a_rerun_finishes() {
+    let started = Instant::now();
+    let probe = Worker { moto: Moto::start(&[]) };
+    probe.set_up();
+    let proxy = FaultProxy::start(&probe.moto);
+    proxy.strict(true);
+    let clean = run_bounded(&destroy_args(), &proxy.env(&probe.moto), LIMIT);
+    assert_eq!(clean.output.status.code(), Some(0), "a clean destroy: {}", stderr(&clean.output));
+    proxy.wait_idle(LIMIT).unwrap();
+    let mut actions: Vec<String> = Vec::new();
+    for s in proxy.seen() {
+        let action = s.split('#').next().unwrap_or_default().to_string();
+        if !actions.contains(&action) {
+            actions.push(action);
+        }
+    }
+    for expected in EXPECTED {
+        assert!(actions.iter().any(|a| a == expected), "the wire {actions:?} lacks {expected}");
+    }
+    let cells = cells(&actions);
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, Verdict)>> = Mutex::new(Vec::new());
+    let workers: Vec<Worker> =
+        std::iter::once(probe).chain((1..WORKERS).map(|_| Worker { moto: Moto::start(&[]) })).collect();
+    std::thread::scope(|s| {
+        for worker in &workers {
+            let (cells, next, results) = (&cells, &next, &results);
+            s.spawn(move || {
+                while let Some(cell) = cells.get(next.fetch_add(1, Ordering::SeqCst)) {
+                    let i = cells.iter().position(|c| std::ptr::eq(c, cell)).unwrap();
+                    let verdict = worker.run(cell);
+                    results.lock().unwrap().push((i, verdict));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap();
+    results.sort_by_key(|(i, _)| *i);
+    println!("{:<20} {:<22} {:<10}  {:<14} {:>6}  FAILURES", "ACTION", "FAULT", "WHEN", "OUTCOME", "SECS");
+    let mut failing = Vec::new();
+    let mut outcomes: std::collections::BTreeMap<String, usize> = Default::default();
+    for (i, v) in &results {
+        let mut classes: Vec<&str> = v.failures.iter().map(|(c, _)| *c).filter(|c| !c.is_empty()).collect();
+        classes.sort();
+        classes.dedup();
+        *outcomes.entry(v.outcome.clone()).or_default() += 1;
+        let ok = if classes.is_empty() { "ok".to_string() } else { classes.join(",") };
+        println!("{}  {:<14} {:>6.1}  {ok}", cells[*i], v.outcome, v.elapsed.as_secs_f64());
+        if !v.failures.is_empty() {
+            let details: Vec<String> = v.failures.iter().map(|(_, d)| format!("    {d}")).collect();
+            failing.push(format!("{}\n{}", cells[*i], details.join("\n")));
+        }
+    }
+    println!(
+        "{} destroy cells ({}) in {:.0}s: {} ok, {} failing; outcomes {outcomes:?}",
+        cells.len(),
+        if matrix::full() { "full" } else { "sampled" },
+        started.elapsed().as_secs_f64(),
+        cells.len() - failing.len(),
+        failing.len()
+    );
+    assert!(failing.is_empty(), "{} of {} cells failed:\n{}", failing.len(), cells.len(), failing.join("\n"));
+}
