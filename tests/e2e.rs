@@ -28,6 +28,8 @@ async fn a_person_sets_up_both_guides_in_the_terminal() {
     t.pick_bucket_and_project(&project);
 
     t.wait_for("/ 6144 chars");
+    t.wait_selected("PostmanAccessPolicy");
+    // Every title is in the tab bar from the start: what moves is the selection, drawn in reverse video.
     for title in [
         "ImporterS3Policy",
         "ImporterS3PassthroughPolicy",
@@ -36,8 +38,9 @@ async fn a_person_sets_up_both_guides_in_the_terminal() {
         "PinpointSegmentImport trust",
         "ImporterPinpointRole trust",
     ] {
+        assert!(!t.selected(title), "{title} is not selected before → reaches it:\n{}", t.screen());
         t.send(RIGHT);
-        t.wait_for(title);
+        t.wait_selected(title);
     }
     t.wait_for("/ 2048 chars");
     t.send(ENTER);
@@ -210,8 +213,8 @@ async fn ctrl_c_during_a_rollback_waits_then_leaves_non_zero_saying_what_may_rem
     let _g = moto.exclusive();
     let proxy = FaultProxy::start(moto);
     proxy.add_rule(Rule::new("AttachUserPolicy", When::Always, Fault::AccessDenied));
-    // A slow rollback, so there is time to press Ctrl-C during it.
-    proxy.add_rule(Rule::new("DeleteUser", When::Always, Fault::Delay(Duration::from_secs(4))));
+    // The rollback's DeleteUser is held until the test lets it go: the rollback lasts as long as the test needs.
+    proxy.add_rule(Rule::new("DeleteUser", When::Always, Fault::Hold));
     let mut t = Term::spawn(&proxy.env(moto));
     t.postman_to_plan(&moto.account);
     t.send(ENTER);
@@ -222,16 +225,25 @@ async fn ctrl_c_during_a_rollback_waits_then_leaves_non_zero_saying_what_may_rem
     t.wait_for("Roll back this run?");
     t.send("y");
     t.wait_for("rolling back");
+    proxy.wait_for("DeleteUser", 1, Duration::from_secs(10)).unwrap();
     t.send(CTRL_C);
     t.wait_for("Quit before the run settles?");
     t.send(CTRL_C);
-    std::thread::sleep(Duration::from_millis(300));
-    assert!(t.screen().contains("rolling back"), "the second Ctrl-C waits for the rollback:\n{}", t.screen());
+    // The second Ctrl-C takes "quit when settled": the prompt closes and the wizard stays. Keys are read in
+    // order, so once help (asked after it) is drawn, the second Ctrl-C was handled and did not quit.
+    t.wait_gone("Quit before the run settles?");
+    t.send("?");
+    t.wait_for("┌ Help ");
+    assert!(!t.exited(), "the second Ctrl-C waits for the rollback");
+    t.send(ESC);
+    t.wait_gone("┌ Help ");
+    assert!(t.screen().contains("rolling back"), "the rollback is still held:\n{}", t.screen());
     t.send(CTRL_C);
     assert_eq!(t.wait_exit(), 1, "leaving mid-rollback is not a success");
     let after = t.screen();
     assert!(after.contains("quit before the run settled; part of it may remain"), "{after}");
     assert!(after.contains("user/PostmanUser"), "what may remain is listed:\n{after}");
+    proxy.release();
 }
 
 #[tokio::test(flavor = "multi_thread")]
