@@ -651,10 +651,17 @@ fn a_duplicate_name_is_flagged_on_its_field() {
 #[test]
 fn the_plan_after_a_partial_run_does_not_say_nothing_was_written() {
     let mut app = at_failed_run();
-    app.update(ch('r'));
+    let (id, params) = plan_id(&app.update(ch('r')));
     assert_eq!(app.screen, Screen::Plan);
+    // The account read again: what the failed run made is there now.
+    let mut again = checked_plan(&params);
+    for s in &mut again.steps[..4] {
+        (s.action, s.reason) = (Action::Unchanged, "exists as wanted".into());
+    }
+    app.update(Msg::Planned { id, result: Box::new(Ok(again)) });
     let f = frame(&app);
-    assert!(!f.contains("Nothing has been written yet"), "{f}");
+    assert!(f.contains(&format!("Account {ACCOUNT}, Region eu-west-1")), "the plan itself is drawn:\n{f}");
+    assert!(!f.contains("Nothing has been written yet") && f.contains("wrote to it"), "{f}");
 }
 
 #[test]
