@@ -1109,10 +1109,13 @@ fn offline_the_account_is_typed_previews_work_and_apply_is_not_offered() {
 fn engine_events_drive_the_run() {
     let mut app = at_run();
     app.update(Msg::Tick(Instant::now()));
-    app.update(Msg::Engine(Event::Started(0)));
-    app.update(Msg::Engine(Event::Started(1)));
-    assert_eq!(app.session.run.steps[1].state, StepState::Running, "steps that run at once show at once");
-    app.update(Msg::Engine(Event::Finished { step: 0, status: Status::Created }));
+    // As the engine starts them: every step that waits for no other (the policies, the roles, the user) at once.
+    let mut run = EngineRun::of(&app);
+    run.begin(&mut app);
+    assert_eq!(run.running(), (0..8).collect::<Vec<_>>(), "the first wave");
+    assert_eq!(app.session.run.steps[7].state, StepState::Running, "steps that run at once show at once");
+    assert_eq!(app.session.run.steps[8].state, StepState::Pending, "an attachment waits for its policy and role");
+    run.finish(&mut app, 0);
     assert_eq!(app.session.run.steps[0].state, StepState::Done(Status::Created));
     snap("run_running", &mut app);
     app.update(ch('q'));
