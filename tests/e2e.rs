@@ -125,6 +125,7 @@ async fn without_credentials_the_account_is_typed_and_previews_write_nothing() {
     t.send(ENTER);
     t.wait_for("Cannot apply: offline");
     t.send(ENTER);
+    t.handled();
     assert!(!t.screen().contains("Apply the plan?"), "Enter offers no apply offline");
     t.send(CTRL_C);
     assert_eq!(t.wait_exit(), 0, "nothing was written: exit 0");
@@ -151,6 +152,7 @@ async fn shrinking_the_window_on_the_plan_screen_blocks_apply() {
     }
     t.resize(120, 40);
     t.wait_for("Enter asks before applying");
+    t.handled();
     assert!(!t.screen().contains("Apply the plan?"), "no confirmation was opened while hidden");
     let iam = moto.iam().await;
     assert!(iam.list_users().send().await.unwrap().users().is_empty(), "nothing was applied from a hidden screen");
@@ -229,14 +231,11 @@ async fn ctrl_c_during_a_rollback_waits_then_leaves_non_zero_saying_what_may_rem
     t.send(CTRL_C);
     t.wait_for("Quit before the run settles?");
     t.send(CTRL_C);
-    // The second Ctrl-C takes "quit when settled": the prompt closes and the wizard stays. Keys are read in
-    // order, so once help (asked after it) is drawn, the second Ctrl-C was handled and did not quit.
+    // The second Ctrl-C takes "quit when settled": the prompt closes and the wizard stays (it still draws help,
+    // asked after that Ctrl-C).
     t.wait_gone("Quit before the run settles?");
-    t.send("?");
-    t.wait_for("┌ Help ");
+    t.handled();
     assert!(!t.exited(), "the second Ctrl-C waits for the rollback");
-    t.send(ESC);
-    t.wait_gone("┌ Help ");
     assert!(t.screen().contains("rolling back"), "the rollback is still held:\n{}", t.screen());
     t.send(CTRL_C);
     assert_eq!(t.wait_exit(), 1, "leaving mid-rollback is not a success");
@@ -282,8 +281,8 @@ async fn sigterm_mid_run_settles_the_wizard_like_ctrl_c_twice_and_exits_143() {
     let _g = moto.exclusive();
     let proxy = FaultProxy::start(moto);
     proxy.strict(true);
-    // The key is held back long enough for the signal to arrive while it is being made.
-    proxy.add_rule(Rule::new("CreateAccessKey", When::Always, Fault::Delay(Duration::from_secs(3))));
+    // The key is held back until the wizard shows it took the signal: the signal arrives while it is being made.
+    proxy.add_rule(Rule::new("CreateAccessKey", When::Always, Fault::Hold));
     let mut t = Term::spawn(&proxy.env(moto));
     t.postman_to_plan(&moto.account);
     t.send(ENTER);
@@ -292,6 +291,8 @@ async fn sigterm_mid_run_settles_the_wizard_like_ctrl_c_twice_and_exits_143() {
     proxy.wait_for("CreateAccessKey", 1, Duration::from_secs(10)).unwrap();
     // SAFETY: kill(2) with a child's pid and a valid signal number has no memory effects.
     assert_eq!(unsafe { libc::kill(t.pid(), libc::SIGTERM) }, 0);
+    t.wait_for("stopping…");
+    proxy.release();
     assert_eq!(t.wait_exit(), 143, "ended by SIGTERM, after settling:\n{}", t.screen());
     let after = t.screen();
     assert!(after.contains("ended by signal 15"), "the shell is told:\n{after}");

@@ -206,6 +206,18 @@ impl Term {
         self.wait_until(&format!("{text:?} selected"), |_| self.selected(text))
     }
 
+    /// Wait until every key sent so far has been handled: keys are read in order, so once `?` (sent now) has
+    /// drawn help, the ones before it were handled; Esc closes help again. Only where `?` is not typed into a
+    /// field. A check that something did *not* happen after a key is meaningful only after this.
+    pub fn handled(&mut self) {
+        const HELP: &str = "┌ Help ";
+        assert!(!self.screen().contains(HELP), "help is already open:\n{}", self.screen());
+        self.send("?");
+        self.wait_for(HELP);
+        self.send(ESC);
+        self.wait_gone(HELP);
+    }
+
     /// Whether the app has exited (without waiting).
     pub fn exited(&mut self) -> bool {
         self.child.try_wait().unwrap().is_some()
