@@ -179,24 +179,6 @@ pub fn steps(app: &App) -> usize {
     app.session.run.steps.len()
 }
 
-pub fn report(n: usize, status: Status, key: Option<NewAccessKey>, failure: Option<usize>) -> Msg {
-    // A real log comes from the engine; the wizard only needs one that is not empty after a failure.
-    let log = match failure {
-        Some(_) => RollbackLog::deleting_policy(0, &format!("arn:aws:iam::{ACCOUNT}:policy/PostmanAccessPolicy")),
-        None => RollbackLog::default(),
-    };
-    Msg::Applied(Box::new(Ok(ApplyReport {
-        statuses: vec![status; n],
-        access_key: key,
-        failure: failure.map(|i| (i, AwsError::Throttled { action: "iam:CreateRole".into() })),
-        interrupted: false,
-        rollback_errors: vec![],
-        rollback_log: log,
-        verify_error: None,
-        run_id: "0123456789abcdef".into(),
-    })))
-}
-
 pub fn fake_key() -> NewAccessKey {
     NewAccessKey {
         user_name: "PostmanUser".into(),
@@ -285,7 +267,9 @@ pub struct EngineRun {
     plan: Arc<plan::Plan>,
     stage: Vec<Stage>,
     statuses: Vec<Status>,
+    /// A step failed or the run was interrupted: nothing new starts.
     failed: bool,
+    interrupted: bool,
     /// Steps that became ready and must be started before the engine takes the next answer of a running step.
     owed: Vec<usize>,
 }
@@ -298,6 +282,7 @@ impl EngineRun {
             stage: vec![Stage::Pending; n],
             statuses: vec![Status::Skipped; n],
             failed: false,
+            interrupted: false,
             owed: vec![],
         };
         run.owe_ready();
@@ -430,6 +415,14 @@ impl EngineRun {
         Self::send(app, vec![e]);
     }
 
+    /// The run is interrupted (stop, or a signal): nothing new starts, the running steps finish. The engine sends
+    /// no event for it; the report says so.
+    pub fn interrupt(&mut self) {
+        self.failed = true;
+        self.interrupted = true;
+        self.owed.clear();
+    }
+
     /// Every running step succeeds, and the ones they unlock, until none runs.
     pub fn finish_all(&mut self, app: &mut App) {
         while let Some(i) = self.running().first().copied() {
@@ -448,15 +441,17 @@ impl EngineRun {
         }
         Self::send(app, events);
         // The wizard's tests need a rollback log that is not empty after a failure; real ones come from the engine.
-        let rollback_log = match failure {
-            Some(_) => RollbackLog::deleting_policy(0, &format!("arn:aws:iam::{ACCOUNT}:policy/PostmanAccessPolicy")),
-            None => RollbackLog::default(),
+        let rollback_log = match (&failure, self.interrupted) {
+            (Some(_), _) | (None, true) => {
+                RollbackLog::deleting_policy(0, &format!("arn:aws:iam::{ACCOUNT}:policy/PostmanAccessPolicy"))
+            }
+            (None, false) => RollbackLog::default(),
         };
         app.update(Msg::Applied(Box::new(Ok(ApplyReport {
             statuses: self.statuses,
             access_key: key,
             failure,
-            interrupted: false,
+            interrupted: self.interrupted,
             rollback_errors: vec![],
             rollback_log,
             verify_error: None,
