@@ -185,19 +185,13 @@ impl Term {
         let parser = self.parser.lock().unwrap();
         let screen = parser.screen();
         let (rows, cols) = screen.size();
+        let want: Vec<String> = text.chars().map(String::from).collect();
         (0..rows).any(|row| {
-            // The row's text, one entry per cell that starts a character, with that cell's column.
-            let cells: Vec<(u16, &vt100::Cell)> = (0..cols)
-                .filter_map(|col| screen.cell(row, col).map(|c| (col, c)))
-                .filter(|(_, c)| !c.is_wide_continuation())
-                .collect();
-            let line: Vec<&str> =
-                cells.iter().map(|(_, c)| if c.has_contents() { c.contents() } else { " " }).collect();
-            let want: Vec<String> = text.chars().map(String::from).collect();
-            (0..line.len().saturating_sub(want.len() - 1)).any(|at| {
-                line[at..at + want.len()].iter().zip(&want).all(|(a, b)| a == b)
-                    && cells[at..at + want.len()].iter().all(|(_, c)| c.inverse())
-            })
+            // The row's cells, one per character (a wide character's second cell left out).
+            let cells: Vec<&vt100::Cell> =
+                (0..cols).filter_map(|col| screen.cell(row, col)).filter(|c| !c.is_wide_continuation()).collect();
+            let shown = |c: &vt100::Cell| if c.has_contents() { c.contents().to_string() } else { " ".to_string() };
+            cells.windows(want.len()).any(|w| w.iter().zip(&want).all(|(c, ch)| shown(c) == *ch && c.inverse()))
         })
     }
 
