@@ -28,6 +28,8 @@ async fn a_person_sets_up_both_guides_in_the_terminal() {
     t.pick_bucket_and_project(&project);
 
     t.wait_for("/ 6144 chars");
+    t.wait_selected("PostmanAccessPolicy");
+    // Every title is in the tab bar from the start: what moves is the selection, drawn in reverse video.
     for title in [
         "ImporterS3Policy",
         "ImporterS3PassthroughPolicy",
@@ -36,8 +38,9 @@ async fn a_person_sets_up_both_guides_in_the_terminal() {
         "PinpointSegmentImport trust",
         "ImporterPinpointRole trust",
     ] {
+        assert!(!t.selected(title), "{title} is not selected before → reaches it:\n{}", t.screen());
         t.send(RIGHT);
-        t.wait_for(title);
+        t.wait_selected(title);
     }
     t.wait_for("/ 2048 chars");
     t.send(ENTER);
@@ -122,6 +125,7 @@ async fn without_credentials_the_account_is_typed_and_previews_write_nothing() {
     t.send(ENTER);
     t.wait_for("Cannot apply: offline");
     t.send(ENTER);
+    t.handled();
     assert!(!t.screen().contains("Apply the plan?"), "Enter offers no apply offline");
     t.send(CTRL_C);
     assert_eq!(t.wait_exit(), 0, "nothing was written: exit 0");
@@ -148,6 +152,7 @@ async fn shrinking_the_window_on_the_plan_screen_blocks_apply() {
     }
     t.resize(120, 40);
     t.wait_for("Enter asks before applying");
+    t.handled();
     assert!(!t.screen().contains("Apply the plan?"), "no confirmation was opened while hidden");
     let iam = moto.iam().await;
     assert!(iam.list_users().send().await.unwrap().users().is_empty(), "nothing was applied from a hidden screen");
@@ -210,8 +215,8 @@ async fn ctrl_c_during_a_rollback_waits_then_leaves_non_zero_saying_what_may_rem
     let _g = moto.exclusive();
     let proxy = FaultProxy::start(moto);
     proxy.add_rule(Rule::new("AttachUserPolicy", When::Always, Fault::AccessDenied));
-    // A slow rollback, so there is time to press Ctrl-C during it.
-    proxy.add_rule(Rule::new("DeleteUser", When::Always, Fault::Delay(Duration::from_secs(4))));
+    // The rollback's DeleteUser is held until the test lets it go: the rollback lasts as long as the test needs.
+    proxy.add_rule(Rule::new("DeleteUser", When::Always, Fault::Hold));
     let mut t = Term::spawn(&proxy.env(moto));
     t.postman_to_plan(&moto.account);
     t.send(ENTER);
@@ -222,16 +227,22 @@ async fn ctrl_c_during_a_rollback_waits_then_leaves_non_zero_saying_what_may_rem
     t.wait_for("Roll back this run?");
     t.send("y");
     t.wait_for("rolling back");
+    proxy.wait_for("DeleteUser", 1, Duration::from_secs(10)).unwrap();
     t.send(CTRL_C);
     t.wait_for("Quit before the run settles?");
     t.send(CTRL_C);
-    std::thread::sleep(Duration::from_millis(300));
-    assert!(t.screen().contains("rolling back"), "the second Ctrl-C waits for the rollback:\n{}", t.screen());
+    // The second Ctrl-C takes "quit when settled": the prompt closes and the wizard stays (it still draws help,
+    // asked after that Ctrl-C).
+    t.wait_gone("Quit before the run settles?");
+    t.handled();
+    assert!(!t.exited(), "the second Ctrl-C waits for the rollback");
+    assert!(t.screen().contains("rolling back"), "the rollback is still held:\n{}", t.screen());
     t.send(CTRL_C);
     assert_eq!(t.wait_exit(), 1, "leaving mid-rollback is not a success");
     let after = t.screen();
     assert!(after.contains("quit before the run settled; part of it may remain"), "{after}");
     assert!(after.contains("user/PostmanUser"), "what may remain is listed:\n{after}");
+    proxy.release();
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -270,8 +281,8 @@ async fn sigterm_mid_run_settles_the_wizard_like_ctrl_c_twice_and_exits_143() {
     let _g = moto.exclusive();
     let proxy = FaultProxy::start(moto);
     proxy.strict(true);
-    // The key is held back long enough for the signal to arrive while it is being made.
-    proxy.add_rule(Rule::new("CreateAccessKey", When::Always, Fault::Delay(Duration::from_secs(3))));
+    // The key is held back until the wizard shows it took the signal: the signal arrives while it is being made.
+    proxy.add_rule(Rule::new("CreateAccessKey", When::Always, Fault::Hold));
     let mut t = Term::spawn(&proxy.env(moto));
     t.postman_to_plan(&moto.account);
     t.send(ENTER);
@@ -280,6 +291,8 @@ async fn sigterm_mid_run_settles_the_wizard_like_ctrl_c_twice_and_exits_143() {
     proxy.wait_for("CreateAccessKey", 1, Duration::from_secs(10)).unwrap();
     // SAFETY: kill(2) with a child's pid and a valid signal number has no memory effects.
     assert_eq!(unsafe { libc::kill(t.pid(), libc::SIGTERM) }, 0);
+    t.wait_for("stopping…");
+    proxy.release();
     assert_eq!(t.wait_exit(), 143, "ended by SIGTERM, after settling:\n{}", t.screen());
     let after = t.screen();
     assert!(after.contains("ended by signal 15"), "the shell is told:\n{after}");

@@ -7,7 +7,7 @@
 mod support;
 
 use std::process::{Command, Output};
-use support::proxy::FaultProxy;
+use support::proxy::{Fault, FaultProxy, Rule, When};
 use support::term::*;
 use support::*;
 
@@ -97,9 +97,20 @@ const STEPS: [&str; 9] = [
 ];
 
 /// Press v and wait until step `n` shows `word`; then every step before it is done and every one after it not
-/// yet, as the person has made them in order.
-fn verify(t: &mut Term, n: usize, word: &str) {
+/// yet, as the person has made them in order. The proxy holds the verification's reads until the screen shows
+/// it reading the account, which clears every mark: the marks seen after that are this verification's, never
+/// the previous one's (`v` twice in a row with nothing made between would otherwise match at once).
+fn verify(t: &mut Term, proxy: &FaultProxy, n: usize, word: &str) {
+    proxy.add_rule(Rule::new("*", When::Always, Fault::Hold));
     t.send("v");
+    t.wait_for("reading the account");
+    assert!(
+        !["✓ done", "· not yet", "≠ differs"].iter().any(|m| t.screen().contains(m)),
+        "the marks of the previous verification are gone while it reads:\n{}",
+        t.screen()
+    );
+    proxy.clear_rules();
+    proxy.release();
     t.wait_for(&row(n, word, STEPS[n - 1]));
     let screen = t.screen();
     for (i, label) in STEPS.iter().enumerate().map(|(i, l)| (i + 1, l)) {
@@ -159,7 +170,7 @@ async fn a_person_without_write_permission_follows_the_console_steps_and_verify_
     t.send(ENTER);
     t.wait_for("Step 1 of 9 · Create policy PostmanAccessPolicy");
     assert!(t.screen().contains("Name to type: PostmanAccessPolicy"));
-    verify(&mut t, 1, "not yet");
+    verify(&mut t, &proxy, 1, "not yet");
     // Nothing exists yet: step 1 itself is "not yet" too (checked by the row above), and so is every other.
 
     let arn = |name: &str| c.policy_arn(&account, name);
@@ -171,16 +182,16 @@ async fn a_person_without_write_permission_follows_the_console_steps_and_verify_
         "--policy-document",
         &c.doc("policies/PostmanAccessPolicy.json"),
     ]);
-    verify(&mut t, 1, "done");
+    verify(&mut t, &proxy, 1, "done");
     c.aws(&["create-user", "--user-name", "PostmanUser"]);
     // The user without its policy is not done yet, and the panel says what is missing.
     t.send(RIGHT);
-    verify(&mut t, 2, "not yet");
+    verify(&mut t, &proxy, 2, "not yet");
     t.wait_for("PostmanAccessPolicy is not attached to PostmanUser");
     c.aws(&["attach-user-policy", "--user-name", "PostmanUser", "--policy-arn", &arn("PostmanAccessPolicy")]);
-    verify(&mut t, 2, "done");
+    verify(&mut t, &proxy, 2, "done");
     c.aws(&["create-access-key", "--user-name", "PostmanUser"]);
-    verify(&mut t, 3, "done");
+    verify(&mut t, &proxy, 3, "done");
 
     // 2. The segment import guide. A policy changed by hand differs, with the diff; put back, it is done.
     c.aws(&[
@@ -190,7 +201,7 @@ async fn a_person_without_write_permission_follows_the_console_steps_and_verify_
         "--policy-document",
         &c.doc("policies/ImporterS3Policy.json"),
     ]);
-    verify(&mut t, 4, "done");
+    verify(&mut t, &proxy, 4, "done");
     let original = std::fs::read_to_string(docs.join("policies/ImporterS3Policy.json")).unwrap();
     let changed = original.replace("\"s3:DeleteObject\"", "\"s3:DeleteObjectVersion\"");
     assert_ne!(changed, original);
@@ -201,7 +212,7 @@ async fn a_person_without_write_permission_follows_the_console_steps_and_verify_
     c.aws(&["create-policy-version", "--policy-arn", &s3, "--policy-document", &changed_uri, "--set-as-default"]);
     t.send(RIGHT);
     t.send(RIGHT);
-    verify(&mut t, 4, "differs");
+    verify(&mut t, &proxy, 4, "differs");
     t.wait_for("Step 4 of 9 · Create policy ImporterS3Policy");
     t.wait_for("policy ImporterS3Policy, default version v2");
     t.wait_for("-         \"s3:DeleteObjectVersion\",");
@@ -214,7 +225,7 @@ async fn a_person_without_write_permission_follows_the_console_steps_and_verify_
         &c.doc("policies/ImporterS3Policy.json"),
         "--set-as-default",
     ]);
-    verify(&mut t, 4, "done");
+    verify(&mut t, &proxy, 4, "done");
 
     // The Lambda roles: the console's "choose Lambda" writes the trust the guide wants.
     c.aws(&[
@@ -225,7 +236,7 @@ async fn a_person_without_write_permission_follows_the_console_steps_and_verify_
         &c.doc("trust/ImporterS3Role.json"),
     ]);
     c.aws(&["attach-role-policy", "--role-name", "ImporterS3Role", "--policy-arn", &s3]);
-    verify(&mut t, 5, "done");
+    verify(&mut t, &proxy, 5, "done");
     c.aws(&[
         "create-policy",
         "--policy-name",
@@ -233,7 +244,7 @@ async fn a_person_without_write_permission_follows_the_console_steps_and_verify_
         "--policy-document",
         &c.doc("policies/ImporterS3PassthroughPolicy.json"),
     ]);
-    verify(&mut t, 6, "done");
+    verify(&mut t, &proxy, 6, "done");
     // PinpointSegmentImport is made as Lambda first, as the guide says: its trust differs until it is replaced.
     c.aws(&[
         "create-role",
@@ -252,7 +263,7 @@ async fn a_person_without_write_permission_follows_the_console_steps_and_verify_
     t.send(RIGHT);
     t.send(RIGHT);
     t.send(RIGHT);
-    verify(&mut t, 7, "differs");
+    verify(&mut t, &proxy, 7, "differs");
     t.wait_for("trust policy of role PinpointSegmentImport");
     t.wait_for("-         \"Service\": \"lambda.amazonaws.com\"");
     t.wait_for("+         \"Service\": \"pinpoint.amazonaws.com\"");
@@ -263,7 +274,7 @@ async fn a_person_without_write_permission_follows_the_console_steps_and_verify_
         "--policy-document",
         &c.doc("trust/PinpointSegmentImport.json"),
     ]);
-    verify(&mut t, 7, "done");
+    verify(&mut t, &proxy, 7, "done");
     c.aws(&[
         "create-policy",
         "--policy-name",
@@ -271,7 +282,7 @@ async fn a_person_without_write_permission_follows_the_console_steps_and_verify_
         "--policy-document",
         &c.doc("policies/ImporterPinpointPolicy.json"),
     ]);
-    verify(&mut t, 8, "done");
+    verify(&mut t, &proxy, 8, "done");
     c.aws(&[
         "create-role",
         "--role-name",
@@ -280,8 +291,12 @@ async fn a_person_without_write_permission_follows_the_console_steps_and_verify_
         &c.doc("trust/ImporterPinpointRole.json"),
     ]);
     c.aws(&["attach-role-policy", "--role-name", "ImporterPinpointRole", "--policy-arn", &s3]);
-    // One of its two policies attached: not yet.
-    verify(&mut t, 9, "not yet");
+    // One of its two policies attached: not yet, and its panel names the one missing.
+    t.send(RIGHT);
+    t.send(RIGHT);
+    t.wait_for("Step 9 of 9");
+    verify(&mut t, &proxy, 9, "not yet");
+    t.wait_for("ImporterPinpointPolicy is not attached to ImporterPinpointRole");
     c.aws(&[
         "attach-role-policy",
         "--role-name",
@@ -289,7 +304,7 @@ async fn a_person_without_write_permission_follows_the_console_steps_and_verify_
         "--policy-arn",
         &arn("ImporterPinpointPolicy"),
     ]);
-    verify(&mut t, 9, "done");
+    verify(&mut t, &proxy, 9, "done");
 
     // The wizard sent reads only: query actions named Get*/List*, REST calls GET, and IAM Access Analyzer's
     // ValidatePolicy on the documents (it reads nothing of the account and writes nothing).

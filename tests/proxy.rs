@@ -130,6 +130,30 @@ async fn delay_and_latency_hold_a_request_then_forward_it_and_wait_for_sees_it_h
     assert!(started.elapsed() >= Duration::from_millis(400), "{:?}", started.elapsed());
 }
 
+// Multi-threaded: the test blocks in wait_for while the SDK call runs on another worker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hold_keeps_a_request_until_released_then_forwards_it() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let proxy = FaultProxy::start(moto);
+    proxy.add_rule(Rule::new("CreateUser", When::Nth(1), Fault::Hold));
+    let iam = iam_via(&proxy, 1, None).await;
+    let call = tokio::spawn({
+        let iam = iam.clone();
+        async move { iam.create_user().user_name("u1").send().await }
+    });
+    tokio::task::block_in_place(|| proxy.wait_for("CreateUser", 1, Duration::from_secs(10))).unwrap();
+    // Held: moto has not seen it, and it stays so while the test looks (wait_idle gives up, the call waits).
+    let still = tokio::task::block_in_place(|| proxy.wait_idle(Duration::from_millis(300)));
+    assert!(still.is_err_and(|e| e.contains("CreateUser#1 held")), "held until released");
+    assert!(!call.is_finished());
+    assert!(!user_exists(moto, "u1").await, "moto has not seen the request");
+    proxy.release();
+    call.await.unwrap().unwrap();
+    assert_eq!(proxy.seen(), vec!["CreateUser#1 200"]);
+    assert!(user_exists(moto, "u1").await);
+}
+
 #[tokio::test]
 async fn hang_never_answers_until_the_client_gives_up() {
     let moto = Moto::shared();

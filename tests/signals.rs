@@ -49,13 +49,21 @@ fn interrupted_mid_run_rolls_back_and_exits_128_plus(signal: i32, name: &str) {
     let _g = moto.exclusive();
     let proxy = FaultProxy::start(moto);
     proxy.strict(true);
-    // The key is created by moto after the delay: the rollback must delete it too.
-    proxy.add_rule(Rule::new("CreateAccessKey", When::Nth(1), Fault::Delay(Duration::from_secs(3))));
-    let run = spawn_with_env(&apply_all(&[]), &proxy.env(moto), Stdio::piped());
+    // The key is created by moto only once the tool has said it took the signal: the rollback must delete it too.
+    proxy.add_rule(Rule::new("CreateAccessKey", When::Nth(1), Fault::Hold));
+    let mut run = spawn_with_env(&apply_all(&[]), &proxy.env(moto), Stdio::piped());
+    let lines = run.stderr_lines();
     let run = hold(&proxy, run, "CreateAccessKey");
     run.signal(signal);
+    let mut said = Vec::new();
+    let heard = read_until(&lines, &mut said, |l| l.starts_with("Interrupted ("));
+    proxy.release();
     let done = run.wait_bounded(LIMIT);
-    let err = stderr(&done.output);
+    said.extend(lines.iter());
+    let err = said.join("\n");
+    if let Err(e) = heard {
+        panic!("{name}: the tool never said it was interrupted: {e}");
+    }
     assert!(!done.timed_out, "{name}: still running {LIMIT:?} after the signal; stderr:\n{err}");
     proxy.wait_idle(WAIT).unwrap();
     let left = Account::read_blocking(moto);
@@ -203,11 +211,12 @@ fn stdout_to_a_closed_pipe_deletes_the_key_and_exits_1() {
     let _g = moto.exclusive();
     let proxy = FaultProxy::start(moto);
     proxy.strict(true);
-    proxy.add_rule(Rule::new("CreateAccessKey", When::Nth(1), Fault::Delay(Duration::from_secs(2))));
+    proxy.add_rule(Rule::new("CreateAccessKey", When::Nth(1), Fault::Hold));
     let run = spawn_with_env(&apply_all(&[]), &proxy.env(moto), Stdio::piped());
     let mut run = hold(&proxy, run, "CreateAccessKey");
-    // The reader goes away before the key (and so the secret) is printed.
+    // The reader goes away before the key (and so the secret) is printed: the key is made only after that.
     run.close_stdout();
+    proxy.release();
     let done = run.wait_bounded(LIMIT);
     assert_unprintable_key_deleted("stdout to a closed pipe", &done, moto, &proxy);
 }

@@ -219,20 +219,19 @@ fn ctrl_c_during_a_rollback_waits_then_quits_non_zero_saying_what_may_remain() {
 #[test]
 fn quitting_mid_run_stops_and_rolls_back_before_leaving() {
     let mut app = at_run();
-    app.update(Msg::Engine(Event::Started(0)));
+    let mut run = EngineRun::of(&app);
+    run.begin(&mut app);
+    // The user is made, so its key is being made when the operator quits.
+    run.finish(&mut app, 7);
+    assert!(run.running().contains(&(steps(&app) - 1)), "the access key step runs");
     app.update(ch('q'));
     let cmds = app.update(ch('b'));
     assert!(matches!(cmds.as_slice(), [Cmd::Cancel]));
+    run.interrupt();
     assert!(!app.should_quit);
-    let n = steps(&app);
-    let mut m = report(n, Status::Skipped, Some(fake_key()), Some(0));
-    if let Msg::Applied(r) = &mut m
-        && let Ok(r) = r.as_mut()
-    {
-        r.interrupted = true;
-        r.failure = None;
-    }
-    assert!(matches!(app.update(m).as_slice(), [Cmd::RollBack(_)]));
+    // The steps already sent finish (the key with them); nothing new starts.
+    run.finish_all(&mut app);
+    assert!(matches!(run.end(&mut app, Some(fake_key()), None).as_slice(), [Cmd::RollBack(_)]));
     assert!(app.session.secret.is_none(), "an unseen key is dropped");
     app.update(Msg::RolledBack(vec![]));
     assert!(app.should_quit);
@@ -242,17 +241,14 @@ fn quitting_mid_run_stops_and_rolls_back_before_leaving() {
 #[test]
 fn keeping_a_run_that_made_a_key_shows_the_secret_before_quitting() {
     let mut app = at_run();
+    let mut run = EngineRun::of(&app);
+    run.begin(&mut app);
+    run.finish(&mut app, 7);
     app.update(ch('q'));
     assert!(matches!(app.update(ch('k')).as_slice(), [Cmd::Cancel]));
-    let n = steps(&app);
-    let mut m = report(n, Status::Created, Some(fake_key()), Some(n - 1));
-    if let Msg::Applied(r) = &mut m
-        && let Ok(r) = r.as_mut()
-    {
-        r.interrupted = true;
-        r.failure = None;
-    }
-    app.update(m);
+    run.interrupt();
+    run.finish_all(&mut app);
+    run.end(&mut app, Some(fake_key()), None);
     assert!(!app.should_quit, "a key nobody saw is not left behind silently");
     assert_eq!(app.screen, Screen::Secret);
     assert!(frame(&app).contains("store its secret now"));
@@ -652,10 +648,17 @@ fn a_duplicate_name_is_flagged_on_its_field() {
 #[test]
 fn the_plan_after_a_partial_run_does_not_say_nothing_was_written() {
     let mut app = at_failed_run();
-    app.update(ch('r'));
+    let (id, params) = plan_id(&app.update(ch('r')));
     assert_eq!(app.screen, Screen::Plan);
+    // The account read again: what the failed run made is there now.
+    let mut again = checked_plan(&params);
+    for s in &mut again.steps[..4] {
+        (s.action, s.reason) = (Action::Unchanged, "exists as wanted".into());
+    }
+    app.update(Msg::Planned { id, result: Box::new(Ok(again)) });
     let f = frame(&app);
-    assert!(!f.contains("Nothing has been written yet"), "{f}");
+    assert!(f.contains(&format!("Account {ACCOUNT}, Region eu-west-1")), "the plan itself is drawn:\n{f}");
+    assert!(!f.contains("Nothing has been written yet") && f.contains("wrote to it"), "{f}");
 }
 
 #[test]
@@ -721,8 +724,12 @@ fn the_summary_names_what_is_in_use_and_the_destroy_command_is_complete() {
     let mut app = to_plan(app, |_| {});
     app.update(key(KeyCode::Enter));
     app.update(ch('y'));
-    let n = steps(&app);
-    app.update(report(n, Status::Created, None, None));
+    let mut run = EngineRun::of(&app);
+    run.begin(&mut app);
+    run.finish_all(&mut app);
+    run.end(&mut app, Some(fake_key()), None);
+    app.update(key(KeyCode::Enter));
+    app.update(ch('y'));
     assert_eq!(app.screen, Screen::Summary);
     let text = frame(&app);
     assert!(text.contains("give the Lambda function the role LambdaImport"), "{text}");
@@ -1103,10 +1110,13 @@ fn offline_the_account_is_typed_previews_work_and_apply_is_not_offered() {
 fn engine_events_drive_the_run() {
     let mut app = at_run();
     app.update(Msg::Tick(Instant::now()));
-    app.update(Msg::Engine(Event::Started(0)));
-    app.update(Msg::Engine(Event::Started(1)));
-    assert_eq!(app.session.run.steps[1].state, StepState::Running, "steps that run at once show at once");
-    app.update(Msg::Engine(Event::Finished { step: 0, status: Status::Created }));
+    // As the engine starts them: every step that waits for no other (the policies, the roles, the user) at once.
+    let mut run = EngineRun::of(&app);
+    run.begin(&mut app);
+    assert_eq!(run.running(), (0..8).collect::<Vec<_>>(), "the first wave");
+    assert_eq!(app.session.run.steps[7].state, StepState::Running, "steps that run at once show at once");
+    assert_eq!(app.session.run.steps[8].state, StepState::Pending, "an attachment waits for its policy and role");
+    run.finish(&mut app, 0);
     assert_eq!(app.session.run.steps[0].state, StepState::Done(Status::Created));
     snap("run_running", &mut app);
     app.update(ch('q'));
@@ -1479,8 +1489,10 @@ fn a_quit_prompt_opened_while_steps_ran_is_asked_again_when_the_run_ends() {
     app.update(ctrl('c'));
     assert!(frame(&app).contains("Quit while steps run?"));
     // The run completes before the person answers: "stop, roll back" no longer describes anything.
-    let n = steps(&app);
-    app.update(report(n, Status::Created, Some(fake_key()), None));
+    let mut run = EngineRun::of(&app);
+    run.begin(&mut app);
+    run.finish_all(&mut app);
+    run.end(&mut app, Some(fake_key()), None);
     assert!(frame(&app).contains("Quit without the secret?"), "asked again about what is true now:\n{}", frame(&app));
     let cmds = app.update(ch('b'));
     assert!(cmds.is_empty() && !app.should_quit, "the old choice is gone: {cmds:?}");

@@ -57,6 +57,9 @@ pub enum Fault {
     /// Hold the nth request of this action until the nth request of the named action has been answered
     /// (at most [`AFTER_LIMIT`]), then forward: fixes the order of two concurrent steps.
     After(&'static str),
+    /// Hold the request until the test calls [`FaultProxy::release`], then forward: the client's waiting state
+    /// lasts exactly as long as the test needs to look at it.
+    Hold,
 }
 
 /// How long [`Fault::After`] holds a request whose partner never comes.
@@ -134,6 +137,8 @@ struct State {
     strict: bool,
     /// Requests of any action, for `*` rules.
     total: usize,
+    /// How many times [`FaultProxy::release`] was called: a held request goes on once this grows.
+    releases: usize,
 }
 
 struct Shared {
@@ -261,6 +266,12 @@ impl FaultProxy {
     /// How many requests for `action` arrived so far.
     pub fn count(&self, action: &str) -> usize {
         self.shared.lock().counts.get(action).copied().unwrap_or(0)
+    }
+
+    /// Let every request held by [`Fault::Hold`] go on (to moto, even when its client has gone).
+    pub fn release(&self) {
+        self.shared.lock().releases += 1;
+        self.shared.changed.notify_all();
     }
 
     /// Block until no request is held (delayed, or on its way to moto), so what moto holds is final: a
@@ -453,7 +464,7 @@ async fn serve(shared: Arc<Shared>, mut client: TcpStream) {
     let mut buf = Vec::new();
     while let Some(request) = read_message(&mut client, &mut buf, false).await {
         let action = request.action();
-        let (index, nth, fault, latency, strict) = {
+        let (index, nth, fault, latency, strict, releases) = {
             let mut state = shared.lock();
             let count = state.counts.entry(action.clone()).or_insert(0);
             *count += 1;
@@ -474,7 +485,7 @@ async fn serve(shared: Arc<Shared>, mut client: TcpStream) {
                 arrived: Instant::now(),
                 settled: None,
             });
-            (state.seen.len() - 1, nth, fault, state.latency, state.strict)
+            (state.seen.len() - 1, nth, fault, state.latency, state.strict, state.releases)
         };
         shared.changed.notify_all();
         if !latency.is_zero() {
@@ -483,6 +494,7 @@ async fn serve(shared: Arc<Shared>, mut client: TcpStream) {
         match fault {
             Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
             Some(Fault::After(partner)) => answered(&shared, partner, nth).await,
+            Some(Fault::Hold) => released(&shared, releases).await,
             _ => {}
         }
         let response = match fault {
@@ -510,16 +522,18 @@ async fn serve(shared: Arc<Shared>, mut client: TcpStream) {
                 shared.settle(index, Outcome::Faulted(f));
                 return reset(client);
             }
-            None | Some(Fault::Delay(_) | Fault::After(_)) => match forward(&shared, &request, &action, strict).await {
-                Some((bytes, outcome)) => {
-                    shared.settle(index, outcome);
-                    bytes
+            None | Some(Fault::Delay(_) | Fault::After(_) | Fault::Hold) => {
+                match forward(&shared, &request, &action, strict).await {
+                    Some((bytes, outcome)) => {
+                        shared.settle(index, outcome);
+                        bytes
+                    }
+                    None => {
+                        shared.settle(index, Outcome::UpstreamFailed);
+                        return reset(client);
+                    }
                 }
-                None => {
-                    shared.settle(index, Outcome::UpstreamFailed);
-                    return reset(client);
-                }
-            },
+            }
         };
         if client.write_all(&response).await.is_err() || request.wants_close() {
             return;
@@ -536,6 +550,14 @@ async fn answered(shared: &Shared, action: &str, nth: usize) {
             return;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Wait until the test has released held requests since `before` releases (no limit: a test that never
+/// releases fails on its own waits).
+async fn released(shared: &Shared, before: usize) {
+    while shared.lock().releases == before {
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
 

@@ -13,6 +13,14 @@ pub const TAB: &str = "\t";
 pub const DOWN: &str = "\x1b[B";
 pub const RIGHT: &str = "\x1b[C";
 pub const CTRL_C: &str = "\x03";
+pub const ESC: &str = "\x1b";
+
+/// The end of the last complete frame in `bytes`: ratatui ends every frame by hiding the cursor (the wizard
+/// draws its text fields' cursor itself), and nothing else in a frame does.
+fn frames_end(bytes: &[u8]) -> Option<usize> {
+    const HIDE_CURSOR: &[u8] = b"\x1b[?25l";
+    bytes.windows(HIDE_CURSOR.len()).rposition(|w| w == HIDE_CURSOR).map(|i| i + HIDE_CURSOR.len())
+}
 
 pub struct Term {
     parser: Arc<Mutex<vt100::Parser>>,
@@ -21,6 +29,9 @@ pub struct Term {
     child: Box<dyn portable_pty::Child + Send + Sync>,
     /// Kept open for the life of the test (dropping it hangs up the terminal), and to resize it.
     master: Box<dyn portable_pty::MasterPty + Send>,
+    /// Closed by the reader when the terminal reaches end of file (nothing holds its other side any more):
+    /// from then on everything the app wrote has been parsed.
+    eof: std::sync::mpsc::Receiver<()>,
     started: Instant,
 }
 
@@ -63,18 +74,30 @@ impl Term {
         let raw = Arc::new(Mutex::new(Vec::new()));
         let mut reader = pty.master.try_clone_reader().unwrap();
         let (p, r) = (parser.clone(), raw.clone());
+        let (eof_tx, eof) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
             let mut buf = [0u8; 8192];
+            // A frame arrives in several writes: the screen is updated a whole frame at a time, so a test never
+            // reads half of one (the size line of a new document above the old document's body).
+            let mut pending = Vec::new();
             while let Ok(n) = reader.read(&mut buf) {
                 if n == 0 {
                     break;
                 }
-                p.lock().unwrap().process(&buf[..n]);
                 r.lock().unwrap().extend_from_slice(&buf[..n]);
+                pending.extend_from_slice(&buf[..n]);
+                if let Some(end) = frames_end(&pending) {
+                    p.lock().unwrap().process(&pending[..end]);
+                    pending.drain(..end);
+                }
             }
+            // Whatever followed the last frame (leaving the alternate screen, the summary on exit).
+            p.lock().unwrap().process(&pending);
+            // Dropping the sender is the signal: the output is complete.
+            drop(eof_tx);
         });
         let writer = pty.master.take_writer().unwrap();
-        Term { parser, raw, writer, child, master: pty.master, started }
+        Term { parser, raw, writer, child, master: pty.master, eof, started }
     }
 
     /// Walk the postman setup with its defaults from the welcome screen to the plan of `account`.
@@ -135,14 +158,63 @@ impl Term {
 
     /// Wait until the screen shows `text`; returns the time since launch.
     pub fn wait_for(&self, text: &str) -> Duration {
+        self.wait_until(&format!("{text:?} on screen"), |screen| screen.contains(text))
+    }
+
+    /// Wait until the screen no longer shows `text` (a prompt closed, a spinner stopped).
+    pub fn wait_gone(&self, text: &str) -> Duration {
+        self.wait_until(&format!("{text:?} gone from the screen"), |screen| !screen.contains(text))
+    }
+
+    /// Wait until `ready` holds for the screen (`what` names it for the failure); returns the time since launch.
+    pub fn wait_until(&self, what: &str, ready: impl Fn(&str) -> bool) -> Duration {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if self.screen().contains(text) {
+            let screen = self.screen();
+            if ready(&screen) {
                 return self.started.elapsed();
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {text:?}; the screen shows:\n{}", self.screen());
+            assert!(Instant::now() < deadline, "timed out waiting for {what}; the screen shows:\n{screen}");
             std::thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    /// Whether the screen shows `text` selected (drawn in reverse video, as the wizard marks the selected tab
+    /// or row): what changes when a selection moves, while the text itself stays on screen.
+    pub fn selected(&self, text: &str) -> bool {
+        let parser = self.parser.lock().unwrap();
+        let screen = parser.screen();
+        let (rows, cols) = screen.size();
+        let want: Vec<String> = text.chars().map(String::from).collect();
+        (0..rows).any(|row| {
+            // The row's cells, one per character (a wide character's second cell left out).
+            let cells: Vec<&vt100::Cell> =
+                (0..cols).filter_map(|col| screen.cell(row, col)).filter(|c| !c.is_wide_continuation()).collect();
+            let shown = |c: &vt100::Cell| if c.has_contents() { c.contents().to_string() } else { " ".to_string() };
+            cells.windows(want.len()).any(|w| w.iter().zip(&want).all(|(c, ch)| shown(c) == *ch && c.inverse()))
+        })
+    }
+
+    /// Wait until the screen shows `text` selected (see [`Term::selected`]).
+    pub fn wait_selected(&self, text: &str) -> Duration {
+        self.wait_until(&format!("{text:?} selected"), |_| self.selected(text))
+    }
+
+    /// Wait until every key sent so far has been handled: keys are read in order, so once `?` (sent now) has
+    /// drawn help, the ones before it were handled; Esc closes help again. Only where `?` is not typed into a
+    /// field. A check that something did *not* happen after a key is meaningful only after this.
+    pub fn handled(&mut self) {
+        const HELP: &str = "┌ Help ";
+        assert!(!self.screen().contains(HELP), "help is already open:\n{}", self.screen());
+        self.send("?");
+        self.wait_for(HELP);
+        self.send(ESC);
+        self.wait_gone(HELP);
+    }
+
+    /// Whether the app has exited (without waiting).
+    pub fn exited(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_some()
     }
 
     pub fn send(&mut self, keys: &str) {
@@ -152,16 +224,25 @@ impl Term {
         std::thread::sleep(Duration::from_millis(60));
     }
 
+    /// Wait for the app to exit and for the terminal to reach end of file, so that everything the app wrote
+    /// before exiting (the restored screen, the summary) has been parsed; its exit code.
     pub fn wait_exit(&mut self) -> u32 {
         let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
+        let status = loop {
             if let Some(status) = self.child.try_wait().unwrap() {
-                std::thread::sleep(Duration::from_millis(100));
-                return status.exit_code();
+                break status;
             }
             assert!(Instant::now() < deadline, "the app did not exit; screen:\n{}", self.screen());
             std::thread::sleep(Duration::from_millis(20));
-        }
+        };
+        let left = deadline.saturating_duration_since(Instant::now()).max(Duration::from_secs(1));
+        let eof = self.eof.recv_timeout(left);
+        assert!(
+            matches!(eof, Err(std::sync::mpsc::RecvTimeoutError::Disconnected)),
+            "the app exited but its terminal stayed open (a child process holds it?); screen:\n{}",
+            self.screen()
+        );
+        status.exit_code()
     }
 
     pub fn restored(&self) -> bool {

@@ -13,6 +13,7 @@ use pinpoint_iam_wizard::tui::screens;
 use pinpoint_iam_wizard::tui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use std::sync::Arc;
 
 pub const ACCOUNT: &str = "210987654321";
 pub const PROJECT: &str = "0123456789abcdef0123456789abcdef";
@@ -178,24 +179,6 @@ pub fn steps(app: &App) -> usize {
     app.session.run.steps.len()
 }
 
-pub fn report(n: usize, status: Status, key: Option<NewAccessKey>, failure: Option<usize>) -> Msg {
-    // A real log comes from the engine; the wizard only needs one that is not empty after a failure.
-    let log = match failure {
-        Some(_) => RollbackLog::deleting_policy(0, &format!("arn:aws:iam::{ACCOUNT}:policy/PostmanAccessPolicy")),
-        None => RollbackLog::default(),
-    };
-    Msg::Applied(Box::new(Ok(ApplyReport {
-        statuses: vec![status; n],
-        access_key: key,
-        failure: failure.map(|i| (i, AwsError::Throttled { action: "iam:CreateRole".into() })),
-        interrupted: false,
-        rollback_errors: vec![],
-        rollback_log: log,
-        verify_error: None,
-        run_id: "0123456789abcdef".into(),
-    })))
-}
-
 pub fn fake_key() -> NewAccessKey {
     NewAccessKey {
         user_name: "PostmanUser".into(),
@@ -204,37 +187,39 @@ pub fn fake_key() -> NewAccessKey {
     }
 }
 
-/// A run whose step 4 failed after steps 0-3 were created; the engine kept the log for the user's choice.
+/// A run whose step 4 (role ImporterS3Role) was refused: the first wave (the policies, the roles and the user, none
+/// waiting for another) started at once, the policies and the other roles and user finished, and the engine kept
+/// the log for the user's choice.
 pub fn at_failed_run() -> App {
     let mut app = at_run();
+    let mut run = EngineRun::of(&app);
+    run.begin(&mut app);
     for i in 0..4 {
-        app.update(Msg::Engine(Event::Started(i)));
-        app.update(Msg::Engine(Event::Finished { step: i, status: Status::Created }));
+        run.finish(&mut app, i);
     }
-    app.update(Msg::Engine(Event::Started(4)));
-    app.update(Msg::Engine(Event::Failed {
-        step: 4,
-        error: AwsError::AccessDenied {
-            action: "iam:CreateRole".into(),
-            resource: "ImporterS3Role".into(),
-            message: "not allowed".into(),
-            request_id: None,
-        },
-    }));
-    for i in 5..steps(&app) {
-        app.update(Msg::Engine(Event::Skipped(i)));
+    let denied = AwsError::AccessDenied {
+        action: "iam:CreateRole".into(),
+        resource: "ImporterS3Role".into(),
+        message: "not allowed".into(),
+        request_id: None,
+    };
+    run.fail(&mut app, 4, denied.clone());
+    // Nothing new starts; the steps already sent finish.
+    for i in run.running() {
+        run.finish(&mut app, i);
     }
-    app.update(Msg::Engine(Event::Done));
-    let n = steps(&app);
-    app.update(report(n, Status::Skipped, None, Some(4)));
+    run.end(&mut app, None, Some((4, denied)));
     assert!(app.session.run.awaiting_choice());
     app
 }
 
+/// The run succeeded, every step as the engine orders them, and made the key: on the secret screen.
 pub fn at_secret() -> App {
     let mut app = at_run();
-    let n = steps(&app);
-    app.update(report(n, Status::Created, Some(fake_key()), None));
+    let mut run = EngineRun::of(&app);
+    run.begin(&mut app);
+    run.finish_all(&mut app);
+    run.end(&mut app, Some(fake_key()), None);
     assert_eq!(app.screen, Screen::Secret);
     app
 }
@@ -260,4 +245,217 @@ pub fn frame(app: &App) -> String {
 
 pub fn writes(cmds: &[Cmd]) -> bool {
     cmds.iter().any(Cmd::writes)
+}
+
+/// Where a step stands in [`EngineRun`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Pending,
+    Running,
+    Ok,
+    Failed,
+}
+
+/// A run as the engine (`apply::apply` in src/apply.rs) reports it, so the wizard's tests reach only states the
+/// engine can produce: every step whose dependencies are done starts at once, in the plan's critical order (an
+/// unchanged one finishes at once and may unlock others); after a failure nothing new starts, the steps already
+/// running finish, and only then are the steps never started reported skipped, before `Done`; the report's
+/// statuses are what the events said last. The wizard applies with `no_rollback` (it offers rollback as a
+/// choice), so no rollback events follow a failure. `tests/engine_events.rs` replays real runs of the engine
+/// against moto through this same script, so the script cannot drift from the engine.
+pub struct EngineRun {
+    plan: Arc<plan::Plan>,
+    stage: Vec<Stage>,
+    statuses: Vec<Status>,
+    /// A step failed or the run was interrupted: nothing new starts.
+    failed: bool,
+    interrupted: bool,
+    /// Steps that became ready and must be started before the engine takes the next answer of a running step.
+    owed: Vec<usize>,
+}
+
+impl EngineRun {
+    pub fn new(plan: Arc<plan::Plan>) -> EngineRun {
+        let n = plan.steps.len();
+        let mut run = EngineRun {
+            plan,
+            stage: vec![Stage::Pending; n],
+            statuses: vec![Status::Skipped; n],
+            failed: false,
+            interrupted: false,
+            owed: vec![],
+        };
+        run.owe_ready();
+        run
+    }
+
+    /// The run the wizard has just started (after `y` on the apply confirmation).
+    pub fn of(app: &App) -> EngineRun {
+        EngineRun::new(app.session.run.plan.clone().expect("the run has a plan"))
+    }
+
+    /// Steps not started whose dependencies are all done, none after a failure.
+    fn ready(&self) -> Vec<usize> {
+        if self.failed {
+            return vec![];
+        }
+        let deps_done = |i: usize| self.plan.steps[i].deps.iter().all(|d| self.stage[*d] == Stage::Ok);
+        self.plan.critical_order().into_iter().filter(|&i| self.stage[i] == Stage::Pending && deps_done(i)).collect()
+    }
+
+    fn owe_ready(&mut self) {
+        for i in self.ready() {
+            if !self.owed.contains(&i) {
+                self.owed.push(i);
+            }
+        }
+    }
+
+    /// The events the engine sends before it waits for an answer: every step that is ready starts.
+    fn start_ready(&mut self) -> Vec<Event> {
+        let mut events = vec![];
+        while let Some(i) = self.ready().first().copied() {
+            let started = Event::Started(i);
+            let follow = self.on(&started);
+            events.push(started);
+            events.extend(follow);
+        }
+        events
+    }
+
+    /// Check one event against the engine's order and take it in; the events that follow at once (an unchanged
+    /// step's `Finished`).
+    fn on(&mut self, e: &Event) -> Vec<Event> {
+        match e {
+            Event::Started(i) => {
+                assert!(self.owed.contains(i), "step {i} started before its dependencies were done: {e:?}");
+                self.owed.retain(|o| o != i);
+                if self.plan.steps[*i].action == Action::Unchanged {
+                    self.stage[*i] = Stage::Ok;
+                    self.statuses[*i] = Status::Unchanged;
+                    self.owe_ready();
+                    return vec![Event::Finished { step: *i, status: Status::Unchanged }];
+                }
+                self.stage[*i] = Stage::Running;
+            }
+            Event::Finished { step, status } if self.stage[*step] == Stage::Running => {
+                self.answer_taken();
+                self.stage[*step] = Stage::Ok;
+                self.statuses[*step] = *status;
+                self.owe_ready();
+            }
+            // After the run: the account read again (verification) says what is true now.
+            Event::Finished { step, status } => self.statuses[*step] = *status,
+            Event::Failed { step, .. } => {
+                assert_eq!(self.stage[*step], Stage::Running, "only a running step fails: {e:?}");
+                self.answer_taken();
+                self.stage[*step] = Stage::Failed;
+                self.statuses[*step] = Status::Failed;
+                self.failed = true;
+                self.owed.clear();
+            }
+            Event::Skipped(i) => {
+                assert!(self.running().is_empty(), "steps are skipped only once none runs: {e:?}");
+                assert_eq!(self.stage[*i], Stage::Pending, "only a step never started is skipped: {e:?}");
+            }
+            Event::Done => assert!(self.running().is_empty(), "the run ends once no step runs"),
+            Event::Retrying { .. } | Event::RollingBack | Event::RolledBack(_) | Event::RollbackFailed { .. } => {}
+        }
+        vec![]
+    }
+
+    /// The engine takes a running step's answer only once every ready step was started.
+    fn answer_taken(&self) {
+        assert!(self.owed.is_empty(), "steps {:?} were ready but not started before the next answer", self.owed);
+    }
+
+    pub fn running(&self) -> Vec<usize> {
+        (0..self.stage.len()).filter(|i| self.stage[*i] == Stage::Running).collect()
+    }
+
+    /// Check a real run's events, in order, against the script.
+    pub fn replay(&mut self, events: &[Event]) {
+        for e in events {
+            for follow in self.on(e) {
+                assert!(events.contains(&follow), "the engine did not send {follow:?} after {e:?}");
+            }
+        }
+    }
+
+    /// What the report's statuses must be after these events.
+    pub fn statuses(&self) -> &[Status] {
+        &self.statuses
+    }
+
+    fn send(app: &mut App, events: Vec<Event>) {
+        for e in events {
+            app.update(Msg::Engine(e));
+        }
+    }
+
+    /// The run starts: every step without dependencies starts at once.
+    pub fn begin(&mut self, app: &mut App) {
+        let events = self.start_ready();
+        Self::send(app, events);
+    }
+
+    /// Running step `i` succeeds (created or updated, as its plan says); the steps it unlocks start.
+    pub fn finish(&mut self, app: &mut App, i: usize) {
+        let status = if self.plan.steps[i].action == Action::Update { Status::Updated } else { Status::Created };
+        let mut events = vec![Event::Finished { step: i, status }];
+        self.on(&events[0]);
+        events.extend(self.start_ready());
+        Self::send(app, events);
+    }
+
+    /// Running step `i` fails: nothing new starts.
+    pub fn fail(&mut self, app: &mut App, i: usize, error: AwsError) {
+        let e = Event::Failed { step: i, error };
+        self.on(&e);
+        Self::send(app, vec![e]);
+    }
+
+    /// The run is interrupted (stop, or a signal): nothing new starts, the running steps finish. The engine sends
+    /// no event for it; the report says so.
+    pub fn interrupt(&mut self) {
+        self.failed = true;
+        self.interrupted = true;
+        self.owed.clear();
+    }
+
+    /// Every running step succeeds, and the ones they unlock, until none runs.
+    pub fn finish_all(&mut self, app: &mut App) {
+        while let Some(i) = self.running().first().copied() {
+            self.finish(app, i);
+        }
+    }
+
+    /// No step runs any more: the ones never started are skipped, the run is done, and the report comes.
+    pub fn end(mut self, app: &mut App, key: Option<NewAccessKey>, failure: Option<(usize, AwsError)>) -> Vec<Cmd> {
+        assert!(self.running().is_empty(), "the engine waits for running steps {:?}", self.running());
+        let mut events: Vec<Event> =
+            (0..self.stage.len()).filter(|i| self.stage[*i] == Stage::Pending).map(Event::Skipped).collect();
+        events.push(Event::Done);
+        for e in &events {
+            self.on(e);
+        }
+        Self::send(app, events);
+        // The wizard's tests need a rollback log that is not empty after a failure; real ones come from the engine.
+        let rollback_log = match (&failure, self.interrupted) {
+            (Some(_), _) | (None, true) => {
+                RollbackLog::deleting_policy(0, &format!("arn:aws:iam::{ACCOUNT}:policy/PostmanAccessPolicy"))
+            }
+            (None, false) => RollbackLog::default(),
+        };
+        app.update(Msg::Applied(Box::new(Ok(ApplyReport {
+            statuses: self.statuses,
+            access_key: key,
+            failure,
+            interrupted: self.interrupted,
+            rollback_errors: vec![],
+            rollback_log,
+            verify_error: None,
+            run_id: "0123456789abcdef".into(),
+        }))))
+    }
 }
