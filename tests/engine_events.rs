@@ -9,9 +9,9 @@
 mod support;
 mod wizard;
 
-use pinpoint_iam_wizard::apply::{self, ApplyOptions, ApplyReport, Event, Status};
 use pinpoint_iam_wizard::aws::CallCounter;
 use pinpoint_iam_wizard::aws::iam::Iam;
+use pinpoint_iam_wizard::engine::{self, ApplyOptions, ApplyReport, Event, Status};
 use pinpoint_iam_wizard::setup::{Params, Selection};
 use std::sync::Arc;
 use support::proxy::{Fault, FaultProxy, Rule, When};
@@ -36,7 +36,7 @@ async fn run_as_the_wizard(
     let plan = Arc::new(pinpoint_iam_wizard::plan::plan(&iam, &params).await.unwrap());
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
     let opts = ApplyOptions { no_rollback: true, ..ApplyOptions::default() };
-    let report = apply::apply(&iam, plan.clone(), opts, tx).await.unwrap();
+    let report = engine::execute(&iam, plan.clone(), opts, tx).await.unwrap();
     let mut events = vec![];
     while let Ok(e) = rx.try_recv() {
         events.push(e);

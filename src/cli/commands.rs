@@ -826,7 +826,9 @@ fn deliver_destroy(
 fn destroy_failure(plan: &Plan, report: &engine::ApplyReport, signal: Option<i32>) -> Option<String> {
     let deletes = (0..plan.steps.len()).filter(|i| plan.steps[*i].action == plan::Action::Delete);
     let verified = deletes.into_iter().all(|i| report.statuses[i] == Status::Deleted);
-    if report.succeeded() && verified && report.verify_error.is_none() {
+    // Every delete verified gone is a finished destroy, even if an answer on the way was lost: the account read
+    // afterwards is the truth. A signal still ends it as interrupted.
+    if verified && report.verify_error.is_none() && signal.is_none() {
         return None;
     }
     let mut msg = match (&report.failure, signal) {

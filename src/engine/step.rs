@@ -4,9 +4,10 @@ use super::lag::{self, Lag, not_visible_yet};
 use super::rollback::{Undo, keys_before};
 use super::{ApplyOptions, Event, Status};
 use crate::aws::AwsError;
-use crate::aws::iam::{Iam, PolicyVersion};
+use crate::aws::iam::{Iam, PolicyState, PolicyVersion, RoleState};
 use crate::plan::{Action, Plan, Prior, StepKind, Target};
 use crate::secret::NewAccessKey;
+use crate::setup::{PolicySpec, RoleSpec};
 use tokio::sync::mpsc::UnboundedSender;
 
 /// What a step did: its status, how to undo it, and the key it made.
@@ -20,6 +21,15 @@ fn done(status: Status, undo: Undo) -> Done {
     Done { status, undo: vec![undo], key: None }
 }
 
+/// What one step of an apply needs besides the plan: the client, the run's options, its id and where to report.
+struct Ctx<'a> {
+    iam: &'a Iam,
+    opts: &'a ApplyOptions,
+    run: &'a str,
+    lag: Lag<'a>,
+}
+
+/// Run one step of an apply plan: create, update (or adopt), attach, or make the key.
 pub(super) async fn run_step(
     iam: &Iam,
     plan: &Plan,
@@ -30,115 +40,28 @@ pub(super) async fn run_step(
     let step = &plan.steps[i];
     let d = &plan.desired;
     let run = opts.run_id.as_deref().unwrap_or_default();
+    let cx = Ctx { iam, opts, run, lag: Lag::new(i, opts.consistency_wait, Some(events)) };
     let adopting = step.action == Action::Conflict;
     match (step.kind, &step.prior) {
-        (StepKind::Policy(p), Prior::Absent) => {
-            let spec = &d.policies[p];
-            let created = iam.create_policy(spec.name.as_str(), &spec.document, &opts.tags, run).await;
-            match created {
-                Ok(_) => {}
-                // A retry after a lost answer finds our own policy: it was created by this run.
-                Err(e) if e.is_already_exists() => match iam.get_policy(&spec.arn).await? {
-                    Some(s) if s.run.as_deref() == Some(run) => {}
-                    _ => return Err(e),
-                },
-                Err(e) => return Err(e),
-            }
-            Ok(done(Status::Created, Undo::DeletePolicy { arn: spec.arn.clone(), sure: true }))
-        }
+        (StepKind::Policy(p), Prior::Absent) => create_policy(&cx, &d.policies[p]).await,
         (StepKind::Policy(p), Prior::Policy { state, versions }) => {
-            let spec = &d.policies[p];
-            let mut undo = Vec::new();
-            if adopting {
-                iam.tag_policy(&spec.arn, &opts.tags, run).await?;
-                undo.push(Undo::UntagPolicy { arn: spec.arn.clone() });
-            }
-            if crate::plan::same_document(&spec.document, &state.document) {
-                return Ok(Done { status: Status::Updated, undo, key: None });
-            }
-            // The plan named this version (and refused one this tool did not write, unless allowed).
-            let pruned = oldest_to_prune(versions);
-            if let Some(oldest) = &pruned {
-                iam.delete_policy_version(&spec.arn, oldest).await?;
-            }
-            let new = iam.create_policy_version(&spec.arn, &spec.document).await?;
-            undo.push(Undo::RestorePolicy {
-                arn: spec.arn.clone(),
-                previous: state.default_version.clone(),
-                versions: versions.iter().map(|v| v.id.clone()).collect(),
-            });
-            let mut written: Vec<String> =
-                state.versions_written.iter().filter(|v| Some(*v) != pruned.as_ref()).cloned().collect();
-            written.push(new);
-            iam.record_versions(&spec.arn, &written).await?;
-            Ok(Done { status: Status::Updated, undo, key: None })
+            update_policy(&cx, &d.policies[p], state, versions, adopting).await
         }
-        (StepKind::Role(r), Prior::Absent) => {
-            let spec = &d.roles[r];
-            match iam.create_role(spec.name.as_str(), &spec.trust, &opts.tags, run).await {
-                Ok(_) => {}
-                Err(e) if e.is_already_exists() => match iam.get_role(spec.name.as_str()).await? {
-                    Some(s) if s.run.as_deref() == Some(run) => {}
-                    _ => return Err(e),
-                },
-                Err(e) => return Err(e),
-            }
-            Ok(done(Status::Created, Undo::DeleteRole { name: spec.name.to_string(), sure: true }))
-        }
-        (StepKind::Role(r), Prior::Role(current)) => {
-            let spec = &d.roles[r];
-            let mut undo = Vec::new();
-            if adopting {
-                iam.tag_role(spec.name.as_str(), &opts.tags, run).await?;
-                undo.push(Undo::UntagRole { name: spec.name.to_string() });
-            }
-            if !crate::plan::same_document(&spec.trust, &current.trust) {
-                iam.update_trust(spec.name.as_str(), &spec.trust).await?;
-                undo.push(Undo::RestoreTrust { name: spec.name.to_string(), previous: current.trust.clone() });
-            }
-            Ok(Done { status: Status::Updated, undo, key: None })
-        }
-        (StepKind::User(u), Prior::Absent) => {
-            let name = d.users[u].name.to_string();
-            match iam.create_user(&name, &opts.tags, run).await {
-                Ok(_) => {}
-                Err(e) if e.is_already_exists() => match iam.get_user(&name).await? {
-                    Some(s) if s.run.as_deref() == Some(run) => {}
-                    _ => return Err(e),
-                },
-                Err(e) => return Err(e),
-            }
-            Ok(done(Status::Created, Undo::DeleteUser { name, sure: true }))
-        }
+        (StepKind::Role(r), Prior::Absent) => create_role(&cx, &d.roles[r]).await,
+        (StepKind::Role(r), Prior::Role(current)) => update_role(&cx, &d.roles[r], current, adopting).await,
+        (StepKind::User(u), Prior::Absent) => create_user(&cx, d.users[u].name.as_str()).await,
+        // Only an adopt reaches here: the user exists and is not ours yet.
         (StepKind::User(u), _) => {
-            // Only an adopt reaches here: the user exists and is not ours yet.
             let name = d.users[u].name.to_string();
             iam.tag_user(&name, &opts.tags, run).await?;
             Ok(done(Status::Updated, Undo::UntagUser { name }))
         }
-        (StepKind::Attach { policy, target }, _) => {
-            let arn = d.policies[policy].arn.clone();
-            let lag = Lag::new(i, opts.consistency_wait, Some(events));
-            let undo = match target {
-                Target::Role(r) => {
-                    let role = d.roles[r].name.to_string();
-                    lag::retry(lag, not_visible_yet, || iam.attach_role_policy(&role, &arn)).await?;
-                    Undo::DetachRole { role, arn }
-                }
-                Target::User(u) => {
-                    let user = d.users[u].name.to_string();
-                    lag::retry(lag, not_visible_yet, || iam.attach_user_policy(&user, &arn)).await?;
-                    Undo::DetachUser { user, arn }
-                }
-            };
-            Ok(done(Status::Created, undo))
-        }
+        (StepKind::Attach { policy, target }, _) => attach(&cx, plan, policy, target).await,
         (StepKind::AccessKey(u), _) => {
-            let user = d.users[u].name.as_str();
             let before = keys_before(plan, u);
             // A quota's answer keeps AWS's own words and request id: the quota may not be the default two keys.
-            let lag = Lag::new(i, opts.consistency_wait, Some(events));
-            let key = super::access_keys::create_reconciled(iam, user, &before, run, lag).await?;
+            let key =
+                super::access_keys::create_reconciled(iam, d.users[u].name.as_str(), &before, run, cx.lag).await?;
             let undo = Undo::DeleteAccessKey { user: key.user_name.clone(), id: key.access_key_id.clone() };
             Ok(Done { status: Status::Created, undo: vec![undo], key: Some(key) })
         }
@@ -150,6 +73,110 @@ pub(super) async fn run_step(
             request_id: None,
         }),
     }
+}
+
+/// A create whose answer may have been lost: `EntityAlreadyExists` on a retry is this run's own create when
+/// what exists carries this run's id (`read_run` reads it), and anyone else's otherwise.
+async fn create_or_claim<R>(
+    created: Result<String, AwsError>,
+    run: &str,
+    read_run: impl std::future::Future<Output = Result<Option<R>, AwsError>>,
+    run_of: impl FnOnce(&R) -> Option<&String>,
+) -> Result<(), AwsError> {
+    match created {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_already_exists() => match read_run.await? {
+            Some(found) if run_of(&found).is_some_and(|r| r == run) => Ok(()),
+            _ => Err(e),
+        },
+        Err(e) => Err(e),
+    }
+}
+
+async fn create_policy(cx: &Ctx<'_>, spec: &PolicySpec) -> Result<Done, AwsError> {
+    let created = cx.iam.create_policy(spec.name.as_str(), &spec.document, &cx.opts.tags, cx.run).await;
+    create_or_claim(created, cx.run, cx.iam.get_policy(&spec.arn), |s| s.run.as_ref()).await?;
+    Ok(done(Status::Created, Undo::DeletePolicy { arn: spec.arn.clone(), sure: true }))
+}
+
+async fn create_role(cx: &Ctx<'_>, spec: &RoleSpec) -> Result<Done, AwsError> {
+    let created = cx.iam.create_role(spec.name.as_str(), &spec.trust, &cx.opts.tags, cx.run).await;
+    create_or_claim(created, cx.run, cx.iam.get_role(spec.name.as_str()), |s| s.run.as_ref()).await?;
+    Ok(done(Status::Created, Undo::DeleteRole { name: spec.name.to_string(), sure: true }))
+}
+
+async fn create_user(cx: &Ctx<'_>, name: &str) -> Result<Done, AwsError> {
+    let created = cx.iam.create_user(name, &cx.opts.tags, cx.run).await;
+    create_or_claim(created, cx.run, cx.iam.get_user(name), |s| s.run.as_ref()).await?;
+    Ok(done(Status::Created, Undo::DeleteUser { name: name.to_string(), sure: true }))
+}
+
+/// A new default version (first pruning the version the plan named, at IAM's five), recorded as ours; and
+/// the owner tags when adopting.
+async fn update_policy(
+    cx: &Ctx<'_>,
+    spec: &PolicySpec,
+    state: &PolicyState,
+    versions: &[PolicyVersion],
+    adopting: bool,
+) -> Result<Done, AwsError> {
+    let mut undo = Vec::new();
+    if adopting {
+        cx.iam.tag_policy(&spec.arn, &cx.opts.tags, cx.run).await?;
+        undo.push(Undo::UntagPolicy { arn: spec.arn.clone() });
+    }
+    if crate::plan::same_document(&spec.document, &state.document) {
+        return Ok(Done { status: Status::Updated, undo, key: None });
+    }
+    // The plan named this version (and refused one this tool did not write, unless allowed).
+    let pruned = oldest_to_prune(versions);
+    if let Some(oldest) = &pruned {
+        cx.iam.delete_policy_version(&spec.arn, oldest).await?;
+    }
+    let new = cx.iam.create_policy_version(&spec.arn, &spec.document).await?;
+    undo.push(Undo::RestorePolicy {
+        arn: spec.arn.clone(),
+        previous: state.default_version.clone(),
+        versions: versions.iter().map(|v| v.id.clone()).collect(),
+    });
+    let mut written: Vec<String> =
+        state.versions_written.iter().filter(|v| Some(*v) != pruned.as_ref()).cloned().collect();
+    written.push(new);
+    cx.iam.record_versions(&spec.arn, &written).await?;
+    Ok(Done { status: Status::Updated, undo, key: None })
+}
+
+async fn update_role(cx: &Ctx<'_>, spec: &RoleSpec, current: &RoleState, adopting: bool) -> Result<Done, AwsError> {
+    let name = spec.name.to_string();
+    let mut undo = Vec::new();
+    if adopting {
+        cx.iam.tag_role(&name, &cx.opts.tags, cx.run).await?;
+        undo.push(Undo::UntagRole { name: name.clone() });
+    }
+    if !crate::plan::same_document(&spec.trust, &current.trust) {
+        cx.iam.update_trust(&name, &spec.trust).await?;
+        undo.push(Undo::RestoreTrust { name, previous: current.trust.clone() });
+    }
+    Ok(Done { status: Status::Updated, undo, key: None })
+}
+
+/// Attach, waiting out IAM's lag for a user or role this run created a moment ago.
+async fn attach(cx: &Ctx<'_>, plan: &Plan, policy: usize, target: Target) -> Result<Done, AwsError> {
+    let d = &plan.desired;
+    let arn = d.policies[policy].arn.clone();
+    let undo = match target {
+        Target::Role(r) => {
+            let role = d.roles[r].name.to_string();
+            lag::retry(cx.lag, not_visible_yet, || cx.iam.attach_role_policy(&role, &arn)).await?;
+            Undo::DetachRole { role, arn }
+        }
+        Target::User(u) => {
+            let user = d.users[u].name.to_string();
+            lag::retry(cx.lag, not_visible_yet, || cx.iam.attach_user_policy(&user, &arn)).await?;
+            Undo::DetachUser { user, arn }
+        }
+    };
+    Ok(done(Status::Created, undo))
 }
 
 /// IAM keeps at most 5 versions of a policy: the oldest non-default one makes room for a new one.
