@@ -82,8 +82,9 @@ impl Signals {
                     a.notify_one();
                 } else {
                     f.store(n, Ordering::SeqCst);
-                    seen.notify_one();
+                    // Said before anyone is woken: the command's final line (its error) must come after this one.
                     crate::say!("Interrupted ({}): {what}. Interrupt again to stop at once.", signal_name(n));
+                    seen.notify_one();
                 }
             }
         });
@@ -252,33 +253,42 @@ async fn run_plan(conn: &Connection, args: &SetupArgs) -> Result<(), CliError> {
     }
 }
 
-/// Refuse, before any AWS call, a save that would have to overwrite something.
+/// Refuse, before any AWS call, a save that could not be done once the key exists: one that would overwrite
+/// something, or a destination that cannot take a file.
 fn check_save(save: &SaveArgs) -> Result<(), CliError> {
-    if let Some(path) = &save.save_csv
-        && path.exists()
-    {
-        return Err(CliError::Usage(format!(
-            "--save-csv {}: the file exists, and a key file is never overwritten",
-            path.display()
-        )));
+    if let Some(path) = &save.save_csv {
+        store::check_csv_destination(path).map_err(|e| save_refused("--save-csv", e))?;
     }
     if let Some(profile) = &save.save_profile {
-        let path = store::credentials_path();
-        if !save.overwrite_profile && store::profile_exists(&path, profile) {
-            return Err(CliError::Usage(format!(
-                "--save-profile {profile}: the profile exists in {}; pass --overwrite-profile to replace it",
-                path.display()
-            )));
-        }
+        let path = store::credentials_path().map_err(|e| save_refused("--save-profile", e))?;
+        store::check_profile_destination(&path, profile, save.overwrite_profile)
+            .map_err(|e| save_refused("--save-profile", e))?;
     }
     Ok(())
+}
+
+/// A save refused before any write, naming the option and what resolves it.
+fn save_refused(option: &str, e: store::SaveError) -> CliError {
+    use store::SaveError as E;
+    CliError::Usage(match e {
+        E::FileExists { path } => format!(
+            "{option} {}: something exists at that path, and a key file is never overwritten; choose another path",
+            path.display()
+        ),
+        E::ProfileExists { profile, path } => format!(
+            "{option} {profile}: the profile exists in {}; pass --overwrite-profile to replace it, or choose another \
+             name",
+            path.display()
+        ),
+        e => format!("{option}: {e}"),
+    })
 }
 
 /// Save a new key where the user asked; returns what was written, for the output.
 fn save_key(save: &SaveArgs, key: &NewAccessKey) -> Result<Vec<String>, String> {
     let mut done = Vec::new();
     if let Some(profile) = &save.save_profile {
-        let path = store::credentials_path();
+        let path = store::credentials_path().map_err(|e| e.to_string())?;
         store::save_profile(&path, profile, key, save.overwrite_profile).map_err(|e| e.to_string())?;
         done.push(format!("saved as profile [{profile}] in {}", path.display()));
     }
@@ -349,7 +359,7 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
         if plan.writes() == 0 {
             crate::say!("Nothing to change.");
         } else if !ask(&signals, "Apply these changes?").await? {
-            return Err(CliError::Usage("apply cancelled: nothing was written".into()));
+            return Err(CliError::Cancelled { command: "apply" });
         }
     }
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
@@ -380,8 +390,13 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
     };
     let _ = printer.await;
     let mut report = result.map_err(|e| match e {
-        apply::ApplyError::Conflicts(_) => CliError::Aws(format!("{e}; pass --adopt to take them over")),
-        apply::ApplyError::OwnedElsewhere(_) => CliError::Aws(e.to_string()),
+        // Refused on the account's state as read, before any write: exit 2, as for bad input.
+        apply::ApplyError::Conflicts(_) => {
+            CliError::Usage(format!("{e}; pass --adopt to take them over, or --name OPTION=NAME to rename ours"))
+        }
+        apply::ApplyError::OwnedElsewhere(_) => {
+            CliError::Usage(format!("{e}; pass --name OPTION=NAME to give ours other names"))
+        }
         apply::ApplyError::NotChecked => CliError::Usage(e.to_string()),
     })?;
     let existing_key = plan
@@ -566,10 +581,12 @@ async fn run_rotate(conn: &Connection, args: RotateArgs) -> Result<(), CliError>
             crate::say_inline!("Access key id to delete: ");
             let mut line = String::new();
             std::io::stdin().read_line(&mut line).map_err(|e| CliError::Usage(e.to_string()))?;
-            delete_first = Some(line.trim().to_string()).filter(|s| !s.is_empty());
+            // No answer is no choice: the rotation cannot go on without one.
+            let choice = Some(line.trim().to_string()).filter(|s| !s.is_empty());
+            delete_first = Some(choice.ok_or(CliError::Cancelled { command: "rotate-key" })?);
         }
         if !confirm(&format!("Create a new access key for {user}?")) {
-            return Err(CliError::Usage("rotate-key cancelled: nothing was changed".into()));
+            return Err(CliError::Cancelled { command: "rotate-key" });
         }
     }
     let signals = Signals::install("the new key will be deleted unless its secret is shown")?;
@@ -668,7 +685,7 @@ async fn run_retire(conn: &Connection, args: RetireArgs) -> Result<(), CliError>
     banner(&aws, &identity);
     let verb = if args.delete { "Delete" } else { "Deactivate" };
     if !args.yes && !confirm(&format!("{verb} access key {} of {}?", args.key, args.user)) {
-        return Err(CliError::Usage("retire-key cancelled: nothing was changed".into()));
+        return Err(CliError::Cancelled { command: "retire-key" });
     }
     access_keys::retire(&aws.iam, args.user.as_str(), &args.key, args.delete).await.map_err(rotate_error)?;
     let done =
@@ -676,10 +693,16 @@ async fn run_retire(conn: &Connection, args: RetireArgs) -> Result<(), CliError>
     output::deliver(done.as_bytes()).map_err(|_| CliError::Quiet)
 }
 
+/// A key command's error, refusals worded with the option that resolves them.
 fn rotate_error(e: access_keys::RotateError) -> CliError {
+    use access_keys::RotateError as R;
     match e {
-        access_keys::RotateError::Aws(e) => e.into(),
-        access_keys::RotateError::NoUser(_) => CliError::Aws(e.to_string()),
+        R::Aws(e) => e.into(),
+        R::NoUser(_) => CliError::Aws(e.to_string()),
+        R::Full { .. } => CliError::Usage(format!("{e}; pass --delete-key with one of them")),
+        R::StillActive { ref id } => {
+            CliError::Usage(format!("{e}; retire-key --key {id} without --delete deactivates it"))
+        }
         other => CliError::Usage(other.to_string()),
     }
 }
@@ -704,7 +727,7 @@ async fn run_destroy(conn: &Connection, args: DestroyArgs) -> Result<(), CliErro
             .collect();
         crate::say!("Delete {} (only those tagged ManagedBy=pinpoint-iam-wizard)", names.join(", "));
         if !confirm("Delete them?") {
-            return Err(CliError::Usage("destroy cancelled: nothing was deleted".into()));
+            return Err(CliError::Cancelled { command: "destroy" });
         }
     }
     let signals = Signals::install("destroy stops; run it again to finish")?;
@@ -750,6 +773,8 @@ async fn run_destroy(conn: &Connection, args: DestroyArgs) -> Result<(), CliErro
         }
     };
     match (error, delivered) {
+        // Blockers are found by reading, before any delete: a refusal on the account's state.
+        (Some(e), _) if !report.blockers.is_empty() => Err(CliError::Usage(e)),
         (Some(e), _) => Err(CliError::Aws(e)),
         (None, Err(_)) => Err(CliError::Quiet),
         (None, Ok(())) => Ok(()),

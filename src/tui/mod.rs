@@ -374,9 +374,11 @@ impl Runtime {
             Cmd::SaveProfile { name, overwrite } => {
                 let Some(k) = app.session.secret.as_ref().map(copy_key) else { return };
                 tokio::task::spawn_blocking(move || {
-                    let path = store::credentials_path();
-                    let r = store::save_profile(&path, &name, &k, overwrite)
-                        .map(|()| format!("saved as profile [{name}] in {}", path.display()))
+                    let r = store::credentials_path()
+                        .and_then(|path| {
+                            store::save_profile(&path, &name, &k, overwrite)
+                                .map(|()| format!("saved as profile [{name}] in {}", path.display()))
+                        })
                         .map_err(Problem::from);
                     Self::send(&tx, Msg::Saved(r));
                 });
