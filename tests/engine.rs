@@ -251,7 +251,7 @@ async fn a_conflicting_untagged_role_is_refused_unless_adopted() {
     assert_eq!(step["action"], "conflict");
 
     let out = apply(moto, "segment-import", &[]);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2), "refused on the account as read");
     assert!(stderr(&out).contains("role ImporterS3Role") && stderr(&out).contains("--adopt"), "{}", stderr(&out));
     assert_eq!(counts(&iam).await, (0, 1, 0), "nothing was written");
 
@@ -282,7 +282,7 @@ async fn foreign_resources_are_conflicts_and_destroy_never_touches_what_is_not_o
     let user = plan["steps"].as_array().unwrap().iter().find(|s| s["kind"] == "user").unwrap();
     assert_eq!(user["action"], "conflict", "{user}");
     let out = apply(moto, "all", &[]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "refused on the account as read: {}", stderr(&out));
     assert!(stderr(&out).contains("user PostmanUser"), "{}", stderr(&out));
     assert!(json(&out)["error"].as_str().unwrap().contains("PostmanUser"));
     assert_eq!(counts(&iam).await, (1, 0, 1), "nothing was written");
@@ -297,7 +297,7 @@ async fn foreign_resources_are_conflicts_and_destroy_never_touches_what_is_not_o
     let ours = format!("arn:aws:iam::{}:policy/ImporterPinpointPolicy", moto.account);
     iam.attach_user_policy().user_name("PostmanUser").policy_arn(&ours).send().await.unwrap();
     let out = moto.run(&["destroy", "--setup", "all", "--yes", "--format", "json"]);
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(2), "refused on the account as read: {}", stderr(&out));
     let j = json(&out);
     let blockers: Vec<&str> = j["blockers"].as_array().unwrap().iter().map(|b| b.as_str().unwrap()).collect();
     assert!(
