@@ -242,7 +242,11 @@ fn a_signal_before_any_write_ends_the_command_with_a_message_and_json() {
     let done = run.wait_bounded(LIMIT);
     assert!(!done.timed_out, "still running after the signal: {}", stderr(&done.output));
     assert_eq!(done.output.status.code(), Some(130), "{}", stderr(&done.output));
-    assert!(stderr(&done.output).contains("nothing was written"), "{}", stderr(&done.output));
+    let err = stderr(&done.output);
+    assert!(err.contains("nothing was written"), "{err}");
+    // The command's own error is its last word, after the line that acknowledges the signal.
+    let last = err.lines().last().unwrap_or_default();
+    assert!(last.starts_with("error: ") && last.contains("nothing was written"), "the last line is {last:?}:\n{err}");
     let j = json(&done.output);
     assert!(j["error"].as_str().unwrap().contains("nothing was written"), "{j}");
     assert_eq!(j["exit_code"], 130);
