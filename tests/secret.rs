@@ -170,18 +170,17 @@ async fn debug_traces_every_request_but_never_the_secret_or_a_signature() {
 }
 
 /// `apply --setup postman --yes` with `save` options, through a proxy, in the working directory `cwd`, with the
-/// environment changed by `set` and `unset`: its output and the requests the proxy saw.
+/// environment changed by `vars` (`None` unsets one): its output and the requests the proxy saw.
 fn apply_saving(
     moto: &Moto,
     save: &[&str],
     cwd: &Path,
-    set: &[(&str, String)],
-    unset: &[&str],
+    vars: &[(&str, Option<String>)],
 ) -> (std::process::Output, Vec<String>) {
     let proxy = FaultProxy::start(moto);
     let mut env = proxy.env(moto);
-    env.retain(|(k, _)| !unset.contains(&k.as_str()) && !set.iter().any(|(s, _)| s == k));
-    env.extend(set.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    env.retain(|(k, _)| !vars.iter().any(|(v, _)| v == k));
+    env.extend(vars.iter().filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v))));
     let mut args = vec!["apply", "--setup", "postman", "--yes", "--format", "json"];
     args.extend_from_slice(save);
     let out = std::process::Command::new(BIN)
@@ -195,6 +194,14 @@ fn apply_saving(
     (out, proxy.seen())
 }
 
+/// A save destination that cannot be written, and how the run is told of it.
+struct Unwritable {
+    what: &'static str,
+    option: &'static str,
+    value: String,
+    vars: Vec<(&'static str, Option<String>)>,
+}
+
 #[test]
 fn every_save_destination_is_checked_before_any_aws_call() {
     let moto = Moto::shared();
@@ -203,44 +210,35 @@ fn every_save_destination_is_checked_before_any_aws_call() {
     let d = |p: &str| dir.path().join(p).display().to_string();
     std::fs::write(dir.path().join("a-file"), "").unwrap();
     std::os::unix::fs::symlink(dir.path().join("nowhere.csv"), dir.path().join("dangling.csv")).unwrap();
-    let creds = |p: String| vec![("AWS_SHARED_CREDENTIALS_FILE", p)];
-    // sysfs takes no new file, not even from root: a directory nobody may write to.
-    let cases: Vec<(&str, Vec<String>, Vec<(&str, String)>, Vec<&str>)> = vec![
-        (
+    let csv = |what, value: String| Unwritable { what, option: "--save-csv", value, vars: vec![] };
+    let profile = |what, vars| Unwritable { what, option: "--save-profile", value: "p".into(), vars };
+    let cases = [
+        profile(
             "no home and no AWS_SHARED_CREDENTIALS_FILE",
-            vec!["--save-profile".into(), "p".into()],
-            vec![],
-            vec!["HOME", "AWS_SHARED_CREDENTIALS_FILE"],
+            vec![("HOME", None), ("AWS_SHARED_CREDENTIALS_FILE", None)],
         ),
-        (
-            "a read-only directory (CSV)",
-            vec!["--save-csv".into(), "/sys/PostmanUser_accessKeys.csv".into()],
-            vec![],
-            vec![],
+        // sysfs takes no new file, not even from root: a directory nobody may write to.
+        csv("a read-only directory", "/sys/PostmanUser_accessKeys.csv".into()),
+        profile(
+            "a read-only directory",
+            vec![("AWS_SHARED_CREDENTIALS_FILE", Some("/sys/pinpoint-iam-wizard-test/credentials".into()))],
         ),
-        (
-            "a read-only directory (profile)",
-            vec!["--save-profile".into(), "p".into()],
-            creds("/sys/pinpoint-iam-wizard-test/credentials".into()),
-            vec![],
-        ),
-        ("a missing directory (CSV)", vec!["--save-csv".into(), d("missing/keys.csv")], vec![], vec![]),
-        ("a file for a directory (CSV)", vec!["--save-csv".into(), d("a-file/keys.csv")], vec![], vec![]),
-        ("a dangling link (CSV)", vec!["--save-csv".into(), d("dangling.csv")], vec![], vec![]),
+        csv("a missing directory", d("missing/keys.csv")),
+        csv("a file for a directory", d("a-file/keys.csv")),
+        csv("a dangling link", d("dangling.csv")),
     ];
     let mut wrong = Vec::new();
-    for (what, save, set, unset) in &cases {
-        let save: Vec<&str> = save.iter().map(String::as_str).collect();
-        let (out, seen) = apply_saving(moto, &save, dir.path(), set, unset);
-        let err = stderr(&out);
+    for case in &cases {
+        let (out, seen) = apply_saving(moto, &[case.option, &case.value], dir.path(), &case.vars);
+        let (what, err) = (format!("{} ({})", case.what, case.option), stderr(&out));
         if out.status.code() != Some(2) {
             wrong.push(format!("{what}: exit {:?}, expected 2: {}", out.status.code(), err.trim()));
         }
         if !seen.is_empty() {
             wrong.push(format!("{what}: sent {seen:?} before refusing"));
         }
-        if !err.contains(save[0]) {
-            wrong.push(format!("{what}: the error does not name {}: {}", save[0], err.trim()));
+        if !err.contains(case.option) {
+            wrong.push(format!("{what}: the error does not name {}: {}", case.option, err.trim()));
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
@@ -259,8 +257,8 @@ fn a_credentials_file_that_is_a_symlink_is_written_through_the_link() {
     std::fs::write(&target, other).unwrap();
     let link = home.path().join("credentials");
     std::os::unix::fs::symlink(&target, &link).unwrap();
-    let env = [("AWS_SHARED_CREDENTIALS_FILE", link.display().to_string())];
-    let (out, _) = apply_saving(moto, &["--save-profile", "postman"], home.path(), &env, &[]);
+    let env = [("AWS_SHARED_CREDENTIALS_FILE", Some(link.display().to_string()))];
+    let (out, _) = apply_saving(moto, &["--save-profile", "postman"], home.path(), &env);
     assert!(out.status.success(), "{}", stderr(&out));
     let id = json(&out)["access_key"]["access_key_id"].as_str().unwrap().to_string();
     assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link was replaced by a file");
