@@ -252,3 +252,57 @@ fn a_signal_before_any_write_ends_the_command_with_a_message_and_json() {
     assert_eq!(j["exit_code"], 130);
     assert!(Account::read_blocking(moto).is_empty());
 }
+
+/// Take the binary's connections to `listener` until it has opened one and then no other for `quiet` (it is
+/// then idle, waiting on AWS); they are held open, unanswered.
+fn accept_until_idle(listener: &std::net::TcpListener, run: &mut Spawned, quiet: Duration) -> Vec<std::net::TcpStream> {
+    listener.set_nonblocking(true).unwrap();
+    let deadline = Instant::now() + WAIT;
+    let mut held = Vec::new();
+    let mut last = Instant::now();
+    loop {
+        match listener.accept() {
+            Ok((conn, _)) => {
+                held.push(conn);
+                last = Instant::now();
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => panic!("accept: {e}"),
+        }
+        if !held.is_empty() && last.elapsed() >= quiet {
+            return held;
+        }
+        assert!(!run.exited(), "the run ended before it asked AWS anything");
+        assert!(Instant::now() < deadline, "the run never connected to the endpoint");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn a_signal_before_any_write_is_acknowledged_before_the_final_error_every_time() {
+    // The two lines used to race (5 runs in 40 came out reversed): enough runs that a race shows.
+    for run_no in 1..=25 {
+        // An endpoint of its own for each run, that takes connections and never answers: the run waits on STS.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut env = base_env();
+        env.extend([
+            ("AWS_ENDPOINT_URL".to_string(), format!("http://{}", listener.local_addr().unwrap())),
+            ("AWS_ACCESS_KEY_ID".into(), "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
+            ("AWS_REGION".into(), REGION.into()),
+        ]);
+        let mut run =
+            spawn_with_env(&["apply", "--setup", "postman", "--yes", "--format", "json"], &env, Stdio::null());
+        // The race needs the runtime's threads parked: its reads all sent and unanswered for a while.
+        let _held = accept_until_idle(&listener, &mut run, Duration::from_millis(150));
+        run.signal(libc::SIGINT);
+        let done = run.wait_bounded(LIMIT);
+        let err = stderr(&done.output);
+        assert_eq!(done.output.status.code(), Some(130), "run {run_no}: {err}");
+        let lines: Vec<&str> = err.lines().collect();
+        assert!(
+            lines.len() == 2 && lines[0].starts_with("Interrupted (SIGINT)") && lines[1].starts_with("error: "),
+            "run {run_no}: the signal's line, then the error, expected:\n{err}"
+        );
+    }
+}
