@@ -134,6 +134,7 @@ async fn rotation_with_two_keys_ends_with_the_new_key_working_and_the_old_one_in
     let out = moto.run(&["retire-key", "--user", "PostmanUser", "--key", &new_id, "--delete", "--yes"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("still active"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("without --delete"), "the refusal says what resolves it: {}", stderr(&out));
     let out = moto.run(&["retire-key", "--user", "PostmanUser", "--key", &first, "--delete", "--yes"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let keys = iam.list_access_keys().user_name("PostmanUser").send().await.unwrap();
@@ -270,4 +271,19 @@ fn a_credentials_file_that_is_a_symlink_is_written_through_the_link() {
     };
     assert_eq!(names(dotfiles.path()), ["aws-credentials"], "a temporary file was left beside the target");
     assert_eq!(names(home.path()), ["credentials"], "something was written beside the link");
+}
+
+#[test]
+fn the_key_commands_refuse_a_user_that_does_not_exist_with_exit_2_naming_user() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    for args in [
+        vec!["rotate-key", "--user", "Nobody", "--yes"],
+        vec!["retire-key", "--user", "Nobody", "--key", "AKIAIOSFODNN7EXAMPLE", "--yes"],
+    ] {
+        let out = moto.run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: refused on the account as read: {}", stderr(&out));
+        assert!(stderr(&out).contains("--user"), "{args:?}: {}", stderr(&out));
+    }
+    assert!(Account::read_blocking(moto).is_empty(), "nothing was written");
 }

@@ -698,7 +698,7 @@ fn rotate_error(e: access_keys::RotateError) -> CliError {
     use access_keys::RotateError as R;
     match e {
         R::Aws(e) => e.into(),
-        R::NoUser(_) => CliError::Aws(e.to_string()),
+        R::NoUser(_) => CliError::Usage(format!("{e}; pass --user with the user whose key it is")),
         R::Full { .. } => CliError::Usage(format!("{e}; pass --delete-key with one of them")),
         R::StillActive { ref id } => {
             CliError::Usage(format!("{e}; retire-key --key {id} without --delete deactivates it"))
