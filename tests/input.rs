@@ -210,3 +210,23 @@ fn help_lists_every_name_option_and_the_wizard_options_apart() {
     assert!(aws < wizard && wizard < option, "--clipboard-timeout is not under the wizard's heading:\n{help}");
     assert!(help[wizard..].contains("--clipboard-timeout"), "{help}");
 }
+
+#[test]
+fn the_wizard_never_shows_a_password_in_the_endpoint_url() {
+    let moto = Moto::shared();
+    let mut env = moto.env();
+    for (k, v) in env.iter_mut() {
+        if k == "AWS_ENDPOINT_URL" {
+            *v = v.replace("http://", "http://ops:hunter2@");
+        }
+    }
+    let mut term = support::term::Term::spawn(&env);
+    term.wait_for("What to set up");
+    term.send("1");
+    term.send(support::term::ENTER);
+    term.wait_for(&moto.account);
+    let screen = term.screen();
+    term.send(support::term::CTRL_C);
+    assert!(screen.contains("ops:****@127.0.0.1"), "the identity screen names the endpoint:\n{screen}");
+    assert!(!screen.contains("hunter2") && !String::from_utf8_lossy(&term.raw()).contains("hunter2"), "{screen}");
+}
