@@ -77,7 +77,7 @@ fn parent_dir(path: &Path) -> &Path {
 /// Whether a new file can be made in `dir`: tried, not guessed from mode bits (root, ACLs and read-only mounts
 /// all answer differently), with a probe that is removed at once.
 fn probe_dir(dir: &Path) -> io::Result<()> {
-    let probe = dir.join(format!(".pinpoint-iam-wizard.probe.{}", std::process::id()));
+    let probe = dir.join(format!(".pinpoint-iam-wizard.probe.{}.{:08x}", std::process::id(), fastrand::u32(..)));
     OpenOptions::new().write(true).create_new(true).mode(0o600).open(&probe)?;
     fs::remove_file(&probe)
 }
@@ -104,18 +104,9 @@ fn existing_ancestor(dir: &Path) -> Result<&Path, SaveError> {
 /// Before any key exists: saving this profile to `path` would succeed (the file readable and a regular file,
 /// the profile new unless `overwrite`, a new file possible in the directory the write lands in).
 pub fn check_profile_destination(path: &Path, profile: &str, overwrite: bool) -> Result<(), SaveError> {
-    check_profile_name(profile)?;
-    let target = resolve_links(path)?;
-    if fs::metadata(&target).is_ok_and(|m| !m.is_file()) {
-        return Err(SaveError::NotAFile { path: path.into() });
-    }
-    match fs::read_to_string(&target) {
-        Ok(text) if !overwrite && section(&text, profile).is_some() => {
-            return Err(SaveError::ProfileExists { profile: profile.into(), path: path.into() });
-        }
-        Ok(_) => {}
-        Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {}
-        Err(e) => return Err(io_err(path)(e)),
+    let (target, existing) = current(path, profile)?;
+    if !overwrite && section(&existing, profile).is_some() {
+        return Err(SaveError::ProfileExists { profile: profile.into(), path: path.into() });
     }
     let dir = existing_ancestor(parent_dir(&target))?;
     probe_dir(dir).map_err(|e| SaveError::NotWritable {
@@ -142,11 +133,25 @@ pub fn check_csv_destination(path: &Path) -> Result<(), SaveError> {
     probe_dir(dir).map_err(|e| unwritable(format!("no new file can be made in {}: {e}", dir.display())))
 }
 
-fn check_profile_name(profile: &str) -> Result<(), SaveError> {
+/// The credentials file as it is now, for a profile of this name: where a write lands (through any link) and
+/// the file's text (empty when there is none yet).
+fn current(path: &Path, profile: &str) -> Result<(PathBuf, zeroize::Zeroizing<String>), SaveError> {
     if profile.is_empty() || !profile.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
         return Err(SaveError::BadProfileName(profile.to_string()));
     }
-    Ok(())
+    let target = resolve_links(path)?;
+    // The file is written beside and renamed over: AWS_SHARED_CREDENTIALS_FILE=/dev/null (a common way to
+    // ignore the file) would have the device replaced by a file holding the secret.
+    if fs::metadata(&target).is_ok_and(|m| !m.is_file()) {
+        return Err(SaveError::NotAFile { path: path.into() });
+    }
+    match fs::read_to_string(&target) {
+        Ok(text) => Ok((target, zeroize::Zeroizing::new(text))),
+        Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {
+            Ok((target, zeroize::Zeroizing::new(String::new())))
+        }
+        Err(e) => Err(io_err(path)(e)),
+    }
 }
 
 /// The byte range of a `[name]` section: its header to its last key line (blank lines and comments after
@@ -174,27 +179,11 @@ fn section(text: &str, name: &str) -> Option<(usize, usize)> {
     range
 }
 
-/// Whether the credentials file already has this profile.
-pub fn profile_exists(path: &Path, profile: &str) -> bool {
-    fs::read_to_string(path).map(|t| section(&t, profile).is_some()).unwrap_or(false)
-}
-
 /// Add (or, with `overwrite`, replace) a profile; every other byte of the file is kept as it was.
 /// Written to a temporary file beside it, mode 0600, then renamed over it (atomic on one filesystem). A
 /// symbolic link is written through: the temporary file goes beside its target and replaces the target.
 pub fn save_profile(path: &Path, profile: &str, key: &NewAccessKey, overwrite: bool) -> Result<(), SaveError> {
-    check_profile_name(profile)?;
-    let target = resolve_links(path)?;
-    // The file is written beside and renamed over: AWS_SHARED_CREDENTIALS_FILE=/dev/null (a common way to
-    // ignore the file) would have the device replaced by a file holding the secret.
-    if fs::metadata(&target).is_ok_and(|m| !m.is_file()) {
-        return Err(SaveError::NotAFile { path: path.into() });
-    }
-    let existing = match fs::read_to_string(&target) {
-        Ok(t) => t,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(io_err(path)(e)),
-    };
+    let (target, existing) = current(path, profile)?;
     let block = format!(
         "[{profile}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
         key.access_key_id,
@@ -338,7 +327,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("credentials");
         fs::write(&path, EXISTING).unwrap();
-        assert!(profile_exists(&path, "other"));
+        assert!(matches!(check_profile_destination(&path, "other", false), Err(SaveError::ProfileExists { .. })));
         let e = save_profile(&path, "other", &key(), false).unwrap_err();
         assert!(matches!(e, SaveError::ProfileExists { .. }), "{e}");
         assert_eq!(fs::read_to_string(&path).unwrap(), EXISTING, "untouched");
