@@ -124,4 +124,16 @@ mod tests {
         }
         assert!(r.contains("AKIAX"), "the key id is not secret: {r}");
     }
+
+    #[test]
+    fn passwords_in_urls_are_redacted_wherever_they_appear() {
+        let line = r#"endpoint_url: Some("http://ops:hunter2@127.0.0.1:5000") uri=https://u:p%40ss@h/x?y ok"#;
+        let r = redact(line);
+        assert!(!r.contains("hunter2") && !r.contains("p%40ss"), "{r}");
+        assert!(r.contains("http://ops:****@127.0.0.1:5000") && r.contains("https://u:****@h/x?y"), "{r}");
+        assert_eq!(
+            redact_url_passwords("http://user@host/ and http://host:80/"),
+            "http://user@host/ and http://host:80/"
+        );
+    }
 }
