@@ -113,44 +113,48 @@ pub async fn run_export(conn: &Connection, args: ExportArgs) -> Result<(), CliEr
     let mut params = args.values.params(args.account_id.clone().unwrap_or(placeholder), region)?;
 
     if let (true, Some(loaded)) = (wants_account, loaded) {
-        // With no Region configured, STS is asked in the Region the export assumed.
-        let loaded = match loaded {
-            Err(ConnectError::Aws(AwsError::NoRegion)) => {
-                Aws::load(&Connection { region: Some(params.region.clone()), ..conn.clone() }).await
-            }
-            other => other,
-        };
-        let why = match &loaded {
-            Ok(aws) => match aws.identity().await {
-                Ok(id) => {
-                    crate::say!("Account {} from STS (the caller is {}).", id.account, id.arn);
-                    params.account = id.account;
-                    None
-                }
-                Err(e) => Some(e.to_string()),
-            },
-            Err(e) => Some(e.to_string()),
-        };
-        if let Some(why) = why {
-            return Err(CliError::Usage(format!(
-                "missing --account-id: the {} export names the account in its documents, and STS could not tell \
-                 it ({why}); pass --account-id ID",
-                format.as_str()
-            )));
-        }
+        params.account = account_from_sts(conn, loaded, &params.region, format).await?;
     }
 
     let files = export::render(&params, format, &Origin::now()).map_err(|e| match e {
         ExportError::Setup(e) => CliError::from(e),
     })?;
-    if stdout {
-        let text: String = files.iter().map(|f| f.contents.as_str()).collect();
-        return super::output::deliver(text.as_bytes()).map_err(|_| CliError::Quiet);
-    }
-    let written = export::write(&args.out, format, &files, args.force).map_err(write_error)?;
-    let mut text = String::new();
-    for path in &written {
-        text.push_str(&format!("wrote {}\n", path.display()));
-    }
+    let text = if stdout {
+        files.iter().map(|f| f.contents.as_str()).collect()
+    } else {
+        let written = export::write(&args.out, format, &files, args.force).map_err(write_error)?;
+        written.iter().map(|path| format!("wrote {}\n", path.display())).collect::<String>()
+    };
     super::output::deliver(text.as_bytes()).map_err(|_| CliError::Quiet)
+}
+
+/// The caller's account, from STS, for an export that names it and was not given `--account-id`.
+async fn account_from_sts(
+    conn: &Connection,
+    loaded: Result<Aws, ConnectError>,
+    region: &Region,
+    format: ExportFormat,
+) -> Result<AccountId, CliError> {
+    // With no Region configured, STS is asked in the Region the export assumed.
+    let loaded = match loaded {
+        Err(ConnectError::Aws(AwsError::NoRegion)) => {
+            Aws::load(&Connection { region: Some(region.clone()), ..conn.clone() }).await
+        }
+        other => other,
+    };
+    let why = match &loaded {
+        Ok(aws) => match aws.identity().await {
+            Ok(id) => {
+                crate::say!("Account {} from STS (the caller is {}).", id.account, id.arn);
+                return Ok(id.account);
+            }
+            Err(e) => e.to_string(),
+        },
+        Err(e) => e.to_string(),
+    };
+    Err(CliError::Usage(format!(
+        "missing --account-id: the {} export names the account in its documents, and STS could not tell it \
+         ({why}); pass --account-id ID",
+        format.as_str()
+    )))
 }
