@@ -50,7 +50,7 @@ const SECRET_MARKERS: [&str; 9] = [
 
 /// Replace what follows each marker (up to the next delimiter) with `** redacted **`.
 pub fn redact(text: &str) -> String {
-    let mut out = text.to_string();
+    let mut out = redact_url_passwords(text);
     for marker in SECRET_MARKERS {
         let mut from = 0;
         while let Some(pos) = find_ci(&out[from..], marker) {
@@ -78,6 +78,33 @@ pub fn redact(text: &str) -> String {
     out
 }
 
+/// Replace the password of every `scheme://user:password@host` in `text` (an endpoint given with credentials
+/// for a proxy in front of it): the user stays, so the operator still recognises it.
+pub fn redact_url_passwords(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        // The authority ends where the path, query or fragment starts, or where the trace's own text does.
+        let end = tail
+            .find(|c: char| matches!(c, '/' | '?' | '#' | '"' | '\'' | '<' | '>' | ')' | ',') || c.is_whitespace())
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority.rfind('@').and_then(|at| authority[..at].find(':').map(|colon| (colon, at))) {
+            Some((colon, at)) => {
+                out.push_str(&authority[..=colon]);
+                out.push_str("****");
+                out.push_str(&authority[at..]);
+            }
+            None => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
 fn find_ci(hay: &str, needle: &str) -> Option<usize> {
     hay.to_ascii_lowercase().find(&needle.to_ascii_lowercase())
 }
@@ -96,5 +123,17 @@ mod tests {
             assert!(!r.contains(secret), "{secret} in {r}");
         }
         assert!(r.contains("AKIAX"), "the key id is not secret: {r}");
+    }
+
+    #[test]
+    fn passwords_in_urls_are_redacted_wherever_they_appear() {
+        let line = r#"endpoint_url: Some("http://ops:hunter2@127.0.0.1:5000") uri=https://u:p%40ss@h/x?y ok"#;
+        let r = redact(line);
+        assert!(!r.contains("hunter2") && !r.contains("p%40ss"), "{r}");
+        assert!(r.contains("http://ops:****@127.0.0.1:5000") && r.contains("https://u:****@h/x?y"), "{r}");
+        assert_eq!(
+            redact_url_passwords("http://user@host/ and http://host:80/"),
+            "http://user@host/ and http://host:80/"
+        );
     }
 }

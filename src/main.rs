@@ -26,10 +26,8 @@ async fn main() -> ExitCode {
             // --format json says what happened on standard output even when the arguments themselves are wrong.
             let code = u8::try_from(e.exit_code()).unwrap_or(2);
             if code == 2 && asks_for_json(std::env::args_os()) {
-                let text = e.kind().to_string();
-                let detail = e.render().to_string();
-                let first = detail.lines().next().unwrap_or(&text).trim_start_matches("error: ").to_string();
-                let _ = output::deliver_json(&output::ErrorOut { error: &first, exit_code: code });
+                let text = cli::usage_error_text(&e);
+                let _ = output::deliver_json(&output::ErrorOut { error: &text, exit_code: code });
             }
             let _ = e.print();
             return ExitCode::from(code);

@@ -16,7 +16,11 @@ fn all_args<'a>(cmd: &'a str, setup: &'a str) -> Vec<&'a str> {
 }
 
 fn apply(moto: &Moto, setup: &str, extra: &[&str]) -> std::process::Output {
-    let mut args = all_args("apply", setup);
+    // Postman takes no bucket or project: they are refused as options of another setup.
+    let mut args = match setup {
+        "postman" => vec!["apply", "--setup", setup, "--format", "json"],
+        _ => all_args("apply", setup),
+    };
     args.push("--yes");
     args.extend_from_slice(extra);
     moto.run(&args)

@@ -553,3 +553,41 @@ fn without_account_id_the_account_comes_from_sts_when_credentials_work() {
     let doc = std::fs::read_to_string(out.join("policies/PostmanAccessPolicy.json")).unwrap();
     assert!(doc.contains(&format!(":{}:apps/*", moto.account)), "{doc}");
 }
+
+/// The real binary in the working directory `cwd`, with no AWS configuration.
+fn export_in(cwd: &Path, args: &[&str]) -> Output {
+    std::process::Command::new(BIN)
+        .arg("export")
+        .args(args)
+        .env_clear()
+        .envs(base_env())
+        .current_dir(cwd)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run the binary")
+}
+
+#[test]
+fn out_dash_is_standard_output_for_one_file_and_refused_for_a_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let setup = ["--setup", "segment-import", "--bucket", BUCKET, "--project-id", PROJECT];
+    let piped = export_in(dir.path(), &[&setup[..], &["--as", "cloudformation", "--out", "-"]].concat());
+    ok(&piped);
+    let file = dir.path().join("t.yaml");
+    ok(&export_in(dir.path(), &[&setup[..], &["--as", "cloudformation", "--out", file.to_str().unwrap()]].concat()));
+    // The same template, apart from the command line it names as its origin.
+    let lines = |t: &str| t.lines().filter(|l| !l.contains("pinpoint-iam-wizard export")).map(String::from).collect();
+    let (on_stdout, in_file): (Vec<String>, Vec<String>) =
+        (lines(&stdout(&piped)), lines(&std::fs::read_to_string(&file).unwrap()));
+    assert_eq!(on_stdout, in_file, "standard output holds the template, and only it");
+    assert!(!dir.path().join("-").exists(), "a file named - was written");
+
+    for format in ["cli", "terraform", "documents"] {
+        let args = [&setup[..], &["--account-id", "210987654321", "--region", REGION, "--as", format, "--out", "-"]];
+        let o = export_in(dir.path(), &args.concat());
+        assert_eq!(o.status.code(), Some(2), "{format}: {}", stderr(&o));
+        assert!(stderr(&o).contains("--out \"-\"") && stderr(&o).contains("standard output"), "{}", stderr(&o));
+        assert!(stdout(&o).is_empty(), "{format}: {}", stdout(&o));
+        assert!(!dir.path().join("-").exists(), "{format}: a directory named - was written");
+    }
+}

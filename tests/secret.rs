@@ -4,7 +4,11 @@
 
 mod support;
 
+use support::account::Account;
+
 use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use support::proxy::FaultProxy;
 use support::*;
 
 fn run_in(moto: &Moto, args: &[&str], extra: &[(&str, String)]) -> std::process::Output {
@@ -91,6 +95,7 @@ async fn rotation_with_two_keys_ends_with_the_new_key_working_and_the_old_one_in
     assert_eq!(out.status.code(), Some(2));
     let e = stderr(&out);
     assert!(e.contains("maximum of two") && e.contains(&first) && e.contains(&second), "{e}");
+    assert!(e.contains("--delete-key"), "the refusal names the option that resolves it: {e}");
 
     // The second key was made by hand, not by this tool: deleting it takes an explicit adopt.
     let rotate = |adopt: &'static [&'static str]| {
@@ -130,6 +135,7 @@ async fn rotation_with_two_keys_ends_with_the_new_key_working_and_the_old_one_in
     let out = moto.run(&["retire-key", "--user", "PostmanUser", "--key", &new_id, "--delete", "--yes"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("still active"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("without --delete"), "the refusal says what resolves it: {}", stderr(&out));
     let out = moto.run(&["retire-key", "--user", "PostmanUser", "--key", &first, "--delete", "--yes"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let keys = iam.list_access_keys().user_name("PostmanUser").send().await.unwrap();
@@ -163,4 +169,122 @@ async fn debug_traces_every_request_but_never_the_secret_or_a_signature() {
     let quiet = moto.run(&["apply", "--setup", "postman", "--yes", "--format", "json"]);
     assert!(quiet.status.success());
     assert!(!stderr(&quiet).contains("TRACE") && !stderr(&quiet).contains("DEBUG"), "{}", stderr(&quiet));
+}
+
+/// `apply --setup postman --yes` with `save` options, through a proxy, in the working directory `cwd`, with the
+/// environment changed by `vars` (`None` unsets one): its output and the requests the proxy saw.
+fn apply_saving(
+    moto: &Moto,
+    save: &[&str],
+    cwd: &Path,
+    vars: &[(&str, Option<String>)],
+) -> (std::process::Output, Vec<String>) {
+    let proxy = FaultProxy::start(moto);
+    let mut env = proxy.env(moto);
+    env.retain(|(k, _)| !vars.iter().any(|(v, _)| v == k));
+    env.extend(vars.iter().filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v))));
+    let mut args = vec!["apply", "--setup", "postman", "--yes", "--format", "json"];
+    args.extend_from_slice(save);
+    let out = std::process::Command::new(BIN)
+        .args(&args)
+        .env_clear()
+        .envs(env)
+        .current_dir(cwd)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("run the binary");
+    (out, proxy.seen())
+}
+
+/// A save destination that cannot be written, and how the run is told of it.
+struct Unwritable {
+    what: &'static str,
+    option: &'static str,
+    value: String,
+    vars: Vec<(&'static str, Option<String>)>,
+}
+
+#[test]
+fn every_save_destination_is_checked_before_any_aws_call() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let dir = tempfile::tempdir().unwrap();
+    let d = |p: &str| dir.path().join(p).display().to_string();
+    std::fs::write(dir.path().join("a-file"), "").unwrap();
+    std::os::unix::fs::symlink(dir.path().join("nowhere.csv"), dir.path().join("dangling.csv")).unwrap();
+    let csv = |what, value: String| Unwritable { what, option: "--save-csv", value, vars: vec![] };
+    let profile = |what, vars| Unwritable { what, option: "--save-profile", value: "p".into(), vars };
+    let cases = [
+        profile(
+            "no home and no AWS_SHARED_CREDENTIALS_FILE",
+            vec![("HOME", None), ("AWS_SHARED_CREDENTIALS_FILE", None)],
+        ),
+        // sysfs takes no new file, not even from root: a directory nobody may write to.
+        csv("a read-only directory", "/sys/PostmanUser_accessKeys.csv".into()),
+        profile(
+            "a read-only directory",
+            vec![("AWS_SHARED_CREDENTIALS_FILE", Some("/sys/pinpoint-iam-wizard-test/credentials".into()))],
+        ),
+        csv("a missing directory", d("missing/keys.csv")),
+        csv("a file for a directory", d("a-file/keys.csv")),
+        csv("a dangling link", d("dangling.csv")),
+    ];
+    let mut wrong = Vec::new();
+    for case in &cases {
+        let (out, seen) = apply_saving(moto, &[case.option, &case.value], dir.path(), &case.vars);
+        let (what, err) = (format!("{} ({})", case.what, case.option), stderr(&out));
+        if out.status.code() != Some(2) {
+            wrong.push(format!("{what}: exit {:?}, expected 2: {}", out.status.code(), err.trim()));
+        }
+        if !seen.is_empty() {
+            wrong.push(format!("{what}: sent {seen:?} before refusing"));
+        }
+        if !err.contains(case.option) {
+            wrong.push(format!("{what}: the error does not name {}: {}", case.option, err.trim()));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    assert!(!dir.path().join(".aws").exists(), "a profile was written under the working directory");
+    assert!(Account::read_blocking(moto).is_empty(), "nothing was written to AWS");
+}
+
+#[test]
+fn a_credentials_file_that_is_a_symlink_is_written_through_the_link() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let dotfiles = tempfile::tempdir().unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let target = dotfiles.path().join("aws-credentials");
+    let other = "[default]\naws_access_key_id = AKIAKEEP\naws_secret_access_key = keep-this\n";
+    std::fs::write(&target, other).unwrap();
+    let link = home.path().join("credentials");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    let env = [("AWS_SHARED_CREDENTIALS_FILE", Some(link.display().to_string()))];
+    let (out, _) = apply_saving(moto, &["--save-profile", "postman"], home.path(), &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let id = json(&out)["access_key"]["access_key_id"].as_str().unwrap().to_string();
+    assert!(std::fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link was replaced by a file");
+    assert_eq!(std::fs::read_link(&link).unwrap(), target);
+    let text = std::fs::read_to_string(&target).unwrap();
+    assert!(text.starts_with(other) && text.contains(&format!("aws_access_key_id = {id}")), "{text}");
+    let names = |d: &Path| -> Vec<String> {
+        std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()
+    };
+    assert_eq!(names(dotfiles.path()), ["aws-credentials"], "a temporary file was left beside the target");
+    assert_eq!(names(home.path()), ["credentials"], "something was written beside the link");
+}
+
+#[test]
+fn the_key_commands_refuse_a_user_that_does_not_exist_with_exit_2_naming_user() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    for args in [
+        vec!["rotate-key", "--user", "Nobody", "--yes"],
+        vec!["retire-key", "--user", "Nobody", "--key", "AKIAIOSFODNN7EXAMPLE", "--yes"],
+    ] {
+        let out = moto.run(&args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: refused on the account as read: {}", stderr(&out));
+        assert!(stderr(&out).contains("--user"), "{args:?}: {}", stderr(&out));
+    }
+    assert!(Account::read_blocking(moto).is_empty(), "nothing was written");
 }

@@ -251,7 +251,11 @@ fn a_signal_before_any_write_ends_the_command_with_a_message_and_json() {
     let done = run.wait_bounded(LIMIT);
     assert!(!done.timed_out, "still running after the signal: {}", stderr(&done.output));
     assert_eq!(done.output.status.code(), Some(130), "{}", stderr(&done.output));
-    assert!(stderr(&done.output).contains("nothing was written"), "{}", stderr(&done.output));
+    let err = stderr(&done.output);
+    assert!(err.contains("nothing was written"), "{err}");
+    // The command's own error is its last word, after the line that acknowledges the signal.
+    let last = err.lines().last().unwrap_or_default();
+    assert!(last.starts_with("error: ") && last.contains("nothing was written"), "the last line is {last:?}:\n{err}");
     let j = json(&done.output);
     assert!(j["error"].as_str().unwrap().contains("nothing was written"), "{j}");
     assert_eq!(j["exit_code"], 130);
@@ -327,4 +331,58 @@ fn sigint_during_destroy_stops_starting_deletes_and_exits_130() {
 #[test]
 fn sigterm_during_destroy_stops_starting_deletes_and_exits_143() {
     destroy_interrupted_stops_reports_what_exists_and_exits_128_plus(libc::SIGTERM, "SIGTERM");
+}
+
+/// Take the binary's connections to `listener` until it has opened one and then no other for `quiet` (it is
+/// then idle, waiting on AWS); they are held open, unanswered.
+fn accept_until_idle(listener: &std::net::TcpListener, run: &mut Spawned, quiet: Duration) -> Vec<std::net::TcpStream> {
+    listener.set_nonblocking(true).unwrap();
+    let deadline = Instant::now() + WAIT;
+    let mut held = Vec::new();
+    let mut last = Instant::now();
+    loop {
+        match listener.accept() {
+            Ok((conn, _)) => {
+                held.push(conn);
+                last = Instant::now();
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+            Err(e) => panic!("accept: {e}"),
+        }
+        if !held.is_empty() && last.elapsed() >= quiet {
+            return held;
+        }
+        assert!(!run.exited(), "the run ended before it asked AWS anything");
+        assert!(Instant::now() < deadline, "the run never connected to the endpoint");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[test]
+fn a_signal_before_any_write_is_acknowledged_before_the_final_error_every_time() {
+    // The two lines used to race (5 runs in 40 came out reversed): enough runs that a race shows.
+    for run_no in 1..=25 {
+        // An endpoint of its own for each run, that takes connections and never answers: the run waits on STS.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let mut env = base_env();
+        env.extend([
+            ("AWS_ENDPOINT_URL".to_string(), format!("http://{}", listener.local_addr().unwrap())),
+            ("AWS_ACCESS_KEY_ID".into(), "testing".into()),
+            ("AWS_SECRET_ACCESS_KEY".into(), "testing".into()),
+            ("AWS_REGION".into(), REGION.into()),
+        ]);
+        let mut run =
+            spawn_with_env(&["apply", "--setup", "postman", "--yes", "--format", "json"], &env, Stdio::null());
+        // The race needs the runtime's threads parked: its reads all sent and unanswered for a while.
+        let _held = accept_until_idle(&listener, &mut run, Duration::from_millis(150));
+        run.signal(libc::SIGINT);
+        let done = run.wait_bounded(LIMIT);
+        let err = stderr(&done.output);
+        assert_eq!(done.output.status.code(), Some(130), "run {run_no}: {err}");
+        let lines: Vec<&str> = err.lines().collect();
+        assert!(
+            lines.len() == 2 && lines[0].starts_with("Interrupted (SIGINT)") && lines[1].starts_with("error: "),
+            "run {run_no}: the signal's line, then the error, expected:\n{err}"
+        );
+    }
 }

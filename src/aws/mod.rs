@@ -169,12 +169,37 @@ async fn check_profile(name: &str, given_by: &'static str) -> Result<(), Connect
     })
 }
 
-/// An endpoint must be an absolute http(s) URL: anything else would be ignored or sent somewhere unexpected.
+/// Characters a URI may hold as written (RFC 3986: unreserved, reserved and `%`). The `url` crate would quietly
+/// trim or encode anything else (a space, a tab, `é`), while the SDK's parser refuses it at the first request.
+fn uri_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || "-._~:/?#[]@!$&'()*+,;=%".contains(c)
+}
+
+/// An endpoint must be an absolute http(s) URL the SDK takes as written: anything else would be refused at the
+/// first request, ignored, or sent somewhere unexpected. A password in it is never echoed.
 pub fn check_endpoint(field: &str, url: &str) -> Result<(), InvalidValue> {
+    let shown = endpoint_for_display(url);
+    let example = "write e.g. http://127.0.0.1:5000";
+    if let Some(c) = url.chars().find(|c| !uri_char(*c)) {
+        let rule = format!("an endpoint URL has no spaces, control or non-ASCII characters (found {c:?}); {example}");
+        return Err(InvalidValue::new(field, &shown, rule));
+    }
     match url::Url::parse(url) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some_and(|h| !h.is_empty()) => Ok(()),
-        Ok(_) => Err(InvalidValue::new(field, url, "an endpoint is an http:// or https:// URL with a host")),
-        Err(e) => Err(InvalidValue::new(field, url, format!("not a URL ({e}); write e.g. http://127.0.0.1:5000"))),
+        Ok(_) => Err(InvalidValue::new(field, &shown, "an endpoint is an http:// or https:// URL with a host")),
+        Err(e) => Err(InvalidValue::new(field, &shown, format!("not a URL ({e}); {example}"))),
+    }
+}
+
+/// An endpoint as it may be shown (banner, errors): a password in its user information replaced, whatever else
+/// is wrong with it (the whole value is one URL, so only `/`, `?` and `#` end its authority).
+pub fn endpoint_for_display(url: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let end = url[start..].find(['/', '?', '#']).map_or(url.len(), |e| start + e);
+    let authority = &url[start..end];
+    match authority.rfind('@').and_then(|at| authority[..at].find(':').map(|colon| (colon, at))) {
+        Some((colon, at)) => format!("{}****{}", &url[..=start + colon], &url[start + at..]),
+        None => url.to_string(),
     }
 }
 
@@ -237,7 +262,7 @@ impl Aws {
             (None, None) => return Err(AwsError::NoRegion.into()),
         };
         let endpoint =
-            config.endpoint_url().map(str::to_string).unwrap_or_else(|| format!("the AWS endpoints of {region}"));
+            config.endpoint_url().map(endpoint_for_display).unwrap_or_else(|| format!("the AWS endpoints of {region}"));
         let calls = CallCounter::default();
         let iam = iam::Iam::new(aws_sdk_iam::Client::new(&config), calls.clone(), endpoint.clone());
         let profile = conn.profile.clone().or(env_profile);
@@ -379,6 +404,21 @@ mod tests {
             let e = check_endpoint("--endpoint-url", bad).unwrap_err();
             assert_eq!(e.field, "--endpoint-url", "{bad}");
         }
+        // What the url crate would trim or encode but the SDK refuses.
+        for bad in ["http://127.0.0.1:5000 ", " http://127.0.0.1:5000", "http://127.0.0.1:5000/a b", "http://h/\té"] {
+            let e = check_endpoint("--endpoint-url", bad).unwrap_err();
+            assert!(e.rule.contains("no spaces"), "{bad:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_password_in_an_endpoint_is_never_shown() {
+        let e = check_endpoint("--endpoint-url", "http://ops:hunter2@127.0.0.1:5000/a b").unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+        assert!(e.to_string().contains("ops:"), "{e}");
+        assert_eq!(endpoint_for_display("https://ops:hunter2@proxy.example/"), "https://ops:****@proxy.example/");
+        assert_eq!(endpoint_for_display("https://ops@proxy.example/"), "https://ops@proxy.example/");
+        assert_eq!(endpoint_for_display("ops:pass word@h:1"), "ops:****@h:1");
     }
 
     #[test]

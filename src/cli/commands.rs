@@ -83,8 +83,9 @@ impl Signals {
                     a.notify_one();
                 } else {
                     f.store(n, Ordering::SeqCst);
-                    seen.notify_one();
+                    // Said before anyone is woken: the command's final line (its error) must come after this one.
                     crate::say!("Interrupted ({}): {what}. Interrupt again to stop at once.", signal_name(n));
+                    seen.notify_one();
                 }
             }
         });
@@ -265,33 +266,42 @@ async fn run_plan_destroy(conn: &Connection, args: &SetupArgs) -> Result<(), Cli
     print_plan(&plan, args.format, None, &analysis)
 }
 
-/// Refuse, before any AWS call, a save that would have to overwrite something.
+/// Refuse, before any AWS call, a save that could not be done once the key exists: one that would overwrite
+/// something, or a destination that cannot take a file.
 fn check_save(save: &SaveArgs) -> Result<(), CliError> {
-    if let Some(path) = &save.save_csv
-        && path.exists()
-    {
-        return Err(CliError::Usage(format!(
-            "--save-csv {}: the file exists, and a key file is never overwritten",
-            path.display()
-        )));
+    if let Some(path) = &save.save_csv {
+        store::check_csv_destination(path).map_err(|e| save_refused("--save-csv", e))?;
     }
     if let Some(profile) = &save.save_profile {
-        let path = store::credentials_path();
-        if !save.overwrite_profile && store::profile_exists(&path, profile) {
-            return Err(CliError::Usage(format!(
-                "--save-profile {profile}: the profile exists in {}; pass --overwrite-profile to replace it",
-                path.display()
-            )));
-        }
+        let path = store::credentials_path().map_err(|e| save_refused("--save-profile", e))?;
+        store::check_profile_destination(&path, profile, save.overwrite_profile)
+            .map_err(|e| save_refused("--save-profile", e))?;
     }
     Ok(())
+}
+
+/// A save refused before any write, naming the option and what resolves it.
+fn save_refused(option: &str, e: store::SaveError) -> CliError {
+    use store::SaveError as E;
+    CliError::Usage(match e {
+        E::FileExists { path } => format!(
+            "{option} {}: something exists at that path, and a key file is never overwritten; choose another path",
+            path.display()
+        ),
+        E::ProfileExists { profile, path } => format!(
+            "{option} {profile}: the profile exists in {}; pass --overwrite-profile to replace it, or choose another \
+             name",
+            path.display()
+        ),
+        e => format!("{option}: {e}"),
+    })
 }
 
 /// Save a new key where the user asked; returns what was written, for the output.
 fn save_key(save: &SaveArgs, key: &NewAccessKey) -> Result<Vec<String>, String> {
     let mut done = Vec::new();
     if let Some(profile) = &save.save_profile {
-        let path = store::credentials_path();
+        let path = store::credentials_path().map_err(|e| e.to_string())?;
         store::save_profile(&path, profile, key, save.overwrite_profile).map_err(|e| e.to_string())?;
         done.push(format!("saved as profile [{profile}] in {}", path.display()));
     }
@@ -362,7 +372,7 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
         if plan.writes() == 0 {
             crate::say!("Nothing to change.");
         } else if !ask(&signals, "Apply these changes?").await? {
-            return Err(CliError::Usage("apply cancelled: nothing was written".into()));
+            return Err(CliError::Cancelled { command: "apply" });
         }
     }
     let run_id = engine::new_run_id();
@@ -475,7 +485,12 @@ async fn execute(
 /// The executor refused before any write: because of the account's state as read, so exit 2.
 fn refused(e: engine::ApplyError) -> CliError {
     match e {
-        engine::ApplyError::Conflicts(_) => CliError::Usage(format!("{e}; pass --adopt to take them over")),
+        engine::ApplyError::Conflicts(_) => {
+            CliError::Usage(format!("{e}; pass --adopt to take them over, or --name OPTION=NAME to rename ours"))
+        }
+        engine::ApplyError::OwnedElsewhere(_) => {
+            CliError::Usage(format!("{e}; pass --name OPTION=NAME to give ours other names"))
+        }
         e => CliError::Usage(e.to_string()),
     }
 }
@@ -606,10 +621,12 @@ async fn run_rotate(conn: &Connection, args: RotateArgs) -> Result<(), CliError>
             crate::say_inline!("Access key id to delete: ");
             let mut line = String::new();
             std::io::stdin().read_line(&mut line).map_err(|e| CliError::Usage(e.to_string()))?;
-            delete_first = Some(line.trim().to_string()).filter(|s| !s.is_empty());
+            // No answer is no choice: the rotation cannot go on without one.
+            let choice = Some(line.trim().to_string()).filter(|s| !s.is_empty());
+            delete_first = Some(choice.ok_or(CliError::Cancelled { command: "rotate-key" })?);
         }
         if !confirm(&format!("Create a new access key for {user}?")) {
-            return Err(CliError::Usage("rotate-key cancelled: nothing was changed".into()));
+            return Err(CliError::Cancelled { command: "rotate-key" });
         }
     }
     let signals = Signals::install("the new key will be deleted unless its secret is shown")?;
@@ -710,7 +727,7 @@ async fn run_retire(conn: &Connection, args: RetireArgs) -> Result<(), CliError>
     banner(&aws, &identity);
     let verb = if args.delete { "Delete" } else { "Deactivate" };
     if !args.yes && !confirm(&format!("{verb} access key {} of {}?", args.key, args.user)) {
-        return Err(CliError::Usage("retire-key cancelled: nothing was changed".into()));
+        return Err(CliError::Cancelled { command: "retire-key" });
     }
     let adopted = access_keys::retire(&aws.iam, args.user.as_str(), &args.key, args.delete, adopt(args.adopt))
         .await
@@ -734,9 +751,16 @@ fn adopted_text(adopted: &[String]) -> String {
     adopted.iter().map(|a| format!("Adopted {a}: tagged as pinpoint-iam-wizard's, so destroy removes it.\n")).collect()
 }
 
+/// A key command's error, refusals worded with the option that resolves them.
 fn rotate_error(e: access_keys::RotateError) -> CliError {
+    use access_keys::RotateError as R;
     match e {
-        access_keys::RotateError::Aws(e) => e.into(),
+        R::Aws(e) => e.into(),
+        R::NoUser(_) => CliError::Usage(format!("{e}; pass --user with the user whose key it is")),
+        R::Full { .. } => CliError::Usage(format!("{e}; pass --delete-key with one of them")),
+        R::StillActive { ref id } => {
+            CliError::Usage(format!("{e}; retire-key --key {id} without --delete deactivates it"))
+        }
         // Every other refusal comes from the account as read, before any write.
         other => CliError::Usage(other.to_string()),
     }
@@ -768,7 +792,7 @@ async fn run_destroy(conn: &Connection, args: DestroyArgs) -> Result<(), CliErro
         if plan.writes() == 0 {
             crate::say!("Nothing to delete.");
         } else if !ask(&signals, "Delete these?").await? {
-            return Err(CliError::Usage("destroy cancelled: nothing was deleted".into()));
+            return Err(CliError::Cancelled { command: "destroy" });
         }
     }
     let opts = ApplyOptions {

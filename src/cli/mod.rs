@@ -28,8 +28,8 @@ macro_rules! say_inline {
 
 use crate::aws::{Connection, Timeouts, check_endpoint};
 use crate::setup::{
-    AccountId, BucketName, IamKind, IamName, InvalidValue, MANAGED_BY_KEY, MAX_TAGS, OWN_TAGS, Params, ProjectId,
-    Region, SETUPS, Selection, Tag,
+    AccountId, BucketName, IamKind, IamName, InvalidValue, MANAGED_BY_KEY, MAX_TAGS, OWN_TAGS, Param, Params,
+    ProjectId, Region, SETUPS, Selection, Tag,
 };
 use clap::builder::TypedValueParser;
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -48,7 +48,7 @@ pub struct Cli {
     #[command(flatten)]
     pub aws: AwsArgs,
     /// Wizard only: seconds after which a copied secret is cleared from the clipboard (if it still holds it).
-    #[arg(long, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    #[arg(long, value_name = "SECS", help_heading = "Wizard options", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub clipboard_timeout: u64,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -66,7 +66,7 @@ pub struct AwsArgs {
     #[arg(long, global = true, value_name = "REGION", value_parser = |s: &str| Region::parse("--region", s))]
     pub region: Option<Region>,
     /// Send every AWS request to this endpoint (default: AWS_ENDPOINT_URL), e.g. a local emulator.
-    #[arg(long, global = true, value_name = "URL", value_parser = |s: &str| check_endpoint("--endpoint-url", s).map(|()| s.to_string()))]
+    #[arg(long, global = true, value_name = "URL", value_parser = EndpointParser)]
     pub endpoint_url: Option<String>,
     /// Seconds to wait for a connection to AWS.
     #[arg(long, global = true, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
@@ -81,6 +81,29 @@ pub struct AwsArgs {
     /// Trace every AWS request and answer on stderr (secrets and signatures redacted).
     #[arg(long, global = true)]
     pub debug: bool,
+}
+
+/// `--endpoint-url`, checked as `AWS_ENDPOINT_URL` is. Its error never quotes the value as typed, as clap's own
+/// would: the URL may carry a password.
+#[derive(Clone)]
+struct EndpointParser;
+
+impl TypedValueParser for EndpointParser {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        let invalid = |message: String| {
+            clap::Error::raw(clap::error::ErrorKind::ValueValidation, format!("{message}\n")).with_cmd(cmd)
+        };
+        let url = value.to_str().ok_or_else(|| invalid("invalid --endpoint-url: it is not valid UTF-8".into()))?;
+        check_endpoint("--endpoint-url", url).map_err(|e| invalid(e.to_string()))?;
+        Ok(url.to_string())
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -205,13 +228,66 @@ pub struct SetupValues {
     #[arg(long)]
     pub tighten: bool,
     /// Override a resource name: OPTION=NAME, e.g. --name postman-user-name=OpsPostman (repeatable).
-    #[arg(long = "name", value_name = "OPTION=NAME")]
+    #[arg(long = "name", value_name = "OPTION=NAME", long_help = name_options_help())]
     pub names: Vec<String>,
 }
 
+/// `--name`'s long help: every name option, setup by setup, with the guide's name (from the setups' registry).
+fn name_options_help() -> String {
+    let mut help = String::from(
+        "Override a resource name: OPTION=NAME, e.g. --name postman-user-name=OpsPostman (repeatable; each option \
+         once, and only for a chosen setup). The options, by setup, with the guide's name:",
+    );
+    for setup in SETUPS {
+        help.push_str(&format!("\n  {}:", setup.id));
+        for field in setup.names {
+            help.push_str(&format!("\n    {} ({})", field.option(), field.default));
+        }
+    }
+    help
+}
+
+/// Why an option that only other setups use is refused rather than ignored: the setups it belongs to.
+fn not_for_setup(what: &str, chosen: Selection, owners: &[&str]) -> String {
+    let all = Selection::all();
+    let choose: Vec<String> = owners.iter().chain([&all.as_str()]).map(|o| format!("--setup {o}")).collect();
+    format!(
+        "{what} belongs to {}, and --setup {chosen} does not use it: drop it, or choose {}",
+        owners.join(" and "),
+        choose.join(" or ")
+    )
+}
+
+/// The single setups for which `uses` holds.
+fn setups_where(uses: impl Fn(&Selection) -> bool) -> Vec<&'static str> {
+    Selection::choices().into_iter().filter(|c| !c.is_union() && uses(c)).map(|c| c.as_str()).collect()
+}
+
 impl SetupValues {
+    /// Every value given is one the chosen setups use (`--bucket` with postman alone would be ignored).
+    fn check_belongs(&self) -> Result<(), CliError> {
+        let given = [
+            (Param::Bucket, self.bucket.as_ref().map(|b| b.as_str())),
+            (Param::Project, self.project_id.as_ref().map(|p| p.as_str())),
+        ];
+        for (param, value) in given {
+            if let (Some(value), None) = (value, self.setup.needing(param)) {
+                let owners = setups_where(|s| s.needing(param).is_some());
+                let rule = not_for_setup(param.what(), self.setup, &owners);
+                return Err(InvalidValue::new(param.flag(), value, rule).into());
+            }
+        }
+        if self.harden && !self.tighten && !self.setup.can_harden() {
+            let owners = setups_where(Selection::can_harden);
+            let what = "--harden (the confused-deputy conditions of a role's trust policy)";
+            return Err(CliError::Usage(not_for_setup(what, self.setup, &owners)));
+        }
+        Ok(())
+    }
+
     /// The parameters these values describe, in `account` and `region`, checked.
     pub fn params(&self, account: AccountId, region: Region) -> Result<Params, CliError> {
+        self.check_belongs()?;
         let mut params = Params::new(self.setup, account, region);
         params.bucket = self.bucket.clone();
         params.project = self.project_id.clone();
@@ -281,7 +357,7 @@ pub struct DestroyArgs {
     #[arg(long, value_name = "SETUP", value_parser = setup_kind())]
     pub setup: Selection,
     /// Override a resource name, as for apply.
-    #[arg(long = "name", value_name = "OPTION=NAME")]
+    #[arg(long = "name", value_name = "OPTION=NAME", long_help = name_options_help())]
     pub names: Vec<String>,
     /// Delete without asking (required when not on a terminal).
     #[arg(long)]
@@ -291,12 +367,16 @@ pub struct DestroyArgs {
     pub format: Format,
 }
 
-/// A failure, with the exit code it maps to.
+/// A failure, with the exit code it maps to (the one rule, in the README: 2 refused before any write, 3 a
+/// cancelled confirmation, 1 a failure at AWS, 128+N a signal).
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
-    /// Exit 2: invalid input or usage, found before any AWS call.
+    /// Exit 2: refused before any write, because of the operator's input or the account's state as read.
     #[error("{0}")]
     Usage(String),
+    /// Exit 3: the operator answered no (or nothing) to a confirmation; nothing was written.
+    #[error("{command} cancelled: nothing was written")]
+    Cancelled { command: &'static str },
     /// Exit 1: a failure at AWS, or a run that did not complete.
     #[error("{0}")]
     Aws(String),
@@ -316,6 +396,7 @@ impl CliError {
     pub fn code(&self) -> u8 {
         match self {
             CliError::Usage(_) => 2,
+            CliError::Cancelled { .. } => 3,
             CliError::Aws(_) => 1,
             CliError::Signal { signal, .. } => u8::try_from(128 + signal).unwrap_or(1),
             CliError::Quiet => 1,
@@ -366,6 +447,19 @@ impl From<crate::aws::ConnectError> for CliError {
     }
 }
 
+/// A clap usage error as one line for `--format json`: its whole message (what is missing, a tip), without the
+/// usage block and the pointer to --help that follow it on a terminal.
+pub fn usage_error_text(e: &clap::Error) -> String {
+    let rendered = e.render().to_string();
+    let message: Vec<&str> = rendered
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    message.join(" ").trim_start_matches("error: ").to_string()
+}
+
 impl Cli {
     pub fn connection(&self) -> Connection {
         self.aws.connection()
@@ -405,12 +499,18 @@ pub fn apply_names(params: &mut Params, overrides: &[String]) -> Result<(), Inva
         let (key, value) = o
             .split_once('=')
             .ok_or_else(|| InvalidValue::new("--name", o, "write OPTION=NAME, e.g. postman-user-name=OpsPostman"))?;
-        // Any setup's name is taken, whichever setups are chosen: one that is not used changes nothing.
         let fields = || SETUPS.iter().flat_map(|s| s.names.iter().copied());
         let field = fields().find(|f| f.option() == key).ok_or_else(|| {
             let options: Vec<&str> = fields().map(|f| f.option()).collect();
             InvalidValue::new("--name", o, format!("unknown name option {key:?}; choose one of {}", options.join(", ")))
         })?;
+        // A name of a setup that is not chosen would change nothing: refused, naming its setup.
+        let is_field = |s: &Selection| s.name_fields().any(|f| std::ptr::eq(f, field));
+        if !is_field(&params.setup) {
+            let what = format!("{key} (the {} {})", field.kind.noun(), field.default);
+            let rule = not_for_setup(&what, params.setup, &setups_where(is_field));
+            return Err(InvalidValue::new(&format!("--name {key}"), o, rule));
+        }
         if seen.contains(&key) {
             return Err(InvalidValue::new(
                 &format!("--name {key}"),
@@ -497,6 +597,18 @@ mod tests {
             assert_eq!(e.exit_code(), 2, "{args:?}");
             assert!(e.to_string().contains(needle), "{args:?}: {e}");
         }
+    }
+
+    #[test]
+    fn usage_errors_for_json_name_what_is_missing() {
+        let text = |args: &[&str]| usage_error_text(&Cli::try_parse_from(args).unwrap_err());
+        let missing = text(&["p", "plan", "--format", "json"]);
+        assert_eq!(missing, "the following required arguments were not provided: --setup <SETUP>");
+        let two = text(&["p", "export", "--setup", "postman"]);
+        assert!(two.ends_with("provided: --as <FORMAT> --out <PATH>"), "{two}");
+        let typo = text(&["p", "plan", "--stup", "x"]);
+        assert!(typo.contains("'--stup'") && typo.contains("tip: a similar argument exists: '--setup'"), "{typo}");
+        assert!(!typo.contains("Usage:") && !typo.contains("--help"), "{typo}");
     }
 
     #[test]

@@ -20,20 +20,137 @@ pub enum SaveError {
     NotAFile { path: PathBuf },
     #[error("cannot write {path}: {source}")]
     Io { path: PathBuf, source: io::Error },
+    #[error(
+        "there is no credentials file to save to: HOME is not set and neither is AWS_SHARED_CREDENTIALS_FILE; set \
+         one of them (a profile is never written under the working directory)"
+    )]
+    NoHome,
+    #[error("{path} cannot be written ({why}): the key would be made and then not saved; {fix}")]
+    NotWritable { path: PathBuf, why: String, fix: &'static str },
 }
 
 fn io_err(path: &Path) -> impl FnOnce(io::Error) -> SaveError + '_ {
     move |source| SaveError::Io { path: path.to_path_buf(), source }
 }
 
-/// The shared credentials file: `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`.
-pub fn credentials_path() -> PathBuf {
-    match std::env::var_os("AWS_SHARED_CREDENTIALS_FILE") {
-        Some(p) if !p.is_empty() => PathBuf::from(p),
-        _ => {
-            let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
-            home.join(".aws").join("credentials")
+/// The shared credentials file: `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`; with neither a home
+/// nor the variable there is none (never one under the working directory, where nobody would look for it).
+pub fn credentials_path() -> Result<PathBuf, SaveError> {
+    let set = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    match (set("AWS_SHARED_CREDENTIALS_FILE"), set("HOME")) {
+        (Some(file), _) => Ok(file),
+        (None, Some(home)) => Ok(home.join(".aws").join("credentials")),
+        (None, None) => Err(SaveError::NoHome),
+    }
+}
+
+/// Where a write to `path` really lands: a symbolic link (a dotfiles repository's) is followed to its target,
+/// so the file is replaced there and the link stays a link. A dangling link resolves to the file it names.
+pub fn resolve_links(path: &Path) -> Result<PathBuf, SaveError> {
+    let mut at = path.to_path_buf();
+    // Linux's own limit on links followed in one lookup.
+    for _ in 0..40 {
+        match fs::symlink_metadata(&at) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = fs::read_link(&at).map_err(io_err(&at))?;
+                let base = at.parent().unwrap_or(Path::new(""));
+                at = base.join(target);
+            }
+            // Nothing there yet (or a file where a directory should be, which the directory check names).
+            Ok(_) => return Ok(at),
+            Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => return Ok(at),
+            Err(e) => return Err(io_err(&at)(e)),
         }
+    }
+    Err(SaveError::NotWritable {
+        path: path.into(),
+        why: "too many levels of symbolic links".into(),
+        fix: "point it at a file",
+    })
+}
+
+/// The directory a file is written into (`.` for a bare file name).
+fn parent_dir(path: &Path) -> &Path {
+    path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+/// Whether a new file can be made in `dir`: tried, not guessed from mode bits (root, ACLs and read-only mounts
+/// all answer differently), with a probe that is removed at once.
+fn probe_dir(dir: &Path) -> io::Result<()> {
+    let probe = dir.join(format!(".pinpoint-iam-wizard.probe.{}.{:08x}", std::process::id(), fastrand::u32(..)));
+    OpenOptions::new().write(true).create_new(true).mode(0o600).open(&probe)?;
+    fs::remove_file(&probe)
+}
+
+/// The nearest directory that exists at or above `dir` (the one `create_dir_all` would start from).
+fn existing_ancestor(dir: &Path) -> Result<&Path, SaveError> {
+    for a in dir.ancestors().filter(|a| !a.as_os_str().is_empty()) {
+        match fs::metadata(a) {
+            Ok(m) if m.is_dir() => return Ok(a),
+            Ok(_) => {
+                return Err(SaveError::NotWritable {
+                    path: dir.into(),
+                    why: format!("{} is a file, not a directory", a.display()),
+                    fix: "choose a path in a directory",
+                });
+            }
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {}
+            Err(e) => return Err(io_err(a)(e)),
+        }
+    }
+    Ok(Path::new("."))
+}
+
+/// Before any key exists: saving this profile to `path` would succeed (the file readable and a regular file,
+/// the profile new unless `overwrite`, a new file possible in the directory the write lands in).
+pub fn check_profile_destination(path: &Path, profile: &str, overwrite: bool) -> Result<(), SaveError> {
+    let (target, existing) = current(path, profile)?;
+    if !overwrite && section(&existing, profile).is_some() {
+        return Err(SaveError::ProfileExists { profile: profile.into(), path: path.into() });
+    }
+    let dir = existing_ancestor(parent_dir(&target))?;
+    probe_dir(dir).map_err(|e| SaveError::NotWritable {
+        path: path.into(),
+        why: format!("no new file can be made in {}: {e}", dir.display()),
+        fix: "choose another file with AWS_SHARED_CREDENTIALS_FILE",
+    })
+}
+
+/// Before any key exists: a CSV can be made at `path` (nothing there, not even a dangling link, and its
+/// directory exists and takes a new file).
+pub fn check_csv_destination(path: &Path) -> Result<(), SaveError> {
+    if fs::symlink_metadata(path).is_ok() {
+        return Err(SaveError::FileExists { path: path.into() });
+    }
+    let dir = parent_dir(path);
+    let unwritable =
+        |why: String| SaveError::NotWritable { path: path.into(), why, fix: "choose another --save-csv path" };
+    match fs::metadata(dir) {
+        Ok(m) if m.is_dir() => {}
+        Ok(_) => return Err(unwritable(format!("{} is not a directory", dir.display()))),
+        Err(e) => return Err(unwritable(format!("its directory {}: {e}", dir.display()))),
+    }
+    probe_dir(dir).map_err(|e| unwritable(format!("no new file can be made in {}: {e}", dir.display())))
+}
+
+/// The credentials file as it is now, for a profile of this name: where a write lands (through any link) and
+/// the file's text (empty when there is none yet).
+fn current(path: &Path, profile: &str) -> Result<(PathBuf, zeroize::Zeroizing<String>), SaveError> {
+    if profile.is_empty() || !profile.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+        return Err(SaveError::BadProfileName(profile.to_string()));
+    }
+    let target = resolve_links(path)?;
+    // The file is written beside and renamed over: AWS_SHARED_CREDENTIALS_FILE=/dev/null (a common way to
+    // ignore the file) would have the device replaced by a file holding the secret.
+    if fs::metadata(&target).is_ok_and(|m| !m.is_file()) {
+        return Err(SaveError::NotAFile { path: path.into() });
+    }
+    match fs::read_to_string(&target) {
+        Ok(text) => Ok((target, zeroize::Zeroizing::new(text))),
+        Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {
+            Ok((target, zeroize::Zeroizing::new(String::new())))
+        }
+        Err(e) => Err(io_err(path)(e)),
     }
 }
 
@@ -62,27 +179,11 @@ fn section(text: &str, name: &str) -> Option<(usize, usize)> {
     range
 }
 
-/// Whether the credentials file already has this profile.
-pub fn profile_exists(path: &Path, profile: &str) -> bool {
-    fs::read_to_string(path).map(|t| section(&t, profile).is_some()).unwrap_or(false)
-}
-
 /// Add (or, with `overwrite`, replace) a profile; every other byte of the file is kept as it was.
-/// Written to a temporary file beside it, mode 0600, then renamed over it (atomic on one filesystem).
+/// Written to a temporary file beside it, mode 0600, then renamed over it (atomic on one filesystem). A
+/// symbolic link is written through: the temporary file goes beside its target and replaces the target.
 pub fn save_profile(path: &Path, profile: &str, key: &NewAccessKey, overwrite: bool) -> Result<(), SaveError> {
-    if profile.is_empty() || !profile.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
-        return Err(SaveError::BadProfileName(profile.to_string()));
-    }
-    // The file is written beside and renamed over: AWS_SHARED_CREDENTIALS_FILE=/dev/null (a common way to
-    // ignore the file) would have the device replaced by a file holding the secret.
-    if fs::metadata(path).is_ok_and(|m| !m.is_file()) {
-        return Err(SaveError::NotAFile { path: path.into() });
-    }
-    let existing = match fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(io_err(path)(e)),
-    };
+    let (target, existing) = current(path, profile)?;
     let block = format!(
         "[{profile}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
         key.access_key_id,
@@ -110,23 +211,28 @@ pub fn save_profile(path: &Path, profile: &str, key: &NewAccessKey, overwrite: b
         }
     }
     drop(zeroize::Zeroizing::new(block));
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    fs::create_dir_all(dir).map_err(io_err(dir))?;
+    replace_file(&target, out.as_bytes()).map_err(io_err(path))
+}
+
+/// Replace `target` with `bytes`, mode 0600: a temporary file in its directory, renamed over it; the
+/// temporary file is removed on any failure.
+fn replace_file(target: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = parent_dir(target);
+    fs::create_dir_all(dir)?;
     let tmp = dir.join(format!(
         ".{}.pinpoint-iam-wizard.{}",
-        path.file_name().and_then(|n| n.to_str()).unwrap_or("credentials"),
+        target.file_name().and_then(|n| n.to_str()).unwrap_or("credentials"),
         std::process::id()
     ));
     let write = || -> io::Result<()> {
         let mut f = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
-        f.write_all(out.as_bytes())?;
+        f.write_all(bytes)?;
         f.sync_all()?;
-        fs::rename(&tmp, path)?;
-        fs::set_permissions(path, fs::Permissions::from_mode(0o600))
+        fs::rename(&tmp, target)?;
+        fs::set_permissions(target, fs::Permissions::from_mode(0o600))
     };
-    write().map_err(|e| {
+    write().inspect_err(|_| {
         let _ = fs::remove_file(&tmp);
-        io_err(path)(e)
     })
 }
 
@@ -221,7 +327,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("credentials");
         fs::write(&path, EXISTING).unwrap();
-        assert!(profile_exists(&path, "other"));
+        assert!(matches!(check_profile_destination(&path, "other", false), Err(SaveError::ProfileExists { .. })));
         let e = save_profile(&path, "other", &key(), false).unwrap_err();
         assert!(matches!(e, SaveError::ProfileExists { .. }), "{e}");
         assert_eq!(fs::read_to_string(&path).unwrap(), EXISTING, "untouched");
@@ -236,6 +342,67 @@ mod tests {
     fn refuses_bad_profile_names() {
         let dir = tempfile::tempdir().unwrap();
         assert!(matches!(save_profile(&dir.path().join("c"), "a]b", &key(), false), Err(SaveError::BadProfileName(_))));
+    }
+
+    #[test]
+    fn a_credentials_file_that_is_a_link_is_written_through_it() {
+        let dotfiles = tempfile::tempdir().unwrap();
+        let home = tempfile::tempdir().unwrap();
+        let target = dotfiles.path().join("aws-credentials");
+        fs::write(&target, EXISTING).unwrap();
+        let link = home.path().join("credentials");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        check_profile_destination(&link, "pinpoint", false).unwrap();
+        save_profile(&link, "pinpoint", &key(), false).unwrap();
+        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink(), "the link is still a link");
+        assert_eq!(fs::read_link(&link).unwrap(), target);
+        let text = fs::read_to_string(&target).unwrap();
+        assert!(text.starts_with(EXISTING) && text.contains("aws_access_key_id = AKIAFAKE1"), "{text}");
+        assert_eq!(mode(&target), 0o600);
+        assert_eq!(fs::read_dir(dotfiles.path()).unwrap().count(), 1, "no temporary file left beside the target");
+        assert_eq!(fs::read_dir(home.path()).unwrap().count(), 1, "nothing new beside the link");
+    }
+
+    #[test]
+    fn a_dangling_link_is_written_through_to_the_file_it_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let link = dir.path().join("credentials");
+        std::os::unix::fs::symlink("real-credentials", &link).unwrap();
+        check_profile_destination(&link, "p", false).unwrap();
+        save_profile(&link, "p", &key(), false).unwrap();
+        assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
+        assert!(fs::read_to_string(dir.path().join("real-credentials")).unwrap().starts_with("[p]\n"));
+        // A link into a directory that cannot hold a file is refused before any key exists.
+        let nowhere = dir.path().join("nowhere");
+        fs::write(dir.path().join("a-file"), "").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("a-file/credentials"), &nowhere).unwrap();
+        assert!(matches!(check_profile_destination(&nowhere, "p", false), Err(SaveError::NotWritable { .. })));
+    }
+
+    #[test]
+    fn destinations_are_checked_before_any_key_exists() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a-file");
+        fs::write(&file, "").unwrap();
+        // A directory that does not exist yet is made for the profile (~/.aws on a new machine), not for a CSV.
+        check_profile_destination(&dir.path().join("new/.aws/credentials"), "p", false).unwrap();
+        assert!(!dir.path().join("new").exists(), "the check made nothing");
+        let csv_in_missing = dir.path().join("missing/keys.csv");
+        assert!(matches!(check_csv_destination(&csv_in_missing), Err(SaveError::NotWritable { .. })));
+        assert!(matches!(check_csv_destination(&file.join("keys.csv")), Err(SaveError::NotWritable { .. })));
+        assert!(matches!(
+            check_profile_destination(&file.join("credentials"), "p", false),
+            Err(SaveError::NotWritable { .. })
+        ));
+        // A dangling link at the CSV path: create_new would refuse it after the key exists.
+        let dangling = dir.path().join("dangling.csv");
+        std::os::unix::fs::symlink("nowhere.csv", &dangling).unwrap();
+        assert!(matches!(check_csv_destination(&dangling), Err(SaveError::FileExists { .. })));
+        check_csv_destination(&dir.path().join("keys.csv")).unwrap();
+        // sysfs takes no new file, not even from root: a directory nobody can write to.
+        let e = check_csv_destination(Path::new("/sys/keys.csv")).unwrap_err();
+        assert!(matches!(e, SaveError::NotWritable { .. }), "{e}");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 2, "no probe left behind");
     }
 
     #[test]

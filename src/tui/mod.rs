@@ -195,14 +195,19 @@ impl Runtime {
                         Ok(aws) => Detected {
                             region: Some(aws.region.clone()),
                             profile: aws.profile.clone(),
-                            endpoint: conn.endpoint_url.clone().or_else(|| std::env::var("AWS_ENDPOINT_URL").ok()),
+                            // Shown on screens and in the summary's command: a password in it never is.
+                            endpoint: conn
+                                .endpoint_url
+                                .clone()
+                                .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
+                                .map(|e| crate::aws::endpoint_for_display(&e)),
                             identity: aws.identity().await.map_err(Problem::from),
                             aws: Some(aws),
                         },
                         Err(e) => Detected {
                             region: conn.region.clone(),
                             profile: conn.profile.clone(),
-                            endpoint: conn.endpoint_url.clone(),
+                            endpoint: conn.endpoint_url.as_deref().map(crate::aws::endpoint_for_display),
                             identity: Err(Problem::from(e)),
                             aws: None,
                         },
@@ -374,9 +379,11 @@ impl Runtime {
             Cmd::SaveProfile { name, overwrite } => {
                 let Some(k) = app.session.secret.as_ref().map(copy_key) else { return };
                 tokio::task::spawn_blocking(move || {
-                    let path = store::credentials_path();
-                    let r = store::save_profile(&path, &name, &k, overwrite)
-                        .map(|()| format!("saved as profile [{name}] in {}", path.display()))
+                    let r = store::credentials_path()
+                        .and_then(|path| {
+                            store::save_profile(&path, &name, &k, overwrite)
+                                .map(|()| format!("saved as profile [{name}] in {}", path.display()))
+                        })
                         .map_err(Problem::from);
                     Self::send(&tx, Msg::Saved(r));
                 });

@@ -22,6 +22,13 @@ fn frames_end(bytes: &[u8]) -> Option<usize> {
     bytes.windows(HIDE_CURSOR.len()).rposition(|w| w == HIDE_CURSOR).map(|i| i + HIDE_CURSOR.len())
 }
 
+/// What a full-screen app sends first: from then on the screen changes a frame at a time.
+const ENTER_ALTERNATE: &[u8] = b"\x1b[?1049h";
+
+fn contains(bytes: &[u8], needle: &[u8]) -> bool {
+    bytes.windows(needle.len()).any(|w| w == needle)
+}
+
 pub struct Term {
     parser: Arc<Mutex<vt100::Parser>>,
     raw: Arc<Mutex<Vec<u8>>>,
@@ -86,8 +93,13 @@ impl Term {
                 }
                 r.lock().unwrap().extend_from_slice(&buf[..n]);
                 pending.extend_from_slice(&buf[..n]);
-                if let Some(end) = frames_end(&pending) {
-                    p.lock().unwrap().process(&pending[..end]);
+                let mut parser = p.lock().unwrap();
+                // Outside the wizard's alternate screen (a headless command's prompt) there are no frames: the
+                // text is shown as it comes.
+                let in_frames = parser.screen().alternate_screen() || contains(&pending, ENTER_ALTERNATE);
+                let end = if in_frames { frames_end(&pending) } else { Some(pending.len()) };
+                if let Some(end) = end {
+                    parser.process(&pending[..end]);
                     pending.drain(..end);
                 }
             }

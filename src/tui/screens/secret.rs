@@ -204,10 +204,13 @@ impl State {
             Some(SavePrompt::Profile { name, confirm_overwrite: false }) => {
                 lines.push(Line::raw(""));
                 lines.push(field::line("Profile name", name, true, w, theme));
-                let note = format!(
-                    "Enter writes it to {} (mode 0600; other profiles are kept as they are)",
-                    store::credentials_path().display()
-                );
+                let note = match store::credentials_path() {
+                    Ok(path) => format!(
+                        "Enter writes it to {} (mode 0600; other profiles are kept as they are)",
+                        path.display()
+                    ),
+                    Err(e) => e.to_string(),
+                };
                 lines.extend(field::note(None, Some(&note), w, theme));
             }
             Some(SavePrompt::Profile { name, confirm_overwrite: true }) => {
