@@ -270,3 +270,26 @@ fn the_key_commands_refuse_what_this_tool_did_not_create_unless_adopted() {
     assert!(after.users[theirs].ours, "the adopted user carries our tag");
     assert_eq!(after.users[theirs].keys.len(), 1);
 }
+
+/// Issue 15 item 9: a setup applied with `--name` and destroyed without it is blocked (the renamed role still
+/// holds our policy), and the blocker says the role is this tool's own, made under another name, and which
+/// `--name` option to pass, instead of "not this tool's to remove". With the option, destroy removes it all.
+#[test]
+fn destroy_without_the_name_options_of_apply_says_which_to_pass() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let renamed = ["--name", "s3-role-name=ImporterS3RoleX"];
+    let applied = moto.run(&args("apply", "segment-import", &[&["--yes"][..], &renamed[..]].concat()));
+    assert!(applied.status.success(), "apply: {}", stderr(&applied));
+    let out = moto.run(&["destroy", "--setup", "segment-import", "--yes", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let j = json(&out);
+    let blockers: Vec<&str> = j["blockers"].as_array().unwrap().iter().map(|b| b.as_str().unwrap()).collect();
+    assert!(
+        blockers.iter().any(|b| b.contains("role ImporterS3RoleX") && b.contains("--name s3-role-name=ImporterS3RoleX")),
+        "{blockers:?}"
+    );
+    let out = moto.run(&[&["destroy", "--setup", "segment-import", "--yes"][..], &renamed[..]].concat());
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(Account::read_blocking(moto).is_empty(), "everything of ours is gone");
+}

@@ -633,12 +633,20 @@ async fn run_rotate(conn: &Connection, args: RotateArgs) -> Result<(), CliError>
     let rotation =
         access_keys::rotate(&aws.iam, user, delete_first.as_deref(), adopt(args.adopt)).await.map_err(rotate_error)?;
     if let Some(n) = signals.fired() {
-        let _ = aws.iam.delete_access_key(user, &rotation.key.access_key_id).await;
-        let _ = aws.iam.untag_access_key(user, &rotation.key.access_key_id).await;
-        return Err(CliError::Signal {
-            signal: n,
-            message: format!("interrupted by {}: the new key was deleted before its secret was shown", signal_name(n)),
-        });
+        let id = rotation.key.access_key_id.clone();
+        drop(rotation);
+        let message = match access_keys::delete_undelivered(&aws.iam, user, &id).await {
+            Ok(()) => format!(
+                "interrupted by {}: the new key {id} was deleted (verified) before its secret was shown",
+                signal_name(n)
+            ),
+            Err(e) => format!(
+                "interrupted by {}: deleting the new key {id}, whose secret was not shown, failed ({e}): deactivate \
+                 it with `retire-key --user {user} --key {id}`, then delete it with the same and `--delete`",
+                signal_name(n)
+            ),
+        };
+        return Err(CliError::Signal { signal: n, message });
     }
     let mut deactivated = Vec::new();
     let mut error = None;
@@ -702,12 +710,12 @@ async fn run_rotate(conn: &Connection, args: RotateArgs) -> Result<(), CliError>
     if let Err(e) = delivered {
         let id = rotation.key.access_key_id.clone();
         drop(rotation);
-        let deleted = aws.iam.delete_access_key(user, &id).await;
-        let _ = aws.iam.untag_access_key(user, &id).await;
+        let deleted = access_keys::delete_undelivered(&aws.iam, user, &id).await;
         return Err(CliError::Aws(match deleted {
-            Ok(()) => {
-                format!("the secret could not be written to standard output ({e}): the new access key {id} was deleted")
-            }
+            Ok(()) => format!(
+                "the secret could not be written to standard output ({e}): the new access key {id} was deleted \
+                 (verified)"
+            ),
             Err(d) => format!(
                 "the secret could not be written to standard output ({e}) and deleting the new key {id} failed ({d}): \
                  delete it with `retire-key --user {user} --key {id}`"

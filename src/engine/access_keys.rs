@@ -136,6 +136,27 @@ pub async fn delete_unseen(iam: &Iam, user: &str, before: &[String]) -> Result<V
     Ok(deleted)
 }
 
+/// Delete a new key whose secret was not delivered, then list the user's keys to verify it is gone.
+pub async fn delete_undelivered(iam: &Iam, user: &str, id: &str) -> Result<(), AwsError> {
+    match iam.delete_access_key(user, id).await {
+        Err(e) if !e.is_no_such_entity() => return Err(e),
+        _ => {}
+    }
+    let _ = iam.untag_access_key(user, id).await;
+    match iam.access_keys(user).await {
+        Err(e) if e.is_no_such_entity() => Ok(()),
+        Err(e) => Err(e),
+        Ok(keys) if keys.iter().any(|k| k.id == id) => Err(AwsError::Service {
+            action: "iam:ListAccessKeys".into(),
+            resource: user.into(),
+            code: "StillThere".into(),
+            message: format!("access key {id} is still listed after it was deleted"),
+            request_id: None,
+        }),
+        Ok(_) => Ok(()),
+    }
+}
+
 /// How often CreateAccessKey is tried; each retry comes only after the keys made by a failed try are deleted.
 const KEY_ATTEMPTS: u32 = 3;
 

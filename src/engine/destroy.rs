@@ -45,6 +45,9 @@ struct Reading {
     users: Vec<(Found<UserState>, Option<Entanglements>)>,
     roles: Vec<(Found<RoleState>, Option<Entanglements>)>,
     policies: Vec<PolicyReading>,
+    /// Holders of our policies that destroy does not delete but that carry our tag: this tool made them under
+    /// other names (`--name`), as (kind, name).
+    renamed: Vec<(&'static str, String)>,
 }
 
 async fn read_user(iam: &Iam, name: &str) -> Result<(Found<UserState>, Option<Entanglements>), AwsError> {
@@ -83,7 +86,7 @@ async fn read(iam: &Iam, desired: &Desired) -> Result<Reading, AwsError> {
         try_join_all(desired.roles.iter().map(|r| read_role(iam, r.name.as_str()))),
         try_join_all(desired.policies.iter().map(|p| read_policy(iam, &p.arn))),
     )?;
-    Ok(Reading { users, roles, policies })
+    Ok(Reading { users, roles, policies, renamed: vec![] })
 }
 
 /// Read the account and plan the deletion of what this tool made of the chosen setups (names only: no
@@ -91,7 +94,8 @@ async fn read(iam: &Iam, desired: &Desired) -> Result<Reading, AwsError> {
 /// is listed, the executor deletes nothing.
 pub async fn plan_destroy(iam: &Iam, params: &Params) -> Result<Plan, PlanError> {
     let desired = params.names_only()?;
-    let reading = read(iam, &desired).await?;
+    let mut reading = read(iam, &desired).await?;
+    reading.renamed = renamed(iam, &desired, &reading).await?;
     let blockers = blockers(&desired, &reading);
     let steps = steps(&desired, &reading);
     Ok(Plan { params: params.clone(), desired, steps, checked: true, mode: Mode::Destroy, blockers })
@@ -185,7 +189,8 @@ fn blockers(desired: &Desired, reading: &Reading) -> Vec<String> {
     );
     for (p, (_, entities)) in reading.policies.iter().enumerate() {
         if let Some(e) = entities {
-            out.extend(policy_blockers(desired.policies[p].name.as_str(), e, &users, &roles));
+            let name = desired.policies[p].name.as_str();
+            out.extend(policy_blockers(desired, name, e, (&users, &roles), &reading.renamed));
         }
     }
     out
@@ -224,10 +229,59 @@ fn describe_entanglements(kind: &str, name: &str, t: &Entanglements) -> Vec<Stri
     out
 }
 
+/// The users and roles holding our policies that destroy does not delete, read once more (only when there are
+/// any) to tell this tool's own, made under other names, from anyone else's.
+async fn renamed(iam: &Iam, desired: &Desired, reading: &Reading) -> Result<Vec<(&'static str, String)>, AwsError> {
+    let named = |specs: Vec<&str>, found: Vec<bool>| -> Vec<String> {
+        specs.into_iter().zip(found).filter(|(_, f)| *f).map(|(n, _)| n.to_string()).collect()
+    };
+    let users = named(desired.users.iter().map(|u| u.name.as_str()).collect(), reading.users.iter().map(|(f, _)| !matches!(f, Found::Absent)).collect());
+    let roles = named(desired.roles.iter().map(|r| r.name.as_str()).collect(), reading.roles.iter().map(|(f, _)| !matches!(f, Found::Absent)).collect());
+    let mut out = Vec::new();
+    for (_, entities) in &reading.policies {
+        let Some(e) = entities else { continue };
+        for u in e.users.iter().filter(|u| !users.contains(u)) {
+            if iam.get_user(u).await?.is_some_and(|s| s.managed_by_us) {
+                out.push(("user", u.clone()));
+            }
+        }
+        for r in e.roles.iter().filter(|r| !roles.contains(r)) {
+            if iam.get_role(r).await?.is_some_and(|s| s.managed_by_us) {
+                out.push(("role", r.clone()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What to say of a holder destroy does not delete: this tool's own under another name, or someone else's.
+fn holder_hint(desired: &Desired, policy: &str, kind: &str, who: &str, renamed: &[(&'static str, String)]) -> String {
+    if !renamed.iter().any(|(k, n)| *k == kind && n == who) {
+        return String::new();
+    }
+    let field = match kind {
+        "role" => desired.roles.iter().find(|r| r.policies.iter().any(|p| p.as_str() == policy)).map(|r| r.field),
+        _ => desired.users.iter().find(|u| u.policies.iter().any(|p| p.as_str() == policy)).map(|u| u.field),
+    };
+    let option = field.map(|f| format!(" (--name {}={who})", f.option())).unwrap_or_default();
+    format!(
+        ": {kind} {who} carries pinpoint-iam-wizard's tag, made under another name{option}; run destroy with the \
+         same --name options as the apply that made it"
+    )
+}
+
 /// A policy may be attached only to the users and roles destroy deletes with it.
-fn policy_blockers(name: &str, e: &PolicyEntities, ours_users: &[String], ours_roles: &[String]) -> Vec<String> {
-    let not_deleted =
-        |kind: &str, who: &String| format!("policy {name} is attached to {kind} {who}, which destroy does not delete");
+fn policy_blockers(
+    desired: &Desired,
+    name: &str,
+    e: &PolicyEntities,
+    (ours_users, ours_roles): (&[String], &[String]),
+    renamed: &[(&'static str, String)],
+) -> Vec<String> {
+    let not_deleted = |kind: &str, who: &String| {
+        let hint = holder_hint(desired, name, kind, who, renamed);
+        format!("policy {name} is attached to {kind} {who}, which destroy does not delete{hint}")
+    };
     e.users
         .iter()
         .filter(|u| !ours_users.contains(u))
