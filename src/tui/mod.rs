@@ -11,7 +11,8 @@ use crate::apply::{self, ApplyOptions};
 use crate::aws::{Aws, Connection};
 use crate::plan;
 use crate::secret::clipboard::{Clipboard, Surroundings};
-use crate::secret::{NewAccessKey, Secret, keeper, store};
+use crate::secret::custody::copy_key;
+use crate::secret::{keeper, store};
 use app::{App, Cmd, Copied, Detected, ExitReport, Msg, Problem};
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent, EventStream};
 use futures::StreamExt;
@@ -37,6 +38,7 @@ pub async fn run(conn: Connection, clipboard_timeout: Duration) -> std::io::Resu
                  `pinpoint-iam-wizard apply --setup … --yes` (see --help)."
                     .into(),
             ],
+            keys: vec![],
         });
     }
     let mut terminal = ratatui::init();
@@ -168,15 +170,6 @@ async fn event_loop(
     }
 }
 
-/// A copy of the key for a blocking task; zeroized when dropped like the original.
-fn copy_key(k: &NewAccessKey) -> NewAccessKey {
-    NewAccessKey {
-        user_name: k.user_name.clone(),
-        access_key_id: k.access_key_id.clone(),
-        secret_access_key: Secret::new(k.secret_access_key.expose().to_string()),
-    }
-}
-
 impl Runtime {
     fn send(tx: &UnboundedSender<Inbox>, msg: Msg) {
         let _ = tx.send(Inbox::Msg(msg));
@@ -288,17 +281,14 @@ impl Runtime {
                     Self::send(&tx, Msg::Applied(Box::new(report.map_err(Problem::from))));
                 });
             }
-            Cmd::DeleteUnseenKey(log) => {
+            Cmd::DeleteKey { user, id } => {
                 let Some(aws) = self.aws.clone() else {
-                    Self::send(&tx, Msg::UnseenKeyDeleted(false));
+                    Self::send(&tx, Msg::KeyDeleted { id, verified: false });
                     return;
                 };
-                let n = app.session.run.steps.len();
                 tokio::spawn(async move {
-                    let (etx, _erx) = unbounded_channel();
-                    let mut statuses = vec![apply::Status::Created; n];
-                    let errors = apply::roll_back(&aws.iam, log, &mut statuses, &etx).await;
-                    Self::send(&tx, Msg::UnseenKeyDeleted(errors.is_empty()));
+                    let verified = delete_key(&aws.iam, &user, &id).await;
+                    Self::send(&tx, Msg::KeyDeleted { id, verified });
                 });
             }
             Cmd::RollBack(log) => {
@@ -341,8 +331,8 @@ impl Runtime {
             Cmd::Cancel => self.cancel.store(true, Ordering::SeqCst),
             Cmd::Copy { what } => {
                 let text = match &what {
-                    Copied::Secret => app.session.secret.as_ref().map(|k| k.secret_access_key.expose().to_string()),
-                    Copied::KeyId => app.session.secret.as_ref().map(|k| k.access_key_id.clone()),
+                    Copied::Secret => app.session.custody.held().map(|k| k.secret_access_key.expose().to_string()),
+                    Copied::KeyId => app.session.custody.held().map(|k| k.access_key_id.clone()),
                     Copied::Document { json, .. } => Some(json.clone()),
                 };
                 let Some(text) = text.map(zeroize::Zeroizing::new) else { return };
@@ -372,7 +362,7 @@ impl Runtime {
                 });
             }
             Cmd::SaveProfile { name, overwrite } => {
-                let Some(k) = app.session.secret.as_ref().map(copy_key) else { return };
+                let Some(k) = app.session.custody.held().map(copy_key) else { return };
                 tokio::task::spawn_blocking(move || {
                     let path = store::credentials_path();
                     let r = store::save_profile(&path, &name, &k, overwrite)
@@ -382,7 +372,7 @@ impl Runtime {
                 });
             }
             Cmd::SaveCsv { path } => {
-                let Some(k) = app.session.secret.as_ref().map(copy_key) else { return };
+                let Some(k) = app.session.custody.held().map(copy_key) else { return };
                 tokio::task::spawn_blocking(move || {
                     // `~/` is the home directory, as in a shell (the field is not a shell, but people type it).
                     let path = match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
@@ -433,6 +423,26 @@ impl Runtime {
                 });
             }
         }
+    }
+}
+
+/// Delete one access key of `user` and read the user's keys again: true only when the account no longer lists
+/// it (a user that is gone has no keys).
+async fn delete_key(iam: &crate::aws::iam::Iam, user: &str, id: &str) -> bool {
+    let listed = |keys: &[crate::aws::iam::AccessKeyInfo]| keys.iter().any(|k| k.id == id);
+    let others = match access_keys::keys(iam, user).await {
+        Ok(keys) => keys.into_iter().map(|k| k.id).filter(|k| k != id).collect::<Vec<_>>(),
+        Err(access_keys::RotateError::NoUser(_)) => return true,
+        Err(_) => return false,
+    };
+    // Every key but this one is kept: the engine's reconciliation deletes exactly the keys not listed.
+    if access_keys::delete_unseen(iam, user, &others).await.is_err() {
+        return false;
+    }
+    match access_keys::keys(iam, user).await {
+        Ok(keys) => !listed(&keys),
+        Err(access_keys::RotateError::NoUser(_)) => true,
+        Err(_) => false,
     }
 }
 
