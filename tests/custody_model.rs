@@ -17,6 +17,7 @@ use pinpoint_iam_wizard::aws::analyzer::Analysis;
 use pinpoint_iam_wizard::aws::iam::AccessKeyInfo;
 use pinpoint_iam_wizard::plan::{Action, Plan, StepKind};
 use pinpoint_iam_wizard::secret::clipboard::Method;
+use pinpoint_iam_wizard::secret::custody::KeyEnd;
 use pinpoint_iam_wizard::secret::{NewAccessKey, Secret};
 use pinpoint_iam_wizard::tui::app::{App, Cmd, Copied, Intent, Msg, Overlay, Problem, Screen};
 use pinpoint_iam_wizard::tui::keys::Key;
@@ -719,4 +720,94 @@ proptest! {
         let r = run(rotatable, &ops);
         prop_assert!(r.is_ok(), "{}", r.err().unwrap_or_default());
     }
+}
+
+// ---- The other paths the model found, replayed through `update` (each failed before the custody) ----
+
+fn ctrl_c() -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL))
+}
+
+/// The setup in place with a key; `n`, `y` rotate; the new key's secret is on screen, unseen.
+fn rotated_unseen() -> (App, String) {
+    let mut app = start(true);
+    app.update(wizard::ch('n'));
+    assert!(matches!(app.update(wizard::ch('y')).as_slice(), [Cmd::ListKeys { .. }]));
+    let old = vec![AccessKeyInfo { id: "AKIAOLD1".into(), active: true }];
+    assert!(matches!(app.update(Msg::Keys(Ok(old.clone()))).as_slice(), [Cmd::Rotate { .. }]));
+    let key = wizard::fake_key();
+    let id = key.access_key_id.clone();
+    app.update(Msg::Rotated(Box::new(Ok(Rotation { key, old, deleted_first: None }))));
+    assert_eq!(app.screen, Screen::Secret);
+    (app, id)
+}
+
+// Found by the model: after a rotation, the second Ctrl-C's "delete the key, quit" quit and left it active.
+#[test]
+fn quitting_after_a_rotation_deletes_the_unseen_new_key() {
+    let (mut app, id) = rotated_unseen();
+    app.update(ctrl_c());
+    let cmds = app.update(ctrl_c());
+    assert!(matches!(cmds.as_slice(), [Cmd::DeleteKey { id: d, .. }] if *d == id), "{cmds:?}");
+    assert!(!app.should_quit, "not before the deletion answers");
+    app.update(Msg::KeyDeleted { id: id.clone(), verified: true });
+    assert!(app.should_quit);
+    let r = app.exit_report();
+    assert_eq!(r.keys[0].end, KeyEnd::Deleted);
+    assert_eq!(r.code, 0, "the old key still serves the setup: {:?}", r.lines);
+}
+
+// Found by the model: a deletion that failed was reported as "deleted: its secret was never shown".
+#[test]
+fn a_deletion_that_failed_is_reported_as_a_key_that_may_be_active() {
+    let (mut app, id) = rotated_unseen();
+    app.update(wizard::ch('q'));
+    assert!(matches!(app.update(wizard::ch('d')).as_slice(), [Cmd::DeleteKey { .. }]));
+    app.update(Msg::KeyDeleted { id: id.clone(), verified: false });
+    assert!(app.should_quit);
+    let r = app.exit_report();
+    assert_eq!(r.keys[0].end, KeyEnd::MaybeActive);
+    let line = r.lines.iter().find(|l| l.contains(&id)).cloned().unwrap_or_default();
+    assert!(line.contains("may still be active") && !line.contains("deleted:"), "{line}");
+    assert_eq!(r.code, 1);
+}
+
+// Found by the model: `q` while a rotation was on its way quit at once; the key it made was never shown.
+#[test]
+fn quitting_while_a_rotation_is_on_its_way_waits_and_shows_its_secret() {
+    let mut app = start(true);
+    app.update(wizard::ch('n'));
+    app.update(wizard::ch('y'));
+    let old = vec![AccessKeyInfo { id: "AKIAOLD1".into(), active: true }];
+    app.update(Msg::Keys(Ok(old.clone())));
+    app.update(wizard::ch('q'));
+    assert!(!app.should_quit, "the rotation has not answered");
+    app.update(Msg::Rotated(Box::new(Ok(Rotation { key: wizard::fake_key(), old, deleted_first: None }))));
+    assert!(!app.should_quit && app.screen == Screen::Secret, "its secret is shown before leaving");
+    app.update(wizard::ch('q'));
+    assert!(matches!(&app.overlay, Some(Overlay::Confirm(c)) if c.title == "Quit without the secret?"));
+}
+
+// Found by the model: two rotations at once made two keys; quitting from the second (copied) left the first.
+#[test]
+fn with_two_keys_held_quitting_asks_about_the_one_nobody_saw() {
+    let (mut app, first) = rotated_unseen();
+    let second = NewAccessKey {
+        user_name: "PostmanUser".into(),
+        access_key_id: "AKIASECONDSECONDSECO".into(),
+        secret_access_key: Secret::new("SECONDsecretSECONDsecretSECONDsecret".into()),
+    };
+    app.update(Msg::Rotated(Box::new(Ok(Rotation { key: second, old: vec![], deleted_first: None }))));
+    app.update(wizard::ch('r'));
+    assert!(wizard::frame(&app).contains("SECONDsecret"), "the newest is on screen");
+    app.update(wizard::ch('q'));
+    let Some(Overlay::Confirm(c)) = &app.overlay else { panic!("quitting asks") };
+    assert!(c.lines[0].contains(&first), "about the key nobody saw: {:?}", c.lines);
+    app.update(wizard::ch('k'));
+    assert!(!app.should_quit, "the second key's secret is still on screen: it asks once more");
+    app.update(wizard::ch('q'));
+    app.update(wizard::ch('y'));
+    assert!(app.should_quit);
+    let ends: Vec<KeyEnd> = app.exit_report().keys.into_iter().map(|k| k.end).collect();
+    assert!(matches!(ends.as_slice(), [KeyEnd::KeptUnseen, KeyEnd::Delivered(_)]), "{ends:?}");
 }
