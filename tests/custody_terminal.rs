@@ -2,6 +2,7 @@
 //! replayed by the real binary in a terminal against moto, a proxy making the run fail where the model did.
 //! Each ends by reading the account straight from moto: no access key stays active whose secret nobody saw,
 //! and the exit code and text say what exists.
+#![allow(clippy::await_holding_lock)]
 
 mod support;
 
