@@ -811,3 +811,25 @@ fn with_two_keys_held_quitting_asks_about_the_one_nobody_saw() {
     let ends: Vec<KeyEnd> = app.exit_report().keys.into_iter().map(|k| k.end).collect();
     assert!(matches!(ends.as_slice(), [KeyEnd::KeptUnseen, KeyEnd::Delivered(_)]), "{ends:?}");
 }
+
+// Seen (item 2): after `r`, the plan said the key's secret "cannot be shown again"; the session still holds it.
+#[test]
+fn the_plan_of_a_retry_says_the_held_secret_is_shown_after_the_run() {
+    let mut app = start(false);
+    app.update(wizard::key(KeyCode::Enter));
+    let cmds = app.update(wizard::ch('y'));
+    let Some(Cmd::Apply { plan, .. }) = cmds.into_iter().next() else { panic!("applied") };
+    let mut sim = Sim::new(&app);
+    // The run fails at the role's step after the key was made.
+    let failing = plan.steps.iter().position(|s| matches!(s.kind, StepKind::Role(_))).unwrap_or(0);
+    let o = (0..=255u8).find(|o| !o.is_multiple_of(3) && *o as usize / 3 % plan.steps.len() == failing).unwrap();
+    for m in sim.apply(plan, o) {
+        app.update(m);
+    }
+    assert!(app.session.run.awaiting_choice());
+    let cmds = app.update(wizard::ch('r'));
+    let (id, params) = wizard::plan_id(&cmds);
+    app.update(Msg::Planned { id, result: Box::new(Ok(sim.plan(&params))) });
+    let frame = wizard::frame(&app);
+    assert!(frame.contains("is still held by this session: it is shown after this"), "{frame}");
+}

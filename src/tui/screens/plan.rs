@@ -172,6 +172,16 @@ impl State {
         for r in wrap(&format!("Account {}, Region {}{tightened}. {said}", p.account, p.region), w, 2) {
             lines.push(Line::raw(r));
         }
+        // The engine's reason for a key it finds says its secret cannot be shown again; in this session it can.
+        if let Some(k) = s.custody.held() {
+            let held = format!(
+                "The secret of {}'s new access key {} is still held by this session: it is shown after this run.",
+                k.user_name, k.access_key_id
+            );
+            for r in wrap(&held, w, 2) {
+                lines.push(Line::from(Span::styled(r, theme.focus())));
+            }
+        }
         if let Some(serious) = &s.serious {
             let fix = if p.tighten { "see the preview" } else { "Esc back to the preview, where t tightens them" };
             for r in wrap(&format!("⚠ {serious}: {fix}."), w, 2) {
