@@ -95,7 +95,9 @@ fn must_complete(cell: &Cell) -> Option<&'static str> {
         }
         Fault::Delay(_) => Some("a slow answer within the operation timeout is not a failure"),
         Fault::WriteThenCode(_) => Some("the write happened; the SDK's retry finds it gone"),
-        Fault::Code("DeleteConflict") if ["DeleteUser", "DeleteRole", "DeletePolicy"].contains(&cell.action.as_str()) => {
+        Fault::Code("DeleteConflict")
+            if ["DeleteUser", "DeleteRole", "DeletePolicy"].contains(&cell.action.as_str()) =>
+        {
             Some("a DeleteConflict right after a detach is IAM's lag, waited out")
         }
         _ => None,

@@ -286,7 +286,9 @@ fn destroy_without_the_name_options_of_apply_says_which_to_pass() {
     let j = json(&out);
     let blockers: Vec<&str> = j["blockers"].as_array().unwrap().iter().map(|b| b.as_str().unwrap()).collect();
     assert!(
-        blockers.iter().any(|b| b.contains("role ImporterS3RoleX") && b.contains("--name s3-role-name=ImporterS3RoleX")),
+        blockers
+            .iter()
+            .any(|b| b.contains("role ImporterS3RoleX") && b.contains("--name s3-role-name=ImporterS3RoleX")),
         "{blockers:?}"
     );
     let out = moto.run(&[&["destroy", "--setup", "segment-import", "--yes"][..], &renamed[..]].concat());

@@ -135,6 +135,7 @@ fn rotated() -> App {
         adopted: vec![],
     }))));
     assert_eq!(app.screen, Screen::Secret);
+    app.update(ch('r'));
     app.update(key(KeyCode::Enter));
     app.update(ch('y'));
     assert_eq!(app.screen, Screen::Summary);
@@ -232,7 +233,7 @@ fn quitting_mid_run_stops_and_rolls_back_before_leaving() {
     // The steps already sent finish (the key with them); nothing new starts.
     run.finish_all(&mut app);
     assert!(matches!(run.end(&mut app, Some(fake_key()), None).as_slice(), [Cmd::RollBack(_)]));
-    assert!(app.session.secret.is_none(), "an unseen key is dropped");
+    assert!(app.session.custody.held().is_none(), "an unseen key is dropped");
     app.update(Msg::RolledBack(vec![]));
     assert!(app.should_quit);
     assert_eq!(app.exit_report().code, 1);
@@ -252,6 +253,7 @@ fn keeping_a_run_that_made_a_key_shows_the_secret_before_quitting() {
     assert!(!app.should_quit, "a key nobody saw is not left behind silently");
     assert_eq!(app.screen, Screen::Secret);
     assert!(frame(&app).contains("store its secret now"));
+    app.update(ch('r'));
     app.update(key(KeyCode::Enter));
     app.update(ch('y'));
     app.update(ch('q'));
@@ -1026,7 +1028,7 @@ fn the_secret_is_masked_until_revealed_copied_with_a_countdown_and_leaving_asks(
     app.update(key(KeyCode::Enter));
     app.update(ch('y'));
     assert_eq!(app.screen, Screen::Summary);
-    assert!(app.session.secret.is_none(), "the secret is dropped (and zeroized) on leaving");
+    assert!(app.session.custody.held().is_none(), "the secret is dropped (and zeroized) on leaving");
     assert!(!frame(&app).contains("FAKEsecret"));
 }
 
@@ -1464,9 +1466,9 @@ fn quitting_the_secret_screen_before_the_secret_was_shown_offers_to_delete_the_k
     app.update(ch('q'));
     assert!(frame(&app).contains("Quit without the secret?"), "{}", frame(&app));
     let cmds = app.update(ch('d'));
-    assert!(matches!(cmds.as_slice(), [Cmd::DeleteUnseenKey(_)]), "{cmds:?}");
+    assert!(matches!(cmds.as_slice(), [Cmd::DeleteKey { id, .. }] if id == "AKIAFAKEFAKEFAKEFAKE"), "{cmds:?}");
     assert!(!app.should_quit, "the wizard waits for the deletion");
-    app.update(Msg::UnseenKeyDeleted(true));
+    app.update(Msg::KeyDeleted { id: "AKIAFAKEFAKEFAKEFAKE".into(), verified: true });
     assert!(app.should_quit);
     let r = app.exit_report();
     assert!(r.lines.iter().any(|l| l.contains("deleted: its secret was never shown")), "{:?}", r.lines);
@@ -1496,7 +1498,7 @@ fn a_quit_prompt_opened_while_steps_ran_is_asked_again_when_the_run_ends() {
     assert!(frame(&app).contains("Quit without the secret?"), "asked again about what is true now:\n{}", frame(&app));
     let cmds = app.update(ch('b'));
     assert!(cmds.is_empty() && !app.should_quit, "the old choice is gone: {cmds:?}");
-    assert!(matches!(app.update(ch('d')).as_slice(), [Cmd::DeleteUnseenKey(_)]));
+    assert!(matches!(app.update(ch('d')).as_slice(), [Cmd::DeleteKey { .. }]));
 }
 
 #[test]

@@ -235,8 +235,14 @@ async fn renamed(iam: &Iam, desired: &Desired, reading: &Reading) -> Result<Vec<
     let named = |specs: Vec<&str>, found: Vec<bool>| -> Vec<String> {
         specs.into_iter().zip(found).filter(|(_, f)| *f).map(|(n, _)| n.to_string()).collect()
     };
-    let users = named(desired.users.iter().map(|u| u.name.as_str()).collect(), reading.users.iter().map(|(f, _)| !matches!(f, Found::Absent)).collect());
-    let roles = named(desired.roles.iter().map(|r| r.name.as_str()).collect(), reading.roles.iter().map(|(f, _)| !matches!(f, Found::Absent)).collect());
+    let users = named(
+        desired.users.iter().map(|u| u.name.as_str()).collect(),
+        reading.users.iter().map(|(f, _)| !matches!(f, Found::Absent)).collect(),
+    );
+    let roles = named(
+        desired.roles.iter().map(|r| r.name.as_str()).collect(),
+        reading.roles.iter().map(|(f, _)| !matches!(f, Found::Absent)).collect(),
+    );
     let mut out = Vec::new();
     for (_, entities) in &reading.policies {
         let Some(e) = entities else { continue };

@@ -2,6 +2,7 @@
 //! (the clipboard, a credentials profile, a CSV) only when the user asks.
 
 pub mod clipboard;
+pub mod custody;
 pub mod keeper;
 pub mod store;
 

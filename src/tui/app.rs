@@ -12,8 +12,8 @@ use crate::aws::{AwsError, ConnectError, Identity};
 use crate::engine::access_keys::{RotateError, Rotation};
 use crate::engine::{ApplyReport, Event, RollbackLog};
 use crate::plan::{Plan, PlanError};
-use crate::secret::NewAccessKey;
 use crate::secret::clipboard::Method;
+use crate::secret::custody::{KeyEnd, KeyOutcome, Leave, SecretCustody};
 use crate::secret::store::SaveError;
 use crate::setup::{AccountId, Desired, Params, Region, Selection, SetupError};
 use crossterm::event::{KeyCode, KeyEvent};
@@ -184,6 +184,8 @@ pub struct Run {
     pub notes: Vec<String>,
     /// The engine's id of this run (its resources are tagged with it), to verify a rollback.
     pub run_id: String,
+    /// The access key this run made (its secret is in the session's custody), so its rollback settles it.
+    pub key: Option<String>,
 }
 
 impl Run {
@@ -229,28 +231,30 @@ pub struct Session {
     /// The documents `analysis` is about, so returning to an unchanged preview does not ask again.
     pub analysed: Option<Desired>,
     pub plan: Remote<Arc<Plan>>,
+    /// The plan's documents' errors and security warnings in one sentence, worked out once when the plan
+    /// arrives (the plan screen draws it every frame, and the check reads every document).
+    pub serious: Option<String>,
     pub adopt: bool,
     /// Manual mode was chosen on the welcome screen: the preview leads to the console steps, not the plan.
     pub manual: bool,
     pub run: Run,
-    /// The new key of this session; its secret is dropped (and zeroized) when the user leaves the secret screen.
-    pub secret: Option<NewAccessKey>,
+    /// Every key made in this session and its secret until someone has it: what leaving needs and what the
+    /// exit says come from here.
+    pub custody: SecretCustody,
     /// Whether anything was written to the account in this session.
     pub wrote: bool,
     /// After a rotation: the user and the keys the new one replaces.
     pub old_keys: Option<(String, Vec<AccessKeyInfo>)>,
-    /// The user and id of every key made in this session (ids are not secret), for the exit summary.
-    pub new_keys: Vec<(String, String)>,
     /// What was done to old keys, for the exit summary.
     pub retired: Vec<String>,
+    /// Rotations and retirements sent and not yet answered: quitting waits for them (a rotation's answer is a
+    /// key whose secret must reach someone).
+    pub key_writes: usize,
     pub clipboard_timeout: Duration,
     /// When a secret on the system clipboard is to be cleared.
     pub clear_at: Option<Instant>,
     /// The secret was copied to the system clipboard (not OSC 52) and may still be there.
     pub clipboard_holds_secret: bool,
-    /// How to delete the new key if its secret never reaches anyone (the wizard ended by a signal before it was
-    /// revealed, copied or saved).
-    pub unseen_key: Option<RollbackLog>,
     next_request: RequestId,
 }
 
@@ -269,18 +273,18 @@ impl Session {
             analysis: Remote::Idle,
             analysed: None,
             plan: Remote::Idle,
+            serious: None,
             adopt: false,
             manual: false,
             run: Run::default(),
-            secret: None,
+            custody: SecretCustody::default(),
             wrote: false,
             old_keys: None,
-            new_keys: vec![],
             retired: vec![],
+            key_writes: 0,
             clipboard_timeout: Duration::from_secs(60),
             clear_at: None,
             clipboard_holds_secret: false,
-            unseen_key: None,
             next_request: 0,
         }
     }
@@ -357,8 +361,15 @@ pub enum Intent {
     Quit,
     /// Write an export to files (nothing is sent to AWS).
     Export(crate::export::ExportFormat),
-    /// Delete the new key whose secret was never revealed, copied or saved, then quit.
-    DeleteUnseenKeyAndQuit,
+    /// Delete a new key whose secret reached no one (verified by reading the account afterwards).
+    DeleteKey {
+        user: String,
+        id: String,
+    },
+    /// Keep a new key active although nobody has its secret: the operator's say-so, after a prompt that said it.
+    KeepUnseenKey {
+        id: String,
+    },
 }
 
 /// One answer of a confirmation.
@@ -449,8 +460,11 @@ pub enum Cmd {
         adopt: bool,
     },
     RollBack(RollbackLog),
-    /// Delete a new key whose secret was never shown (the wizard is ending by a signal).
-    DeleteUnseenKey(RollbackLog),
+    /// Delete a new key whose secret reached no one, then read the account to check it is gone.
+    DeleteKey {
+        user: String,
+        id: String,
+    },
     /// Stop the running apply (it then reports an interruption, and its writes can be rolled back).
     Cancel,
     Copy {
@@ -484,7 +498,7 @@ impl Cmd {
     pub fn writes(&self) -> bool {
         matches!(
             self,
-            Cmd::Apply { .. } | Cmd::RollBack(_) | Cmd::DeleteUnseenKey(_) | Cmd::Rotate { .. } | Cmd::Retire { .. }
+            Cmd::Apply { .. } | Cmd::RollBack(_) | Cmd::DeleteKey { .. } | Cmd::Rotate { .. } | Cmd::Retire { .. }
         )
     }
 }
@@ -558,8 +572,11 @@ pub enum Msg {
     /// SIGTERM or SIGHUP (a CI timeout, `docker stop`, a closed SSH session): nobody may be there to answer,
     /// so the run is settled the safe way (stopped and rolled back), then the wizard quits.
     Signal(i32),
-    /// The undelivered key was deleted (true) or could not be (false).
-    UnseenKeyDeleted(bool),
+    /// The deletion of key `id` answered: gone, verified by reading the account (true), or not (false).
+    KeyDeleted {
+        id: String,
+        verified: bool,
+    },
 }
 
 /// The smallest terminal the wizard draws in; below it, no key but quit acts.
@@ -597,10 +614,6 @@ pub struct App {
     pub should_quit: bool,
     /// The signal that asked the wizard to end, if one did: the exit code is 128+N.
     pub signal: Option<i32>,
-    /// What became of a new key whose secret was never delivered, for the shell.
-    pub key_note: Option<String>,
-    /// The new key's secret was revealed, copied or saved: someone could see it.
-    pub secret_delivered: bool,
 }
 
 impl Default for App {
@@ -639,8 +652,6 @@ impl App {
             quit_when_settled: false,
             should_quit: false,
             signal: None,
-            key_note: None,
-            secret_delivered: false,
         }
     }
 
@@ -771,14 +782,7 @@ impl App {
 
     /// Apply one message; returns the work to start. Pure: no clock, no I/O.
     pub fn update(&mut self, msg: Msg) -> Vec<Cmd> {
-        let cmds = self.route(msg);
-        // Revealed, copied or saved: from now on someone could have the secret.
-        if self.session.secret.is_some()
-            && (self.secret.revealed || !self.secret.saved.is_empty() || self.session.clear_at.is_some())
-        {
-            self.secret_delivered = true;
-        }
-        cmds
+        self.route(msg)
     }
 
     fn route(&mut self, msg: Msg) -> Vec<Cmd> {
@@ -811,7 +815,9 @@ impl App {
                 vec![]
             }
             Msg::Planned { id, result } => {
-                self.session.plan.answer(id, (*result).map(Arc::new));
+                if self.session.plan.answer(id, (*result).map(Arc::new)) {
+                    self.session.serious = self.session.plan.ready().and_then(|p| serious(&p.desired));
+                }
                 vec![]
             }
             Msg::Validated { id, analysis } => {
@@ -852,6 +858,7 @@ impl App {
                 vec![]
             }
             Msg::RolledBack(errors) => {
+                self.rolled_back_key(&errors);
                 let run = &mut self.session.run;
                 run.phase = Phase::RolledBack { errors: errors.len() };
                 if errors.is_empty() {
@@ -875,6 +882,7 @@ impl App {
                 };
                 let text = crate::secret::clipboard::describe(&word, &result, why_not_system.as_deref());
                 if what == Copied::Secret && result.is_ok() {
+                    self.session.custody.copied();
                     self.session.clear_at = Some(self.now + self.session.clipboard_timeout);
                     self.session.clipboard_holds_secret = result == Ok(Method::System);
                 }
@@ -894,6 +902,9 @@ impl App {
                 vec![]
             }
             Msg::Saved(r) => {
+                if r.is_ok() {
+                    self.session.custody.saved();
+                }
                 let dos = self.secret.on_saved(r);
                 self.apply_dos(dos)
             }
@@ -904,6 +915,8 @@ impl App {
                 }
                 vec![]
             }
+            // A quit is waiting: the rotation asked for before it does not start now.
+            Msg::Keys(_) if self.quit_when_settled => vec![],
             Msg::Keys(r) => match r.inspect(|_| self.status = None) {
                 Ok(keys) if keys.len() >= 2 => {
                     let user = self.session.rotatable_user().unwrap_or_default();
@@ -920,6 +933,7 @@ impl App {
                 }
             },
             Msg::Rotated(r) => {
+                self.session.key_writes = self.session.key_writes.saturating_sub(1);
                 match *r {
                     Ok(rotation) => {
                         if let Some(d) = &rotation.deleted_first {
@@ -928,46 +942,18 @@ impl App {
                             self.status = None;
                         }
                         self.session.old_keys = Some((rotation.key.user_name.clone(), rotation.old));
-                        self.session
-                            .new_keys
-                            .push((rotation.key.user_name.clone(), rotation.key.access_key_id.clone()));
-                        self.session.secret = Some(rotation.key);
+                        self.session.custody.receive(rotation.key);
                         self.secret = secret::State::default();
                         self.go(Screen::Secret);
                     }
                     Err(e) => self.say(format!("✗ {}", e.line())),
                 }
-                vec![]
+                self.settled()
             }
-            Msg::Signal(n) => {
-                self.signal.get_or_insert(n);
-                // Nobody will see a secret that was never revealed, copied or saved: delete its key first.
-                let undelivered =
-                    self.screen == Screen::Secret && self.session.secret.is_some() && !self.secret_delivered;
-                if undelivered && let Some(log) = self.session.unseen_key.take() {
-                    // The wizard quits when the deletion answers (`Msg::UnseenKeyDeleted`).
-                    return vec![Cmd::DeleteUnseenKey(log)];
-                }
-                // The same as Ctrl-C twice: the quit prompt's first, safe, choice.
-                let mut cmds = self.request_quit(false);
-                if !self.should_quit {
-                    cmds.extend(self.request_quit(true));
-                }
-                cmds
-            }
-            Msg::UnseenKeyDeleted(deleted) => {
-                self.session.secret = None;
-                self.key_note = Some(if deleted {
-                    "The new access key was deleted: the wizard ended before its secret was shown.".into()
-                } else {
-                    "The new access key could not be deleted, and its secret was never shown: delete it \
-                     (destroy, or the IAM console)."
-                        .into()
-                });
-                self.should_quit = true;
-                vec![]
-            }
+            Msg::Signal(n) => self.on_signal(n),
+            Msg::KeyDeleted { id, verified } => self.on_key_deleted(&id, verified),
             Msg::Retired(r) => {
+                self.session.key_writes = self.session.key_writes.saturating_sub(1);
                 match r {
                     Ok(done) => {
                         self.say(done.clone());
@@ -982,9 +968,54 @@ impl App {
                     }
                     Err(e) => self.say(format!("✗ {}", e.line())),
                 }
-                vec![]
+                self.settled()
             }
         }
+    }
+
+    /// SIGTERM, SIGHUP or a vanished terminal: nobody may be there to answer. The run is settled the way a
+    /// second Ctrl-C settles it, every key whose secret reached no one is deleted (nobody could ever see it),
+    /// and the wizard quits once those writes have answered.
+    fn on_signal(&mut self, n: i32) -> Vec<Cmd> {
+        self.signal.get_or_insert(n);
+        let mut cmds = self.request_quit(false);
+        if !self.should_quit {
+            cmds.extend(self.request_quit(true));
+        }
+        cmds
+    }
+
+    /// Ask for the deletion of key `id` (the caller has the operator's confirmation, or a signal).
+    fn delete_key(&mut self, user: String, id: String) -> Vec<Cmd> {
+        if !self.session.custody.is_live(&id) {
+            return vec![];
+        }
+        self.session.wrote = true;
+        self.session.custody.deleting(&id);
+        self.say(format!("Deleting access key {id}…"));
+        vec![Cmd::DeleteKey { user, id }]
+    }
+
+    /// The key on the secret screen was left: show the next one still held, or the summary.
+    fn after_leaving_secret(&mut self) {
+        self.secret = secret::State::default();
+        if self.session.custody.held().is_none() && self.screen == Screen::Secret {
+            self.go(Screen::Summary);
+        }
+    }
+
+    fn on_key_deleted(&mut self, id: &str, verified: bool) -> Vec<Cmd> {
+        self.session.custody.deleted(id, verified);
+        let said = if verified {
+            format!("Access key {id} was deleted (checked: the account no longer lists it).")
+        } else {
+            format!("✗ Access key {id} could not be deleted or checked: it may still be active.")
+        };
+        if self.screen == Screen::Secret && self.session.custody.held().is_none() {
+            self.go(Screen::Summary);
+        }
+        self.say(said);
+        self.settled()
     }
 
     fn on_tick(&mut self, now: Instant) -> Vec<Cmd> {
@@ -1128,25 +1159,19 @@ impl App {
                 };
             }
         }
+        // The key's secret goes into custody at once, whether or not the run completed: nobody saw it yet.
+        if let Some(k) = report.access_key.take() {
+            self.session.run.key = Some(k.access_key_id.clone());
+            self.session.custody.receive(k);
+        }
         if report.succeeded() {
             self.session.run.phase = Phase::Completed;
-            self.session.unseen_key =
-                report.access_key.as_ref().map(|_| std::mem::take(&mut report.rollback_log).only_access_keys());
-            self.session.secret = report.access_key;
-            if let Some(k) = &self.session.secret {
-                self.session.new_keys.push((k.user_name.clone(), k.access_key_id.clone()));
-            }
             if stopping.is_none() {
-                let next = if self.session.secret.is_some() { Screen::Secret } else { Screen::Summary };
+                let next = if self.session.custody.held().is_some() { Screen::Secret } else { Screen::Summary };
                 self.secret = secret::State::default();
                 self.go(next);
             }
             return self.settled();
-        }
-        // A key from a run that did not complete: nobody saw it yet; rolling back deletes it.
-        self.session.secret = report.access_key;
-        if let Some(k) = &self.session.secret {
-            self.session.new_keys.push((k.user_name.clone(), k.access_key_id.clone()));
         }
         if report.interrupted && self.session.run.failure.is_none() {
             self.session.run.failure =
@@ -1158,9 +1183,8 @@ impl App {
         }
         match stopping {
             Some(true) => {
-                // The rollback deletes this run's key too: its secret is of no use to anyone.
                 self.session.run.phase = Phase::RollingBack;
-                self.session.secret = None;
+                self.rolling_back_key();
                 vec![Cmd::RollBack(report.rollback_log)]
             }
             Some(false) => {
@@ -1174,18 +1198,52 @@ impl App {
         }
     }
 
-    /// The run has settled: leave if a quit was waiting for it.
+    /// The rollback of this run deletes its key too: the secret is of no use to anyone any more.
+    fn rolling_back_key(&mut self) {
+        if let Some(id) = &self.session.run.key {
+            self.session.custody.deleting(id);
+        }
+    }
+
+    /// The rollback answered: this run's key is gone only if the account, read again, no longer lists it.
+    fn rolled_back_key(&mut self, errors: &[(usize, AwsError)]) {
+        let run = &self.session.run;
+        let (Some(id), Some(plan)) = (&run.key, &run.plan) else { return };
+        let step = plan.steps.iter().position(|s| matches!(s.kind, crate::plan::StepKind::AccessKey(_)));
+        let verified = step.is_some_and(|i| {
+            !errors.iter().any(|(e, _)| *e == i)
+                && matches!(run.steps.get(i).map(|s| &s.state), Some(StepState::RolledBack))
+        });
+        self.session.custody.deleted(&id.clone(), verified);
+    }
+
+    /// The run has settled: leave if a quit was waiting for it (and for every key's deletion to answer).
     fn settled(&mut self) -> Vec<Cmd> {
-        if self.quit_when_settled && !self.session.run.active() && !self.session.run.awaiting_choice() {
-            if self.session.secret.is_some() && self.screen != Screen::Secret {
-                // The run kept (or completed with) a key nobody has seen: show its secret once before leaving.
-                self.quit_when_settled = false;
+        let run = &self.session.run;
+        if !self.quit_when_settled || run.active() || run.awaiting_choice() {
+            return vec![];
+        }
+        if self.signal.is_some() {
+            // Nobody is there to see a secret that reached no one: its key goes before the wizard does.
+            let unseen = self.session.custody.undelivered();
+            let cmds: Vec<Cmd> = unseen.into_iter().flat_map(|(user, id)| self.delete_key(user, id)).collect();
+            if !cmds.is_empty() {
+                return cmds;
+            }
+        }
+        if self.session.custody.deleting_any() || self.session.key_writes > 0 {
+            return vec![];
+        }
+        if self.session.custody.held().is_some() && self.signal.is_none() {
+            // A key whose secret is still held: show it once, and leave through the secret screen's own prompt.
+            self.quit_when_settled = false;
+            if self.screen != Screen::Secret {
                 self.secret = secret::State::default();
                 self.go(Screen::Secret);
-                self.say("This run made an access key: store its secret now (shown only here), then quit.");
-            } else {
-                self.should_quit = true;
             }
+            self.say("This session made an access key: store its secret now (shown only here), then quit.");
+        } else {
+            self.should_quit = true;
         }
         vec![]
     }
@@ -1354,7 +1412,6 @@ impl App {
             Intent::Apply => {
                 let Some(plan) = self.session.plan.ready().cloned() else { return vec![] };
                 self.session.wrote = true;
-                self.session.secret = None;
                 self.session.run = Run {
                     steps: plan
                         .steps
@@ -1370,9 +1427,8 @@ impl App {
             }
             Intent::RollBack => match std::mem::take(&mut self.session.run.phase) {
                 Phase::Failed(log) => {
-                    // The rollback deletes this run's key too: its secret is of no use to anyone.
-                    self.session.secret = None;
                     self.session.run.phase = Phase::RollingBack;
+                    self.rolling_back_key();
                     vec![Cmd::RollBack(log)]
                 }
                 other => {
@@ -1406,11 +1462,13 @@ impl App {
             }
             Intent::Rotate { user, delete_first } => {
                 self.session.wrote = true;
+                self.session.key_writes += 1;
                 self.say(format!("Creating a new access key for {user}…"));
                 vec![Cmd::Rotate { user, delete_first }]
             }
             Intent::Retire { user, ids, delete } => {
                 self.session.wrote = true;
+                self.session.key_writes += 1;
                 vec![Cmd::Retire { user, ids, delete }]
             }
             Intent::Quit => {
@@ -1424,17 +1482,13 @@ impl App {
                 }
                 None => vec![],
             },
-            // The wizard quits when the deletion answers (`Msg::UnseenKeyDeleted`), not before.
-            Intent::DeleteUnseenKeyAndQuit => match self.session.unseen_key.take() {
-                Some(log) => {
-                    self.say("Deleting the new access key…");
-                    return vec![Cmd::DeleteUnseenKey(log)];
-                }
-                None => {
-                    self.should_quit = true;
-                    vec![]
-                }
-            },
+            // A quit waits for the deletion's answer (`settled`), so the exit can say whether the key is gone.
+            Intent::DeleteKey { user, id } => self.delete_key(user, id),
+            Intent::KeepUnseenKey { id } => {
+                self.session.custody.keep(&id);
+                self.after_leaving_secret();
+                vec![]
+            }
         };
         let mut cmds = cmds;
         cmds.extend(self.settled());
@@ -1460,8 +1514,8 @@ impl App {
             }
         }
         let Some(prompt) = self.quit_prompt() else {
-            self.should_quit = true;
-            return vec![];
+            self.quit_when_settled = true;
+            return self.settled();
         };
         self.overlay = Some(Overlay::Confirm(prompt));
         vec![]
@@ -1507,11 +1561,12 @@ impl App {
             )),
             Phase::Failed(_) => {
                 let mut lines = vec![format!("The run failed. It made or changed: {}.", list_or_none(&made))];
-                if s.secret.is_some() {
+                let run_key = s.run.key.as_ref().is_some_and(|id| s.custody.is_live(id));
+                if run_key {
                     lines.push("Its access key was never shown: rolling back deletes it.".into());
                 }
                 lines.push("b undoes all of it, then quits (the default of a second Ctrl-C);".into());
-                lines.push(if s.secret.is_some() {
+                lines.push(if run_key {
                     "k keeps it as it is, shows the key's secret once, then you quit; the summary printed on exit lists it."
                         .into()
                 } else {
@@ -1523,35 +1578,20 @@ impl App {
                     vec![quit('b', "roll back, quit", Intent::RollBack), quit('k', "keep, quit", Intent::Keep)],
                 ))
             }
-            _ if self.screen == Screen::Secret && s.secret.is_some() && !self.secret_delivered => {
-                let lines = vec![
-                    "The secret was never revealed, copied or saved: once you quit, nobody can ever see it.".into(),
-                    "d deletes the new key, then quits (the default of a second Ctrl-C);".into(),
-                    "k keeps the key active without its secret (rotate-key makes a new one later).".into(),
-                ];
-                Some(prompt(
-                    "Quit without the secret?",
-                    lines,
-                    vec![
-                        Choice {
-                            key: 'd',
-                            does: "delete the key, quit".into(),
-                            intent: Intent::DeleteUnseenKeyAndQuit,
-                            then_quit: false,
-                        },
-                        quit('k', "keep the key, quit", Intent::Quit),
-                    ],
-                ))
-            }
-            _ if self.screen == Screen::Secret && s.secret.is_some() => {
-                let mut lines = vec!["The secret access key will be gone for good: AWS never shows it again.".into()];
-                if let (true, Some(n)) = (s.clipboard_holds_secret, self.clear_in()) {
-                    lines.push(format!(
-                        "The clipboard keeps it for {n} s more after the wizard exits, then it is cleared."
-                    ));
+            _ if self.screen == Screen::Secret => match s.custody.leave_all() {
+                Leave::Unseen { user, id } => Some(secret::unseen_prompt(&user, &id, true)),
+                Leave::Delivered { .. } => {
+                    let mut lines =
+                        vec!["The secret access key will be gone for good: AWS never shows it again.".into()];
+                    if let (true, Some(n)) = (s.clipboard_holds_secret, self.clear_in()) {
+                        lines.push(format!(
+                            "The clipboard keeps it for {n} s more after the wizard exits, then it is cleared."
+                        ));
+                    }
+                    Some(prompt("Quit?", lines, vec![quit('y', "quit", Intent::Quit)]))
                 }
-                Some(prompt("Quit?", lines, vec![quit('y', "quit", Intent::Quit)]))
-            }
+                Leave::Free => None,
+            },
             _ if s.clipboard_holds_secret && self.clear_in().is_some_and(|n| n > 0) => {
                 let n = self.clear_in().unwrap_or_default();
                 Some(prompt(
@@ -1567,11 +1607,54 @@ impl App {
         }
     }
 
-    /// What the shell is told on exit (nothing secret), and the exit code: 0 only when nothing is unsettled.
+    /// What the shell is told on exit (nothing secret), and the exit code: 0 only when the setup is in place
+    /// (or nothing was written) and every new key is active with its secret delivered, or kept at the
+    /// operator's word. The keys' part comes from the custody.
     pub fn exit_report(&self) -> ExitReport {
         let s = &self.session;
-        let rows = summary::rows(s);
-        let mut lines = vec![];
+        let keys = s.custody.outcomes();
+        let (code, head) = match (self.run_verdict(), self.missing_key(&keys)) {
+            ((0, _), Some(gap)) if s.wrote => {
+                (1, format!("pinpoint-iam-wizard: every resource is in place but the access key: {gap}."))
+            }
+            ((code, head), _) if keys.iter().any(|k| k.end.orphaned()) || s.key_writes > 0 => (code.max(1), head),
+            (verdict, _) => verdict,
+        };
+        let mut lines = vec![head];
+        // Ended by a signal: say so, and let the code say it too, as a shell would for a killed process.
+        let code = match self.signal {
+            Some(n) => {
+                lines.push(format!("pinpoint-iam-wizard: ended by signal {n}; the run was settled first."));
+                u8::try_from(128 + n).unwrap_or(1)
+            }
+            None => code,
+        };
+        if s.wrote || s.plan.ready().is_some_and(|p| p.checked) {
+            for r in &summary::rows(s) {
+                // The ARN names the resource; one line each, so the terminal's soft wrap keeps it whole to copy.
+                lines.push(format!("  {:<12} {:<7} {}", r.status, r.kind, r.arn));
+            }
+        }
+        lines.extend(keys.iter().map(|k| format!("  new access key {} of {} ({})", k.id, k.user, self.key_end(k))));
+        lines.extend(s.retired.iter().map(|r| format!("  {r}")));
+        if s.key_writes > 0 {
+            lines.push(
+                "pinpoint-iam-wizard: quit before AWS answered a key rotation or retirement: list the user's keys \
+                 (aws iam list-access-keys) to see what it did."
+                    .into(),
+            );
+        }
+        let undone = matches!(s.run.phase, Phase::RolledBack { errors: 0 });
+        // Only when something of this run may remain: after a verified full rollback there is nothing to remove.
+        if let Some(cmd) = summary::destroy_command(s).filter(|_| s.wrote && !undone) {
+            lines.push(format!("Remove it later with: {cmd}"));
+        }
+        ExitReport { code, lines, keys }
+    }
+
+    /// The exit code and first line the run's phase alone calls for.
+    fn run_verdict(&self) -> (u8, String) {
+        let s = &self.session;
         let remaining = s
             .run
             .steps
@@ -1580,7 +1663,7 @@ impl App {
                 matches!(st.state, StepState::Done(crate::engine::Status::Left | crate::engine::Status::Unknown))
             })
             .count();
-        let (code, head) = match &s.run.phase {
+        match &s.run.phase {
             _ if !s.wrote => (0, "Nothing was written to the account.".to_string()),
             Phase::RolledBack { .. } if remaining > 0 => (
                 1,
@@ -1602,40 +1685,54 @@ impl App {
                 1,
                 "pinpoint-iam-wizard: quit before the run settled; part of it may remain in the account.".to_string(),
             ),
+        }
+    }
+
+    /// A user who got a key in this session and is left without one anyone can use, in words with the command
+    /// that makes a new one.
+    fn missing_key(&self, keys: &[KeyOutcome]) -> Option<String> {
+        let s = &self.session;
+        let usable = |user: &str| {
+            keys.iter().any(|k| k.user == user && matches!(k.end, KeyEnd::Delivered(_) | KeyEnd::KeptUnseen))
+                || s.old_keys.as_ref().is_some_and(|(u, old)| u == user && old.iter().any(|k| k.active))
         };
-        lines.push(head);
-        // Ended by a signal: say so, and let the code say it too, as a shell would for a killed process.
-        let code = match self.signal {
-            Some(n) => {
-                lines.push(format!("pinpoint-iam-wizard: ended by signal {n}; the run was settled first."));
-                u8::try_from(128 + n).unwrap_or(1)
-            }
-            None => code,
+        let lost = keys.iter().find(|k| !usable(&k.user))?;
+        let what = match lost.end {
+            KeyEnd::Deleted => format!("{}'s new key {} was deleted, its secret never shown", lost.user, lost.id),
+            _ => format!("nobody has the secret of {}'s new key {}", lost.user, lost.id),
         };
-        if s.wrote || s.plan.ready().is_some_and(|p| p.checked) {
-            for r in &rows {
-                // The ARN names the resource; one line each, so the terminal's soft wrap keeps it whole to copy.
-                lines.push(format!("  {:<12} {:<7} {}", r.status, r.kind, r.arn));
+        Some(match summary::command(s, &format!("rotate-key --user {}", lost.user)) {
+            Some(cmd) => format!("{what}; make a new one with: {cmd}"),
+            None => what,
+        })
+    }
+
+    /// How one new key ends, in words, with the command that deals with it.
+    fn key_end(&self, k: &KeyOutcome) -> String {
+        let s = &self.session;
+        let rotate = summary::command(s, &format!("rotate-key --user {}", k.user)).unwrap_or_default();
+        match &k.end {
+            KeyEnd::Delivered(d) => {
+                let ways: Vec<&str> = [(d.revealed, "revealed"), (d.copied, "copied"), (d.saved, "saved")]
+                    .into_iter()
+                    .filter_map(|(on, w)| on.then_some(w))
+                    .collect();
+                format!("active; its secret was shown once, in the wizard: {}", ways.join(", "))
             }
+            KeyEnd::KeptUnseen => {
+                format!("active, kept without its secret as you chose: nobody can use it; a new one: {rotate}")
+            }
+            KeyEnd::Unseen => format!(
+                "active; its secret was never revealed, copied or saved: delete it (retire-key) and make a new one: \
+                 {rotate}"
+            ),
+            KeyEnd::Deleted => "deleted: its secret was never shown (checked: the account no longer lists it)".into(),
+            KeyEnd::MaybeActive => format!(
+                "may still be active, its secret seen by no one: it could not be deleted or checked; delete it with \
+                 retire-key --user {} --key {} (deactivate, then --delete)",
+                k.user, k.id
+            ),
         }
-        let undone = matches!(s.run.phase, Phase::RolledBack { errors: 0 });
-        for (user, id) in s.new_keys.iter().filter(|_| !undone) {
-            let how = if self.secret_delivered {
-                "its secret was shown once, in the wizard"
-            } else if self.key_note.is_some() {
-                "deleted: its secret was never shown"
-            } else {
-                "active; its secret was never revealed, copied or saved: run rotate-key for a new one"
-            };
-            lines.push(format!("  new access key {id} of {user} ({how})"));
-        }
-        lines.extend(s.retired.iter().map(|r| format!("  {r}")));
-        lines.extend(self.key_note.clone());
-        // Only when something of this run may remain: after a verified full rollback there is nothing to remove.
-        if let Some(cmd) = summary::destroy_command(s).filter(|_| s.wrote && !undone) {
-            lines.push(format!("Remove it later with: {cmd}"));
-        }
-        ExitReport { code, lines }
     }
 }
 
@@ -1644,6 +1741,24 @@ impl App {
 pub struct ExitReport {
     pub code: u8,
     pub lines: Vec<String>,
+    /// How each key made in this session ends (from the custody), for tests and callers that decide on it.
+    pub keys: Vec<KeyOutcome>,
+}
+
+/// The documents' errors and security warnings in one sentence, remembered for the last documents asked about:
+/// every plan of a session (a retry, a return from the preview) is of the same documents, and the check reads
+/// every statement of every document.
+fn serious(desired: &Desired) -> Option<String> {
+    static LAST: std::sync::Mutex<Option<(Desired, Option<String>)>> = std::sync::Mutex::new(None);
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    match &*last {
+        Some((d, said)) if d == desired => said.clone(),
+        _ => {
+            let said = crate::setup::findings::serious(desired);
+            *last = Some((desired.clone(), said.clone()));
+            said
+        }
+    }
 }
 
 fn list_or_none(v: &[String]) -> String {

@@ -11,7 +11,8 @@ use crate::engine::access_keys;
 use crate::engine::{self, ApplyOptions};
 use crate::plan;
 use crate::secret::clipboard::{Clipboard, Surroundings};
-use crate::secret::{NewAccessKey, Secret, keeper, store};
+use crate::secret::custody::copy_key;
+use crate::secret::{keeper, store};
 use app::{App, Cmd, Copied, Detected, ExitReport, Msg, Problem};
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent, EventStream};
 use futures::StreamExt;
@@ -37,6 +38,7 @@ pub async fn run(conn: Connection, clipboard_timeout: Duration) -> std::io::Resu
                  `pinpoint-iam-wizard apply --setup … --yes` (see --help)."
                     .into(),
             ],
+            keys: vec![],
         });
     }
     let mut terminal = ratatui::init();
@@ -168,15 +170,6 @@ async fn event_loop(
     }
 }
 
-/// A copy of the key for a blocking task; zeroized when dropped like the original.
-fn copy_key(k: &NewAccessKey) -> NewAccessKey {
-    NewAccessKey {
-        user_name: k.user_name.clone(),
-        access_key_id: k.access_key_id.clone(),
-        secret_access_key: Secret::new(k.secret_access_key.expose().to_string()),
-    }
-}
-
 impl Runtime {
     fn send(tx: &UnboundedSender<Inbox>, msg: Msg) {
         let _ = tx.send(Inbox::Msg(msg));
@@ -293,17 +286,14 @@ impl Runtime {
                     Self::send(&tx, Msg::Applied(Box::new(report.map_err(Problem::from))));
                 });
             }
-            Cmd::DeleteUnseenKey(log) => {
+            Cmd::DeleteKey { user, id } => {
                 let Some(aws) = self.aws.clone() else {
-                    Self::send(&tx, Msg::UnseenKeyDeleted(false));
+                    Self::send(&tx, Msg::KeyDeleted { id, verified: false });
                     return;
                 };
-                let n = app.session.run.steps.len();
                 tokio::spawn(async move {
-                    let (etx, _erx) = unbounded_channel();
-                    let mut statuses = vec![engine::Status::Created; n];
-                    let errors = engine::roll_back(&aws.iam, log, &mut statuses, &etx).await;
-                    Self::send(&tx, Msg::UnseenKeyDeleted(errors.is_empty()));
+                    let verified = delete_key(&aws.iam, &user, &id).await;
+                    Self::send(&tx, Msg::KeyDeleted { id, verified });
                 });
             }
             Cmd::RollBack(log) => {
@@ -346,8 +336,8 @@ impl Runtime {
             Cmd::Cancel => self.cancel.store(true, Ordering::SeqCst),
             Cmd::Copy { what } => {
                 let text = match &what {
-                    Copied::Secret => app.session.secret.as_ref().map(|k| k.secret_access_key.expose().to_string()),
-                    Copied::KeyId => app.session.secret.as_ref().map(|k| k.access_key_id.clone()),
+                    Copied::Secret => app.session.custody.held().map(|k| k.secret_access_key.expose().to_string()),
+                    Copied::KeyId => app.session.custody.held().map(|k| k.access_key_id.clone()),
                     Copied::Document { json, .. } => Some(json.clone()),
                 };
                 let Some(text) = text.map(zeroize::Zeroizing::new) else { return };
@@ -377,7 +367,7 @@ impl Runtime {
                 });
             }
             Cmd::SaveProfile { name, overwrite } => {
-                let Some(k) = app.session.secret.as_ref().map(copy_key) else { return };
+                let Some(k) = app.session.custody.held().map(copy_key) else { return };
                 tokio::task::spawn_blocking(move || {
                     let r = store::credentials_path()
                         .and_then(|path| {
@@ -389,7 +379,7 @@ impl Runtime {
                 });
             }
             Cmd::SaveCsv { path } => {
-                let Some(k) = app.session.secret.as_ref().map(copy_key) else { return };
+                let Some(k) = app.session.custody.held().map(copy_key) else { return };
                 tokio::task::spawn_blocking(move || {
                     // `~/` is the home directory, as in a shell (the field is not a shell, but people type it).
                     let path = match (path.strip_prefix("~/"), std::env::var_os("HOME")) {
@@ -446,6 +436,11 @@ impl Runtime {
             }
         }
     }
+}
+
+/// Delete exactly this key (a secret nobody saw) and say whether a listing confirms it is gone.
+async fn delete_key(iam: &crate::aws::iam::Iam, user: &str, id: &str) -> bool {
+    access_keys::delete_undelivered(iam, user, id).await.is_ok()
 }
 
 /// Write an export of `params` as `format` to a new path under `base_dir` (never over an existing one).

@@ -146,6 +146,9 @@ impl Term {
         self.wait_for("Apply the plan?");
         self.send("y");
         self.wait_for("New access key for PostmanUser");
+        // Revealed first: leaving a secret nobody has seen asks to delete or keep the key instead.
+        self.send("r");
+        self.wait_for("r hide");
         self.send(ENTER);
         self.wait_for("Have you stored the secret?");
         self.send("y");

@@ -226,6 +226,8 @@ pub fn at_secret() -> App {
 
 pub fn at_summary() -> App {
     let mut app = at_secret();
+    // Revealed first: only then does leaving ask "stored it?" (unseen, it asks to delete or keep the key).
+    app.update(ch('r'));
     app.update(key(KeyCode::Enter));
     app.update(ch('y'));
     assert_eq!(app.screen, Screen::Summary);

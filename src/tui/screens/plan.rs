@@ -172,7 +172,17 @@ impl State {
         for r in wrap(&format!("Account {}, Region {}{tightened}. {said}", p.account, p.region), w, 2) {
             lines.push(Line::raw(r));
         }
-        if let Some(serious) = crate::setup::findings::serious(&plan.desired) {
+        // The engine's reason for a key it finds says its secret cannot be shown again; in this session it can.
+        if let Some(k) = s.custody.held() {
+            let held = format!(
+                "The secret of {}'s new access key {} is still held by this session: it is shown after this run.",
+                k.user_name, k.access_key_id
+            );
+            for r in wrap(&held, w, 2) {
+                lines.push(Line::from(Span::styled(r, theme.focus())));
+            }
+        }
+        if let Some(serious) = &s.serious {
             let fix = if p.tighten { "see the preview" } else { "Esc back to the preview, where t tightens them" };
             for r in wrap(&format!("⚠ {serious}: {fix}."), w, 2) {
                 lines.push(Line::from(Span::styled(r, theme.warn())));
@@ -281,7 +291,7 @@ impl State {
             Action::Apply => {
                 let Some(plan) = s.plan.ready() else { return vec![] };
                 let mut lines = describe_writes(plan, s.adopt);
-                if let Some(serious) = crate::setup::findings::serious(&plan.desired) {
+                if let Some(serious) = &s.serious {
                     lines.push(format!("Note: {serious} (the preview shows where)."));
                 }
                 return vec![Do::Ask(Confirm {

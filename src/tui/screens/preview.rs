@@ -251,9 +251,27 @@ fn diff_lines(diff: &[crate::manual::DiffLine], theme: &Theme, width: usize) -> 
     lines
 }
 
+/// This tool's findings on one document, remembered for the documents last asked about: the preview needs them
+/// for every frame and every key (its scroll keys depend on its length), and the check reads every statement.
+fn own_findings(desired: &crate::setup::Desired, doc: &DocumentView) -> Vec<Finding> {
+    type Memo = Option<(crate::setup::Desired, Vec<(String, Vec<Finding>)>)>;
+    static LAST: std::sync::Mutex<Memo> = std::sync::Mutex::new(None);
+    let mut last = LAST.lock().unwrap_or_else(|e| e.into_inner());
+    if last.as_ref().is_none_or(|(d, _)| d != desired) {
+        *last = Some((desired.clone(), vec![]));
+    }
+    let Some((_, memo)) = last.as_mut() else { return findings::of_document(desired, doc) };
+    if let Some((_, found)) = memo.iter().find(|(title, _)| *title == doc.title) {
+        return found.clone();
+    }
+    let found = findings::of_document(desired, doc);
+    memo.push((doc.title.clone(), found.clone()));
+    found
+}
+
 /// This tool's findings on the document, then IAM Access Analyzer's, each most serious first.
 fn all_findings(s: &Session, doc: &DocumentView, tab: usize) -> Vec<Finding> {
-    let mut found = s.desired.as_ref().map(|d| findings::of_document(d, doc)).unwrap_or_default();
+    let mut found = s.desired.as_ref().map(|d| own_findings(d, doc)).unwrap_or_default();
     // Only an answer about the documents shown (the `t` key or new parameters make others).
     if let Some(a) = s.analysis.ready().filter(|_| s.analysed.is_some() && s.analysed == s.desired) {
         found.extend(a.findings(tab).iter().cloned());

@@ -37,6 +37,11 @@ pub fn denied(s: &Session) -> bool {
     s.run.failure.as_ref().is_some_and(|(_, line, _)| line.starts_with("access denied"))
 }
 
+/// Whether this run made an access key that is not deleted (its secret is still in custody).
+fn run_key(s: &Session) -> bool {
+    s.run.key.as_ref().is_some_and(|id| s.custody.is_live(id))
+}
+
 /// This screen's keys in its current state: they drive key handling, the footer and help.
 pub fn bindings(_st: &State, s: &Session) -> Vec<Binding<Action>> {
     let run = &s.run;
@@ -99,7 +104,7 @@ impl State {
             })],
             Action::RollBack => {
                 let mut lines = vec![format!("Deletes or restores what this run made: {}.", made.join(", "))];
-                if s.secret.is_some() {
+                if run_key(s) {
                     lines.push("Its access key, whose secret was never shown, is deleted too.".into());
                 }
                 lines.push("What existed before the run is left as it was.".into());
@@ -118,7 +123,7 @@ impl State {
             }
             Action::Keep => {
                 let mut lines = vec![format!("Keeps what this run made in the account: {}.", made.join(", "))];
-                if s.secret.is_some() {
+                if run_key(s) {
                     lines.push("Its access key is kept: its secret is shown next, once.".into());
                 }
                 lines.push("The setup is incomplete until a later run (r, or `apply`) finishes it.".into());
@@ -148,11 +153,7 @@ impl State {
             },
             Action::Manual => vec![Do::Go(Screen::Manual)],
             Action::Continue => {
-                let next = if s.secret.is_some() && matches!(s.run.phase, Phase::Completed | Phase::Kept) {
-                    Screen::Secret
-                } else {
-                    Screen::Summary
-                };
+                let next = if s.custody.held().is_some() { Screen::Secret } else { Screen::Summary };
                 vec![Do::Go(next)]
             }
         }

@@ -1,8 +1,9 @@
 //! Secret: the new access key, its secret masked until revealed, copied or saved only on request, and a
 //! confirmation before leaving, because AWS never shows it again.
 
+use crate::secret::custody::Leave;
 use crate::secret::store::{self, SaveError};
-use crate::tui::app::{Cmd, Copied, Do, Problem, Session};
+use crate::tui::app::{Choice, Cmd, Confirm, Copied, Do, Intent, Problem, Session};
 use crate::tui::keys::{Binding, Key};
 use crate::tui::screens::{Screen, Ui};
 use crate::tui::widgets::{field, wrap::wrap};
@@ -16,13 +17,48 @@ use tui_input::Input;
 /// What the screen is for, as `?` help says it.
 pub const PURPOSE: &str = "Store the new access key's secret now: AWS shows it only this once. Reveal it, copy it \
     (the clipboard is cleared after a countdown), or save it as a profile or a CSV file. Leaving asks whether \
-    you stored it.";
+    you stored it; before it was revealed, copied or saved, leaving means deleting the key or keeping it unusable.";
 
 /// What the secret screen is asking for.
 #[derive(Debug)]
 pub enum SavePrompt {
     Profile { name: Input, confirm_overwrite: bool },
     Csv { path: Input },
+}
+
+/// Leaving (or quitting) while nobody has the key's secret: the same warning and the same two ways out, both
+/// confirmed here: delete the key (the default of a second Ctrl-C), or keep it active knowing nobody can use it.
+pub fn unseen_prompt(user: &str, id: &str, quitting: bool) -> Confirm {
+    let then = if quitting { "quits" } else { "shows the summary" };
+    Confirm {
+        title: if quitting { "Quit without the secret?" } else { "Leave without the secret?" }.into(),
+        lines: vec![
+            format!(
+                "Nobody has the secret of {user}'s new access key {id}: it was never revealed, copied or saved, and \
+                 AWS never shows it again."
+            ),
+            format!("d deletes the key (then checks it is gone), then {then} (the default of a second Ctrl-C);"),
+            format!(
+                "k keeps it active without its secret (nobody can use it; rotate-key makes a new one), then {then}."
+            ),
+        ],
+        choices: vec![
+            Choice {
+                key: 'd',
+                does: if quitting { "delete the key, quit" } else { "delete the key" }.into(),
+                intent: Intent::DeleteKey { user: user.into(), id: id.into() },
+                then_quit: quitting,
+            },
+            Choice {
+                key: 'k',
+                does: if quitting { "keep the key, quit" } else { "keep it unusable" }.into(),
+                intent: Intent::KeepUnseenKey { id: id.into() },
+                then_quit: quitting,
+            },
+        ],
+        cancel: "stay",
+        quitting,
+    }
 }
 
 /// What this screen remembers while the wizard runs.
@@ -57,7 +93,7 @@ pub fn bindings(st: &State, s: &Session) -> Vec<Binding<Action>> {
     let b = Binding::new;
     let enter = Key::Code(KeyCode::Enter);
     let esc = Key::Code(KeyCode::Esc);
-    if s.secret.is_none() {
+    if s.custody.held().is_none() {
         return vec![b(&[enter], "Enter", "summary", Action::Leave)];
     }
     match &st.prompt {
@@ -122,7 +158,13 @@ impl State {
     /// Do what the key bound to `a` asks.
     pub fn act(&mut self, s: &mut Session, a: Action, k: &KeyEvent) -> Vec<Do> {
         match a {
-            Action::Reveal => self.revealed = !self.revealed,
+            Action::Reveal => {
+                self.revealed = !self.revealed;
+                // Drawn unmasked from the next frame on: someone could have it now.
+                if self.revealed {
+                    s.custody.revealed();
+                }
+            }
             Action::CopySecret => return vec![Do::Run(Cmd::Copy { what: Copied::Secret })],
             Action::CopyKeyId => return vec![Do::Run(Cmd::Copy { what: Copied::KeyId })],
             Action::AskProfile => {
@@ -130,16 +172,23 @@ impl State {
                     Some(SavePrompt::Profile { name: Input::new("pinpoint-postman".into()), confirm_overwrite: false })
             }
             Action::AskCsv => {
-                let user = s.secret.as_ref().map(|k| k.user_name.clone()).unwrap_or_default();
+                let user = s.custody.held().map(|k| k.user_name.clone()).unwrap_or_default();
                 self.prompt = Some(SavePrompt::Csv { path: Input::new(store::default_csv_name(&user)) });
             }
-            Action::Done => self.confirm_leave = true,
+            // "Stored it?" is asked only when it can be true: a secret nobody has seen cannot have been stored.
+            Action::Done => match s.custody.leave() {
+                Leave::Delivered { .. } => self.confirm_leave = true,
+                Leave::Unseen { user, id } => return vec![Do::Ask(unseen_prompt(&user, &id, false))],
+                Leave::Free => return vec![Do::Go(Screen::Summary)],
+            },
             Action::Stay => self.confirm_leave = false,
             Action::Leave => {
                 // Leaving drops the secret: it is zeroized and no longer in this process.
-                s.secret = None;
+                s.custody.acknowledge();
                 *self = State::default();
-                return vec![Do::Go(Screen::Summary)];
+                if s.custody.held().is_none() {
+                    return vec![Do::Go(Screen::Summary)];
+                }
             }
             Action::Edit => {
                 if let Some(SavePrompt::Profile { name: i, .. } | SavePrompt::Csv { path: i }) = &mut self.prompt {
@@ -169,7 +218,7 @@ impl State {
     pub fn view(&self, s: &Session, clear_in: Option<u64>, frame: &mut Frame, area: Rect, ui: &Ui) {
         let theme = ui.theme;
         let w = area.width as usize;
-        let Some(key) = &s.secret else {
+        let Some(key) = s.custody.held() else {
             frame.render_widget(Paragraph::new("No new access key in this run. Enter shows the summary."), area);
             return;
         };

@@ -100,7 +100,20 @@ pub fn made_by_run(s: &Session) -> Vec<String> {
 /// The headless command that removes this setup, with the names and Region actually used.
 pub fn destroy_command(s: &Session) -> Option<String> {
     let p = current_plan(s)?.params.clone();
-    // The same account as this session: the profile and endpoint it used go with the command.
+    let mut cmd = command(s, &format!("destroy --setup {}", p.setup))?;
+    for f in p.name_fields() {
+        let value = p.names.get(f);
+        if value != f.default {
+            cmd.push_str(&format!(" --name {}={value}", f.option()));
+        }
+    }
+    Some(cmd)
+}
+
+/// A headless command (`args` after the global options) against the same account and Region as this session:
+/// the profile and endpoint it used go with it.
+pub fn command(s: &Session, args: &str) -> Option<String> {
+    let p = current_plan(s)?.params.clone();
     let mut cmd = String::from("pinpoint-iam-wizard");
     if let Some(profile) = &s.profile {
         cmd.push_str(&format!(" --profile {profile}"));
@@ -108,13 +121,7 @@ pub fn destroy_command(s: &Session) -> Option<String> {
     if let Some(endpoint) = &s.endpoint {
         cmd.push_str(&format!(" --endpoint-url {endpoint}"));
     }
-    cmd.push_str(&format!(" --region {} destroy --setup {}", p.region, p.setup));
-    for f in p.name_fields() {
-        let value = p.names.get(f);
-        if value != f.default {
-            cmd.push_str(&format!(" --name {}={value}", f.option()));
-        }
-    }
+    cmd.push_str(&format!(" --region {} {args}", p.region));
     Some(cmd)
 }
 
