@@ -730,6 +730,8 @@ fn the_summary_names_what_is_in_use_and_the_destroy_command_is_complete() {
     run.begin(&mut app);
     run.finish_all(&mut app);
     run.end(&mut app, Some(fake_key()), None);
+    // Revealed first: leaving an unseen secret asks to delete or keep the key instead.
+    app.update(ch('r'));
     app.update(key(KeyCode::Enter));
     app.update(ch('y'));
     assert_eq!(app.screen, Screen::Summary);

@@ -15,6 +15,8 @@ pub struct Iam {
     client: Client,
     calls: super::CallCounter,
     endpoint: String,
+    /// How long one attempt may wait for an answer: a request given up on may still land within as long again.
+    unanswered_grace: std::time::Duration,
 }
 
 /// A managed policy as it is in the account.
@@ -271,7 +273,18 @@ pub struct Entanglements {
 
 impl Iam {
     pub fn new(client: Client, calls: super::CallCounter, endpoint: String) -> Self {
-        Iam { client, calls, endpoint }
+        let unanswered_grace = super::Timeouts::default().attempt();
+        Iam { client, calls, endpoint, unanswered_grace }
+    }
+
+    /// Give a request that timed out this long to land before reading what it may have done.
+    pub fn with_unanswered_grace(mut self, grace: std::time::Duration) -> Self {
+        self.unanswered_grace = grace;
+        self
+    }
+
+    pub fn unanswered_grace(&self) -> std::time::Duration {
+        self.unanswered_grace
     }
 
     /// A policy by its ARN: GetPolicy, then its default version.

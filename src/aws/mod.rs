@@ -49,13 +49,16 @@ impl Default for Timeouts {
 }
 
 impl Timeouts {
+    /// One attempt may use half the budget, so a hung first attempt still leaves room for a retry.
+    pub fn attempt(&self) -> Duration {
+        (self.operation / 2).max(Duration::from_secs(1)).min(self.operation)
+    }
+
     fn config(&self) -> TimeoutConfig {
-        // One attempt may use half the budget, so a hung first attempt still leaves room for a retry.
-        let attempt = (self.operation / 2).max(Duration::from_secs(1)).min(self.operation);
         TimeoutConfig::builder()
             .connect_timeout(self.connect)
             .operation_timeout(self.operation)
-            .operation_attempt_timeout(attempt)
+            .operation_attempt_timeout(self.attempt())
             .build()
     }
 }
@@ -264,7 +267,8 @@ impl Aws {
         let endpoint =
             config.endpoint_url().map(endpoint_for_display).unwrap_or_else(|| format!("the AWS endpoints of {region}"));
         let calls = CallCounter::default();
-        let iam = iam::Iam::new(aws_sdk_iam::Client::new(&config), calls.clone(), endpoint.clone());
+        let iam = iam::Iam::new(aws_sdk_iam::Client::new(&config), calls.clone(), endpoint.clone())
+            .with_unanswered_grace(conn.timeouts.attempt());
         let profile = conn.profile.clone().or(env_profile);
         Ok(Aws {
             region,

@@ -634,8 +634,9 @@ async fn run_rotate(conn: &Connection, args: RotateArgs) -> Result<(), CliError>
         access_keys::rotate(&aws.iam, user, delete_first.as_deref(), adopt(args.adopt)).await.map_err(rotate_error)?;
     if let Some(n) = signals.fired() {
         let id = rotation.key.access_key_id.clone();
+        let keep: Vec<String> = rotation.old.iter().map(|k| k.id.clone()).collect();
         drop(rotation);
-        let message = match access_keys::delete_undelivered(&aws.iam, user, &id).await {
+        let message = match access_keys::delete_all_but(&aws.iam, user, &keep).await {
             Ok(()) => format!(
                 "interrupted by {}: the new key {id} was deleted (verified) before its secret was shown",
                 signal_name(n)

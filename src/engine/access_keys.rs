@@ -157,6 +157,26 @@ pub async fn delete_undelivered(iam: &Iam, user: &str, id: &str) -> Result<(), A
     }
 }
 
+/// Delete every key of `user` but `keep` (this run's keys, whose secret was not delivered, including one a
+/// request given up on made late), then list the keys to verify only `keep` remain.
+pub async fn delete_all_but(iam: &Iam, user: &str, keep: &[String]) -> Result<(), AwsError> {
+    delete_unseen(iam, user, keep).await?;
+    match iam.access_keys(user).await {
+        Err(e) if e.is_no_such_entity() => Ok(()),
+        Err(e) => Err(e),
+        Ok(keys) => match keys.iter().find(|k| !keep.contains(&k.id)) {
+            Some(k) => Err(AwsError::Service {
+                action: "iam:ListAccessKeys".into(),
+                resource: user.into(),
+                code: "StillThere".into(),
+                message: format!("access key {} is still listed after it was deleted", k.id),
+                request_id: None,
+            }),
+            None => Ok(()),
+        },
+    }
+}
+
 /// How often CreateAccessKey is tried; each retry comes only after the keys made by a failed try are deleted.
 const KEY_ATTEMPTS: u32 = 3;
 
@@ -187,6 +207,11 @@ pub async fn create_reconciled(
         match iam.create_access_key(user).await {
             Ok(key) => break key,
             Err(e) => {
+                if matches!(e, AwsError::TimedOut { .. }) {
+                    // Given up on, not refused: the request may still be carried out. Give it as long again to
+                    // land, so the listing below sees (and deletes) a key it makes late.
+                    tokio::time::sleep(iam.unanswered_grace()).await;
+                }
                 delete_unseen(iam, user, before).await?;
                 let delay = if worth_another_try(&e) && backoff.attempt < KEY_ATTEMPTS { backoff.next() } else { None };
                 let Some(delay) = delay else { return Err(e) };
