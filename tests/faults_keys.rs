@@ -70,7 +70,10 @@ fn judge(code: Option<i32>, j: Option<&Value>, old: &str, after: &Account) -> Ve
     wrong
 }
 
-fn run_cell(moto: &Moto, action: &str, trigger: Result<(Fault, bool), i32>) -> Vec<String> {
+/// A fault (persistent or once), or a first signal while the action is on the wire.
+type Trigger = Result<(Fault, bool), i32>;
+
+fn run_cell(moto: &Moto, action: &str, trigger: Trigger) -> Vec<String> {
     let old = set_up(moto);
     let proxy = FaultProxy::start(moto);
     proxy.strict(true);
@@ -129,7 +132,7 @@ fn no_fault_or_signal_during_a_rotation_leaves_a_key_whose_secret_was_not_printe
     for expected in ["CreateAccessKey", "TagUser", "ListAccessKeys"] {
         assert!(actions.iter().any(|a| a == expected), "the wire {actions:?} lacks {expected}");
     }
-    let mut cells: Vec<(String, Result<(Fault, bool), i32>)> = Vec::new();
+    let mut cells: Vec<(String, Trigger)> = Vec::new();
     for (a, action) in actions.iter().enumerate() {
         for (f, fault) in FAULTS.into_iter().enumerate() {
             let whens = if matrix::full() { vec![false, true] } else { vec![(a + f) % 2 == 1] };

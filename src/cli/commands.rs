@@ -49,6 +49,8 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 /// SIGINT, SIGTERM and SIGHUP (Ctrl-C, CI timeouts, `docker stop`, a closed SSH session): the first stops the
 /// run and rolls back; a second one stops at once.
 struct Signals {
+    /// What a first signal does at this point of the command, as the line it prints says it.
+    what: Arc<Mutex<&'static str>>,
     cancel: Arc<AtomicBool>,
     first: Arc<AtomicI32>,
     first_seen: Arc<Notify>,
@@ -68,7 +70,8 @@ impl Signals {
         let first = Arc::new(AtomicI32::new(0));
         let again = Arc::new(Notify::new());
         let first_seen = Arc::new(Notify::new());
-        let (c, f, a, seen) = (cancel.clone(), first.clone(), again.clone(), first_seen.clone());
+        let what = Arc::new(Mutex::new(what));
+        let (c, f, a, seen, w) = (cancel.clone(), first.clone(), again.clone(), first_seen.clone(), what.clone());
         let task = tokio::spawn(async move {
             loop {
                 let futs = streams.iter_mut().map(|(s, n)| {
@@ -84,12 +87,18 @@ impl Signals {
                 } else {
                     f.store(n, Ordering::SeqCst);
                     // Said before anyone is woken: the command's final line (its error) must come after this one.
+                    let what = *w.lock().unwrap_or_else(|p| p.into_inner());
                     crate::say!("Interrupted ({}): {what}. Interrupt again to stop at once.", signal_name(n));
                     seen.notify_one();
                 }
             }
         });
-        Ok(Signals { cancel, first, first_seen, again, task })
+        Ok(Signals { what, cancel, first, first_seen, again, task })
+    }
+
+    /// From now on a first signal does this (the command moved on: from asking to writing, or to done).
+    fn now(&self, what: &'static str) {
+        *self.what.lock().unwrap_or_else(|p| p.into_inner()) = what;
     }
 
     /// The command ended by a signal before it wrote anything.
@@ -259,7 +268,10 @@ async fn run_plan(conn: &Connection, args: &SetupArgs) -> Result<(), CliError> {
 /// `plan --destroy`: what `destroy` would delete, and what would keep it from deleting anything.
 async fn run_plan_destroy(conn: &Connection, args: &SetupArgs) -> Result<(), CliError> {
     let aws = Aws::load(conn).await?;
-    let mut params = params_from(args, aws.region.clone())?;
+    // As destroy itself: the names only, no bucket or project (no document is rendered).
+    let mut params = Params::new(args.setup, placeholder_account()?, aws.region.clone());
+    apply_names(&mut params, &args.names)?;
+    params.check_names()?;
     resolve_account(&aws, &mut params, args.account_id.as_ref()).await?;
     let plan = engine::plan_destroy(&aws.iam, &params).await.map_err(plan_error)?;
     let analysis = Analysis::NotConsulted("destroy writes no document".into());
@@ -355,7 +367,7 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
     check_save(&args.save)?;
     // Signals are ours from the start: before the first write they end the command with a message (and the
     // JSON) rather than silently; after it they stop the run and roll it back.
-    let signals = Signals::install("stopping; what this run wrote, if anything, is rolled back")?;
+    let signals = Signals::install("stopping: nothing has been written")?;
     let prepare = async {
         let aws = Aws::load(conn).await?;
         let mut params = params_from(&args.setup, aws.region.clone())?;
@@ -384,7 +396,11 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
         cancel: Some(signals.cancel.clone()),
         run_id: Some(run_id.clone()),
     };
+    signals.now("stopping: no new step starts, and what this run wrote is rolled back");
     let mut report = execute(&aws, &plan, opts, &signals).await?;
+    // The run is settled: a signal from now on changes nothing it did.
+    signals.now("the run had already ended; nothing more is changed");
+    let interrupted = report.interrupted.then(|| signals.fired().unwrap_or(2));
     let existing_key = plan
         .steps
         .iter()
@@ -397,7 +413,7 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
         },
         None => (vec![], None),
     };
-    let error = failure_message(&plan, &report, args.no_rollback, signals.fired()).or_else(|| {
+    let error = failure_message(&plan, &report, args.no_rollback, interrupted).or_else(|| {
         save_error.as_ref().map(|e| format!("the key was created and is shown, but saving it failed: {e}"))
     });
     let delivered = match args.setup.format {
@@ -443,7 +459,7 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
         // The secret never reached anyone: a key nobody saw must not stay.
         return Err(undeliverable(&aws, &plan, &mut report, args.no_rollback, e, &run_id).await);
     }
-    if let Some(n) = signals.fired() {
+    if let Some(n) = interrupted {
         return Err(CliError::Signal { signal: n, message: error.unwrap_or_else(|| "interrupted".into()) });
     }
     match (error, delivered) {
@@ -777,7 +793,7 @@ fn rotate_error(e: access_keys::RotateError) -> CliError {
 
 async fn run_destroy(conn: &Connection, args: DestroyArgs) -> Result<(), CliError> {
     require_consent(args.yes, "destroy")?;
-    let signals = Signals::install("no new delete starts; what exists afterwards is read back")?;
+    let signals = Signals::install("stopping: nothing has been deleted")?;
     let prepare = async {
         let aws = Aws::load(conn).await?;
         let mut params = Params::new(args.setup, placeholder_account()?, aws.region.clone());
@@ -810,9 +826,12 @@ async fn run_destroy(conn: &Connection, args: DestroyArgs) -> Result<(), CliErro
         consistency_wait: Some(conn.timeouts.iam_lag),
         ..Default::default()
     };
+    signals.now("stopping: no new delete starts, and what exists afterwards is read back");
     let report = execute(&aws, &plan, opts, &signals).await?;
-    let error = destroy_failure(&plan, &report, signals.fired());
-    let error = match (error, signals.fired()) {
+    signals.now("destroy had already ended; nothing more is changed");
+    let interrupted = report.interrupted.then(|| signals.fired().unwrap_or(2));
+    let error = destroy_failure(&plan, &report, interrupted);
+    let error = match (error, interrupted) {
         (Some(message), Some(signal)) => Some(CliError::Signal { signal, message }),
         (Some(message), None) => Some(CliError::Aws(message)),
         (None, _) => None,
@@ -829,7 +848,8 @@ fn deliver_destroy(
 ) -> Result<(), CliError> {
     let resources = match report {
         Some(r) => output::destroyed(plan, r),
-        None => output::resources(plan, &vec![Status::Skipped; plan.steps.len()]),
+        // Blocked: nothing was started; what was absent or not ours is said as the plan found it.
+        None => output::resources(plan, &plan.steps.iter().map(|s| blocked_status(s.action)).collect::<Vec<_>>()),
     };
     let delivered = match format {
         Format::Json => output::deliver_json(&DestroyOut {
@@ -852,6 +872,14 @@ fn deliver_destroy(
         (Some(e), _) => Err(e),
         (None, Err(_)) => Err(CliError::Quiet),
         (None, Ok(())) => Ok(()),
+    }
+}
+
+fn blocked_status(action: plan::Action) -> Status {
+    match action {
+        plan::Action::Absent => Status::Absent,
+        plan::Action::Keep => Status::Kept,
+        _ => Status::Skipped,
     }
 }
 

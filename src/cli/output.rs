@@ -3,7 +3,7 @@
 
 use crate::aws::analyzer::Analysis;
 use crate::engine::{ApplyReport, Status};
-use crate::plan::{Action, Mode, Plan, StepKind};
+use crate::plan::{Action, Mode, Plan, Prior, StepKind};
 use crate::secret::{NewAccessKey, Secret};
 use crate::setup::findings::{self, Finding};
 use serde::Serialize;
@@ -235,10 +235,14 @@ pub fn destroyed(plan: &Plan, report: &ApplyReport) -> Vec<ResourceOut> {
             let note = match (&report.failure, status) {
                 (Some((f, e)), Status::Failed) if *f == i => Some(e.to_string()),
                 (_, Status::Skipped) => Some("not deleted: destroy stopped before it".into()),
-                _ if step.action == Action::Keep || matches!(step.kind, StepKind::AccessKey(_)) => {
-                    Some(step.reason.clone())
-                }
-                _ => None,
+                _ if step.action == Action::Keep => Some(step.reason.clone()),
+                _ => match &step.prior {
+                    Prior::User(u) if matches!(step.kind, StepKind::AccessKey(_)) => {
+                        let ids: Vec<&str> = u.access_keys.iter().map(|k| k.id.as_str()).collect();
+                        Some(format!("access key {}", ids.join(", ")))
+                    }
+                    _ => None,
+                },
             };
             ResourceOut { kind: l.kind, name: l.name, arn: l.arn, status: status.as_str(), note }
         })

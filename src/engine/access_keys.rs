@@ -13,7 +13,7 @@ pub enum RotateError {
     #[error("user {0} does not exist")]
     NoUser(String),
     #[error(
-        "{user} already has AWS's maximum of two access keys ({}): choose the one to delete first (--delete-key ID)",
+        "{user} already has AWS's maximum of two access keys ({}): choose the one to delete first",
         keys.iter().map(|k| format!("{} {}", k.id, if k.active { "active" } else { "inactive" })).collect::<Vec<_>>().join(", ")
     )]
     Full { user: String, keys: Vec<AccessKeyInfo> },

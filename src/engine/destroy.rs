@@ -269,7 +269,9 @@ fn holder_hint(desired: &Desired, policy: &str, kind: &str, who: &str, renamed: 
         "role" => desired.roles.iter().find(|r| r.policies.iter().any(|p| p.as_str() == policy)).map(|r| r.field),
         _ => desired.users.iter().find(|u| u.policies.iter().any(|p| p.as_str() == policy)).map(|u| u.field),
     };
-    let option = field.map(|f| format!(" (--name {}={who})", f.option())).unwrap_or_default();
+    // A holder under the guide's own name was made by a run without that --name option.
+    let option = field.filter(|f| f.default != who).map(|f| format!(" (--name {}={who})", f.option()));
+    let option = option.unwrap_or_default();
     format!(
         ": {kind} {who} carries pinpoint-iam-wizard's tag, made under another name{option}; run destroy with the \
          same --name options as the apply that made it"

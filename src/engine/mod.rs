@@ -136,9 +136,9 @@ impl ApplyReport {
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
     #[error(
-        "nothing was written: {} exist(s) and were not created by pinpoint-iam-wizard: {}. \
-         Rename ours with the name options, or take them over explicitly (adopt)",
-        .0.len(), .0.join(", ")
+        "nothing was written: {} {} and {} not created by pinpoint-iam-wizard: {}",
+        .0.len(), if .0.len() == 1 { "exists" } else { "exist" }, if .0.len() == 1 { "was" } else { "were" },
+        .0.join(", ")
     )]
     Conflicts(Vec<String>),
     #[error(
@@ -149,7 +149,10 @@ pub enum ApplyError {
     OwnedElsewhere(Vec<String>),
     #[error("the account was not read (offline plan): apply needs credentials")]
     NotChecked,
-    #[error("nothing was deleted: {}. Remove these first (they are not this tool's to remove)", .0.join("; "))]
+    #[error(
+        "nothing was deleted: {}. Remove what is not this tool's first, or pass the --name options named",
+        .0.join("; ")
+    )]
     Blocked(Vec<String>),
     #[error("nothing was written: {}", .0.join("; "))]
     ForeignVersions(Vec<String>),
