@@ -191,7 +191,18 @@ fn without_a_display_the_secret_goes_out_as_osc52() {
         "the pty received OSC 52 with the base64 secret"
     );
     assert!(t.screen().contains("no display"), "says why");
+    assert!(t.screen().contains("or as the wizard exits"), "says the terminal's copy goes at exit:\n{}", t.screen());
     leave_and_quit(&mut t);
+    // Issue 17 item 1: quit well before the countdown ends: the terminal must get the clearing sequence after
+    // the copy (before, it got none, though the screen promised the clipboard would be cleared).
+    let raw = t.raw();
+    let set = raw.windows(expected.len()).rposition(|w| w == expected.as_slice()).unwrap();
+    let clear = b"\x1b]52;c;\x07";
+    assert!(
+        raw[set..].windows(clear.len()).any(|w| w == clear),
+        "no clearing OSC 52 after the copy when the wizard exited early"
+    );
+    assert!(t.screen().contains("was cleared of the secret"), "the exit says so:\n{}", t.screen());
 }
 
 #[test]

@@ -134,6 +134,15 @@ impl Clipboard {
         }
     }
 
+    /// On leaving with the secret sent to the terminal's clipboard (OSC 52) and not cleared yet: clear it, since
+    /// no process can serve it after exit. Returns whether the clearing sequence was written.
+    pub fn clear_terminal_copy(&mut self, terminal: &mut impl Write) -> bool {
+        match self.copied_secret {
+            Some((_, Method::Osc52)) => self.clear_secret(terminal),
+            _ => false,
+        }
+    }
+
     /// On leaving with the secret still on the system clipboard: give a clipboard manager a bounded moment to
     /// take it (on X11 the content would otherwise go with this process). Returns whether it was offered.
     pub fn hand_over(&mut self, within: Duration) -> bool {

@@ -255,6 +255,9 @@ pub struct Session {
     pub clear_at: Option<Instant>,
     /// The secret was copied to the system clipboard (not OSC 52) and may still be there.
     pub clipboard_holds_secret: bool,
+    /// The secret was sent to the terminal's clipboard (OSC 52) and not cleared yet: cleared at the latest on
+    /// exit, since nothing can serve it after the wizard.
+    pub terminal_holds_secret: bool,
     next_request: RequestId,
 }
 
@@ -285,6 +288,7 @@ impl Session {
             clipboard_timeout: Duration::from_secs(60),
             clear_at: None,
             clipboard_holds_secret: false,
+            terminal_holds_secret: false,
             next_request: 0,
         }
     }
@@ -885,6 +889,7 @@ impl App {
                     self.session.custody.copied();
                     self.session.clear_at = Some(self.now + self.session.clipboard_timeout);
                     self.session.clipboard_holds_secret = result == Ok(Method::System);
+                    self.session.terminal_holds_secret = result == Ok(Method::Osc52);
                 }
                 match what {
                     Copied::Document { .. } => self.say(text),
@@ -894,6 +899,7 @@ impl App {
             }
             Msg::ClipboardCleared(cleared) => {
                 self.session.clipboard_holds_secret = false;
+                self.session.terminal_holds_secret = false;
                 self.secret.copy_status = Some(if cleared {
                     "The clipboard was cleared: it no longer holds the secret.".into()
                 } else {
@@ -1587,6 +1593,9 @@ impl App {
                         lines.push(format!(
                             "The clipboard keeps it for {n} s more after the wizard exits, then it is cleared."
                         ));
+                    }
+                    if s.terminal_holds_secret {
+                        lines.push("Your terminal's clipboard (OSC 52) is cleared of it as the wizard exits.".into());
                     }
                     Some(prompt("Quit?", lines, vec![quit('y', "quit", Intent::Quit)]))
                 }

@@ -53,6 +53,11 @@ pub async fn run(conn: Connection, clipboard_timeout: Duration) -> std::io::Resu
     let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
     ratatui::restore();
     let mut report = app.exit_report();
+    if app.session.terminal_holds_secret
+        && clipboard.lock().is_ok_and(|mut c| c.clear_terminal_copy(&mut std::io::stdout()))
+    {
+        report.lines.push("Your terminal's clipboard (OSC 52) was cleared of the secret access key.".into());
+    }
     // The alternate screen is gone (and the secret with it): hand a secret still on the clipboard to a keeper
     // process that serves it until its countdown ends, as `pass -c` does.
     if let Some(n) = app.clear_in().filter(|n| *n > 0 && app.session.clipboard_holds_secret) {

@@ -241,10 +241,13 @@ impl State {
             lines.extend(wrap(st, w, 2).into_iter().map(|r| Line::from(Span::styled(r, theme.focus()))));
         }
         if let Some(n) = clear_in {
-            lines.push(Line::from(Span::styled(
-                format!("The clipboard is cleared of the secret in {n} s (after exit too)."),
-                theme.warn(),
-            )));
+            // OSC 52 cannot be served after exit: the terminal's copy is cleared then at the latest.
+            let when = if s.terminal_holds_secret {
+                format!("The terminal's clipboard is cleared of the secret in {n} s, or as the wizard exits.")
+            } else {
+                format!("The clipboard is cleared of the secret in {n} s (after exit too).")
+            };
+            lines.push(Line::from(Span::styled(when, theme.warn())));
         }
         for done in &self.saved {
             lines.push(Line::from(Span::styled(format!("✓ Key {done}."), theme.ok())));
