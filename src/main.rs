@@ -15,6 +15,10 @@ fn asks_for_json(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Before anything can hold a secret: no core dump, no same-user debugger. A failure is said, not fatal.
+    if let Err(e) = pinpoint_iam_wizard::secret::dumps::forbid() {
+        let _ = writeln!(std::io::stderr(), "warning: could not forbid core dumps: {e}");
+    }
     // The clipboard keeper: this binary, started by the wizard on exit to serve a copied secret until its
     // countdown ends (it reads the secret from a pipe, never from its arguments).
     if std::env::args_os().nth(1).is_some_and(|a| a == keeper::ARG) {

@@ -140,6 +140,14 @@ fn after_exit_a_keeper_serves_the_clipboard_then_clears_it() {
     let keeper = keeper_pids(&x.1);
     assert_eq!(keeper.len(), 1, "one keeper process");
     assert_eq!(xclip_read(&x.1).as_deref(), Some(secret.as_str()), "the keeper serves the clipboard after exit");
+    // Issue 17 item 4: the keeper lives on after the wizard with only what the display needs.
+    let environ = std::fs::read(format!("/proc/{}/environ", keeper[0])).unwrap();
+    let aws: Vec<String> = environ
+        .split(|b| *b == 0)
+        .map(|v| String::from_utf8_lossy(v).into_owned())
+        .filter(|v| v.starts_with("AWS_"))
+        .collect();
+    assert!(aws.is_empty(), "the keeper inherited {aws:?}");
     for file in ["cmdline", "environ"] {
         let bytes = std::fs::read(format!("/proc/{}/{file}", keeper[0])).unwrap();
         assert!(

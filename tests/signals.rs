@@ -386,3 +386,32 @@ fn a_signal_before_any_write_is_acknowledged_before_the_final_error_every_time()
         );
     }
 }
+
+/// The core file size limit of a running process, from `/proc/PID/limits` (soft, hard).
+fn core_limit(pid: u32) -> (String, String) {
+    let limits = std::fs::read_to_string(format!("/proc/{pid}/limits")).unwrap();
+    let line = limits.lines().find(|l| l.starts_with("Max core file size")).unwrap();
+    let fields: Vec<&str> = line["Max core file size".len()..].split_whitespace().collect();
+    (fields[0].to_string(), fields[1].to_string())
+}
+
+/// Issue 17 item 3: no core dump can hold the secret. A headless command and the wizard run with a core size
+/// limit of zero (and non-dumpable, which a unit test checks from inside); SIGQUIT, which would dump core and
+/// skip the settling, ends a headless run like SIGTERM: before any write, "nothing was written", exit 131.
+#[test]
+fn no_core_dump_and_sigquit_settles_like_sigterm() {
+    let moto = Moto::shared();
+    let proxy = FaultProxy::start(moto);
+    proxy.add_rule(Rule::new("GetCallerIdentity", When::Always, Fault::Hang));
+    let run = spawn_with_env(&apply_all(&[]), &proxy.env(moto), Stdio::piped());
+    let run = hold(&proxy, run, "GetCallerIdentity");
+    assert_eq!(core_limit(run.pid()), ("0".into(), "0".into()), "a headless command may not dump core");
+    run.signal(libc::SIGQUIT);
+    let done = run.wait_bounded(LIMIT);
+    let err = stderr(&done.output);
+    assert_eq!(done.output.status.code(), Some(131), "SIGQUIT settles the run: {err}");
+    assert!(err.contains("Interrupted (SIGQUIT)") && err.contains("nothing was written"), "{err}");
+
+    let wizard = support::term::Term::spawn(&moto.env());
+    assert_eq!(core_limit(wizard.pid() as u32), ("0".into(), "0".into()), "the wizard may not dump core");
+}

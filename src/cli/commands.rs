@@ -62,7 +62,14 @@ impl Signals {
     fn install(what: &'static str) -> Result<Signals, CliError> {
         use tokio::signal::unix::{SignalKind, signal};
         let mut streams = Vec::new();
-        for (kind, n) in [(SignalKind::interrupt(), 2), (SignalKind::terminate(), 15), (SignalKind::hangup(), 1)] {
+        // SIGQUIT (Ctrl-\\) too: by default it would dump core, and stop without settling the run.
+        let kinds = [
+            (SignalKind::interrupt(), 2),
+            (SignalKind::terminate(), 15),
+            (SignalKind::hangup(), 1),
+            (SignalKind::quit(), 3),
+        ];
+        for (kind, n) in kinds {
             let s = signal(kind).map_err(|e| CliError::Aws(format!("cannot handle signals: {e}")))?;
             streams.push((s, n));
         }
@@ -123,6 +130,7 @@ fn signal_name(n: i32) -> &'static str {
         1 => "SIGHUP",
         2 => "SIGINT",
         15 => "SIGTERM",
+        3 => "SIGQUIT",
         _ => "a signal",
     }
 }

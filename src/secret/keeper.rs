@@ -12,14 +12,24 @@ use zeroize::Zeroizing;
 /// The hidden first argument that runs the keeper instead of the wizard.
 pub const ARG: &str = "__clipboard-keeper";
 
+/// The environment the keeper gets: what X11 and Wayland clients need to reach the display, nothing else.
+const DISPLAY_ENV: [&str; 5] = ["DISPLAY", "XAUTHORITY", "WAYLAND_DISPLAY", "XDG_RUNTIME_DIR", "HOME"];
+
 /// How long the wizard waits for the keeper to own the clipboard before giving up on it.
 const READY_WITHIN: Duration = Duration::from_secs(3);
 
 /// Start a keeper for `secret` for `remaining`, and wait until it serves the clipboard.
 pub fn spawn(secret: &str, remaining: Duration) -> std::io::Result<()> {
     let exe = std::env::current_exe()?;
-    let mut child =
-        Command::new(exe).arg(ARG).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn()?;
+    let mut keeper = Command::new(exe);
+    // Only what reaching the display needs: never the operator's AWS credentials, for the keeper's whole life.
+    keeper.env_clear();
+    for var in DISPLAY_ENV {
+        if let Some(v) = std::env::var_os(var) {
+            keeper.env(var, v);
+        }
+    }
+    let mut child = keeper.arg(ARG).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn()?;
     let mut stdin = child.stdin.take().ok_or_else(|| std::io::Error::other("no pipe to the keeper"))?;
     let payload = Zeroizing::new(format!("{}\n{secret}", remaining.as_secs().max(1)));
     stdin.write_all(payload.as_bytes())?;

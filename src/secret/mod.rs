@@ -3,6 +3,7 @@
 
 pub mod clipboard;
 pub mod custody;
+pub mod dumps;
 pub mod keeper;
 pub mod store;
 

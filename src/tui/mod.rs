@@ -116,6 +116,8 @@ async fn event_loop(
     // SIGTERM and SIGHUP settle the run like Ctrl-C twice (no one may be there to answer a prompt).
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
+    // SIGQUIT (Ctrl-\\ when raw mode is off) would dump core and skip the settling: handled like SIGTERM.
+    let mut sigquit = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::quit())?;
     let mut tick = tokio::time::interval(Duration::from_millis(100));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     // Once the terminal is gone (a closed SSH session, a killed emulator), nothing is drawn or read from it, but
@@ -146,6 +148,7 @@ async fn event_loop(
             _ = tick.tick() => Msg::Tick(Instant::now()),
             Some(()) = sigterm.recv() => Msg::Signal(15),
             Some(()) = sighup.recv() => Msg::Signal(1),
+            Some(()) = sigquit.recv() => Msg::Signal(3),
         };
         if let Msg::Detected { detected, .. } = &mut msg {
             // The loaded configuration stays with the runtime; the state only learns what to show.

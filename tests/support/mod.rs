@@ -207,6 +207,11 @@ impl Spawned {
         Spawned { child, started: std::time::Instant::now() }
     }
 
+    /// Its process id, to read `/proc/PID/…`.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Whether it has exited (without waiting).
     pub fn exited(&mut self) -> bool {
         self.child.try_wait().expect("poll the binary").is_some()
