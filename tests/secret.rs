@@ -48,10 +48,13 @@ async fn apply_saves_the_key_only_where_asked_and_describes_it() {
     assert!(out.status.success(), "{}", stderr(&out));
     let j = json(&out);
     let id = j["access_key"]["access_key_id"].as_str().unwrap().to_string();
-    let secret = j["access_key"]["secret_access_key"].as_str().unwrap().to_string();
-    assert!(!stderr(&out).contains(&secret), "the secret is printed once, in the JSON only");
-
+    // Issue 17 item 2: saved, the secret is not printed (CI logs and scrollback keep standard output).
+    assert!(j["access_key"]["secret_access_key"].is_null(), "{j}");
     let text = std::fs::read_to_string(&creds).unwrap();
+    let postman = text.split("[postman]").nth(1).unwrap();
+    let secret = postman.lines().find_map(|l| l.strip_prefix("aws_secret_access_key = ")).unwrap().to_string();
+    assert!(!stdout(&out).contains(&secret) && !stderr(&out).contains(&secret), "the saved secret is not printed");
+
     assert!(text.starts_with(other), "the other profile is kept byte for byte");
     assert!(text.contains(&format!("[postman]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n")));
     assert_eq!(std::fs::metadata(&creds).unwrap().permissions().mode() & 0o777, 0o600);
@@ -77,6 +80,20 @@ async fn apply_saves_the_key_only_where_asked_and_describes_it() {
     assert!(stderr(&out).contains("--overwrite-profile"), "{}", stderr(&out));
     assert!(iam.list_users().send().await.unwrap().users().is_empty(), "nothing was written to AWS");
     assert!(std::fs::read_to_string(&creds).unwrap().contains(&secret), "the saved profile is untouched");
+
+    // --show-secret prints it anyway, in text and JSON.
+    moto.reset();
+    let csv2 = dir.path().join("again.csv");
+    for format in ["text", "json"] {
+        moto.reset();
+        let _ = std::fs::remove_file(&csv2);
+        let args = ["apply", "--setup", "postman", "--yes", "--format", format, "--save-csv", csv2.to_str().unwrap()];
+        let out = run_in(moto, &[&args[..], &["--show-secret"]].concat(), &env);
+        assert!(out.status.success(), "{}", stderr(&out));
+        let saved = std::fs::read_to_string(&csv2).unwrap();
+        let secret = saved.lines().nth(1).unwrap().split(',').nth(1).unwrap().to_string();
+        assert!(stdout(&out).contains(&secret), "{format}: --show-secret prints the saved secret");
+    }
 }
 
 #[tokio::test]

@@ -431,7 +431,7 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
             setup: params.setup.as_str(),
             run_id: &report.run_id,
             resources: output::resources(&plan, &report.statuses),
-            access_key: report.access_key.as_ref().map(KeyOut::from),
+            access_key: report.access_key.as_ref().map(|k| KeyOut::new(k, args.save.prints_secret(&saved))),
             note: existing_key.clone(),
             saved: saved.clone(),
             error: error.clone(),
@@ -446,7 +446,7 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
                 .collect();
             let mut text = zeroize::Zeroizing::new(output::table(&["KIND", "NAME", "STATUS", "ARN"], &rows));
             if let Some(k) = &report.access_key {
-                text.push_str(&output::key_text(k));
+                text.push_str(&output::key_text(k, args.save.prints_secret(&saved)));
             }
             for s in &saved {
                 text.push_str(&format!("Key {s}.\n"));
@@ -461,8 +461,10 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
             output::deliver(text.as_bytes())
         }
     };
+    // A saved secret was delivered: standard output failing then loses nothing.
     if let Err(e) = &delivered
         && report.access_key.is_some()
+        && saved.is_empty()
     {
         // The secret never reached anyone: a key nobody saw must not stay.
         return Err(undeliverable(&aws, &plan, &mut report, args.no_rollback, e, &run_id).await);
@@ -698,7 +700,7 @@ async fn run_rotate(conn: &Connection, args: RotateArgs) -> Result<(), CliError>
                 .map(|k| OldKeyOut { access_key_id: k.id.clone(), active: k.active && !deactivated.contains(&k.id) })
                 .collect();
             output::deliver_json(&RotateOut {
-                access_key: KeyOut::from(&rotation.key),
+                access_key: KeyOut::new(&rotation.key, args.save.prints_secret(&saved)),
                 deleted: rotation.deleted_first.as_deref(),
                 adopted: &rotation.adopted,
                 deactivated: &deactivated,
@@ -712,7 +714,7 @@ async fn run_rotate(conn: &Connection, args: RotateArgs) -> Result<(), CliError>
             if let Some(d) = &rotation.deleted_first {
                 text.push_str(&format!("Deleted access key {d}.\n"));
             }
-            text.push_str(&output::key_text(&rotation.key));
+            text.push_str(&output::key_text(&rotation.key, args.save.prints_secret(&saved)));
             for k in &rotation.old {
                 if deactivated.contains(&k.id) {
                     text.push_str(&format!(
@@ -732,7 +734,9 @@ async fn run_rotate(conn: &Connection, args: RotateArgs) -> Result<(), CliError>
             output::deliver(text.as_bytes())
         }
     };
-    if let Err(e) = delivered {
+    if let Err(e) = delivered
+        && saved.is_empty()
+    {
         let id = rotation.key.access_key_id.clone();
         drop(rotation);
         let deleted = access_keys::delete_undelivered(&aws.iam, user, &id).await;

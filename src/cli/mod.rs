@@ -141,6 +141,17 @@ pub struct SaveArgs {
     /// Save the new key as a CSV in the IAM console's format (mode 0600; an existing file is never overwritten).
     #[arg(long, value_name = "PATH")]
     pub save_csv: Option<std::path::PathBuf>,
+    /// Print the secret on standard output even when it was saved (by default a saved secret is not printed:
+    /// CI logs and scrollback keep standard output).
+    #[arg(long)]
+    pub show_secret: bool,
+}
+
+impl SaveArgs {
+    /// Whether the secret goes to standard output: the one delivery unless it was saved (or asked for anyway).
+    pub fn prints_secret(&self, saved: &[String]) -> bool {
+        saved.is_empty() || self.show_secret
+    }
 }
 
 /// The guides' name of the first user that gets an access key: whose key rotate-key and retire-key mean by default.

@@ -183,12 +183,18 @@ pub struct ResourceOut {
 pub struct KeyOut<'a> {
     pub user_name: &'a str,
     pub access_key_id: &'a str,
-    pub secret_access_key: &'a Secret,
+    /// `null` when the secret was saved and not asked for on standard output (`--show-secret`).
+    pub secret_access_key: Option<&'a Secret>,
 }
 
-impl<'a> From<&'a NewAccessKey> for KeyOut<'a> {
-    fn from(k: &'a NewAccessKey) -> Self {
-        KeyOut { user_name: &k.user_name, access_key_id: &k.access_key_id, secret_access_key: &k.secret_access_key }
+impl<'a> KeyOut<'a> {
+    /// The key, with its secret only when `with_secret`.
+    pub fn new(k: &'a NewAccessKey, with_secret: bool) -> Self {
+        KeyOut {
+            user_name: &k.user_name,
+            access_key_id: &k.access_key_id,
+            secret_access_key: with_secret.then_some(&k.secret_access_key),
+        }
     }
 }
 
@@ -373,7 +379,13 @@ fn destroy_plan_text(plan: &Plan) -> String {
 }
 
 /// The one-time secret as text.
-pub fn key_text(k: &NewAccessKey) -> Zeroizing<String> {
+pub fn key_text(k: &NewAccessKey, with_secret: bool) -> Zeroizing<String> {
+    if !with_secret {
+        return Zeroizing::new(format!(
+            "\nAccess key for {}: {}\nIts secret was saved (below) and is not printed; --show-secret prints it.\n",
+            k.user_name, k.access_key_id
+        ));
+    }
     Zeroizing::new(format!(
         "\nAccess key for {}: {}\nSecret access key: {}\nThis is the only time the secret is shown. Store it now \
          (e.g. in a password manager).\n",
