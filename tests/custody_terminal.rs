@@ -109,11 +109,7 @@ async fn leaving_an_unseen_secret_asks_to_delete_or_keep_and_the_exit_says_the_k
     let moto = Moto::shared();
     let _g = moto.exclusive();
     let mut t = Term::spawn(&moto.env());
-    t.postman_to_plan(&moto.account);
-    t.send(ENTER);
-    t.wait_for("Apply the plan?");
-    t.send("y");
-    t.wait_for("New access key for PostmanUser");
+    t.postman_to_secret(&moto.account);
     t.send(ENTER);
     t.wait_for("Leave without the secret?");
     assert!(!t.screen().contains("Have you stored the secret?"), "{}", t.screen());

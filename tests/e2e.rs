@@ -311,11 +311,7 @@ async fn a_hangup_on_the_secret_screen_before_the_secret_was_shown_deletes_the_k
     let moto = Moto::shared();
     let _g = moto.exclusive();
     let mut t = Term::spawn(&moto.env());
-    t.postman_to_plan(&moto.account);
-    t.send(ENTER);
-    t.wait_for("Apply the plan?");
-    t.send("y");
-    t.wait_for("New access key for PostmanUser");
+    t.postman_to_secret(&moto.account);
     let iam = moto.iam().await;
     let keys = iam.list_access_keys().user_name("PostmanUser").send().await.unwrap();
     assert_eq!(keys.access_key_metadata().len(), 1, "the run made its key");

@@ -13,6 +13,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use support::account::Account;
+use support::matrix::last_lines;
 use support::proxy::{Fault, FaultProxy, Rule, When};
 use support::*;
 
@@ -149,39 +150,13 @@ struct Verdict {
     elapsed: Duration,
 }
 
-/// Checks every run must pass: it ended by itself, did not panic, printed no Debug dump, and printed JSON.
+/// Checks every run must pass (ended by itself, no panic, no Debug dump, JSON printed); an apply of valid
+/// arguments is never refused as usage.
 fn common(label: &str, run: &Bounded, failures: &mut Vec<(&'static str, String)>) -> Option<Value> {
-    let err = stderr(&run.output);
-    if run.timed_out {
-        failures.push(("hung", format!("{label}: still running after {LIMIT:?}, killed")));
-        return None;
+    if run.output.status.code() == Some(2) {
+        failures.push(("usage", format!("{label}: exit 2 (usage): {}", last_lines(&stderr(&run.output)))));
     }
-    match run.output.status.code() {
-        Some(101) => failures.push(("panic", format!("{label}: panicked: {}", last_lines(&err)))),
-        Some(2) => failures.push(("usage", format!("{label}: exit 2 (usage): {}", last_lines(&err)))),
-        None => failures.push(("signal", format!("{label}: killed by a signal: {}", last_lines(&err)))),
-        _ => {}
-    }
-    if let Some(dump) = debug_dump(&err) {
-        failures.push(("debug-dump", format!("{label}: stderr shows Rust Debug output: …{dump}…")));
-    }
-    match serde_json::from_slice::<Value>(&run.output.stdout) {
-        Ok(v) => {
-            if let Some(dump) = v["error"].as_str().and_then(debug_dump) {
-                failures.push(("debug-dump", format!("{label}: JSON error shows Rust Debug output: …{dump}…")));
-            }
-            Some(v)
-        }
-        Err(e) => {
-            failures.push(("output", format!("{label}: stdout is not JSON ({e}); stderr: {}", last_lines(&err))));
-            None
-        }
-    }
-}
-
-fn last_lines(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    lines[lines.len().saturating_sub(3)..].join(" / ")
+    support::matrix::common(label, run, LIMIT, failures)
 }
 
 /// CreateAccessKey sent again after an answer that may have hidden a new key, with no ListAccessKeys in

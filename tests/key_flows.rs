@@ -31,20 +31,6 @@ fn applied_before(moto: &Moto) {
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
-/// From the welcome screen to the postman plan, which has nothing to write: the user already has its key.
-fn to_plan_with_a_key(t: &mut Term, account: &str) {
-    t.wait_for("What to set up");
-    t.send("1");
-    t.send(ENTER);
-    t.wait_for(account);
-    t.send(ENTER);
-    t.wait_for("Postman user");
-    t.send(ENTER);
-    t.wait_for("/ 6144 chars");
-    t.send(ENTER);
-    t.wait_for("n new access key…");
-}
-
 /// The secret access key shown revealed on the secret screen, once `r` was pressed.
 fn reveal(t: &mut Term) -> String {
     const LABEL: &str = "Secret access key";
@@ -73,7 +59,8 @@ async fn n_rotates_the_key_and_the_summary_deactivates_then_deletes_the_old_one(
     let old = before[0].0.clone();
 
     let mut t = Term::spawn(&moto.env());
-    to_plan_with_a_key(&mut t, &moto.account);
+    // The postman plan, which has nothing to write: the user already has its key.
+    t.postman_to_plan_showing(&moto.account, "n new access key…");
     t.send("n");
     t.wait_for("Creates a new access key for PostmanUser");
     assert_eq!(keys(moto).await.len(), 1, "n only asks");
@@ -117,7 +104,8 @@ async fn with_two_keys_rotation_asks_which_to_delete_first() {
     assert_eq!(before.len(), 2, "AWS's maximum");
 
     let mut t = Term::spawn(&moto.env());
-    to_plan_with_a_key(&mut t, &moto.account);
+    // The postman plan, which has nothing to write: the user already has its key.
+    t.postman_to_plan_showing(&moto.account, "n new access key…");
     t.send("n");
     t.wait_for("Creates a new access key for PostmanUser");
     t.send("y");

@@ -12,20 +12,7 @@ use support::*;
 
 /// Walk the wizard to the secret screen for the Postman setup, reveal the secret and read it off the screen.
 fn to_secret(t: &mut Term, account: &str) -> String {
-    t.wait_for("What to set up");
-    t.send("1");
-    t.send(ENTER);
-    t.wait_for(account);
-    t.send(ENTER);
-    t.wait_for("Postman user");
-    t.send(ENTER);
-    t.wait_for("/ 6144 chars");
-    t.send(ENTER);
-    t.wait_for("Enter asks before applying");
-    t.send(ENTER);
-    t.wait_for("Apply the plan?");
-    t.send("y");
-    t.wait_for("New access key for PostmanUser");
+    t.postman_to_secret(account);
     assert!(revealed(&t.screen()).is_none(), "masked at first:\n{}", t.screen());
     t.send("r");
     // The label is there while masked too: wait for the value itself.

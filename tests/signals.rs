@@ -413,5 +413,7 @@ fn no_core_dump_and_sigquit_settles_like_sigterm() {
     assert!(err.contains("Interrupted (SIGQUIT)") && err.contains("nothing was written"), "{err}");
 
     let wizard = support::term::Term::spawn(&moto.env());
+    // Read once it drew its first screen: by then `main` has long set its limits.
+    wizard.wait_for("What to set up");
     assert_eq!(core_limit(wizard.pid() as u32), ("0".into(), "0".into()), "the wizard may not dump core");
 }

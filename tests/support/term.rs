@@ -114,6 +114,11 @@ impl Term {
 
     /// Walk the postman setup with its defaults from the welcome screen to the plan of `account`.
     pub fn postman_to_plan(&mut self, account: &str) {
+        self.postman_to_plan_showing(account, "Enter asks before applying");
+    }
+
+    /// The same walk, ending when the plan shows `shown` (e.g. a plan with nothing to write).
+    pub fn postman_to_plan_showing(&mut self, account: &str, shown: &str) {
         self.wait_for("What to set up");
         self.send("1");
         self.send(ENTER);
@@ -123,7 +128,16 @@ impl Term {
         self.send(ENTER);
         self.wait_for("/ 6144 chars");
         self.send(ENTER);
-        self.wait_for("Enter asks before applying");
+        self.wait_for(shown);
+    }
+
+    /// From the welcome screen through applying the postman plan to the secret screen of the new key.
+    pub fn postman_to_secret(&mut self, account: &str) {
+        self.postman_to_plan(account);
+        self.send(ENTER);
+        self.wait_for("Apply the plan?");
+        self.send("y");
+        self.wait_for("New access key for PostmanUser");
     }
 
     /// On the parameters screen: pick the bucket `pinpoint-imports` and the project "Newsletter" (its id
