@@ -28,17 +28,6 @@ const WORKERS: usize = 2;
 /// unnoticed.
 const EXPECTED_WRITES: [&str; 7] =
     ["CreatePolicy", "CreateRole", "CreateUser", "AttachRolePolicy", "AttachUserPolicy", "CreateAccessKey", "TagUser"];
-/// Shorter than the operation timeout below: a slow answer is not a failure.
-const SLOW: Duration = Duration::from_secs(1);
-const FAULTS: [Fault; 7] = [
-    Fault::Status500,
-    Fault::Throttle,
-    Fault::AccessDenied,
-    Fault::Reset,
-    Fault::DropAnswer,
-    Fault::Hang,
-    Fault::Delay(SLOW),
-];
 
 fn apply_args(no_rollback: bool) -> Vec<&'static str> {
     let mut args = vec![
@@ -409,7 +398,7 @@ fn every_fault_on_every_write_ends_complete_or_clean_and_a_clean_rerun_converges
     // combinations come round every four cells); MATRIX=full runs the cross-product.
     let mut cells = Vec::new();
     for (a, action) in actions.iter().enumerate() {
-        for (f, fault) in FAULTS.into_iter().enumerate() {
+        for (f, fault) in support::matrix::faults(&[]).into_iter().enumerate() {
             let combos: Vec<(bool, bool)> = if support::matrix::full() {
                 [false, true].into_iter().flat_map(|p| [(p, true), (p, false)]).collect()
             } else {

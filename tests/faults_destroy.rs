@@ -23,20 +23,6 @@ const BUCKET: &str = "pinpoint-imports";
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const LIMIT: Duration = Duration::from_secs(60);
 const WORKERS: usize = 2;
-/// Shorter than the operation timeout below: a slow answer is not a failure.
-const SLOW: Duration = Duration::from_secs(1);
-const FAULTS: [Fault; 10] = [
-    Fault::Status500,
-    Fault::Throttle,
-    Fault::AccessDenied,
-    Fault::Reset,
-    Fault::DropAnswer,
-    Fault::Hang,
-    Fault::Delay(SLOW),
-    Fault::Code("NoSuchEntity"),
-    Fault::Code("DeleteConflict"),
-    Fault::WriteThenCode("ServiceFailure"),
-];
 /// The deletes a destroy of both guides' setups must send; the wire must show at least these.
 const EXPECTED: [&str; 7] =
     ["DeleteAccessKey", "DetachUserPolicy", "DetachRolePolicy", "DeleteUser", "DeleteRole", "DeletePolicy", "GetUser"];
@@ -240,7 +226,14 @@ fn judge(
 fn cells(actions: &[String]) -> Vec<Cell> {
     let mut cells = Vec::new();
     for (a, action) in actions.iter().enumerate() {
-        for (f, fault) in FAULTS.into_iter().enumerate() {
+        for (f, fault) in support::matrix::faults(&[
+            Fault::Code("NoSuchEntity"),
+            Fault::Code("DeleteConflict"),
+            Fault::WriteThenCode("ServiceFailure"),
+        ])
+        .into_iter()
+        .enumerate()
+        {
             let whens: Vec<bool> = if matrix::full() { vec![false, true] } else { vec![(a + f) % 2 == 1] };
             for persistent in whens {
                 let trigger = Trigger::Fault { fault, persistent };

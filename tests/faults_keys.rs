@@ -15,19 +15,8 @@ use support::proxy::{Fault, FaultProxy, Rule, When};
 use support::*;
 
 const LIMIT: Duration = Duration::from_secs(60);
-const FAULTS: [Fault; 10] = [
-    Fault::Status500,
-    Fault::Throttle,
-    Fault::AccessDenied,
-    Fault::Reset,
-    Fault::DropAnswer,
-    Fault::Hang,
-    Fault::Delay(Duration::from_secs(1)),
-    // Past the attempt timeout (half of --operation-timeout 3): given up on, yet carried out late.
-    Fault::Delay(Duration::from_secs(2)),
-    Fault::Code("NoSuchEntity"),
-    Fault::WriteThenCode("ServiceFailure"),
-];
+/// Past the attempt timeout (half of --operation-timeout 3): given up on, yet carried out late.
+const LATE: Duration = Duration::from_secs(2);
 
 fn rotate_args() -> Vec<&'static str> {
     let mut args = vec!["rotate-key", "--user", "PostmanUser", "--yes", "--format", "json"];
@@ -134,7 +123,14 @@ fn no_fault_or_signal_during_a_rotation_leaves_a_key_whose_secret_was_not_printe
     }
     let mut cells: Vec<(String, Trigger)> = Vec::new();
     for (a, action) in actions.iter().enumerate() {
-        for (f, fault) in FAULTS.into_iter().enumerate() {
+        for (f, fault) in support::matrix::faults(&[
+            Fault::Delay(LATE),
+            Fault::Code("NoSuchEntity"),
+            Fault::WriteThenCode("ServiceFailure"),
+        ])
+        .into_iter()
+        .enumerate()
+        {
             let whens = if matrix::full() { vec![false, true] } else { vec![(a + f) % 2 == 1] };
             cells.extend(whens.into_iter().map(|p| (action.clone(), Ok((fault, p)))));
         }

@@ -143,11 +143,7 @@ async fn the_new_secret_is_saved_as_a_profile_and_a_csv_that_sign_as_the_user() 
     env.push(("AWS_SHARED_CREDENTIALS_FILE".into(), credentials.display().to_string()));
 
     let mut t = Term::spawn_in(&env, cwd.path());
-    t.postman_to_plan(&moto.account);
-    t.send(ENTER);
-    t.wait_for("Apply the plan?");
-    t.send("y");
-    t.wait_for("New access key for PostmanUser");
+    t.postman_apply(&moto.account, "New access key for PostmanUser");
     let key = keys(moto).await[0].0.clone();
     let secret = reveal(&mut t);
 

@@ -2,6 +2,7 @@
 //! printed no Debug dump and printed JSON; and what its report says of each resource is what moto holds.
 
 use super::account::Account;
+use super::proxy::Fault;
 use super::{Bounded, debug_dump, stderr};
 use serde_json::Value;
 use std::time::Duration;
@@ -10,6 +11,24 @@ use std::time::Duration;
 /// other parameters by a fixed rotation), by hand (`MATRIX=full`) the whole cross-product.
 pub fn full() -> bool {
     std::env::var("MATRIX").is_ok_and(|m| m == "full")
+}
+
+/// Shorter than the matrices' operation timeout (3 s): a slow answer is not a failure.
+pub const SLOW: Duration = Duration::from_secs(1);
+
+/// The faults every matrix injects, then its own (`extra`): IAM's errors, a lost connection or answer, a hang
+/// and a slow answer.
+pub fn faults(extra: &[Fault]) -> Vec<Fault> {
+    let base = [
+        Fault::Status500,
+        Fault::Throttle,
+        Fault::AccessDenied,
+        Fault::Reset,
+        Fault::DropAnswer,
+        Fault::Hang,
+        Fault::Delay(SLOW),
+    ];
+    base.into_iter().chain(extra.iter().copied()).collect()
 }
 
 /// Checks every run must pass; returns its JSON.

@@ -133,11 +133,16 @@ impl Term {
 
     /// From the welcome screen through applying the postman plan to the secret screen of the new key.
     pub fn postman_to_secret(&mut self, account: &str) {
+        self.postman_apply(account, "New access key for PostmanUser");
+    }
+
+    /// From the welcome screen, apply the postman plan (confirmed) and wait until the screen shows `shown`.
+    pub fn postman_apply(&mut self, account: &str, shown: &str) {
         self.postman_to_plan(account);
         self.send(ENTER);
         self.wait_for("Apply the plan?");
         self.send("y");
-        self.wait_for("New access key for PostmanUser");
+        self.wait_for(shown);
     }
 
     /// On the parameters screen: pick the bucket `pinpoint-imports` and the project "Newsletter" (its id
