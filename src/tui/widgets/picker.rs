@@ -82,8 +82,9 @@ impl<T: PickItem> Picker<T> {
         let rows = self.rows();
         match self.picked.as_ref().and_then(|p| rows.iter().position(|r| r == p)) {
             Some(i) => Some(i),
-            // Nothing typed and nothing picked: no value yet, rather than a guess the user did not make.
-            _ if self.filter.value().trim().is_empty() => None,
+            // Nothing typed and nothing picked: no value yet, rather than a guess the user did not make; unless the
+            // list holds one row, which is then the only choice there is.
+            _ if self.filter.value().trim().is_empty() => (rows.len() == 1).then_some(0),
             _ => {
                 rows.iter().position(|r| matches!(r, Row::Item { .. })).or(if rows.is_empty() { None } else { Some(0) })
             }
@@ -167,5 +168,21 @@ impl<T: PickItem> Picker<T> {
                 out
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn picker(items: &[&str]) -> Picker<String> {
+        Picker { items: Remote::Ready(items.iter().map(|s| s.to_string()).collect()), ..Picker::default() }
+    }
+
+    #[test]
+    fn a_single_row_is_the_value_and_several_wait_for_a_choice() {
+        assert_eq!(picker(&["only-bucket"]).value(), "only-bucket");
+        assert_eq!(picker(&["a-bucket", "b-bucket"]).value(), "");
+        assert_eq!(picker(&[]).value(), "");
     }
 }
