@@ -365,6 +365,14 @@ pub fn decide_policy(wanted: &Value, current: Option<&PolicyState>) -> (Action, 
     }
 }
 
+/// IAM keeps at most 5 versions of a policy: the oldest non-default one makes room for a new one.
+pub fn oldest_to_prune(versions: &[PolicyVersion]) -> Option<String> {
+    if versions.len() < 5 {
+        return None;
+    }
+    versions.iter().filter(|v| !v.is_default).min_by_key(|v| v.created).map(|v| v.id.clone())
+}
+
 /// The version an update of this policy must delete first (IAM keeps at most five), and whether it may.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prune<'a> {
@@ -375,7 +383,7 @@ pub struct Prune<'a> {
 
 /// What updating a policy would prune, from what the plan read.
 pub fn prune<'a>(state: &PolicyState, versions: &'a [PolicyVersion]) -> Option<Prune<'a>> {
-    let id = crate::engine::oldest_to_prune(versions)?;
+    let id = oldest_to_prune(versions)?;
     let version = versions.iter().find(|v| v.id == id)?;
     Some(Prune { version, ours: state.versions_written.contains(&version.id) })
 }
@@ -666,5 +674,18 @@ mod tests {
         // Postman's steps stay as they were: policy, user, attachment, key.
         assert_eq!(plan.steps.len(), 4 + 3);
         assert_eq!(plan.label(plan.steps[at("access_key", "PostmanUser")].deps[0]).name, "PostmanUser");
+    }
+
+    fn version(id: &str, created: i64, is_default: bool) -> PolicyVersion {
+        PolicyVersion { id: id.into(), created, is_default, created_at: String::new() }
+    }
+
+    #[test]
+    fn prunes_oldest_non_default_only_at_five() {
+        let v = version;
+        let four = vec![v("v1", 1, false), v("v2", 2, false), v("v3", 3, false), v("v4", 4, true)];
+        assert_eq!(oldest_to_prune(&four), None);
+        let five = vec![v("v1", 1, true), v("v2", 2, false), v("v3", 3, false), v("v4", 4, false), v("v5", 5, false)];
+        assert_eq!(oldest_to_prune(&five).as_deref(), Some("v2"));
     }
 }

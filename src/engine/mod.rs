@@ -13,7 +13,6 @@ pub mod tags;
 pub use destroy::plan_destroy;
 pub use rollback::{RollbackLog, roll_back, verify};
 pub use scheduler::execute;
-pub use step::oldest_to_prune;
 
 use crate::aws::AwsError;
 use crate::secret::NewAccessKey;

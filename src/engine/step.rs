@@ -5,7 +5,7 @@ use super::rollback::{Undo, keys_before};
 use super::{ApplyOptions, Event, Status};
 use crate::aws::AwsError;
 use crate::aws::iam::{Iam, PolicyState, PolicyVersion, RoleState};
-use crate::plan::{Action, Plan, Prior, StepKind, Target};
+use crate::plan::{Action, Plan, Prior, StepKind, Target, oldest_to_prune};
 use crate::secret::NewAccessKey;
 use crate::setup::{PolicySpec, RoleSpec};
 use tokio::sync::mpsc::UnboundedSender;
@@ -177,29 +177,4 @@ async fn attach(cx: &Ctx<'_>, plan: &Plan, policy: usize, target: Target) -> Res
         }
     };
     Ok(done(Status::Created, undo))
-}
-
-/// IAM keeps at most 5 versions of a policy: the oldest non-default one makes room for a new one.
-pub fn oldest_to_prune(versions: &[PolicyVersion]) -> Option<String> {
-    if versions.len() < 5 {
-        return None;
-    }
-    versions.iter().filter(|v| !v.is_default).min_by_key(|v| v.created).map(|v| v.id.clone())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn v(id: &str, created: i64, is_default: bool) -> PolicyVersion {
-        PolicyVersion { id: id.into(), created, is_default, created_at: String::new() }
-    }
-
-    #[test]
-    fn prunes_oldest_non_default_only_at_five() {
-        let four = vec![v("v1", 1, false), v("v2", 2, false), v("v3", 3, false), v("v4", 4, true)];
-        assert_eq!(oldest_to_prune(&four), None);
-        let five = vec![v("v1", 1, true), v("v2", 2, false), v("v3", 3, false), v("v4", 4, false), v("v5", 5, false)];
-        assert_eq!(oldest_to_prune(&five).as_deref(), Some("v2"));
-    }
 }
