@@ -87,12 +87,7 @@ async fn retrying_a_failed_run_shows_the_secret_of_the_key_it_made() {
     let made = keys(moto).await;
     assert_eq!(made.len(), 1, "one key, made by the first run");
     assert!(t.screen().contains(&made[0]), "the key on screen is the one in the account:\n{}", t.screen());
-    t.send("r");
-    t.wait_for("r hide");
-    t.send(ENTER);
-    t.wait_for("Have you stored the secret?");
-    t.send("y");
-    t.wait_for("Resources");
+    t.reveal_and_leave();
     t.send("q");
     assert_eq!(t.wait_exit(), 0, "{}", t.screen());
     assert!(t.screen().contains("its secret was shown once"), "{}", t.screen());

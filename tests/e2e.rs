@@ -57,12 +57,7 @@ async fn a_person_sets_up_both_guides_in_the_terminal() {
     let keys = iam.list_access_keys().user_name("PostmanUser").send().await.unwrap();
     let key_id = keys.access_key_metadata()[0].access_key_id().unwrap().to_string();
     assert!(t.screen().contains(&key_id), "the key id is shown");
-    t.send("r");
-    t.wait_for("r hide");
-    t.send(ENTER);
-    t.wait_for("Have you stored the secret?");
-    t.send("y");
-    t.wait_for("Resources");
+    t.reveal_and_leave();
     let role_arn = format!("arn:aws:iam::{}:role/ImporterPinpointRole", moto.account);
     assert!(t.screen().contains(&role_arn));
     t.send("q");

@@ -143,37 +143,31 @@ pub async fn delete_undelivered(iam: &Iam, user: &str, id: &str) -> Result<(), A
         _ => {}
     }
     let _ = iam.untag_access_key(user, id).await;
-    match iam.access_keys(user).await {
-        Err(e) if e.is_no_such_entity() => Ok(()),
-        Err(e) => Err(e),
-        Ok(keys) if keys.iter().any(|k| k.id == id) => Err(AwsError::Service {
-            action: "iam:ListAccessKeys".into(),
-            resource: user.into(),
-            code: "StillThere".into(),
-            message: format!("access key {id} is still listed after it was deleted"),
-            request_id: None,
-        }),
-        Ok(_) => Ok(()),
-    }
+    verify_gone(iam, user, |k| k == id).await
 }
 
 /// Delete every key of `user` but `keep` (this run's keys, whose secret was not delivered, including one a
 /// request given up on made late), then list the keys to verify only `keep` remain.
 pub async fn delete_all_but(iam: &Iam, user: &str, keep: &[String]) -> Result<(), AwsError> {
     delete_unseen(iam, user, keep).await?;
-    match iam.access_keys(user).await {
-        Err(e) if e.is_no_such_entity() => Ok(()),
-        Err(e) => Err(e),
-        Ok(keys) => match keys.iter().find(|k| !keep.contains(&k.id)) {
-            Some(k) => Err(AwsError::Service {
-                action: "iam:ListAccessKeys".into(),
-                resource: user.into(),
-                code: "StillThere".into(),
-                message: format!("access key {} is still listed after it was deleted", k.id),
-                request_id: None,
-            }),
-            None => Ok(()),
-        },
+    verify_gone(iam, user, |k| !keep.iter().any(|kept| kept == k)).await
+}
+
+/// List the user's keys: none that `deleted` names may remain (a missing user has none).
+async fn verify_gone(iam: &Iam, user: &str, deleted: impl Fn(&str) -> bool) -> Result<(), AwsError> {
+    let keys = match iam.access_keys(user).await {
+        Err(e) if e.is_no_such_entity() => return Ok(()),
+        other => other?,
+    };
+    match keys.iter().find(|k| deleted(&k.id)) {
+        Some(k) => Err(AwsError::Service {
+            action: "iam:ListAccessKeys".into(),
+            resource: user.into(),
+            code: "StillThere".into(),
+            message: format!("access key {} is still listed after it was deleted", k.id),
+            request_id: None,
+        }),
+        None => Ok(()),
     }
 }
 

@@ -131,6 +131,16 @@ impl Term {
         self.wait_for(shown);
     }
 
+    /// On the secret screen: reveal the secret, leave, answer that it is stored, and wait for the summary.
+    pub fn reveal_and_leave(&mut self) {
+        self.send("r");
+        self.wait_for("r hide");
+        self.send(ENTER);
+        self.wait_for("Have you stored the secret?");
+        self.send("y");
+        self.wait_for("Resources");
+    }
+
     /// From the welcome screen through applying the postman plan to the secret screen of the new key.
     pub fn postman_to_secret(&mut self, account: &str) {
         self.postman_apply(account, "New access key for PostmanUser");
