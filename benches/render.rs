@@ -1,6 +1,6 @@
-//! How long the wizard takes to draw its heaviest frames into ratatui's TestBackend: the preview of the largest
-//! document, the run screen with every step done, and the plan, at 120×40 (and 80×24, where wrapping is
-//! heaviest). The target is under 1 ms a frame (BENCHMARKS.md). `cargo bench --bench render`.
+// How long the wizard takes to draw its heaviest frames into ratatui's TestBackend: the preview of the largest
+// document, the run screen with every step done, and the plan, at 120×40 (and 80×24, where wrapping is
+// heaviest). The target is under 1 ms a frame (BENCHMARKS.md). `cargo bench --bench render`.
 
 #[path = "../tests/wizard/mod.rs"]
 mod wizard;
@@ -9,8 +9,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use crossterm::event::KeyCode;
 use pinpoint_iam_wizard::engine::{Event, Status};
 use pinpoint_iam_wizard::tui::app::{App, Msg};
-use pinpoint_iam_wizard::tui::screens;
 use pinpoint_iam_wizard::tui::theme::Theme;
+use pinpoint_iam_wizard::tui::view;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use std::hint::black_box;
@@ -59,7 +59,7 @@ fn frames(c: &mut Criterion) {
                 b.iter(|| {
                     // A full redraw each time: clearing makes the backend write every cell, as on a resize.
                     terminal.clear().unwrap_or_else(|e| panic!("{e}"));
-                    terminal.draw(|f| screens::draw(black_box(&app), f, &theme)).unwrap_or_else(|e| panic!("{e}"));
+                    terminal.draw(|f| view::draw(black_box(&app), f, &theme)).unwrap_or_else(|e| panic!("{e}"));
                 })
             });
         }

@@ -7,6 +7,14 @@ use pinpoint_iam_wizard::secret::keeper;
 use std::io::Write;
 use std::process::ExitCode;
 
+/// Every block this process frees is wiped first: the SDK's response buffers, the XML it parses, hyper's
+/// and the terminal's buffers are not ours to zeroize, and one of them holds a new key's secret. Measured
+/// with `scripts/bench` (README); it cannot reach memory not freed through Rust's allocator (the kernel's
+/// socket buffers, the C library's own).
+#[global_allocator]
+static ALLOCATOR: secmem_alloc::zeroizing_alloc::ZeroizeAlloc<std::alloc::System> =
+    secmem_alloc::zeroizing_alloc::ZeroizeAlloc::new(std::alloc::System);
+
 /// Whether the raw arguments ask for `--format json` (read before they could be parsed).
 fn asks_for_json(args: impl Iterator<Item = std::ffi::OsString>) -> bool {
     let args: Vec<String> = args.map(|a| a.to_string_lossy().into_owned()).collect();

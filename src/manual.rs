@@ -70,22 +70,34 @@ pub fn steps(d: &Desired) -> Vec<ManualStep> {
 fn policy_step(d: &Desired, p: usize) -> ManualStep {
     let spec = &d.policies[p];
     let name = spec.name.to_string();
+    let mut instructions: Vec<String> = vec![
+        "Open the IAM console: https://console.aws.amazon.com/iam/".into(),
+        "In the navigation pane choose Policies, then Create policy.".into(),
+        "In the policy editor select JSON and delete what is there, so it is blank.".into(),
+        "Paste the document below (c copies it): your account id, Region, bucket and project are already in it.".into(),
+    ];
+    instructions.extend(end_of_support_notes(&spec.document));
+    instructions.extend(["Choose Next.".into(), format!("For Policy name, type {name}. Choose Create policy.")]);
     ManualStep {
         makes: Makes::Policy(p),
         title: format!("Create policy {name}"),
         path: "IAM → Policies → Create policy → JSON".into(),
-        instructions: vec![
-            "Open the IAM console: https://console.aws.amazon.com/iam/".into(),
-            "In the navigation pane choose Policies, then Create policy.".into(),
-            "In the policy editor select JSON and delete what is there, so it is blank.".into(),
-            "Paste the document below (c copies it): your account id, Region, bucket and project are already in it."
-                .into(),
-            "Choose Next.".into(),
-            format!("For Policy name, type {name}. Choose Create policy."),
-        ],
+        instructions,
         name,
         document: Some((format!("{} policy", spec.name), spec.document.clone())),
     }
+}
+
+/// What the document grants that ended with Pinpoint's end of support, one note per place, so the person
+/// pasting it knows what each grant still does (the same findings as the preview's and `plan`'s).
+fn end_of_support_notes(document: &Value) -> Vec<String> {
+    let (Ok(cat), Ok(table)) = (crate::setup::catalogue::get(), crate::setup::end_of_support::get()) else {
+        return vec![];
+    };
+    crate::setup::findings::pinpoint_grants(cat, table, document)
+        .into_iter()
+        .map(|g| format!("Note, Pinpoint's end of support, at {}: {}", g.place, g.finding(table).1))
+        .collect()
 }
 
 fn attach_lines(names: &[crate::setup::IamName]) -> String {
@@ -416,7 +428,7 @@ mod tests {
                 }
                 StepKind::Attach { .. } => s.action = if attached { Action::Unchanged } else { Action::Create },
                 StepKind::AccessKey(_) => s.action = if keys > 0 { Action::Unchanged } else { Action::Create },
-                StepKind::Role(_) => {}
+                StepKind::Role(_) | StepKind::OldKey { .. } => {}
             }
         }
         (steps(&plan.desired), plan)

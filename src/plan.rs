@@ -1,7 +1,7 @@
 //! The plan: what each step will do against the account as it is now.
 
 use crate::aws::AwsError;
-use crate::aws::iam::{FoundRole, FoundUser, Iam, PolicyState, PolicyVersion, RoleState, UserState};
+use crate::aws::iam::{AccessKeyInfo, FoundRole, FoundUser, Iam, PolicyState, PolicyVersion, RoleState, UserState};
 use crate::setup::{Desired, Params, SetupError};
 use futures::future::try_join_all;
 use serde_json::Value;
@@ -65,8 +65,17 @@ pub enum StepKind {
     Policy(usize),
     Role(usize),
     User(usize),
-    Attach { policy: usize, target: Target },
+    Attach {
+        policy: usize,
+        target: Target,
+    },
     AccessKey(usize),
+    /// rotate-key and retire-key: an access key the user already has, `key` indexing the keys of the user as
+    /// the step's prior read them. `Delete` deletes it, `Update` deactivates it, `Conflict` adopts it.
+    OldKey {
+        user: usize,
+        key: usize,
+    },
 }
 
 /// What was read before deciding, kept for apply (versions to prune) and rollback (what to restore).
@@ -111,6 +120,18 @@ pub enum Mode {
     #[default]
     Apply,
     Destroy,
+    /// rotate-key or retire-key: one user's access keys.
+    Keys,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Apply => "apply",
+            Mode::Destroy => "destroy",
+            Mode::Keys => "keys",
+        }
+    }
 }
 
 /// The plan for the chosen setups.
@@ -166,6 +187,19 @@ impl Plan {
             StepKind::AccessKey(u) => {
                 StepLabel { kind: "access_key", name: d.users[u].name.to_string(), arn: d.users[u].arn.clone() }
             }
+            StepKind::OldKey { user, .. } => StepLabel {
+                kind: "access_key",
+                name: self.old_key(i).map(|k| k.id.clone()).unwrap_or_default(),
+                arn: d.users[user].arn.clone(),
+            },
+        }
+    }
+
+    /// The existing access key an [`StepKind::OldKey`] step acts on, as its prior read it.
+    pub fn old_key(&self, i: usize) -> Option<&AccessKeyInfo> {
+        match (self.steps[i].kind, &self.steps[i].prior) {
+            (StepKind::OldKey { key, .. }, Prior::User(state)) => state.access_keys.get(key),
+            _ => None,
         }
     }
 
@@ -175,6 +209,9 @@ impl Plan {
         let adopt = step.action == Action::Conflict;
         let mut calls = match (step.kind, step.action) {
             (_, Action::Unchanged | Action::Absent | Action::Keep) => vec![],
+            (StepKind::OldKey { .. }, Action::Delete) => vec!["iam:DeleteAccessKey", "iam:UntagUser"],
+            (StepKind::OldKey { .. }, Action::Update) => vec!["iam:UpdateAccessKey"],
+            (StepKind::OldKey { .. }, _) => vec![],
             (StepKind::Policy(_), Action::Delete) => vec!["iam:DeletePolicyVersion", "iam:DeletePolicy"],
             (StepKind::Role(_), Action::Delete) => vec!["iam:DeleteRole"],
             (StepKind::User(_), Action::Delete) => vec!["iam:DeleteUser"],
@@ -239,14 +276,21 @@ impl Plan {
         self.steps
             .iter()
             .enumerate()
-            .filter(|(_, s)| s.action == Action::Conflict && !s.prior.is_ours())
+            // A key adopted on our user is not ours either, though its prior (the user) is.
+            .filter(|(_, s)| {
+                s.action == Action::Conflict && (matches!(s.kind, StepKind::OldKey { .. }) || !s.prior.is_ours())
+            })
             .map(|(i, _)| i)
     }
 
     /// Updates of this tool's policies that would have to delete a version it did not write: no adopt
     /// resolves them, only `--prune-foreign-versions`.
     pub fn foreign_versions(&self) -> impl Iterator<Item = usize> + '_ {
-        self.steps.iter().enumerate().filter(|(_, s)| s.action == Action::Conflict && s.prior.is_ours()).map(|(i, _)| i)
+        self.steps
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| matches!(s.kind, StepKind::Policy(_)) && s.action == Action::Conflict && s.prior.is_ours())
+            .map(|(i, _)| i)
     }
 
     /// The version step `i` deletes first to make room at IAM's five, if any.
@@ -546,6 +590,8 @@ pub async fn decide(iam: &Iam, params: &Params, found: Found) -> Result<Plan, Pl
                     ),
                     _ => (Action::Create, "a new key; its secret is shown once".into(), Prior::Absent),
                 },
+                // The skeleton has no key-command steps (those are planned from the user alone).
+                StepKind::OldKey { .. } => (Action::NotChecked, String::new(), Prior::Absent),
             };
             Step { kind, action, reason, deps, prior }
         })

@@ -1,4 +1,4 @@
-//! The paths on which the model-based test (tests/custody_model.rs) found the one-time secret's promise broken,
+//! The paths on which the model-based test (tests/tui/custody_model.rs) found the one-time secret's promise broken,
 //! replayed by the real binary in a terminal against moto, a proxy making the run fail where the model did.
 //! Each ends by reading the account straight from moto: no access key stays active whose secret nobody saw,
 //! and the exit code and text say what exists.

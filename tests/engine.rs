@@ -545,7 +545,8 @@ fn without_credentials_apply_says_how_to_configure_them() {
         e.contains("no AWS credentials")
             && e.contains("aws configure")
             && e.contains("AWS_PROFILE")
-            && e.contains("aws sso login"),
+            // The SSO hint only for SSO profiles (issue 18 item 6): here there is no profile at all.
+            && !e.contains("aws sso login"),
         "{e}"
     );
 }

@@ -1,31 +1,41 @@
-//! The fault matrix of `destroy` (issue 15): every IAM call a destroy of a full account sends, taken from the
-//! wire of a clean run, × every fault (once and persistent) through a strict proxy (deletes refused as IAM
-//! would), and a first and a second SIGINT or SIGTERM while each write is on the wire. Each run must end by
+//! The fault matrix of `destroy` (issue 15): every IAM call a destroy of a full account sends (both setups as
+//! apply makes them, our user with its key; or with foreign resources adopted, a policy holding the foreign
+//! version beside ours), taken from the wire of a clean run, × every fault (once and persistent) through a
+//! strict proxy (deletes refused as IAM would), and a first and a second SIGINT or SIGTERM while each write is
+//! on the wire. Each run must end by
 //! itself, say in its JSON only what moto holds afterwards (`deleted` only when gone), exit 0 exactly when
 //! nothing of ours is left, complete despite a fault the SDK's retries or IAM's lag policy absorb, and a clean
-//! rerun must finish the job. Every failing cell is collected, so one run shows them all.
-//! In CI a deterministic sample runs (every action × every fault, once or persistent by a fixed rotation; the
-//! signal cells rotate their signal); `MATRIX=full` runs the cross-product.
+//! rerun must finish the job. No tag of a deleted key may stay on a user that remains. Every failing cell is
+//! collected, so one run shows them all.
+//! In CI a deterministic sample runs (every action × every fault, the setup among those whose wire has the
+//! action, and once or persistent, by a fixed rotation; the signal cells rotate their signal and setup);
+//! `MATRIX=full` runs the cross-product.
 
 mod support;
 
 use serde_json::Value;
 use std::process::Stdio;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 use support::account::Account;
-use support::matrix::{self, common, destroy_lies, last_lines};
+use support::matrix::{self, Start, common, destroy_lies, last_lines};
 use support::proxy::{Fault, FaultProxy, Rule, When};
 use support::*;
 
 const BUCKET: &str = "pinpoint-imports";
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 const LIMIT: Duration = Duration::from_secs(60);
-const WORKERS: usize = 2;
+const WORKERS: usize = 4;
 /// The deletes a destroy of both guides' setups must send; the wire must show at least these.
-const EXPECTED: [&str; 7] =
-    ["DeleteAccessKey", "DetachUserPolicy", "DetachRolePolicy", "DeleteUser", "DeleteRole", "DeletePolicy", "GetUser"];
+const EXPECTED: [&str; 8] = [
+    "DeleteAccessKey",
+    "DetachUserPolicy",
+    "DetachRolePolicy",
+    "DeleteUser",
+    "DeleteRole",
+    "DeletePolicy",
+    "DeletePolicyVersion",
+    "GetUser",
+];
 
 fn destroy_args() -> Vec<&'static str> {
     let mut args = vec!["destroy", "--setup", "all", "--yes", "--format", "json"];
@@ -51,8 +61,13 @@ enum Trigger {
     },
 }
 
+/// What the account holds before destroy: both setups applied to an empty account ([`Start::Empty`]), or
+/// with the foreign resources of [`Start::Adopted`] taken over by `apply --adopt`.
+const SETUPS: [Start; 2] = [Start::Empty, Start::Adopted];
+
 #[derive(Clone)]
 struct Cell {
+    setup: Start,
     action: String,
     trigger: Trigger,
 }
@@ -68,7 +83,7 @@ impl std::fmt::Display for Cell {
                 (name.to_string(), if *twice { "twice" } else { "once" })
             }
         };
-        write!(f, "{:<20} {:<22} {:<10}", self.action, what, when)
+        write!(f, "{:<7} {:<20} {:<22} {:<10}", self.setup.to_string(), self.action, what, when)
     }
 }
 
@@ -106,17 +121,17 @@ struct Worker {
 }
 
 impl Worker {
-    fn set_up(&self) {
-        self.moto.reset();
+    fn set_up(&self, setup: Start) {
+        setup.prepare(&self.moto, BUCKET, PROJECT);
         let args =
             ["apply", "--setup", "all", "--bucket", BUCKET, "--project-id", PROJECT, "--yes", "--format", "json"];
-        let applied = self.moto.run(&args);
+        let applied = self.moto.run(&[&args[..], setup.apply_flags()].concat());
         assert!(applied.status.success(), "apply: {}", stderr(&applied));
     }
 
     fn run(&self, cell: &Cell) -> Verdict {
         let started = Instant::now();
-        self.set_up();
+        self.set_up(cell.setup);
         let proxy = FaultProxy::start(&self.moto);
         proxy.strict(true);
         let env = proxy.env(&self.moto);
@@ -196,6 +211,16 @@ fn judge(
             failures.push(("report", lie));
         }
     }
+    // `deleted` for a user's keys means their tags are gone too; a key step that says it failed may leave them.
+    let keys_deleted = |user: &str| {
+        let rows = j["resources"].as_array().into_iter().flatten();
+        rows.filter(|r| r["kind"] == "access_key" && r["name"] == user).any(|r| r["status"] == "deleted")
+    };
+    for (user, tag) in after.stale_key_tags() {
+        if keys_deleted(&user) || code == Some(0) {
+            failures.push(("stale-tag", format!("user {user} keeps tag {tag} of a key that is gone")));
+        }
+    }
     if let Trigger::Signal { signal, .. } = cell.trigger
         && code != Some(128 + signal)
     {
@@ -223,95 +248,103 @@ fn judge(
     }
 }
 
-fn cells(actions: &[String]) -> Vec<Cell> {
+/// Every action × every fault, the setup among those whose wire has the action and once or persistent by a
+/// fixed rotation (all of them with `MATRIX=full`); and a first and a second signal while each write is on the
+/// wire, the signal and the setup by rotation.
+fn cells(wires: &[(Start, Vec<String>)]) -> Vec<Cell> {
+    let mut homes: std::collections::BTreeMap<String, Vec<Start>> = Default::default();
+    for (setup, actions) in wires {
+        for a in actions {
+            homes.entry(a.clone()).or_default().push(*setup);
+        }
+    }
+    let faults = support::matrix::faults(&[
+        Fault::Code("NoSuchEntity"),
+        Fault::Code("DeleteConflict"),
+        Fault::WriteThenCode("ServiceFailure"),
+    ]);
     let mut cells = Vec::new();
-    for (a, action) in actions.iter().enumerate() {
-        for (f, fault) in support::matrix::faults(&[
-            Fault::Code("NoSuchEntity"),
-            Fault::Code("DeleteConflict"),
-            Fault::WriteThenCode("ServiceFailure"),
-        ])
-        .into_iter()
-        .enumerate()
-        {
-            let whens: Vec<bool> = if matrix::full() { vec![false, true] } else { vec![(a + f) % 2 == 1] };
-            for persistent in whens {
-                let trigger = Trigger::Fault { fault, persistent };
+    for (a, (action, setups)) in homes.iter().enumerate() {
+        for (f, fault) in faults.iter().enumerate() {
+            let k = a + f;
+            let picked: Vec<(Start, bool)> = if matrix::full() {
+                setups.iter().flat_map(|s| [(*s, false), (*s, true)]).collect()
+            } else {
+                vec![(setups[k % setups.len()], k % 2 == 1)]
+            };
+            for (setup, persistent) in picked {
+                let trigger = Trigger::Fault { fault: *fault, persistent };
                 if meaningful(action, &trigger) {
-                    cells.push(Cell { action: action.clone(), trigger });
+                    cells.push(Cell { setup, action: action.clone(), trigger });
                 }
             }
         }
         if !is_write(action) {
             continue;
         }
-        let signals: Vec<(i32, bool)> = if matrix::full() {
-            [libc::SIGINT, libc::SIGTERM].into_iter().flat_map(|s| [(s, false), (s, true)]).collect()
+        let signals: Vec<(Start, i32, bool)> = if matrix::full() {
+            let both = [libc::SIGINT, libc::SIGTERM];
+            setups.iter().flat_map(|s| both.into_iter().flat_map(move |g| [(*s, g, false), (*s, g, true)])).collect()
         } else {
             let s = if a % 2 == 0 { libc::SIGINT } else { libc::SIGTERM };
-            vec![(s, false), (s, true)]
+            vec![(setups[a % setups.len()], s, false), (setups[(a + 1) % setups.len()], s, true)]
         };
-        for (signal, twice) in signals {
-            cells.push(Cell { action: action.clone(), trigger: Trigger::Signal { signal, twice } });
+        for (setup, signal, twice) in signals {
+            cells.push(Cell { setup, action: action.clone(), trigger: Trigger::Signal { signal, twice } });
         }
     }
     cells
+}
+
+/// The actions a clean destroy of a setup sends, each once, sorted (the wire's order varies with
+/// concurrency, and the sample must not).
+fn wire(worker: &Worker, setup: Start) -> Vec<String> {
+    worker.set_up(setup);
+    let proxy = FaultProxy::start(&worker.moto);
+    proxy.strict(true);
+    let clean = run_bounded(&destroy_args(), &proxy.env(&worker.moto), LIMIT);
+    assert_eq!(clean.output.status.code(), Some(0), "a clean destroy ({setup}): {}", stderr(&clean.output));
+    proxy.wait_idle(LIMIT).unwrap();
+    assert!(Account::read_blocking(&worker.moto).is_empty(), "a clean destroy ({setup}) left something");
+    let mut actions: Vec<String> =
+        proxy.seen().iter().map(|s| s.split('#').next().unwrap_or_default().into()).collect();
+    actions.sort();
+    actions.dedup();
+    actions
 }
 
 #[test]
 fn every_fault_and_signal_on_every_call_of_destroy_ends_truly_and_a_rerun_finishes() {
     let started = Instant::now();
     let probe = Worker { moto: Moto::start(&[]) };
-    probe.set_up();
-    let proxy = FaultProxy::start(&probe.moto);
-    proxy.strict(true);
-    let clean = run_bounded(&destroy_args(), &proxy.env(&probe.moto), LIMIT);
-    assert_eq!(clean.output.status.code(), Some(0), "a clean destroy: {}", stderr(&clean.output));
-    proxy.wait_idle(LIMIT).unwrap();
-    let mut actions: Vec<String> = Vec::new();
-    for s in proxy.seen() {
-        let action = s.split('#').next().unwrap_or_default().to_string();
-        if !actions.contains(&action) {
-            actions.push(action);
-        }
-    }
-    // Sorted: the wire's order varies with concurrency, and the sample must not.
-    actions.sort();
+    let wires: Vec<(Start, Vec<String>)> = SETUPS.iter().map(|s| (*s, wire(&probe, *s))).collect();
     for expected in EXPECTED {
-        assert!(actions.iter().any(|a| a == expected), "the wire {actions:?} lacks {expected}");
+        assert!(wires.iter().any(|(_, w)| w.iter().any(|a| a == expected)), "no clean destroy sent {expected}");
     }
-    let cells = cells(&actions);
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<(usize, Verdict)>> = Mutex::new(Vec::new());
+    for (setup, actions) in &wires {
+        println!("{setup}: {actions:?}");
+    }
+    let mut cells = cells(&wires);
+    cells.retain(|c| matrix::selected(&c.to_string()));
     let workers: Vec<Worker> =
         std::iter::once(probe).chain((1..WORKERS).map(|_| Worker { moto: Moto::start(&[]) })).collect();
-    std::thread::scope(|s| {
-        for worker in &workers {
-            let (cells, next, results) = (&cells, &next, &results);
-            s.spawn(move || {
-                while let Some(cell) = cells.get(next.fetch_add(1, Ordering::SeqCst)) {
-                    let i = cells.iter().position(|c| std::ptr::eq(c, cell)).unwrap();
-                    let verdict = worker.run(cell);
-                    results.lock().unwrap().push((i, verdict));
-                }
-            });
-        }
-    });
-    let mut results = results.into_inner().unwrap();
-    results.sort_by_key(|(i, _)| *i);
-    println!("{:<20} {:<22} {:<10}  {:<14} {:>6}  FAILURES", "ACTION", "FAULT", "WHEN", "OUTCOME", "SECS");
+    let results = matrix::run_cells(&workers, &cells, |worker, cell| worker.run(cell));
+    println!(
+        "{:<7} {:<20} {:<22} {:<10}  {:<14} {:>6}  FAILURES",
+        "SETUP", "ACTION", "FAULT", "WHEN", "OUTCOME", "SECS"
+    );
     let mut failing = Vec::new();
     let mut outcomes: std::collections::BTreeMap<String, usize> = Default::default();
-    for (i, v) in &results {
+    for (cell, v) in cells.iter().zip(&results) {
         let mut classes: Vec<&str> = v.failures.iter().map(|(c, _)| *c).filter(|c| !c.is_empty()).collect();
         classes.sort();
         classes.dedup();
         *outcomes.entry(v.outcome.clone()).or_default() += 1;
         let ok = if classes.is_empty() { "ok".to_string() } else { classes.join(",") };
-        println!("{}  {:<14} {:>6.1}  {ok}", cells[*i], v.outcome, v.elapsed.as_secs_f64());
+        println!("{cell}  {:<14} {:>6.1}  {ok}", v.outcome, v.elapsed.as_secs_f64());
         if !v.failures.is_empty() {
             let details: Vec<String> = v.failures.iter().map(|(_, d)| format!("    {d}")).collect();
-            failing.push(format!("{}\n{}", cells[*i], details.join("\n")));
+            failing.push(format!("{cell}\n{}", details.join("\n")));
         }
     }
     println!(

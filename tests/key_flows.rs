@@ -160,8 +160,10 @@ async fn the_new_secret_is_saved_as_a_profile_and_a_csv_that_sign_as_the_user() 
     t.send("s");
     t.wait_for("CSV file");
     t.send(ENTER);
-    t.wait_for("PostmanUser_accessKeys.csv (mode 0600).");
-    let csv_path = cwd.path().join("PostmanUser_accessKeys.csv");
+    // The key id is in the default name: a second key of the same user never collides with the first's file.
+    let name = format!("PostmanUser_{key}_accessKeys.csv");
+    t.wait_for(&format!("{name} (mode 0600)."));
+    let csv_path = cwd.path().join(&name);
     let csv = std::fs::read_to_string(&csv_path).unwrap();
     assert_eq!(csv.lines().next(), Some("Access key ID,Secret access key"), "the console's format");
     assert_eq!(csv.lines().nth(1), Some(format!("{key},{secret}").as_str()), "{csv}");

@@ -305,3 +305,39 @@ fn the_key_commands_refuse_a_user_that_does_not_exist_with_exit_2_naming_user() 
     }
     assert!(Account::read_blocking(moto).is_empty(), "nothing was written");
 }
+
+/// A disk that fills while the CSV is written (the file size limit stands in for it): no partial file that
+/// looks like a saved key is left (issue 17 item 6), and the secret goes to standard output instead, so the
+/// key has been delivered and stays.
+#[test]
+fn a_csv_that_cannot_be_written_whole_is_removed_and_its_key_deleted() {
+    use std::os::unix::process::CommandExt;
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("PostmanUser_accessKeys.csv");
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.args(["apply", "--setup", "postman", "--yes", "--save-csv", csv.to_str().unwrap()])
+        .env_clear()
+        .envs(moto.env())
+        .stdin(std::process::Stdio::null());
+    // SAFETY: only async-signal-safe calls between fork and exec.
+    unsafe {
+        cmd.pre_exec(|| {
+            // Past the limit a write fails with EFBIG, as on a full disk, instead of killing the process.
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit { rlim_cur: 40, rlim_max: 40 };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &limit) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(!csv.exists(), "the partial CSV is removed: {:?}", std::fs::read_to_string(&csv));
+    let account = Account::read_blocking(moto);
+    let [(_, id)] = &account.keys()[..] else { panic!("one key: {}", account.summary()) };
+    assert!(stdout(&out).contains(id) && stdout(&out).contains("Secret access key: "), "{}", stdout(&out));
+    assert!(stderr(&out).contains(csv.to_str().unwrap()), "the error names the file: {}", stderr(&out));
+}

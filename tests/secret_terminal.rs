@@ -135,6 +135,10 @@ fn after_exit_a_keeper_serves_the_clipboard_then_clears_it() {
         .filter(|v| v.starts_with("AWS_"))
         .collect();
     assert!(aws.is_empty(), "the keeper inherited {aws:?}");
+    // Issue 17 item 3: the keeper, which holds the secret for the whole countdown, may not dump core either.
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", keeper[0])).unwrap();
+    let core = limits.lines().find(|l| l.starts_with("Max core file size")).unwrap();
+    assert_eq!(core.split_whitespace().skip(4).take(2).collect::<Vec<_>>(), ["0", "0"], "{core}");
     for file in ["cmdline", "environ"] {
         let bytes = std::fs::read(format!("/proc/{}/{file}", keeper[0])).unwrap();
         assert!(

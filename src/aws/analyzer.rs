@@ -92,7 +92,7 @@ async fn validate_one(aws: &Aws, kind: DocKind, doc: &Value) -> Result<Vec<Findi
 fn reason(e: &AwsError) -> String {
     match e {
         AwsError::AccessDenied { .. } => format!("the caller may not call {ACTION}"),
-        AwsError::NoCredentials { .. } | AwsError::CredentialsFailed { .. } => "no working credentials".into(),
+        e if e.is_credentials() => "no working credentials".into(),
         AwsError::Unreachable { endpoint, .. } => format!("{endpoint} could not be reached"),
         AwsError::TimedOut { endpoint, .. } => format!("no answer from {endpoint} in time"),
         AwsError::Throttled { .. } => "AWS throttled the calls".into(),

@@ -3,29 +3,57 @@
 //! Classification goes through the SDK's typed errors (`SdkError` variants, `ProvideErrorMetadata`, the
 //! `CredentialsError` and `std::io::Error` found in a failure's source chain), never through `Debug` text.
 
+use super::credentials::{CredentialKind, CredentialSource};
 use aws_credential_types::provider::error::CredentialsError;
 use aws_sdk_iam::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_sts::operation::assume_role::AssumeRoleError;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_types::request_id::RequestId;
 use std::error::Error as StdError;
+use std::time::SystemTime;
 
 /// A failure at AWS (or on the way to it), in words an operator can act on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AwsError {
     #[error(
-        "no AWS credentials found ({detail}): run `aws configure`, set AWS_PROFILE or pass --profile, \
-         or `aws sso login`"
+        "no AWS credentials found ({detail}): set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, run `aws configure`, \
+         or choose a profile with --profile or AWS_PROFILE"
     )]
     NoCredentials { detail: String },
+    #[error("could not load AWS credentials from {from}: {detail}; {fix}")]
+    CredentialsFailed { from: String, detail: String, fix: String },
     #[error(
-        "could not load AWS credentials: {detail}. If you use IAM Identity Center (SSO) your session may \
-         have expired: run `aws sso login --profile NAME`"
+        "AWS refused to let profile {profile} assume its role (AccessDenied on sts:AssumeRole): the role's trust \
+         policy does not allow the source credentials, or it demands MFA (add mfa_serial to the profile); AWS said: \
+         {message}"
     )]
-    CredentialsFailed { detail: String },
+    AssumeRoleDenied { profile: String, message: String },
+    #[error(
+        "AWS rejected the request's signature (SignatureDoesNotMatch): the secret access key does not belong to the \
+         access key id, or this machine's clock is wrong; enter the right secret (`aws configure`) or set the clock"
+    )]
+    SignatureMismatch,
+    #[error(
+        "AWS refused the request because this machine's clock is {offset} (RequestTimeTooSkewed): set the clock \
+         right (e.g. `timedatectl set-ntp true`) and run again"
+    )]
+    ClockSkew { offset: String },
+    #[error("the credentials from {from} have expired (ExpiredToken): {fix}")]
+    ExpiredToken { from: String, fix: String },
+    #[error(
+        "AWS does not know the access key id the request was signed with ({code}): it was deleted, deactivated or \
+         mistyped; {fix}"
+    )]
+    UnknownKey { code: String, fix: String },
     #[error("no AWS Region is configured: pass --region, set AWS_REGION, or set region in your profile")]
     NoRegion,
     #[error("cannot reach AWS at {endpoint} ({detail}); check the network, any proxy, and --endpoint-url")]
     Unreachable { endpoint: String, detail: String },
+    #[error(
+        "cannot reach AWS at {endpoint}: its TLS certificate is not trusted ({detail}); behind a TLS-inspecting \
+         proxy, set AWS_CA_BUNDLE (or ca_bundle in the profile) to the file of its CA certificates"
+    )]
+    UntrustedCertificate { endpoint: String, detail: String },
     #[error(
         "{action} on {resource} timed out: no answer from {endpoint} within {detail}; the request may or may \
          not have been carried out (raise --operation-timeout for a slow network)"
@@ -69,12 +97,21 @@ impl AwsError {
 
     /// True when the request never got an answer from AWS.
     pub fn is_unreachable(&self) -> bool {
+        matches!(self, AwsError::Unreachable { .. } | AwsError::UntrustedCertificate { .. } | AwsError::TimedOut { .. })
+            || self.is_credentials()
+    }
+
+    /// True when the credentials could not be had or AWS refused them (not the caller's permissions).
+    pub fn is_credentials(&self) -> bool {
         matches!(
             self,
-            AwsError::Unreachable { .. }
-                | AwsError::TimedOut { .. }
-                | AwsError::NoCredentials { .. }
+            AwsError::NoCredentials { .. }
                 | AwsError::CredentialsFailed { .. }
+                | AwsError::AssumeRoleDenied { .. }
+                | AwsError::SignatureMismatch
+                | AwsError::ClockSkew { .. }
+                | AwsError::ExpiredToken { .. }
+                | AwsError::UnknownKey { .. }
         )
     }
 }
@@ -121,17 +158,115 @@ fn find<'a, T: StdError + 'static>(err: &'a (dyn StdError + 'static)) -> Option<
     found
 }
 
+/// The configured source of credentials, for wording (the environment's keys when nothing was loaded yet).
+fn configured() -> CredentialSource {
+    super::credentials::configured().unwrap_or(CredentialSource {
+        kind: CredentialKind::Environment,
+        profile: None,
+        file: None,
+    })
+}
+
+/// What to do about credentials that failed to load: `aws sso login` only for SSO profiles.
+fn load_fix(source: &CredentialSource) -> String {
+    let p = source.profile.as_deref().unwrap_or("default");
+    match source.kind {
+        CredentialKind::Sso => {
+            format!("your IAM Identity Center session may have expired: run `aws sso login --profile {p}`")
+        }
+        CredentialKind::Login => format!("your sign-in session may have expired: run `aws login --profile {p}`"),
+        CredentialKind::Environment => "check AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN".into(),
+        _ => format!("check profile {p} (`aws configure list --profile {p}`)"),
+    }
+}
+
+/// A TLS certificate that the trust store does not vouch for, anywhere in the chain (rustls' error travels inside
+/// `io::Error`s, nested, whose `source` skips it).
+fn untrusted_certificate(err: &(dyn StdError + 'static)) -> Option<String> {
+    fn inside<'a>(e: &'a (dyn StdError + 'static)) -> Option<&'a rustls::Error> {
+        match e.downcast_ref::<rustls::Error>() {
+            Some(t) => Some(t),
+            None => e.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()).and_then(|i| inside(i)),
+        }
+    }
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if let Some(t @ rustls::Error::InvalidCertificate(_)) = inside(e) {
+            return Some(clean(&t.to_string()));
+        }
+        next = e.source();
+    }
+    None
+}
+
 /// A credentials provider's failure in plain words.
 pub fn credentials(e: &CredentialsError) -> AwsError {
+    let source = configured();
     match e {
+        CredentialsError::CredentialsNotLoaded(_) if source.kind == CredentialKind::AssumeRoleMfa => {
+            AwsError::CredentialsFailed { from: source.to_string(), detail: plain(e), fix: source.refresh_hint() }
+        }
         CredentialsError::CredentialsNotLoaded(_) => {
             AwsError::NoCredentials { detail: "no access key, profile, SSO login or instance role was found".into() }
         }
-        CredentialsError::ProviderTimedOut(_) => {
-            AwsError::CredentialsFailed { detail: "the credentials provider did not answer in time".into() }
-        }
-        other => AwsError::CredentialsFailed { detail: plain(other) },
+        CredentialsError::ProviderTimedOut(_) => AwsError::CredentialsFailed {
+            detail: "the credentials provider did not answer in time".into(),
+            fix: load_fix(&source),
+            from: source.to_string(),
+        },
+        other => match find::<AssumeRoleError>(other).map(|a| (a.code().unwrap_or_default(), a.message())) {
+            Some(("AccessDenied", message)) => AwsError::AssumeRoleDenied {
+                profile: source.profile.clone().unwrap_or_else(|| "default".into()),
+                message: clean(message.unwrap_or_default()),
+            },
+            Some((code, message)) if let Some(e) = credential_code(code, &clean(message.unwrap_or_default()), None) => {
+                e
+            }
+            _ => AwsError::CredentialsFailed { detail: plain(other), fix: load_fix(&source), from: source.to_string() },
+        },
     }
+}
+
+/// The errors that are about the credentials themselves, worded with their cause and fix; `None` for others.
+fn credential_code(code: &str, message: &str, server_time: Option<SystemTime>) -> Option<AwsError> {
+    let source = configured();
+    Some(match code {
+        "SignatureDoesNotMatch" if message.starts_with("Signature expired") => {
+            AwsError::ClockSkew { offset: skew_words(server_time) }
+        }
+        "RequestTimeTooSkewed" => AwsError::ClockSkew { offset: skew_words(server_time) },
+        "SignatureDoesNotMatch" => AwsError::SignatureMismatch,
+        "ExpiredToken" | "ExpiredTokenException" | "RequestExpired" => {
+            AwsError::ExpiredToken { from: source.to_string(), fix: source.refresh_hint() }
+        }
+        "InvalidClientTokenId" | "UnrecognizedClientException" | "InvalidAccessKeyId" => {
+            AwsError::UnknownKey { code: code.to_string(), fix: load_fix(&source) }
+        }
+        _ => return None,
+    })
+}
+
+/// How far this machine's clock is from AWS's (the answer's `Date`), in words.
+fn skew_words(server_time: Option<SystemTime>) -> String {
+    let Some(server) = server_time else { return "off AWS's time".into() };
+    let now = SystemTime::now();
+    let (secs, dir) = match now.duration_since(server) {
+        Ok(ahead) => (ahead.as_secs(), "ahead of"),
+        Err(behind) => (behind.duration().as_secs(), "behind"),
+    };
+    let amount = match secs {
+        s if s >= 3600 => format!("{}h {}min", s / 3600, (s % 3600) / 60),
+        s if s >= 60 => format!("{}min {}s", s / 60, s % 60),
+        s => format!("{s}s"),
+    };
+    format!("{amount} {dir} AWS's time")
+}
+
+/// The `Date` header of an answer.
+fn server_date(resp: Option<&HttpResponse>) -> Option<SystemTime> {
+    let date = resp?.headers().get("date")?;
+    let t = aws_smithy_types::DateTime::from_str(date, aws_smithy_types::date_time::Format::HttpDate).ok()?;
+    SystemTime::try_from(t).ok()
 }
 
 /// Map any SDK error to [`AwsError`]; service codes that no operation models (AccessDenied,
@@ -160,6 +295,8 @@ where
                     endpoint: owned(site.endpoint),
                     detail: "the connect or attempt timeout".into(),
                 }
+            } else if let Some(detail) = untrusted_certificate(root) {
+                AwsError::UntrustedCertificate { endpoint: owned(site.endpoint), detail }
             } else if let Some(io) = find::<std::io::Error>(root) {
                 unreachable(clean(&io.to_string()))
             } else {
@@ -215,12 +352,7 @@ where
                 "LimitExceeded" | "LimitExceededException" | "ServiceQuotaExceededException" => {
                     AwsError::Quota { action: owned(site.action), resource: owned(site.resource), message, request_id }
                 }
-                "ExpiredToken"
-                | "ExpiredTokenException"
-                | "InvalidClientTokenId"
-                | "UnrecognizedClientException"
-                | "SignatureDoesNotMatch"
-                | "InvalidAccessKeyId" => AwsError::CredentialsFailed { detail: format!("{code}: {message}") },
+                _ if let Some(e) = credential_code(&code, &message, server_date(err.raw_response())) => e,
                 _ => AwsError::Service {
                     action: owned(site.action),
                     resource: owned(site.resource),

@@ -17,6 +17,9 @@ pub struct Iam {
     endpoint: String,
     /// How long one attempt may wait for an answer: a request given up on may still land within as long again.
     unanswered_grace: std::time::Duration,
+    /// Set once a call took longer than one attempt may: the SDK gave up on an attempt and tried again, and the
+    /// request it gave up on may still be carried out later (a tag put back after the rollback removed it).
+    gave_up: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A managed policy as it is in the account.
@@ -217,7 +220,10 @@ macro_rules! call {
     ($self:ident, $action:literal, $resource:expr, $req:expr) => {{
         $self.calls.tick();
         let resource: &str = &$resource;
-        $req.send().await.map_err(|e| map_sdk(&CallSite { action: $action, resource, endpoint: &$self.endpoint }, e))
+        let started = std::time::Instant::now();
+        let sent = $req.send().await;
+        $self.note_duration(started.elapsed());
+        sent.map_err(|e| map_sdk(&CallSite { action: $action, resource, endpoint: &$self.endpoint }, e))
     }};
 }
 
@@ -274,7 +280,7 @@ pub struct Entanglements {
 impl Iam {
     pub fn new(client: Client, calls: super::CallCounter, endpoint: String) -> Self {
         let unanswered_grace = super::Timeouts::default().attempt();
-        Iam { client, calls, endpoint, unanswered_grace }
+        Iam { client, calls, endpoint, unanswered_grace, gave_up: Default::default() }
     }
 
     /// Give a request that timed out this long to land before reading what it may have done.
@@ -285,6 +291,18 @@ impl Iam {
 
     pub fn unanswered_grace(&self) -> std::time::Duration {
         self.unanswered_grace
+    }
+
+    /// Remember a call that outlasted one attempt (see `gave_up`).
+    fn note_duration(&self, took: std::time::Duration) {
+        if took >= self.unanswered_grace {
+            self.gave_up.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
+
+    /// Whether some call of this process outlasted one attempt, so a request given up on may still land.
+    pub fn gave_up_on_an_attempt(&self) -> bool {
+        self.gave_up.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// A policy by its ARN: GetPolicy, then its default version.
@@ -780,6 +798,12 @@ impl Iam {
         Ok(())
     }
 
+    /// Remove the marker an adopt put on a key, leaving its description alone (undoing the adopt).
+    pub async fn unmark_access_key(&self, user: &str, id: &str) -> Result<(), AwsError> {
+        call!(self, "iam:UntagUser", user, self.client.untag_user().user_name(user).tag_keys(key_marker(id)))?;
+        Ok(())
+    }
+
     /// Remove a key's description and marker tags (after the key is deleted).
     pub async fn untag_access_key(&self, user: &str, id: &str) -> Result<(), AwsError> {
         call!(
@@ -791,13 +815,14 @@ impl Iam {
         Ok(())
     }
 
-    /// Remove the owner and run tags (undoing an adopt).
+    /// Remove the owner and run tags, and the record of the versions this tool wrote (undoing an adopt).
     pub async fn untag_policy(&self, arn: &str) -> Result<(), AwsError> {
+        let tags = [MANAGED_BY_KEY, RUN_TAG_KEY, VERSIONS_TAG_KEY].map(String::from);
         call!(
             self,
             "iam:UntagPolicy",
             arn,
-            self.client.untag_policy().policy_arn(arn).tag_keys(MANAGED_BY_KEY).tag_keys(RUN_TAG_KEY)
+            self.client.untag_policy().policy_arn(arn).set_tag_keys(Some(tags.to_vec()))
         )?;
         Ok(())
     }

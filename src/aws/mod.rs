@@ -1,15 +1,20 @@
 //! The only code that touches the AWS SDK: configuration, identity, listings, IAM reads and writes.
 
 pub mod analyzer;
+pub mod credentials;
 pub mod error;
 pub mod iam;
 pub mod listings;
+pub mod mfa;
 
+pub use credentials::{CredentialKind, CredentialSource};
 pub use error::AwsError;
+pub use mfa::MfaPrompt;
 
 use crate::setup::{AccountId, InvalidValue, Region};
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_sdk_iam::config::ProvideCredentials;
 use error::{CallSite, map_sdk};
 use std::path::PathBuf;
@@ -24,6 +29,8 @@ pub struct Connection {
     pub region: Option<Region>,
     pub endpoint_url: Option<String>,
     pub timeouts: Timeouts,
+    /// Whether an MFA code may be asked for on the terminal.
+    pub mfa: MfaPrompt,
 }
 
 /// How long one AWS call may take before it is given up as unanswered.
@@ -93,8 +100,10 @@ pub struct Aws {
     pinpoint: std::sync::OnceLock<aws_sdk_pinpoint::Client>,
     /// Built on first use: only `plan` and the preview ask IAM Access Analyzer.
     analyzer: std::sync::OnceLock<aws_sdk_accessanalyzer::Client>,
+    /// Where the credentials come from, as configured (before any request).
+    configured: CredentialSource,
     /// Where the credentials came from, once resolved.
-    source: Arc<std::sync::OnceLock<String>>,
+    source: Arc<std::sync::OnceLock<CredentialSource>>,
 }
 
 /// Who the caller is, as STS reports it.
@@ -120,6 +129,18 @@ pub enum ConnectError {
     UnreadableFile { what: &'static str, path: String, error: String },
     #[error("the environment variable {0} is not valid UTF-8: fix or unset it (it is never ignored)")]
     NonUtf8Env(String),
+    #[error(
+        "cannot use the CA bundle {path} ({given_by}): {error}; fix the path, or unset it to trust the system's \
+         certificates"
+    )]
+    CaBundle { given_by: String, path: String, error: String },
+    #[error(transparent)]
+    MfaNeeded(#[from] mfa::MfaNeeded),
+    #[error(
+        "profile {profile} assumes its role with MFA from credential_source = {credential_source}, which this tool cannot \
+         use with mfa_serial: use source_profile, or credential_source = Environment"
+    )]
+    MfaSourceUnsupported { profile: String, credential_source: String },
 }
 
 /// The AWS config and credentials files, as the AWS CLI finds them.
@@ -149,14 +170,22 @@ pub fn check_environment() -> Result<(), ConnectError> {
     Ok(())
 }
 
-/// The AWS CLI refuses a profile it cannot find, named by `--profile` or `AWS_PROFILE`: so do we.
-async fn check_profile(name: &str, given_by: &'static str) -> Result<(), ConnectError> {
+/// The profiles in the config and credentials files, as aws-config reads them.
+async fn load_profiles() -> Result<aws_config::profile::ProfileSet, ConnectError> {
     use aws_types::os_shim_internal::{Env, Fs};
     let files = aws_runtime::env_config::file::EnvConfigFiles::default();
-    let set = aws_config::profile::load(&Fs::real(), &Env::real(), &files, None).await.map_err(|e| {
+    aws_config::profile::load(&Fs::real(), &Env::real(), &files, None).await.map_err(|e| {
         let [(_, config), _] = profile_paths();
         ConnectError::UnreadableFile { what: "config", path: config.display().to_string(), error: error::plain(&e) }
-    })?;
+    })
+}
+
+/// The AWS CLI refuses a profile it cannot find, named by `--profile` or `AWS_PROFILE`: so do we.
+fn check_profile(
+    set: &aws_config::profile::ProfileSet,
+    name: &str,
+    given_by: &'static str,
+) -> Result<(), ConnectError> {
     if set.get_profile(name).is_some() {
         return Ok(());
     }
@@ -209,12 +238,17 @@ pub fn endpoint_for_display(url: &str) -> String {
 /// One HTTP client for every service client and credential provider: one connection pool, and the trusted
 /// certificates read once instead of once per client. Left to themselves, the SDK's clients each build their own.
 /// It is the SDK's default client (rustls with aws-lc, proxies from HTTPS_PROXY/NO_PROXY), built the way
-/// aws-smithy-runtime builds it.
-fn shared_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClient {
+/// aws-smithy-runtime builds it; with a CA bundle, that bundle is the trust store instead of the system's.
+fn shared_http_client(
+    tls: Option<aws_smithy_http_client::tls::TlsContext>,
+) -> aws_smithy_runtime_api::client::http::SharedHttpClient {
     use aws_smithy_http_client::{Builder, Connector, proxy::ProxyConfig, tls};
-    Builder::new().build_with_connector_fn(|settings, components| {
+    Builder::new().build_with_connector_fn(move |settings, components| {
         let mut conn =
             Connector::builder().tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc));
+        if let Some(ctx) = &tls {
+            conn.set_tls_context(ctx.clone());
+        }
         conn.set_connector_settings(settings.cloned());
         if let Some(components) = components {
             conn.set_sleep_impl(components.sleep_impl());
@@ -224,6 +258,117 @@ fn shared_http_client() -> aws_smithy_runtime_api::client::http::SharedHttpClien
     })
 }
 
+/// The CA bundle the AWS CLI would trust: `AWS_CA_BUNDLE`, else the profile's `ca_bundle`. Read and checked
+/// before any request: the SDK would panic on a certificate it cannot parse.
+fn ca_bundle(
+    profiles: &aws_config::profile::ProfileSet,
+    profile: &str,
+) -> Result<Option<aws_smithy_http_client::tls::TlsContext>, ConnectError> {
+    let from_env = std::env::var("AWS_CA_BUNDLE").ok().filter(|p| !p.is_empty()).map(|p| (p, "AWS_CA_BUNDLE".into()));
+    let from_profile = || {
+        let path = profiles.get_profile(profile)?.get("ca_bundle").filter(|p| !p.is_empty())?;
+        Some((path.to_string(), format!("ca_bundle of profile {profile}")))
+    };
+    let Some((path, given_by)) = from_env.or_else(from_profile) else { return Ok(None) };
+    let refuse = |error: String| ConnectError::CaBundle { given_by: given_by.clone(), path: path.clone(), error };
+    let pem = std::fs::read(&path).map_err(|e| refuse(e.to_string()))?;
+    check_certificates(&pem).map_err(refuse)?;
+    let store = aws_smithy_http_client::tls::TrustStore::empty().with_native_roots(false).with_pem_certificate(pem);
+    let ctx = aws_smithy_http_client::tls::TlsContext::builder().with_trust_store(store).build();
+    ctx.map(Some).map_err(|e| refuse(error::plain(&e)))
+}
+
+/// Every certificate in a PEM bundle parses as a trust anchor, and there is at least one.
+fn check_certificates(pem: &[u8]) -> Result<(), String> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let certs = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("it is not a PEM certificate bundle ({e})"))?;
+    if certs.is_empty() {
+        return Err("it holds no PEM certificate".into());
+    }
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in certs {
+        roots.add(cert).map_err(|e| format!("a certificate in it cannot be used ({e})"))?;
+    }
+    Ok(())
+}
+
+/// The loader's configuration (Region, endpoint, timeouts, HTTP client) with no credentials yet: the one
+/// provider is built next, with the same Region and HTTP client.
+async fn load_without_credentials(
+    conn: &Connection,
+    http: aws_smithy_runtime_api::client::http::SharedHttpClient,
+) -> SdkConfig {
+    let mut loader =
+        aws_config::defaults(BehaviorVersion::latest()).timeout_config(conn.timeouts.config()).http_client(http);
+    if let Some(p) = &conn.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = &conn.region {
+        loader = loader.region(aws_config::Region::new(r.to_string()));
+    }
+    if let Some(e) = &conn.endpoint_url {
+        loader = loader.endpoint_url(e);
+    }
+    loader.no_credentials().load().await
+}
+
+/// The process's one credentials provider: the CLI's choice (an MFA role assumed by us), resolved once.
+async fn credentials_provider(
+    conn: &Connection,
+    configured: &credentials::Configured,
+    config: &SdkConfig,
+    http: aws_smithy_runtime_api::client::http::SharedHttpClient,
+) -> Result<SharedCredentialsProvider, ConnectError> {
+    let provider_config = aws_config::provider_config::ProviderConfig::default()
+        .with_region(config.region().cloned())
+        .with_http_client(http);
+    let inner = match &configured.mfa {
+        Some(role) => {
+            let mfa = mfa_provider(conn, role, config, provider_config)?;
+            mfa.check()?;
+            SharedCredentialsProvider::new(mfa)
+        }
+        None => credentials::chain(conn.profile.as_deref(), provider_config, config.region().cloned()).await,
+    };
+    Ok(SharedCredentialsProvider::new(credentials::ResolvedOnce::new(inner)))
+}
+
+/// The MFA role's provider: its source credentials (the source profile, or the environment) sign `AssumeRole`,
+/// sent where the CLI sends it (`AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`, else STS; never `--endpoint-url`).
+fn mfa_provider(
+    conn: &Connection,
+    role: &mfa::MfaRole,
+    config: &SdkConfig,
+    provider_config: aws_config::provider_config::ProviderConfig,
+) -> Result<mfa::MfaProvider, ConnectError> {
+    let source = match (&role.source_profile, role.credential_source.as_deref()) {
+        (Some(p), _) => SharedCredentialsProvider::new(
+            aws_config::profile::ProfileFileCredentialsProvider::builder()
+                .configure(&provider_config)
+                .profile_name(p)
+                .build(),
+        ),
+        (None, Some(s)) if s.eq_ignore_ascii_case("Environment") => {
+            SharedCredentialsProvider::new(aws_config::environment::EnvironmentVariableCredentialsProvider::new())
+        }
+        (None, other) => {
+            return Err(ConnectError::MfaSourceUnsupported {
+                profile: role.profile.clone(),
+                credential_source: other.unwrap_or("(none)").to_string(),
+            });
+        }
+    };
+    let sts_endpoint = ["AWS_ENDPOINT_URL_STS", "AWS_ENDPOINT_URL"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|e| !e.is_empty()));
+    let mut sts = aws_sdk_sts::config::Builder::from(config);
+    sts.set_endpoint_url(sts_endpoint);
+    Ok(mfa::MfaProvider { role: role.clone(), prompt: conn.mfa, source, sts, cache: mfa::cache_dir() })
+}
+
 impl Aws {
     /// Load the configuration (no request is sent) and validate the resolved Region.
     ///
@@ -231,11 +376,19 @@ impl Aws {
     pub async fn load(conn: &Connection) -> Result<Aws, ConnectError> {
         check_environment()?;
         let env_profile = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty());
+        let profiles = load_profiles().await?;
         match (&conn.profile, &env_profile) {
-            (Some(p), _) => check_profile(p, "--profile").await?,
-            (None, Some(p)) if p != "default" => check_profile(p, "AWS_PROFILE").await?,
+            (Some(p), _) => check_profile(&profiles, p, "--profile")?,
+            (None, Some(p)) if p != "default" => check_profile(&profiles, p, "AWS_PROFILE")?,
             _ => {}
         }
+        let configured = credentials::configured_source(
+            conn.profile.as_deref(),
+            env_profile.as_deref(),
+            &profiles,
+            &profile_paths(),
+        );
+        credentials::set_configured(&configured.source);
         let endpoint_url = match &conn.endpoint_url {
             Some(e) => Some(e.clone()),
             None => std::env::var("AWS_ENDPOINT_URL").ok().filter(|e| !e.is_empty()),
@@ -244,35 +397,34 @@ impl Aws {
             let field = if conn.endpoint_url.is_some() { "--endpoint-url" } else { "AWS_ENDPOINT_URL" };
             check_endpoint(field, e)?;
         }
-        let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            .timeout_config(conn.timeouts.config())
-            .http_client(shared_http_client());
-        if let Some(p) = &conn.profile {
-            // The default chain would take AWS_ACCESS_KEY_ID first; an explicit profile must win, as in the CLI.
-            let provider = aws_config::profile::ProfileFileCredentialsProvider::builder().profile_name(p).build();
-            loader = loader.profile_name(p).credentials_provider(provider);
-        }
-        if let Some(r) = &conn.region {
-            loader = loader.region(aws_config::Region::new(r.to_string()));
-        }
-        if let Some(e) = &conn.endpoint_url {
-            loader = loader.endpoint_url(e);
-        }
-        let config = loader.load().await;
+        let profile_name = conn.profile.as_deref().or(env_profile.as_deref()).unwrap_or("default");
+        let http = shared_http_client(ca_bundle(&profiles, profile_name)?);
+        let config = load_without_credentials(conn, http.clone()).await;
         let region = match (&conn.region, config.region()) {
             (Some(r), _) => r.clone(),
             (None, Some(r)) => Region::parse("AWS_REGION (or the profile's region)", r.as_ref())?,
             (None, None) => return Err(AwsError::NoRegion.into()),
         };
+        let provider = credentials_provider(conn, &configured, &config, http).await?;
+        let config = config.to_builder().credentials_provider(provider).build();
+        Ok(Aws::from_config(conn, config, region, env_profile, configured.source))
+    }
+
+    fn from_config(
+        conn: &Connection,
+        config: SdkConfig,
+        region: Region,
+        env_profile: Option<String>,
+        configured: CredentialSource,
+    ) -> Aws {
         let endpoint =
             config.endpoint_url().map(endpoint_for_display).unwrap_or_else(|| format!("the AWS endpoints of {region}"));
         let calls = CallCounter::default();
         let iam = iam::Iam::new(aws_sdk_iam::Client::new(&config), calls.clone(), endpoint.clone())
             .with_unanswered_grace(conn.timeouts.attempt());
-        let profile = conn.profile.clone().or(env_profile);
-        Ok(Aws {
+        Aws {
             region,
-            profile,
+            profile: conn.profile.clone().or(env_profile),
             endpoint,
             calls,
             timeouts: conn.timeouts,
@@ -282,71 +434,35 @@ impl Aws {
             pinpoint: std::sync::OnceLock::new(),
             analyzer: std::sync::OnceLock::new(),
             config,
+            configured,
             source: Arc::default(),
-        })
+        }
     }
 
     fn site<'a>(&'a self, action: &'a str, resource: &'a str) -> CallSite<'a> {
         CallSite { action, resource, endpoint: &self.endpoint }
     }
 
-    /// Resolve credentials through the chain, so a missing or expired login is reported before any call.
+    /// Resolve credentials (once per process), so a missing or expired login is reported before any call.
     pub async fn check_credentials(&self) -> Result<(), AwsError> {
         let Some(provider) = self.config.credentials_provider() else {
             return Err(AwsError::NoCredentials { detail: "no credentials provider is configured".into() });
         };
         let creds = provider.provide_credentials().await.map_err(|e| error::credentials(&e))?;
-        use aws_credential_types::credential_feature::AwsCredentialFeature as F;
-        let features = creds.get_property::<Vec<F>>().cloned().unwrap_or_default();
-        let has = |f: F| features.contains(&f);
-        let kind = if has(F::CredentialsEnvVars) {
-            "env"
-        } else if has(F::CredentialsSso) || has(F::CredentialsProfileSso) {
-            "sso"
-        } else if has(F::CredentialsStsAssumeRole) {
-            "assume-role"
-        } else if has(F::CredentialsProfileProcess) || has(F::CredentialsProcess) {
-            "process"
-        } else if has(F::CredentialsProfileStsWebIdToken) || has(F::CredentialsStsAssumeRoleWebId) {
-            "web-identity"
-        } else if has(F::CredentialsImds) {
-            "imds"
-        } else if has(F::CredentialsHttp) {
-            "container"
-        } else if has(F::CredentialsProfile) {
-            "profile"
-        } else {
-            "other"
-        };
-        let _ = self.source.set(self.describe_source(kind));
+        let kind = credentials::resolved_kind(&creds, self.configured.kind);
+        let _ = self.source.set(CredentialSource { kind, ..self.configured.clone() });
         Ok(())
     }
 
-    /// Where the credentials came from, in the words of the AWS CLI's documentation.
-    fn describe_source(&self, provider: &str) -> String {
-        let [(_, config), (_, credentials)] = profile_paths();
-        let profile = self.profile.as_deref().unwrap_or("default");
-        // The file whose section holds the profile's keys (the credentials file wins, as in the CLI).
-        let section = format!("[{profile}]");
-        let in_credentials = std::fs::read_to_string(&credentials)
-            .is_ok_and(|t| t.lines().any(|l| l.trim().eq_ignore_ascii_case(&section)));
-        let files = if in_credentials { credentials.display().to_string() } else { config.display().to_string() };
-        match provider {
-            "env" => "environment variables (AWS_ACCESS_KEY_ID)".into(),
-            "profile" => format!("profile {profile} ({files})"),
-            "sso" => format!("IAM Identity Center (SSO) login of profile {profile}"),
-            "assume-role" => format!("a role assumed through profile {profile} ({files})"),
-            "process" => format!("the credential_process of profile {profile}"),
-            "web-identity" => "a web identity token (AWS_WEB_IDENTITY_TOKEN_FILE)".into(),
-            "imds" => "the EC2 instance's role (instance metadata)".into(),
-            "container" => "the container's role (ECS/EKS credentials endpoint)".into(),
-            _ => format!("the SDK's default chain (profile {profile})"),
-        }
+    /// Where the credentials came from, in the words of the AWS CLI's documentation (after [`Aws::identity`] or
+    /// [`Aws::check_credentials`]; before, what the configuration names).
+    pub fn credential_source(&self) -> String {
+        self.source().to_string()
     }
 
-    /// Where the credentials came from (after [`Aws::identity`] or [`Aws::check_credentials`]).
-    pub fn credential_source(&self) -> &str {
-        self.source.get().map(String::as_str).unwrap_or("not resolved yet")
+    /// Where the credentials came from, as a type (the banner and the wizard's Identity screen word it alike).
+    pub fn source(&self) -> &CredentialSource {
+        self.source.get().unwrap_or(&self.configured)
     }
 
     /// STS GetCallerIdentity.

@@ -1,6 +1,6 @@
 //! The headless commands: the same engine as the wizard, with signals, consent and honest exit codes.
 
-use super::output::{self, ApplyOut, DestroyOut, KeyOut, OldKeyOut, PlanOut, RotateOut};
+use super::output::{self, ApplyOut, DestroyOut, KeyOut, KeysOut, OldKeyOut, PlanOut};
 use super::{
     ApplyArgs, Cli, CliError, Command, DestroyArgs, Format, RetireArgs, RotateArgs, SaveArgs, SetupArgs, apply_names,
     check_tags,
@@ -13,9 +13,10 @@ use crate::plan::{self, Plan};
 use crate::secret::{NewAccessKey, store};
 use crate::setup::{AccountId, Params, Region};
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
 
 /// Run a headless command.
 pub async fn run(cli: Cli) -> Result<(), CliError> {
@@ -51,7 +52,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
 struct Signals {
     /// What a first signal does at this point of the command, as the line it prints says it.
     what: Arc<Mutex<&'static str>>,
-    cancel: Arc<AtomicBool>,
+    cancel: CancellationToken,
     first: Arc<AtomicI32>,
     first_seen: Arc<Notify>,
     again: Arc<Notify>,
@@ -73,7 +74,7 @@ impl Signals {
             let s = signal(kind).map_err(|e| CliError::Aws(format!("cannot handle signals: {e}")))?;
             streams.push((s, n));
         }
-        let cancel = Arc::new(AtomicBool::new(false));
+        let cancel = CancellationToken::new();
         let first = Arc::new(AtomicI32::new(0));
         let again = Arc::new(Notify::new());
         let first_seen = Arc::new(Notify::new());
@@ -89,13 +90,15 @@ impl Signals {
                     })
                 });
                 let (n, _, _) = futures::future::select_all(futs).await;
-                if c.swap(true, Ordering::SeqCst) {
+                // One task sees every signal, so the first is told from the second without a race.
+                if c.is_cancelled() {
                     a.notify_one();
                 } else {
                     f.store(n, Ordering::SeqCst);
                     // Said before anyone is woken: the command's final line (its error) must come after this one.
                     let what = *w.lock().unwrap_or_else(|p| p.into_inner());
                     crate::say!("Interrupted ({}): {what}. Interrupt again to stop at once.", signal_name(n));
+                    c.cancel();
                     seen.notify_one();
                 }
             }
@@ -421,9 +424,9 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
         },
         None => (vec![], None),
     };
-    let error = failure_message(&plan, &report, args.no_rollback, interrupted).or_else(|| {
-        save_error.as_ref().map(|e| format!("the key was created and is shown, but saving it failed: {e}"))
-    });
+    let error = failure_message(&plan, &report, args.no_rollback, interrupted)
+        .or_else(|| save_error.as_ref().map(|e| format!("the key was created and is shown, but saving it failed: {e}")))
+        .or_else(|| vanished_message(&plan, &report));
     let delivered = match args.setup.format {
         Format::Json => output::deliver_json(&ApplyOut {
             account_id: params.account.as_str(),
@@ -455,7 +458,8 @@ async fn run_apply(conn: &Connection, args: ApplyArgs) -> Result<(), CliError> {
                 text.push_str(&format!("Note: {note}\n"));
             }
             if report.succeeded() {
-                let changed = report.statuses.iter().filter(|s| !matches!(s, Status::Unchanged)).count();
+                // What the read at the end found gone or could not read is no change of this run.
+                let changed = report.statuses.iter().filter(|s| matches!(s, Status::Created | Status::Updated)).count();
                 text.push_str(&format!("{changed} change(s), {} AWS call(s)\n", aws.calls.get()));
             }
             output::deliver(text.as_bytes())
@@ -559,7 +563,43 @@ fn failure_message(
             left.join(", ")
         ));
     }
+    if let Some(key) = unmarked_key(plan, report) {
+        msg.push_str(&format!(
+            ". Access key {id} of {user} could be neither tagged nor deleted: its secret is shown below, and it is \
+             not marked as this tool's, so `destroy` leaves it; delete it with `aws iam delete-access-key \
+             --user-name {user} --access-key-id {id}` once unused, or take it over with `retire-key --adopt`",
+            id = key.access_key_id,
+            user = key.user_name
+        ));
+    }
     Some(msg)
+}
+
+/// The new key a failed run still holds because its tagging failed and its delete failed too (the engine
+/// hands such a key back rather than lose its secret): it exists without this tool's marker.
+fn unmarked_key<'a>(plan: &Plan, report: &'a engine::ApplyReport) -> Option<&'a crate::secret::NewAccessKey> {
+    let (i, _) = report.failure.as_ref()?;
+    matches!(plan.steps[*i].kind, plan::StepKind::AccessKey(_)).then_some(())?;
+    report.access_key.as_ref()
+}
+
+/// A completed apply whose read at the end found gone what the plan had found in place (a concurrent
+/// destroy, or a hand): the setup is not complete, whatever this run wrote.
+fn vanished_message(plan: &Plan, report: &engine::ApplyReport) -> Option<String> {
+    let gone: Vec<String> = (0..plan.steps.len())
+        .filter(|i| plan.steps[*i].action == plan::Action::Unchanged && report.statuses[*i] == Status::Absent)
+        .map(|i| plan.label(i).to_string())
+        .collect();
+    (!gone.is_empty()).then(|| {
+        format!(
+            "{} {} in place when planned and {} gone when read at the end of the run (removed meanwhile, e.g. by a \
+             destroy): run apply again to restore {}",
+            gone.join(", "),
+            if gone.len() == 1 { "was" } else { "were" },
+            if gone.len() == 1 { "is" } else { "are" },
+            if gone.len() == 1 { "it" } else { "them" },
+        )
+    })
 }
 
 /// Standard output failed with the secret in it: delete the key (and, unless --no-rollback, the whole run).
@@ -629,15 +669,9 @@ fn stopped_at_once(plan: &Plan, known: &Mutex<Known>, run_id: &str, signal: i32)
     CliError::Signal { signal, message }
 }
 
-async fn run_rotate(conn: &Connection, args: RotateArgs) -> Result<(), CliError> {
-    require_consent(args.yes, "rotate-key")?;
-    check_save(&args.save)?;
-    let aws = Aws::load(conn).await?;
-    let identity = aws.identity().await?;
-    banner(&aws, &identity);
-    let user = args.user.as_str();
-    let mut delete_first = args.delete_key.clone();
-    if !args.yes && delete_first.is_none() {
+/// Ask, on a terminal, which key a rotation deletes first (at AWS's two keys) and whether to go on.
+async fn ask_rotate(aws: &Aws, user: &str, mut delete_first: Option<String>) -> Result<Option<String>, CliError> {
+    if delete_first.is_none() {
         let current = access_keys::keys(&aws.iam, user).await.map_err(rotate_error)?;
         if current.len() >= 2 {
             crate::say!("{user} has two access keys, AWS's maximum: one must be deleted first.");
@@ -651,70 +685,181 @@ async fn run_rotate(conn: &Connection, args: RotateArgs) -> Result<(), CliError>
             let choice = Some(line.trim().to_string()).filter(|s| !s.is_empty());
             delete_first = Some(choice.ok_or(CliError::Cancelled { command: "rotate-key" })?);
         }
-        if !confirm(&format!("Create a new access key for {user}?")) {
-            return Err(CliError::Cancelled { command: "rotate-key" });
-        }
     }
-    let signals = Signals::install("the new key will be deleted unless its secret is shown")?;
-    let rotation =
-        access_keys::rotate(&aws.iam, user, delete_first.as_deref(), adopt(args.adopt)).await.map_err(rotate_error)?;
-    if let Some(n) = signals.fired() {
-        let id = rotation.key.access_key_id.clone();
-        let keep: Vec<String> = rotation.old.iter().map(|k| k.id.clone()).collect();
-        drop(rotation);
-        let message = match access_keys::delete_all_but(&aws.iam, user, &keep).await {
-            Ok(()) => format!(
-                "interrupted by {}: the new key {id} was deleted (verified) before its secret was shown",
-                signal_name(n)
-            ),
-            Err(e) => format!(
-                "interrupted by {}: deleting the new key {id}, whose secret was not shown, failed ({e}): deactivate \
-                 it with `retire-key --user {user} --key {id}`, then delete it with the same and `--delete`",
-                signal_name(n)
-            ),
-        };
-        return Err(CliError::Signal { signal: n, message });
+    if !confirm(&format!("Create a new access key for {user}?")) {
+        return Err(CliError::Cancelled { command: "rotate-key" });
     }
-    let mut deactivated = Vec::new();
-    let mut error = None;
-    if args.deactivate_old {
-        for k in rotation.old.iter().filter(|k| k.active) {
-            match aws.iam.set_access_key_active(user, &k.id, false).await {
-                Ok(()) => deactivated.push(k.id.clone()),
-                Err(e) => error = Some(format!("the new key was created, but deactivating {} failed: {e}", k.id)),
-            }
-        }
-    }
-    let saved = match save_key(&args.save, &rotation.key) {
-        Ok(s) => s,
-        Err(e) => {
-            error.get_or_insert(format!("the key was created and is shown, but saving it failed: {e}"));
-            vec![]
-        }
+    Ok(delete_first)
+}
+
+/// Plan a key command (every refusal before any write) and run it through the executor, as apply runs its
+/// plan: signals, progress, rollback and verification alike.
+async fn run_key_plan(
+    conn: &Connection,
+    aws: &Aws,
+    req: access_keys::KeyRequest,
+    signals: &Signals,
+) -> Result<(Arc<Plan>, engine::ApplyReport), CliError> {
+    let plan = tokio::select! {
+        p = access_keys::plan_keys(&aws.iam, &aws.region, &req) => Arc::new(p.map_err(rotate_error)?),
+        () = signals.first_seen.notified() => return Err(signals.before_any_write()),
     };
-    let delivered = match args.format {
+    let opts = ApplyOptions {
+        adopt: req.adopt == access_keys::Adopt::Yes,
+        consistency_wait: Some(conn.timeouts.iam_lag),
+        cancel: Some(signals.cancel.clone()),
+        run_id: Some(engine::new_run_id()),
+        ..Default::default()
+    };
+    signals.now("stopping: no new step starts, and what this run wrote (a new key too) is undone");
+    let report = execute(aws, &plan, opts, signals).await?;
+    signals.now("the command had already ended; nothing more is changed");
+    Ok((plan, report))
+}
+
+/// A key command that did not complete, in words that say what exists now (read back).
+fn key_failure(plan: &Plan, report: &engine::ApplyReport, signal: Option<i32>) -> Option<String> {
+    if report.succeeded() {
+        return None;
+    }
+    let mut msg = match (&report.failure, signal) {
+        (Some((i, e)), _) => format!("{} failed: {e}", plan.label(*i)),
+        (None, Some(n)) => format!("interrupted by {}", signal_name(n)),
+        (None, None) => "interrupted".to_string(),
+    };
+    let named = |wanted: &[Status]| -> Vec<String> {
+        (0..plan.steps.len())
+            .filter(|i| wanted.contains(&report.statuses[*i]))
+            .map(|i| plan.label(i).to_string())
+            .collect()
+    };
+    let new_key_gone = plan.steps.iter().zip(&report.statuses).any(|(s, st)| {
+        matches!(s.kind, plan::StepKind::AccessKey(_)) && matches!(st, Status::RolledBack | Status::Failed)
+    });
+    if let Some(e) = &report.verify_error {
+        msg.push_str(&format!(". The user could not be read afterwards ({e}): list its keys before trying again"));
+        return Some(msg);
+    }
+    if new_key_gone {
+        msg.push_str(". The new key was deleted (verified) before its secret was shown");
+    }
+    let deleted = named(&[Status::Deleted]);
+    if !deleted.is_empty() {
+        msg.push_str(&format!(". Deleted (verified; a delete cannot be undone): {}", deleted.join(", ")));
+    }
+    let left = named(&[Status::Left, Status::Created, Status::Updated]);
+    if left.is_empty() {
+        msg.push_str(". Nothing else this run wrote remains (verified by reading the account)");
+    } else {
+        msg.push_str(&format!(". Still there (verified): {}", left.join(", ")));
+    }
+    Some(msg)
+}
+
+/// What a key command's report says, besides the plan and the executor's report.
+#[derive(Default)]
+struct KeyFacts<'a> {
+    key: Option<&'a NewAccessKey>,
+    with_secret: bool,
+    old_keys: Vec<OldKeyOut>,
+    saved: Vec<String>,
+    error: Option<String>,
+}
+
+/// `--format json` of rotate-key and retire-key: one shape, apply's rows and run id with the key facts.
+fn keys_json(aws: &Aws, plan: &Plan, report: &engine::ApplyReport, facts: &KeyFacts) -> std::io::Result<()> {
+    let with = |action, status| access_keys::old_keys_with(plan, &report.statuses, action, status);
+    output::deliver_json(&KeysOut {
+        account_id: plan.params.account.as_str(),
+        region: plan.params.region.as_str(),
+        user_name: plan.desired.users[0].name.as_str(),
+        run_id: &report.run_id,
+        resources: output::resources(plan, &report.statuses),
+        access_key: facts.key.map(|k| KeyOut::new(k, facts.with_secret)),
+        deleted: with(plan::Action::Delete, Status::Deleted).into_iter().next(),
+        adopted: access_keys::adopted(plan),
+        deactivated: with(plan::Action::Update, Status::Updated),
+        old_keys: facts
+            .old_keys
+            .iter()
+            .map(|k| OldKeyOut { access_key_id: k.access_key_id.clone(), active: k.active })
+            .collect(),
+        saved: facts.saved.clone(),
+        error: facts.error.clone(),
+        calls: aws.calls.get(),
+    })
+}
+
+async fn run_rotate(conn: &Connection, args: RotateArgs) -> Result<(), CliError> {
+    require_consent(args.yes, "rotate-key")?;
+    check_save(&args.save)?;
+    let aws = Aws::load(conn).await?;
+    let identity = aws.identity().await?;
+    banner(&aws, &identity);
+    let user = args.user.as_str();
+    let delete_first = match args.yes {
+        true => args.delete_key.clone(),
+        false => ask_rotate(&aws, user, args.delete_key.clone()).await?,
+    };
+    let signals = Signals::install("stopping: nothing has been written")?;
+    let op = access_keys::KeyOp::Rotate { delete_first, deactivate_old: args.deactivate_old };
+    let req = access_keys::KeyRequest { user: user.to_string(), op, adopt: adopt(args.adopt) };
+    let (plan, mut report) = run_key_plan(conn, &aws, req, &signals).await?;
+    let interrupted = report.interrupted.then(|| signals.fired().unwrap_or(2));
+    if let Some(error) = key_failure(&plan, &report, interrupted) {
+        let facts = KeyFacts { error: Some(error.clone()), ..KeyFacts::default() };
+        if args.format == Format::Json {
+            let _ = keys_json(&aws, &plan, &report, &facts);
+        }
+        return Err(match interrupted {
+            Some(signal) => CliError::Signal { signal, message: error },
+            None => CliError::Aws(error),
+        });
+    }
+    let rotation = access_keys::rotation(&plan, &mut report).map_err(rotate_error)?;
+    let saved = save_key(&args.save, &rotation.key);
+    let delivered = deliver_rotation(&aws, &plan, &report, &rotation, &args, &saved);
+    let saved = saved.unwrap_or_default();
+    if let Err(e) = delivered
+        && saved.is_empty()
+    {
+        let id = rotation.key.access_key_id.clone();
+        drop(rotation);
+        return Err(undo_undelivered(&aws, &plan, &mut report, &id, &e).await);
+    }
+    Ok(())
+}
+
+/// Print a completed rotation (the secret, unless saved and not asked for) and save it where asked.
+fn deliver_rotation(
+    aws: &Aws,
+    plan: &Plan,
+    report: &engine::ApplyReport,
+    rotation: &access_keys::Rotation,
+    args: &RotateArgs,
+    saved: &Result<Vec<String>, String>,
+) -> std::io::Result<()> {
+    let deactivated = access_keys::old_keys_with(plan, &report.statuses, plan::Action::Update, Status::Updated);
+    let error = saved.as_ref().err().map(|e| format!("the key was created and is shown, but saving it failed: {e}"));
+    let saved = saved.clone().unwrap_or_default();
+    let with_secret = args.save.prints_secret(&saved);
+    let user = args.user.as_str();
+    match args.format {
         Format::Json => {
             let old_keys = rotation
                 .old
                 .iter()
                 .map(|k| OldKeyOut { access_key_id: k.id.clone(), active: k.active && !deactivated.contains(&k.id) })
                 .collect();
-            output::deliver_json(&RotateOut {
-                access_key: KeyOut::new(&rotation.key, args.save.prints_secret(&saved)),
-                deleted: rotation.deleted_first.as_deref(),
-                adopted: &rotation.adopted,
-                deactivated: &deactivated,
-                old_keys,
-                saved: saved.clone(),
-                error: error.clone(),
-            })
+            let facts = KeyFacts { key: Some(&rotation.key), with_secret, old_keys, saved, error };
+            keys_json(aws, plan, report, &facts)
         }
         Format::Text => {
             let mut text = zeroize::Zeroizing::new(adopted_text(&rotation.adopted));
             if let Some(d) = &rotation.deleted_first {
                 text.push_str(&format!("Deleted access key {d}.\n"));
             }
-            text.push_str(&output::key_text(&rotation.key, args.save.prints_secret(&saved)));
+            text.push_str(&output::key_text(&rotation.key, with_secret));
             for k in &rotation.old {
                 if deactivated.contains(&k.id) {
                     text.push_str(&format!(
@@ -731,30 +876,42 @@ async fn run_rotate(conn: &Connection, args: RotateArgs) -> Result<(), CliError>
             for s in &saved {
                 text.push_str(&format!("Key {s}.\n"));
             }
+            if let Some(e) = &error {
+                text.push_str(&format!("Error: {e}\n"));
+            }
             output::deliver(text.as_bytes())
         }
-    };
-    if let Err(e) = delivered
-        && saved.is_empty()
-    {
-        let id = rotation.key.access_key_id.clone();
-        drop(rotation);
-        let deleted = access_keys::delete_undelivered(&aws.iam, user, &id).await;
-        return Err(CliError::Aws(match deleted {
-            Ok(()) => format!(
-                "the secret could not be written to standard output ({e}): the new access key {id} was deleted \
-                 (verified)"
-            ),
-            Err(d) => format!(
-                "the secret could not be written to standard output ({e}) and deleting the new key {id} failed ({d}): \
-                 delete it with `retire-key --user {user} --key {id}`"
-            ),
-        }));
     }
-    match error {
-        Some(e) => Err(CliError::Aws(e)),
-        None => Ok(()),
-    }
+}
+
+/// Standard output failed with the new secret in it, and it was saved nowhere: undo the rotation's writes
+/// (the new key first of all) and read the user back to say whether the key is gone.
+async fn undo_undelivered(
+    aws: &Aws,
+    plan: &Plan,
+    report: &mut engine::ApplyReport,
+    id: &str,
+    e: &std::io::Error,
+) -> CliError {
+    let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
+    let log = std::mem::take(&mut report.rollback_log);
+    let errors = engine::roll_back(&aws.iam, log, &mut report.statuses, &tx).await;
+    let verified = engine::verify(&aws.iam, plan, &report.run_id, &mut report.statuses, &tx).await;
+    let gone = plan
+        .steps
+        .iter()
+        .zip(&report.statuses)
+        .any(|(s, st)| matches!(s.kind, plan::StepKind::AccessKey(_)) && *st == Status::RolledBack);
+    let user = plan.desired.users[0].name.as_str();
+    CliError::Aws(match (errors.is_empty() && verified.is_ok(), gone) {
+        (_, true) => format!(
+            "the secret could not be written to standard output ({e}): the new access key {id} was deleted (verified)"
+        ),
+        _ => format!(
+            "the secret could not be written to standard output ({e}) and deleting the new key {id} failed: \
+             deactivate it with `retire-key --user {user} --key {id}`, then delete it with the same and `--delete`"
+        ),
+    })
 }
 
 async fn run_retire(conn: &Connection, args: RetireArgs) -> Result<(), CliError> {
@@ -766,17 +923,28 @@ async fn run_retire(conn: &Connection, args: RetireArgs) -> Result<(), CliError>
     if !args.yes && !confirm(&format!("{verb} access key {} of {}?", args.key, args.user)) {
         return Err(CliError::Cancelled { command: "retire-key" });
     }
-    let adopted = access_keys::retire(&aws.iam, args.user.as_str(), &args.key, args.delete, adopt(args.adopt))
-        .await
-        .map_err(rotate_error)?;
-    let mut done = adopted_text(&adopted);
-    done.push_str(&format!(
-        "{} access key {} of {}.\n",
-        if args.delete { "Deleted" } else { "Deactivated" },
-        args.key,
-        args.user
-    ));
-    output::deliver(done.as_bytes()).map_err(|_| CliError::Quiet)
+    let signals = Signals::install("stopping: nothing has been written")?;
+    let op = access_keys::KeyOp::Retire { id: args.key.clone(), delete: args.delete };
+    let req = access_keys::KeyRequest { user: args.user.to_string(), op, adopt: adopt(args.adopt) };
+    let (plan, report) = run_key_plan(conn, &aws, req, &signals).await?;
+    let interrupted = report.interrupted.then(|| signals.fired().unwrap_or(2));
+    let error = key_failure(&plan, &report, interrupted);
+    let delivered = match args.format {
+        Format::Json => keys_json(&aws, &plan, &report, &KeyFacts { error: error.clone(), ..KeyFacts::default() }),
+        Format::Text if error.is_none() => {
+            let mut done = adopted_text(&access_keys::adopted(&plan));
+            let verb = if args.delete { "Deleted" } else { "Deactivated" };
+            done.push_str(&format!("{verb} access key {} of {}.\n", args.key, args.user));
+            output::deliver(done.as_bytes())
+        }
+        Format::Text => Ok(()),
+    };
+    match (error, interrupted, delivered) {
+        (Some(message), Some(signal), _) => Err(CliError::Signal { signal, message }),
+        (Some(message), None, _) => Err(CliError::Aws(message)),
+        (None, _, Err(_)) => Err(CliError::Quiet),
+        (None, _, Ok(())) => Ok(()),
+    }
 }
 
 fn adopt(flag: bool) -> access_keys::Adopt {
@@ -798,6 +966,9 @@ fn rotate_error(e: access_keys::RotateError) -> CliError {
         R::StillActive { ref id } => {
             CliError::Usage(format!("{e}; retire-key --key {id} without --delete deactivates it"))
         }
+        // The executor ran it: a failure at AWS, worded with what exists now.
+        e @ (R::NotDone { .. } | R::OddArn(_)) => CliError::Aws(e.to_string()),
+        R::Refused(e) => refused(e),
         // Every other refusal comes from the account as read, before any write.
         other => CliError::Usage(other.to_string()),
     }

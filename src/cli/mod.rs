@@ -26,7 +26,7 @@ macro_rules! say_inline {
     }};
 }
 
-use crate::aws::{Connection, Timeouts, check_endpoint};
+use crate::aws::{Connection, MfaPrompt, Timeouts, check_endpoint};
 use crate::setup::{
     AccountId, BucketName, IamKind, IamName, InvalidValue, MANAGED_BY_KEY, MAX_TAGS, OWN_TAGS, Param, Params,
     ProjectId, Region, SETUPS, Selection, Tag,
@@ -202,6 +202,9 @@ pub struct RetireArgs {
     /// Retire without asking (required when not on a terminal).
     #[arg(long)]
     pub yes: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -451,9 +454,12 @@ impl From<crate::aws::ConnectError> for CliError {
         match e {
             C::Invalid(e) => e.into(),
             C::Aws(e) => e.into(),
-            e @ (C::UnknownProfile { .. } | C::UnreadableFile { .. } | C::NonUtf8Env(_)) => {
-                CliError::Usage(e.to_string())
-            }
+            e @ (C::UnknownProfile { .. }
+            | C::UnreadableFile { .. }
+            | C::NonUtf8Env(_)
+            | C::MfaNeeded(_)
+            | C::CaBundle { .. }
+            | C::MfaSourceUnsupported { .. }) => CliError::Usage(e.to_string()),
         }
     }
 }
@@ -472,8 +478,11 @@ pub fn usage_error_text(e: &clap::Error) -> String {
 }
 
 impl Cli {
+    /// The connection: headless commands may ask for an MFA code on the terminal, the wizard (whose screen owns
+    /// the terminal) may not.
     pub fn connection(&self) -> Connection {
-        self.aws.connection()
+        let mfa = if self.command.is_some() { MfaPrompt::Terminal } else { MfaPrompt::Never };
+        Connection { mfa, ..self.aws.connection() }
     }
 
     /// The output format the command asked for (errors before any output use it too).
@@ -483,6 +492,7 @@ impl Cli {
             Some(Command::Apply(a)) => a.setup.format,
             Some(Command::Destroy(a)) => a.format,
             Some(Command::RotateKey(a)) => a.format,
+            Some(Command::RetireKey(a)) => a.format,
             _ => Format::Text,
         }
     }
@@ -499,6 +509,7 @@ impl AwsArgs {
                 operation: Duration::from_secs(self.operation_timeout),
                 iam_lag: Duration::from_secs(self.iam_lag_wait),
             },
+            mfa: MfaPrompt::Never,
         }
     }
 }

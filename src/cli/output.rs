@@ -26,12 +26,30 @@ pub fn deliver(bytes: &[u8]) -> std::io::Result<()> {
 
 /// Serialize and deliver a JSON document; the buffer is wiped afterwards (it may hold a secret).
 pub fn deliver_json(value: &impl Serialize) -> std::io::Result<()> {
-    let mut buf = Zeroizing::new(Vec::new());
+    // Sized by a first pass that only counts, so the buffer never reallocates (a grown buffer leaves the
+    // old block's bytes, the secret among them, to the allocator unwiped).
+    let mut size = ByteCount(0);
+    serde_json::to_writer_pretty(&mut size, value).map_err(std::io::Error::other)?;
+    let mut buf = Zeroizing::new(Vec::with_capacity(size.0 + 1));
     serde_json::to_writer_pretty(&mut *buf, value).map_err(std::io::Error::other)?;
     buf.push(b'\n');
     deliver(&buf)?;
     JSON_PRINTED.store(true, std::sync::atomic::Ordering::SeqCst);
     Ok(())
+}
+
+/// A writer that keeps nothing and counts what it is given.
+struct ByteCount(usize);
+
+impl Write for ByteCount {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 += bytes.len();
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// The JSON printed for a command that failed before it had anything else to say.
@@ -91,6 +109,9 @@ pub struct PlanOut<'a> {
     pub tightened: bool,
     pub checked: bool,
     pub note: Option<&'a str>,
+    /// What of the chosen setups ended with Pinpoint's end of support, one line per setup (the registry's).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub end_of_support: Vec<&'static str>,
     pub steps: Vec<StepOut>,
     /// Destroy: what keeps it from deleting anything.
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
@@ -148,13 +169,14 @@ impl<'a> PlanOut<'a> {
                 .collect()
         };
         PlanOut {
-            mode: if destroy { "destroy" } else { "apply" },
+            mode: plan.mode.as_str(),
             account_id: plan.params.account.as_str(),
             region: plan.params.region.as_str(),
             setup: plan.params.setup.as_str(),
             tightened: plan.params.tighten,
             checked: plan.checked,
             note,
+            end_of_support: plan.params.setup.setups().filter_map(|s| s.end_of_support).collect(),
             steps,
             blockers: &plan.blockers,
             documents,
@@ -184,6 +206,7 @@ pub struct KeyOut<'a> {
     pub user_name: &'a str,
     pub access_key_id: &'a str,
     /// `null` when the secret was saved and not asked for on standard output (`--show-secret`).
+    #[serde(serialize_with = "crate::secret::exposed")]
     pub secret_access_key: Option<&'a Secret>,
 }
 
@@ -261,16 +284,27 @@ pub struct OldKeyOut {
     pub active: bool,
 }
 
+/// `--format json` of rotate-key and retire-key: apply's shape (the account, the run id, every step with its
+/// status as read back, the error) and what a key command adds.
 #[derive(Serialize)]
-pub struct RotateOut<'a> {
-    pub access_key: KeyOut<'a>,
-    pub deleted: Option<&'a str>,
+pub struct KeysOut<'a> {
+    pub account_id: &'a str,
+    pub region: &'a str,
+    pub user_name: &'a str,
+    pub run_id: &'a str,
+    pub resources: Vec<ResourceOut>,
+    /// rotate-key: the new key; `null` when the rotation did not complete (it was deleted), and for retire-key.
+    pub access_key: Option<KeyOut<'a>>,
+    /// The key deleted (verified): rotate-key's `--delete-key`, retire-key's `--delete`.
+    pub deleted: Option<String>,
     /// What `--adopt` took over (tagged as ours).
-    pub adopted: &'a [String],
-    pub deactivated: &'a [String],
+    pub adopted: Vec<String>,
+    pub deactivated: Vec<String>,
+    /// rotate-key: the keys the user still has besides the new one.
     pub old_keys: Vec<OldKeyOut>,
     pub saved: Vec<String>,
     pub error: Option<String>,
+    pub calls: usize,
 }
 
 /// A text table: columns padded to their widest cell, the last one left as it is.
@@ -314,6 +348,9 @@ pub fn plan_text(plan: &Plan, note: Option<&str>, analysis: Option<&Analysis>) -
     if let Some(note) = note {
         out.push_str(&format!("Note: {note}\n"));
     }
+    for line in plan.params.setup.setups().filter_map(|s| s.end_of_support) {
+        out.push_str(&format!("End of support: {line}\n"));
+    }
     out.push_str(&table(&["KIND", "NAME", "ACTION", "REASON"], &plan_rows(plan)));
     let count = |a: crate::plan::Action| plan.steps.iter().filter(|s| s.action == a).count();
     out.push_str(&format!(
@@ -341,11 +378,35 @@ pub fn plan_text(plan: &Plan, note: Option<&str>, analysis: Option<&Analysis>) -
         for (title, found) in titles.zip(document_findings(plan, analysis)) {
             out.push_str(&format!("  {title}: {}\n", findings::tally(&found)));
         }
+        out.push_str(&ended_grants_text(plan));
         if let Some(line) = analysis.note() {
             out.push_str(&format!("{line}\n"));
         }
     }
     out
+}
+
+/// Where the documents grant `mobiletargeting` actions that ended with Pinpoint's end of support, one line per
+/// document (none when nothing ended or the tables cannot be read).
+fn ended_grants_text(plan: &Plan) -> String {
+    let (Ok(cat), Ok(table)) = (crate::setup::catalogue::get(), crate::setup::end_of_support::get()) else {
+        return String::new();
+    };
+    let mut out = String::new();
+    for view in plan.desired.documents().into_iter().filter(|v| v.template.kind == crate::setup::DocKind::Policy) {
+        let places: Vec<String> = findings::pinpoint_grants(cat, table, view.document)
+            .into_iter()
+            .filter(|g| g.grants_ended())
+            .map(|g| format!("{} ({})", g.place, g.action))
+            .collect();
+        if !places.is_empty() {
+            out.push_str(&format!("  {}: {}\n", view.title, places.join(", ")));
+        }
+    }
+    if out.is_empty() {
+        return out;
+    }
+    format!("Grants of actions that ended with Pinpoint's end of support ({}):\n{out}", table.end_of_support)
 }
 
 fn plan_rows(plan: &Plan) -> Vec<[String; 4]> {
@@ -386,11 +447,14 @@ pub fn key_text(k: &NewAccessKey, with_secret: bool) -> Zeroizing<String> {
             k.user_name, k.access_key_id
         ));
     }
-    Zeroizing::new(format!(
-        "\nAccess key for {}: {}\nSecret access key: {}\nThis is the only time the secret is shown. Store it now \
-         (e.g. in a password manager).\n",
-        k.user_name,
-        k.access_key_id,
-        k.secret_access_key.expose()
-    ))
+    let secret = k.secret_access_key.expose();
+    crate::secret::joined(&[
+        "\nAccess key for ",
+        &k.user_name,
+        ": ",
+        &k.access_key_id,
+        "\nSecret access key: ",
+        secret,
+        "\nThis is the only time the secret is shown. Store it now (e.g. in a password manager).\n",
+    ])
 }

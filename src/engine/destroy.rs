@@ -5,7 +5,7 @@
 use super::lag::{self, Lag, still_held};
 use super::rollback::gone_is_fine;
 use super::step::Done;
-use super::{ApplyOptions, Event, Status};
+use super::{ApplyOptions, Event, Status, StepError};
 use crate::aws::AwsError;
 use crate::aws::iam::{Entanglements, Iam, PolicyEntities, PolicyState, PolicyVersion, RoleState, UserState};
 use crate::plan::{Action, Mode, Plan, PlanError, Prior, Step, StepKind, Target};
@@ -316,6 +316,12 @@ pub(super) async fn run_delete(
             for k in &state.access_keys {
                 gone_is_fine(iam.delete_access_key(user, &k.id).await)?;
             }
+            // Their description and marker tags go with them, once they are verified gone (NoSuchEntity may be
+            // IAM's lag): a tag of a key that is gone is a leftover, and a key that stays keeps its marker.
+            let listed = iam.access_keys(user).await?;
+            for k in state.access_keys.iter().filter(|k| listed.iter().all(|l| l.id != k.id)) {
+                gone_is_fine(iam.untag_access_key(user, &k.id).await)?;
+            }
         }
         (StepKind::Attach { policy, target: Target::User(u) }, _) => {
             gone_is_fine(iam.detach_user_policy(d.users[u].name.as_str(), &d.policies[policy].arn).await)?;
@@ -339,20 +345,26 @@ pub(super) async fn run_delete(
             }
             lag::retry(lag, still_held, || async { gone_is_fine(iam.delete_policy(arn).await) }).await?;
         }
-        (StepKind::AccessKey(_), _) => {}
+        // A user's keys without the user read (never planned), or a key command's step (run elsewhere).
+        (StepKind::AccessKey(_) | StepKind::OldKey { .. }, _) => {}
     }
-    Ok(Done { status: Status::Deleted, undo: vec![], key: None })
+    Ok(Done { status: Status::Deleted, undo: vec![], key: None, failed: None })
 }
 
 /// Whether what step `was` deletes still exists, as `now` (a destroy plan read afterwards) shows.
 fn still_there(now: &Plan, was: &Step) -> bool {
     match (was.kind, &was.prior) {
-        (StepKind::AccessKey(u), Prior::User(before)) => now.steps.iter().any(|s| match (&s.kind, &s.prior) {
-            (StepKind::AccessKey(v), Prior::User(state)) if *v == u => {
-                state.access_keys.iter().any(|k| before.access_keys.iter().any(|b| b.id == k.id))
-            }
-            _ => false,
-        }),
+        (StepKind::AccessKey(u), Prior::User(before)) => {
+            let deleted = |id: &String| before.access_keys.iter().any(|b| b.id == *id);
+            // The user's own step reads it too, when it has no key left: a marker tag of a deleted key is what
+            // the key step leaves as well.
+            now.steps.iter().any(|s| match (&s.kind, &s.prior) {
+                (StepKind::AccessKey(v) | StepKind::User(v), Prior::User(state)) if *v == u => {
+                    state.access_keys.iter().any(|k| deleted(&k.id)) || state.our_keys.iter().any(deleted)
+                }
+                _ => false,
+            })
+        }
         (kind, _) => now.steps.iter().any(|s| s.kind == kind && s.action != Action::Absent),
     }
 }
@@ -364,7 +376,7 @@ pub(super) async fn verify_destroy(
     plan: &Plan,
     statuses: &mut [Status],
     events: &UnboundedSender<Event>,
-) -> Result<(), AwsError> {
+) -> Result<(), StepError> {
     let deletes: Vec<usize> = (0..plan.steps.len()).filter(|i| plan.steps[*i].action == Action::Delete).collect();
     let now = match plan_destroy(iam, &plan.params).await {
         Ok(now) => now,
@@ -374,7 +386,7 @@ pub(super) async fn verify_destroy(
                     statuses[i] = Status::Unknown;
                 }
             }
-            return Err(super::rollback::plan_error_as_aws(e));
+            return Err(e.into());
         }
     };
     for i in deletes {

@@ -24,11 +24,6 @@ impl<'a> Lag<'a> {
         Lag { step, limit: limit.unwrap_or(DEFAULT_WAIT), events }
     }
 
-    /// A wait with nobody to report to (a headless key command), within the default bound.
-    pub fn quiet() -> Lag<'static> {
-        Lag { step: 0, limit: DEFAULT_WAIT, events: None }
-    }
-
     fn report(&self, attempt: u32, e: &AwsError) {
         if let Some(events) = self.events {
             let _ = events.send(Event::Retrying { step: self.step, attempt, reason: e.to_string() });

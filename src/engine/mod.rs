@@ -5,6 +5,7 @@
 pub mod access_keys;
 mod destroy;
 mod lag;
+mod recheck;
 mod rollback;
 mod scheduler;
 mod step;
@@ -15,11 +16,11 @@ pub use rollback::{RollbackLog, roll_back, verify};
 pub use scheduler::execute;
 
 use crate::aws::AwsError;
+use crate::plan::PlanError;
 use crate::secret::NewAccessKey;
-use crate::setup::Tag;
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use crate::setup::{SetupError, Tag};
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 /// The final state of a step or resource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +78,7 @@ pub enum Event {
     },
     Failed {
         step: usize,
-        error: AwsError,
+        error: StepError,
     },
     Skipped(usize),
     RollingBack,
@@ -92,8 +93,9 @@ pub enum Event {
 /// How to apply.
 #[derive(Debug, Clone, Default)]
 pub struct ApplyOptions {
-    /// Set (e.g. by Ctrl-C) to stop: no new step starts, running ones finish, and everything is rolled back.
-    pub cancel: Option<Arc<AtomicBool>>,
+    /// Cancelled (e.g. by Ctrl-C) to stop: no new step starts, running ones finish, and everything is rolled
+    /// back.
+    pub cancel: Option<CancellationToken>,
     pub adopt: bool,
     pub no_rollback: bool,
     pub tags: Vec<Tag>,
@@ -113,7 +115,7 @@ pub fn new_run_id() -> String {
 pub struct ApplyReport {
     pub statuses: Vec<Status>,
     pub access_key: Option<NewAccessKey>,
-    pub failure: Option<(usize, AwsError)>,
+    pub failure: Option<(usize, StepError)>,
     /// The run was interrupted (see [`ApplyOptions::cancel`]): treated like a failure.
     pub interrupted: bool,
     pub rollback_errors: Vec<(usize, AwsError)>,
@@ -121,13 +123,60 @@ pub struct ApplyReport {
     /// secret could not be delivered, or after `no_rollback`).
     pub rollback_log: RollbackLog,
     /// The reading of the account after a rollback failed: what exists is unknown.
-    pub verify_error: Option<Box<AwsError>>,
+    pub verify_error: Option<Box<StepError>>,
     pub run_id: String,
 }
 
 impl ApplyReport {
     pub fn succeeded(&self) -> bool {
         self.failure.is_none() && !self.interrupted
+    }
+}
+
+/// Why a step failed, or the account could not be read back: AWS's answer, or the engine's own reason. The
+/// callers decide on the variant; the words are this one `Display`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StepError {
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    /// The step's task ended without an answer (it never panics; this keeps a report true if it ever did):
+    /// what it may have written is rolled back like a lost answer.
+    #[error("{step}: the step stopped without an answer ({reason})")]
+    Aborted { step: String, reason: String },
+    /// The plan paired a step with the state of another kind of resource (a defect of the plan, not of AWS).
+    #[error("{step}: the plan pairs this step with the state of another kind of resource")]
+    InvalidPlan { step: String },
+    /// A key deleted a moment ago is still in the user's listing: it may still work.
+    #[error("access key {id} of {user} is still listed after it was deleted")]
+    StillListed { user: String, id: String },
+    /// A key is gone but the tags that described and marked it are still on its user (an untag refused, or
+    /// answered `NoSuchEntity` falsely): they count against the user's fifty tags and claim a key that is gone.
+    #[error(
+        "access key {id} of {user} is deleted, but the tags that describe and mark it are still on the user \
+         ({cause}); remove them with iam:UntagUser"
+    )]
+    TagsLeft { user: String, id: String, cause: String },
+    /// The parameters could not describe the setup again when the account was read back.
+    #[error("the account could not be read back: {0}")]
+    Setup(#[from] SetupError),
+}
+
+impl From<PlanError> for StepError {
+    fn from(e: PlanError) -> Self {
+        match e {
+            PlanError::Aws(e) => StepError::Aws(e),
+            PlanError::Setup(e) => StepError::Setup(e),
+        }
+    }
+}
+
+impl StepError {
+    /// AWS's answer, when that is what it was.
+    pub fn aws(&self) -> Option<&AwsError> {
+        match self {
+            StepError::Aws(e) => Some(e),
+            _ => None,
+        }
     }
 }
 

@@ -1,10 +1,10 @@
 //! Rollback and verification: how to undo each write of a run, and reading the account afterwards so the
 //! report says what exists now.
 
-use super::{Event, Status};
+use super::{Event, Status, StepError};
 use crate::aws::AwsError;
 use crate::aws::iam::Iam;
-use crate::plan::{Action, Mode, Plan, PlanError, Prior, StepKind, Target};
+use crate::plan::{Action, Mode, Plan, Prior, StepKind, Target};
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -107,6 +107,16 @@ pub(crate) enum Undo {
     UntagUser {
         name: String,
     },
+    /// Make a key that a rotation or retire-key deactivated active again.
+    ReactivateKey {
+        user: String,
+        id: String,
+    },
+    /// Remove the marker an adopt put on a key (its description stays).
+    UnmarkKey {
+        user: String,
+        id: String,
+    },
 }
 
 /// What a step may have written when its answer never came (or it failed half-way): undone only where the
@@ -119,6 +129,7 @@ pub(super) fn possible_writes(plan: &Plan, i: usize) -> Vec<Undo> {
     }
     let d = &plan.desired;
     match (step.kind, &step.prior) {
+        (StepKind::OldKey { .. }, _) => super::access_keys::possible_key_writes(plan, i),
         (StepKind::Policy(p), Prior::Absent) => {
             vec![Undo::DeletePolicy { arn: d.policies[p].arn.clone(), sure: false }]
         }
@@ -170,6 +181,21 @@ pub(super) fn keys_before(plan: &Plan, user: usize) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The user's marker tags of keys it no longer has: what a key deletion left behind.
+fn stale_markers(plan: &Plan, user: usize) -> Vec<String> {
+    let keys = keys_before(plan, user);
+    plan.steps
+        .iter()
+        .find_map(|s| match (&s.kind, &s.prior) {
+            (StepKind::User(u), Prior::User(state)) if *u == user => Some(state.our_keys.clone()),
+            _ => None,
+        })
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|k| !keys.contains(k))
+        .collect()
+}
+
 /// Treat IAM's "it is not there" as done: undoing is idempotent, so a retried or repeated undo succeeds.
 pub(super) fn gone_is_fine(r: Result<(), AwsError>) -> Result<(), AwsError> {
     match r {
@@ -198,7 +224,7 @@ async fn undo_one(iam: &Iam, undo: &Undo, run: &str) -> Result<(), AwsError> {
                     gone_is_fine(iam.delete_policy_version(arn, &v.id).await)?;
                 }
             }
-            Ok(())
+            forget_versions(iam, arn, versions).await
         }
         Undo::DeleteRole { name, sure } => {
             let Some(role) = iam.get_role(name).await? else { return Ok(()) };
@@ -232,12 +258,32 @@ async fn undo_one(iam: &Iam, undo: &Undo, run: &str) -> Result<(), AwsError> {
             gone_is_fine(iam.untag_access_key(user, id).await)
         }
         Undo::ReconcileKeys { user, before } => {
-            crate::engine::access_keys::delete_unseen(iam, user, before).await.map(|_| ())
+            match crate::engine::access_keys::delete_unseen(iam, user, before).await {
+                Ok(_) => Ok(()),
+                Err(StepError::Aws(e)) => Err(e),
+                // A key still listed after its delete is not an answer of AWS's to report here: the read-back that
+                // follows every rollback finds it and reports it `left`.
+                Err(_) => Ok(()),
+            }
         }
         Undo::UntagPolicy { arn } => gone_is_fine(iam.untag_policy(arn).await),
         Undo::UntagRole { name } => gone_is_fine(iam.untag_role(name).await),
         Undo::UntagUser { name } => gone_is_fine(iam.untag_user(name).await),
+        Undo::ReactivateKey { user, id } => gone_is_fine(iam.set_access_key_active(user, id, true).await),
+        Undo::UnmarkKey { user, id } => gone_is_fine(iam.unmark_access_key(user, id).await),
     }
+}
+
+/// Drop from the policy's record of the versions this tool wrote those the rollback deleted (all but
+/// `versions`, the ones there before), so the record is again what it was. An empty record goes with the
+/// adopt's tags ([`Undo::UntagPolicy`]).
+async fn forget_versions(iam: &Iam, arn: &str, versions: &[String]) -> Result<(), AwsError> {
+    let Some(policy) = iam.get_policy(arn).await? else { return Ok(()) };
+    let kept: Vec<String> = policy.versions_written.iter().filter(|v| versions.contains(v)).cloned().collect();
+    if kept == policy.versions_written || kept.is_empty() {
+        return Ok(());
+    }
+    gone_is_fine(iam.record_versions(arn, &kept).await)
 }
 
 /// Undo a run's writes, newest first; marks each undone step `RolledBack` (until [`verify`] reads the account).
@@ -274,9 +320,11 @@ pub async fn verify(
     run: &str,
     statuses: &mut [Status],
     events: &UnboundedSender<Event>,
-) -> Result<(), AwsError> {
-    if plan.mode == Mode::Destroy {
-        return super::destroy::verify_destroy(iam, plan, statuses, events).await;
+) -> Result<(), StepError> {
+    match plan.mode {
+        Mode::Destroy => return super::destroy::verify_destroy(iam, plan, statuses, events).await,
+        Mode::Keys => return super::access_keys::verify_keys(iam, plan, statuses, events).await,
+        Mode::Apply => {}
     }
     let touched = |st: Status| matches!(st, Status::Created | Status::Updated | Status::RolledBack | Status::Failed);
     if !statuses.iter().any(|s| touched(*s)) {
@@ -290,7 +338,7 @@ pub async fn verify(
             for st in statuses.iter_mut().filter(|s| touched(**s)) {
                 *st = Status::Unknown;
             }
-            return Err(plan_error_as_aws(e));
+            return Err(e.into());
         }
     };
     for (i, st) in statuses.iter_mut().enumerate() {
@@ -324,32 +372,24 @@ fn remains_from_run(before: &Plan, now: &Plan, i: usize, run: &str) -> bool {
         (Prior::Absent, Prior::Role(r)) => from_run(r.run.as_ref()),
         (Prior::Absent, Prior::User(u)) if matches!(was.kind, StepKind::User(_)) => from_run(u.run.as_ref()),
         // Existed before: what this run changed is still changed.
-        (Prior::Policy { state: a, .. }, Prior::Policy { state: b, .. }) => {
-            a.default_version != b.default_version || a.managed_by_us != b.managed_by_us
+        // A version the rollback could not delete remains too, even with the old default restored.
+        (Prior::Policy { state: a, versions: va }, Prior::Policy { state: b, versions: vb }) => {
+            let ids = |v: &[crate::aws::iam::PolicyVersion]| v.iter().map(|v| v.id.clone()).collect::<Vec<_>>();
+            a.default_version != b.default_version
+                || a.managed_by_us != b.managed_by_us
+                || a.versions_written != b.versions_written
+                || ids(va) != ids(vb)
         }
         (Prior::Role(a), Prior::Role(b)) => a.trust != b.trust || a.managed_by_us != b.managed_by_us,
         (Prior::User(a), Prior::User(b)) if matches!(was.kind, StepKind::User(_)) => a.managed_by_us != b.managed_by_us,
         _ => match was.kind {
             StepKind::Attach { .. } => was.action != Action::Unchanged && is.action == Action::Unchanged,
             StepKind::AccessKey(u) => {
-                let before = keys_before(before, u);
-                keys_before(now, u).iter().any(|k| !before.contains(k))
+                let (keys, stale) = (keys_before(before, u), stale_markers(before, u));
+                keys_before(now, u).iter().any(|k| !keys.contains(k))
+                    || stale_markers(now, u).iter().any(|k| !stale.contains(k))
             }
             _ => false,
-        },
-    }
-}
-
-/// A plan that could not be made while verifying, as the error the report carries.
-pub(super) fn plan_error_as_aws(e: PlanError) -> AwsError {
-    match e {
-        PlanError::Aws(e) => e,
-        PlanError::Setup(e) => AwsError::Service {
-            action: "verify".into(),
-            resource: "the plan".into(),
-            code: "Invalid".into(),
-            message: e.to_string(),
-            request_id: None,
         },
     }
 }

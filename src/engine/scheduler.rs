@@ -1,16 +1,14 @@
 //! The scheduler: starts every step whose dependencies are done (longest chain first), stops starting steps
 //! on a failure or an interruption, then rolls back and verifies. Apply and destroy plans run here alike.
 
+use super::recheck::{self, Seen};
 use super::rollback::{self, RollbackLog, Undo};
 use super::step::{self, Done};
-use super::{ApplyError, ApplyOptions, ApplyReport, Event, Status, destroy, new_run_id};
-use crate::aws::AwsError;
+use super::{ApplyError, ApplyOptions, ApplyReport, Event, Status, StepError, destroy, new_run_id};
 use crate::aws::iam::Iam;
 use crate::plan::{Action, Mode, Plan, StepKind};
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
-use std::time::Duration;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::{Id, JoinSet};
 
@@ -20,10 +18,6 @@ enum State {
     Running,
     Ok,
     Failed,
-}
-
-fn cancelled(opts: &ApplyOptions) -> bool {
-    opts.cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst))
 }
 
 /// Why the plan must not run at all: it was not checked against the account, a conflict is not adopted, a
@@ -105,6 +99,11 @@ async fn settle(
         if opts.no_rollback { log.split_unseen_keys() } else { (log, RollbackLog::new(vec![], run.clone())) };
     if !opts.no_rollback && !undo.is_empty() {
         let _ = events.send(Event::RollingBack);
+        if iam.gave_up_on_an_attempt() {
+            // A request the SDK gave up on and sent again may still land: let it, before undoing what it does,
+            // or it would put back what the rollback removed (an adopt's tags on a user that is not ours).
+            tokio::time::sleep(iam.unanswered_grace()).await;
+        }
     }
     report.rollback_errors = rollback::roll_back(iam, undo, &mut report.statuses, events).await;
     report.rollback_log = kept;
@@ -130,10 +129,12 @@ struct Schedule<'a> {
     statuses: Vec<Status>,
     undos: Vec<(usize, Undo)>,
     access_key: Option<crate::secret::NewAccessKey>,
-    failure: Option<(usize, AwsError)>,
+    failure: Option<(usize, StepError)>,
     interrupted: bool,
-    running: JoinSet<(usize, Result<Done, AwsError>)>,
+    running: JoinSet<(usize, Result<Done, StepError>)>,
     task_steps: HashMap<Id, usize>,
+    /// The `unchanged` steps read again, sent with the last writes.
+    recheck: Option<tokio::task::JoinHandle<Vec<(usize, Seen)>>>,
 }
 
 impl<'a> Schedule<'a> {
@@ -152,6 +153,7 @@ impl<'a> Schedule<'a> {
             interrupted: false,
             running: JoinSet::new(),
             task_steps: HashMap::new(),
+            recheck: None,
         }
     }
 
@@ -160,25 +162,67 @@ impl<'a> Schedule<'a> {
     }
 
     async fn run(&mut self) {
+        // Without a token from the caller, one that nobody cancels.
+        let cancel = self.opts.cancel.clone().unwrap_or_default();
         loop {
             // Interrupted: no new step starts. Steps already sent are waited for (each is bounded by the
             // operation timeout) rather than abandoned: a request already on the wire may still be carried out,
             // and a key or resource made after the rollback had looked would be left behind unseen.
-            self.interrupted = self.interrupted || cancelled(&self.opts);
+            self.interrupted = self.interrupted || cancel.is_cancelled();
             if self.failure.is_none() && !self.interrupted {
                 self.start_ready();
+                self.recheck_with_the_last_round();
             }
-            let polling = !self.interrupted && self.opts.cancel.is_some();
             let joined = tokio::select! {
                 joined = self.running.join_next() => joined,
-                // Polled so that an interruption is seen while a step waits on a hung endpoint.
-                () = tokio::time::sleep(Duration::from_millis(50)), if polling => continue,
+                // Woken the moment the token is cancelled, even while every step waits on a hung endpoint.
+                () = cancel.cancelled(), if !self.interrupted => continue,
             };
             let Some(joined) = joined else { break };
             self.finish(joined);
         }
+        self.settle_recheck().await;
         for i in (0..self.state.len()).filter(|i| self.state[*i] == State::Pending) {
             self.emit(Event::Skipped(i));
+        }
+    }
+
+    /// Once the last writes are sent (no step that writes waits to start), read the plan's `unchanged` steps
+    /// again alongside them: a run with nothing to send has its plan's reading, just made, as its last round.
+    fn recheck_with_the_last_round(&mut self) {
+        let writes_waiting =
+            (0..self.state.len()).any(|i| self.state[i] == State::Pending && self.plan.steps[i].action.writes());
+        let last_round = !writes_waiting && self.state.contains(&State::Running);
+        let any_unchanged = self.plan.steps.iter().any(|s| s.action == Action::Unchanged);
+        if self.recheck.is_some() || self.plan.mode != Mode::Apply || !last_round || !any_unchanged {
+            return;
+        }
+        let (iam, plan) = (self.iam.clone(), self.plan.clone());
+        self.recheck = Some(tokio::spawn(async move { recheck::unchanged(&iam, &plan).await }));
+    }
+
+    /// A completed run takes what the read at the end found: `absent` for what is gone, `unknown` for what
+    /// could not be read. After a failure or an interruption the settling reads the account instead.
+    async fn settle_recheck(&mut self) {
+        let Some(reads) = self.recheck.take() else { return };
+        if self.failure.is_some() || self.interrupted {
+            reads.abort();
+            return;
+        }
+        // A read task that never answered (it cannot panic) leaves every unchanged step unverified.
+        let unread = || (0..self.plan.steps.len()).filter(|i| self.plan.steps[*i].action == Action::Unchanged);
+        let seen = match reads.await {
+            Ok(seen) => seen,
+            Err(_) => unread().map(|i| (i, Seen::Unread)).collect(),
+        };
+        for (i, seen) in seen {
+            let status = match seen {
+                Seen::There => continue,
+                Seen::Gone => Status::Absent,
+                Seen::Unread => Status::Unknown,
+            };
+            self.statuses[i] = status;
+            self.emit(Event::Finished { step: i, status });
         }
     }
 
@@ -212,8 +256,9 @@ impl<'a> Schedule<'a> {
         self.state[i] = State::Running;
         let (iam, plan, opts, events) = (self.iam.clone(), self.plan.clone(), self.opts.clone(), self.events.clone());
         let task = self.running.spawn(async move {
-            let result = match plan.steps[i].action {
-                Action::Delete => destroy::run_delete(&iam, &plan, i, &opts, &events).await,
+            let result = match (plan.steps[i].kind, plan.steps[i].action) {
+                (StepKind::OldKey { .. }, _) => super::access_keys::run_old_key(&iam, &plan, i, &opts).await,
+                (_, Action::Delete) => destroy::run_delete(&iam, &plan, i, &opts, &events).await.map_err(Into::into),
                 _ => step::run_step(&iam, &plan, i, &opts, &events).await,
             };
             (i, result)
@@ -221,43 +266,44 @@ impl<'a> Schedule<'a> {
         self.task_steps.insert(task.id(), i);
     }
 
-    fn finish(&mut self, joined: Result<(usize, Result<Done, AwsError>), tokio::task::JoinError>) {
+    fn finish(&mut self, joined: Result<(usize, Result<Done, StepError>), tokio::task::JoinError>) {
         // A step task that panicked (it never does: no path in it can) is counted as failed with its possible
         // writes.
         let (i, result) = match joined {
             Ok(r) => r,
             Err(e) => {
                 let Some(i) = self.task_steps.get(&e.id()).copied() else { return };
-                (
-                    i,
-                    Err(AwsError::Service {
-                        action: "apply".into(),
-                        resource: self.plan.label(i).name,
-                        code: "StepAborted".into(),
-                        message: e.to_string(),
-                        request_id: None,
-                    }),
-                )
+                (i, Err(StepError::Aborted { step: self.plan.label(i).to_string(), reason: e.to_string() }))
             }
         };
         match result {
             Ok(d) => {
-                self.state[i] = State::Ok;
-                self.statuses[i] = d.status;
                 self.undos.extend(d.undo.into_iter().map(|u| (i, u)));
                 if d.key.is_some() {
                     self.access_key = d.key;
                 }
-                self.emit(Event::Finished { step: i, status: d.status });
+                match d.failed {
+                    Some(error) => self.failed(i, error),
+                    None => {
+                        self.state[i] = State::Ok;
+                        self.statuses[i] = d.status;
+                        self.emit(Event::Finished { step: i, status: d.status });
+                    }
+                }
             }
             Err(error) => {
-                self.state[i] = State::Failed;
-                self.statuses[i] = Status::Failed;
                 self.undos.extend(rollback::possible_writes(&self.plan, i).into_iter().map(|u| (i, u)));
-                self.emit(Event::Failed { step: i, error: error.clone() });
-                self.failure.get_or_insert((i, error));
+                self.failed(i, error);
             }
         }
+    }
+
+    /// Step `i` failed: the run stops starting steps and settles.
+    fn failed(&mut self, i: usize, error: StepError) {
+        self.state[i] = State::Failed;
+        self.statuses[i] = Status::Failed;
+        self.emit(Event::Failed { step: i, error: error.clone() });
+        self.failure.get_or_insert((i, error));
     }
 }
 

@@ -2,7 +2,7 @@
 
 use super::lag::{self, Lag, not_visible_yet};
 use super::rollback::{Undo, keys_before};
-use super::{ApplyOptions, Event, Status};
+use super::{ApplyOptions, Event, Status, StepError};
 use crate::aws::AwsError;
 use crate::aws::iam::{Iam, PolicyState, PolicyVersion, RoleState};
 use crate::plan::{Action, Plan, Prior, StepKind, Target, oldest_to_prune};
@@ -15,10 +15,13 @@ pub(super) struct Done {
     pub status: Status,
     pub undo: Vec<Undo>,
     pub key: Option<NewAccessKey>,
+    /// The step failed, but left something this process holds and must hand over: a new key whose tagging
+    /// failed and whose delete failed too (its secret is shown rather than lost).
+    pub failed: Option<StepError>,
 }
 
 fn done(status: Status, undo: Undo) -> Done {
-    Done { status, undo: vec![undo], key: None }
+    Done { status, undo: vec![undo], key: None, failed: None }
 }
 
 /// What one step of an apply needs besides the plan: the client, the run's options, its id and where to report.
@@ -36,43 +39,38 @@ pub(super) async fn run_step(
     i: usize,
     opts: &ApplyOptions,
     events: &UnboundedSender<Event>,
-) -> Result<Done, AwsError> {
+) -> Result<Done, StepError> {
     let step = &plan.steps[i];
     let d = &plan.desired;
     let run = opts.run_id.as_deref().unwrap_or_default();
     let cx = Ctx { iam, opts, run, lag: Lag::new(i, opts.consistency_wait, Some(events)) };
     let adopting = step.action == Action::Conflict;
-    match (step.kind, &step.prior) {
-        (StepKind::Policy(p), Prior::Absent) => create_policy(&cx, &d.policies[p]).await,
+    let finished = match (step.kind, &step.prior) {
+        (StepKind::Policy(p), Prior::Absent) => create_policy(&cx, &d.policies[p]).await?,
         (StepKind::Policy(p), Prior::Policy { state, versions }) => {
-            update_policy(&cx, &d.policies[p], state, versions, adopting).await
+            update_policy(&cx, &d.policies[p], state, versions, adopting).await?
         }
-        (StepKind::Role(r), Prior::Absent) => create_role(&cx, &d.roles[r]).await,
-        (StepKind::Role(r), Prior::Role(current)) => update_role(&cx, &d.roles[r], current, adopting).await,
-        (StepKind::User(u), Prior::Absent) => create_user(&cx, d.users[u].name.as_str()).await,
+        (StepKind::Role(r), Prior::Absent) => create_role(&cx, &d.roles[r]).await?,
+        (StepKind::Role(r), Prior::Role(current)) => update_role(&cx, &d.roles[r], current, adopting).await?,
+        (StepKind::User(u), Prior::Absent) => create_user(&cx, d.users[u].name.as_str()).await?,
         // Only an adopt reaches here: the user exists and is not ours yet.
         (StepKind::User(u), _) => {
             let name = d.users[u].name.to_string();
             iam.tag_user(&name, &opts.tags, run).await?;
-            Ok(done(Status::Updated, Undo::UntagUser { name }))
+            done(Status::Updated, Undo::UntagUser { name })
         }
-        (StepKind::Attach { policy, target }, _) => attach(&cx, plan, policy, target).await,
+        (StepKind::Attach { policy, target }, _) => attach(&cx, plan, policy, target).await?,
         (StepKind::AccessKey(u), _) => {
             let before = keys_before(plan, u);
             // A quota's answer keeps AWS's own words and request id: the quota may not be the default two keys.
-            let key =
+            let (key, failed) =
                 super::access_keys::create_reconciled(iam, d.users[u].name.as_str(), &before, run, cx.lag).await?;
             let undo = Undo::DeleteAccessKey { user: key.user_name.clone(), id: key.access_key_id.clone() };
-            Ok(Done { status: Status::Created, undo: vec![undo], key: Some(key) })
+            Done { status: Status::Created, undo: vec![undo], key: Some(key), failed }
         }
-        (kind, _) => Err(AwsError::Service {
-            action: "apply".into(),
-            resource: format!("{kind:?}"),
-            code: "InvalidPlan".into(),
-            message: "the plan pairs this step with the state of another kind of resource".into(),
-            request_id: None,
-        }),
-    }
+        _ => return Err(StepError::InvalidPlan { step: plan.label(i).to_string() }),
+    };
+    Ok(finished)
 }
 
 /// A create whose answer may have been lost: `EntityAlreadyExists` on a retry is this run's own create when
@@ -126,7 +124,7 @@ async fn update_policy(
         undo.push(Undo::UntagPolicy { arn: spec.arn.clone() });
     }
     if crate::plan::same_document(&spec.document, &state.document) {
-        return Ok(Done { status: Status::Updated, undo, key: None });
+        return Ok(Done { status: Status::Updated, undo, key: None, failed: None });
     }
     // The plan named this version (and refused one this tool did not write, unless allowed).
     let pruned = oldest_to_prune(versions);
@@ -143,7 +141,7 @@ async fn update_policy(
         state.versions_written.iter().filter(|v| Some(*v) != pruned.as_ref()).cloned().collect();
     written.push(new);
     cx.iam.record_versions(&spec.arn, &written).await?;
-    Ok(Done { status: Status::Updated, undo, key: None })
+    Ok(Done { status: Status::Updated, undo, key: None, failed: None })
 }
 
 async fn update_role(cx: &Ctx<'_>, spec: &RoleSpec, current: &RoleState, adopting: bool) -> Result<Done, AwsError> {
@@ -157,7 +155,7 @@ async fn update_role(cx: &Ctx<'_>, spec: &RoleSpec, current: &RoleState, adoptin
         cx.iam.update_trust(&name, &spec.trust).await?;
         undo.push(Undo::RestoreTrust { name, previous: current.trust.clone() });
     }
-    Ok(Done { status: Status::Updated, undo, key: None })
+    Ok(Done { status: Status::Updated, undo, key: None, failed: None })
 }
 
 /// Attach, waiting out IAM's lag for a user or role this run created a moment ago.

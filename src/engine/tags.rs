@@ -2,7 +2,7 @@
 //! write: the tags it already has, the operator's, this tool's own, and two per access key with room kept for
 //! the second key a rotation makes. A run that IAM would stop half-way is refused up front instead.
 
-use crate::plan::{Action, Plan, Prior, StepKind};
+use crate::plan::{Action, Mode, Plan, Prior, StepKind};
 use crate::setup::{MANAGED_BY_KEY, RUN_TAG_KEY, Tag, VERSIONS_TAG_KEY};
 
 /// IAM's limit of tags per user, role or policy.
@@ -36,6 +36,10 @@ fn makes_key(plan: &Plan, u: usize) -> bool {
 
 /// Every resource the plan would take past IAM's limit, in words naming it, the count and the limit.
 pub fn overflows(plan: &Plan, tags: &[Tag]) -> Vec<String> {
+    if plan.mode == Mode::Keys {
+        // A key command counts its own user's room as it plans (the rotation itself is the second key).
+        return vec![];
+    }
     let mut out = Vec::new();
     for (i, step) in plan.steps.iter().enumerate() {
         let existing: &[String] = match &step.prior {

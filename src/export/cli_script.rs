@@ -16,12 +16,15 @@ pub(super) fn render(m: &Model<'_>, origin: &Origin) -> Vec<ExportFile> {
     let header = format!(
         "# The {setup} setup of Amazon Pinpoint's IAM guides, as AWS CLI calls.\n\
          # Made by pinpoint-iam-wizard {version} on {date} (UTC) from:\n\
-         #   pinpoint-iam-wizard export {described} --as cli",
+         #   pinpoint-iam-wizard export {described} --as cli\n\
+         {end_of_support}",
         setup = p.setup,
         version = origin.version,
         date = origin.date,
         described = describe(p, ExportFormat::Cli),
+        end_of_support = super::end_of_support_comment(m),
     );
+    let header = header.trim_end();
     let mut checks = Vec::new();
     let mut steps = Vec::new();
     for pol in &m.policies {
@@ -46,7 +49,7 @@ pub(super) fn render(m: &Model<'_>, origin: &Origin) -> Vec<ExportFile> {
         }
     }
     let script = SCRIPT
-        .replace("{{header}}", &header)
+        .replace("{{header}}", header)
         .replace("{{account}}", p.account.as_str())
         .replace("{{partition}}", p.partition())
         .replace("{{setup}}", p.setup.as_str())

@@ -59,6 +59,7 @@ pub(super) fn render(m: &Model<'_>, origin: &Origin) -> ExportFile {
         date = origin.date,
         described = describe(p, super::ExportFormat::CloudFormation),
     ));
+    out.push_str(&super::end_of_support_comment(m));
     out.push_str("AWSTemplateFormatVersion: \"2010-09-09\"\n");
     out.push_str(&format!(
         "Description: {}\n",

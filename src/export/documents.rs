@@ -71,6 +71,13 @@ pub(super) fn render(m: &Model<'_>, origin: &Origin) -> Vec<ExportFile> {
             to.join(", ")
         ));
     }
+    let ended = super::end_of_support_lines(m);
+    if !ended.is_empty() {
+        readme.push_str("\n## Amazon Pinpoint's end of support (2026-10-30)\n\n");
+        for l in ended {
+            readme.push_str(&format!("- {l}\n"));
+        }
+    }
     let mut out = vec![ExportFile { path: "README.md".into(), contents: readme, executable: false }];
     out.extend(files(m, ""));
     out

@@ -272,6 +272,39 @@ pub(crate) struct Model<'a> {
     pub users: Vec<UserModel>,
 }
 
+/// Pinpoint's end of support, for the exports to carry as comments: each chosen setup's line, then each grant
+/// of `mobiletargeting` actions that ended (or that no page decides), with its policy and place. Empty when
+/// nothing ended.
+pub(crate) fn end_of_support_lines(m: &Model<'_>) -> Vec<String> {
+    let mut lines: Vec<String> = m.params.setup.setups().filter_map(|s| s.end_of_support).map(String::from).collect();
+    let (Ok(cat), Ok(table)) = (crate::setup::catalogue::get(), crate::setup::end_of_support::get()) else {
+        return lines;
+    };
+    for pol in &m.policies {
+        for grant in crate::setup::findings::pinpoint_grants(cat, table, &pol.document) {
+            let (severity, message) = grant.finding(table);
+            lines.push(format!("{} at {} ({severity}): {message}", pol.name, grant.place));
+        }
+    }
+    lines
+}
+
+/// [`end_of_support_lines`] as a block of `#` comments (CloudFormation, Terraform and the script share the
+/// syntax), with a heading; empty when there is nothing to say.
+pub(crate) fn end_of_support_comment(m: &Model<'_>) -> String {
+    let lines = end_of_support_lines(m);
+    if lines.is_empty() {
+        return String::new();
+    }
+    let mut out =
+        "#\n# Amazon Pinpoint's end of support (2026-10-30), per action (pinpoint-iam-wizard plan lists the same):\n"
+            .to_string();
+    for l in lines {
+        out.push_str(&format!("#   {l}\n"));
+    }
+    out
+}
+
 /// The description `apply` gives the policies and roles it creates.
 pub(crate) const POLICY_DESCRIPTION: &str = "Created by pinpoint-iam-wizard";
 

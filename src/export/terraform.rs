@@ -45,7 +45,8 @@ pub(super) fn render(m: &Model<'_>, origin: &Origin) -> Vec<ExportFile> {
          #   pinpoint-iam-wizard export {described} --as terraform\n\
          #\n\
          # The account and partition come from the provider's credentials (data.aws_caller_identity,\n\
-         # data.aws_partition), so this applies in any account: terraform init && terraform apply\n\n\
+         # data.aws_partition), so this applies in any account: terraform init && terraform apply\n\
+         {end_of_support}\n\
          terraform {{\n  required_providers {{\n    aws = {{\n      source  = \"hashicorp/aws\"\n      \
          version = \">= 5.0\"\n    }}\n  }}\n}}\n\n\
          data \"aws_partition\" \"current\" {{}}\n\n\
@@ -54,6 +55,7 @@ pub(super) fn render(m: &Model<'_>, origin: &Origin) -> Vec<ExportFile> {
         version = origin.version,
         date = origin.date,
         described = describe(p, ExportFormat::Terraform),
+        end_of_support = super::end_of_support_comment(m),
     );
     let variables = [
         (

@@ -7,34 +7,36 @@ pub mod dumps;
 pub mod keeper;
 pub mod store;
 
+use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
 
-/// A secret that is shown once and never logged.
-pub struct Secret(String);
+/// A secret that is shown once and never logged: `secrecy`'s box (wiped on drop, no `Serialize`, no
+/// `Display`), behind our own name so Debug and Display say `<redacted>` in this tool's words. Serialized
+/// only where one field opts in with `serialize_with = "crate::secret::exposed"`.
+pub struct Secret(SecretString);
 
 impl Secret {
-    /// Take ownership of a secret without copying it.
-    pub fn new(value: String) -> Self {
-        Secret(value)
+    /// Take the secret: moved into a box of its exact size, and the `String` it came in wiped (turning the
+    /// `String` into a box directly would shrink it by reallocation, leaving an unwiped copy behind).
+    pub fn new(mut value: String) -> Self {
+        let exact: Box<str> = Box::from(value.as_str());
+        value.zeroize();
+        Secret(SecretString::new(exact))
     }
 
     /// The secret itself, for the places the user asked to see, copy or save it.
     pub fn expose(&self) -> &str {
-        &self.0
+        self.0.expose_secret()
     }
 }
 
-impl Drop for Secret {
-    fn drop(&mut self) {
-        self.0.zeroize();
-    }
-}
-
-impl serde::Serialize for Secret {
-    /// Serialized only into the output the user asked for (headless apply's JSON), straight from this copy.
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&self.0)
+/// The one way a secret enters a serialized document: a field that says so with
+/// `#[serde(serialize_with = "crate::secret::exposed")]`.
+pub fn exposed<S: serde::Serializer>(secret: &Option<&Secret>, s: S) -> Result<S::Ok, S::Error> {
+    match secret {
+        Some(secret) => s.serialize_str(secret.expose()),
+        None => s.serialize_none(),
     }
 }
 
@@ -48,6 +50,14 @@ impl fmt::Display for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<redacted>")
     }
+}
+
+/// Text that holds a secret, built in one buffer of the exact size (a `format!` or a `push_str` that grows
+/// reallocates, and the allocator keeps the old block's bytes) and wiped when dropped.
+pub fn joined(parts: &[&str]) -> Zeroizing<String> {
+    let mut text = Zeroizing::new(String::with_capacity(parts.iter().map(|p| p.len()).sum()));
+    parts.iter().for_each(|p| text.push_str(p));
+    text
 }
 
 /// A newly created access key: its id is public, its secret is not.

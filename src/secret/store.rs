@@ -77,7 +77,7 @@ fn parent_dir(path: &Path) -> &Path {
 /// Whether a new file can be made in `dir`: tried, not guessed from mode bits (root, ACLs and read-only mounts
 /// all answer differently), with a probe that is removed at once.
 fn probe_dir(dir: &Path) -> io::Result<()> {
-    let probe = dir.join(format!(".pinpoint-iam-wizard.probe.{}.{:08x}", std::process::id(), fastrand::u32(..)));
+    let probe = dir.join(format!("{TEMP_MARK}probe.{}.{:08x}", std::process::id(), fastrand::u32(..)));
     OpenOptions::new().write(true).create_new(true).mode(0o600).open(&probe)?;
     fs::remove_file(&probe)
 }
@@ -105,6 +105,7 @@ fn existing_ancestor(dir: &Path) -> Result<&Path, SaveError> {
 /// the profile new unless `overwrite`, a new file possible in the directory the write lands in).
 pub fn check_profile_destination(path: &Path, profile: &str, overwrite: bool) -> Result<(), SaveError> {
     let (target, existing) = current(path, profile)?;
+    remove_leftovers(parent_dir(&target));
     if !overwrite && section(&existing, profile).is_some() {
         return Err(SaveError::ProfileExists { profile: profile.into(), path: path.into() });
     }
@@ -123,6 +124,7 @@ pub fn check_csv_destination(path: &Path) -> Result<(), SaveError> {
         return Err(SaveError::FileExists { path: path.into() });
     }
     let dir = parent_dir(path);
+    remove_leftovers(dir);
     let unwritable =
         |why: String| SaveError::NotWritable { path: path.into(), why, fix: "choose another --save-csv path" };
     match fs::metadata(dir) {
@@ -145,13 +147,24 @@ fn current(path: &Path, profile: &str) -> Result<(PathBuf, zeroize::Zeroizing<St
     if fs::metadata(&target).is_ok_and(|m| !m.is_file()) {
         return Err(SaveError::NotAFile { path: path.into() });
     }
-    match fs::read_to_string(&target) {
-        Ok(text) => Ok((target, zeroize::Zeroizing::new(text))),
+    match read_wiped_on_drop(&target) {
+        Ok(text) => Ok((target, text)),
         Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {
             Ok((target, zeroize::Zeroizing::new(String::new())))
         }
         Err(e) => Err(io_err(path)(e)),
     }
+}
+
+/// The file's text in one buffer sized from its length, wiped when dropped: the file holds other profiles'
+/// secrets, and a buffer that grew by reallocation would leave unwiped copies of them behind.
+fn read_wiped_on_drop(path: &Path) -> io::Result<zeroize::Zeroizing<String>> {
+    use std::io::Read;
+    let mut f = fs::File::open(path)?;
+    let len = f.metadata()?.len();
+    let mut text = zeroize::Zeroizing::new(String::with_capacity(usize::try_from(len).unwrap_or(0) + 1));
+    f.read_to_string(&mut text)?;
+    Ok(text)
 }
 
 /// The byte range of a `[name]` section: its header to its last key line (blank lines and comments after
@@ -184,11 +197,7 @@ fn section(text: &str, name: &str) -> Option<(usize, usize)> {
 /// symbolic link is written through: the temporary file goes beside its target and replaces the target.
 pub fn save_profile(path: &Path, profile: &str, key: &NewAccessKey, overwrite: bool) -> Result<(), SaveError> {
     let (target, existing) = current(path, profile)?;
-    let block = format!(
-        "[{profile}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-        key.access_key_id,
-        key.secret_access_key.expose()
-    );
+    let block = profile_block(profile, key);
     let mut out = zeroize::Zeroizing::new(String::with_capacity(existing.len() + block.len() + 1));
     match section(&existing, profile) {
         Some(_) if !overwrite => {
@@ -210,20 +219,72 @@ pub fn save_profile(path: &Path, profile: &str, key: &NewAccessKey, overwrite: b
             out.push_str(&block);
         }
     }
-    drop(zeroize::Zeroizing::new(block));
+    drop(block);
     replace_file(&target, out.as_bytes()).map_err(io_err(path))
 }
 
-/// Replace `target` with `bytes`, mode 0600: a temporary file in its directory, renamed over it; the
-/// temporary file is removed on any failure.
+/// The profile's three lines, in a buffer sized before anything is written into it (no reallocation leaves a
+/// copy of the secret) and wiped when dropped, on every path (the early return for an existing profile too).
+fn profile_block(profile: &str, key: &NewAccessKey) -> zeroize::Zeroizing<String> {
+    let secret = key.secret_access_key.expose();
+    super::joined(&[
+        "[",
+        profile,
+        "]\naws_access_key_id = ",
+        &key.access_key_id,
+        "\naws_secret_access_key = ",
+        secret,
+        "\n",
+    ])
+}
+
+/// What this tool names its temporary files in a directory: `.{file}.pinpoint-iam-wizard.{pid}` beside the
+/// file it replaces, and `.pinpoint-iam-wizard.probe.{pid}.{random}` for a writability probe.
+const TEMP_MARK: &str = ".pinpoint-iam-wizard.";
+
+fn temp_file(target: &Path) -> PathBuf {
+    let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("credentials");
+    parent_dir(target).join(format!(".{name}{TEMP_MARK}{}", std::process::id()))
+}
+
+/// The process id a temporary file of ours carries, if `name` is one.
+fn temp_owner(name: &str) -> Option<u32> {
+    let (_, rest) = name.split_once(TEMP_MARK)?;
+    let pid = rest.strip_prefix("probe.").unwrap_or(rest);
+    pid.split('.').next()?.parse().ok()
+}
+
+/// Whether the process that made a temporary file is gone (so the file is a crash's leftover, not a write in
+/// progress in another run).
+fn owner_gone(pid: u32) -> bool {
+    let Some(pid) = i32::try_from(pid).ok().and_then(rustix::process::Pid::from_raw) else {
+        return true;
+    };
+    pid.as_raw_nonzero().get() as u32 != std::process::id()
+        && rustix::process::test_kill_process(pid) == Err(rustix::io::Errno::SRCH)
+}
+
+/// Remove what a run that crashed between creating a temporary file and renaming (or removing) it left in
+/// `dir`: such a file may hold a whole credentials file, secrets included. Best effort: a file that cannot
+/// be removed is left, and the save goes on.
+pub fn remove_leftovers(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let leftover = name.to_str().and_then(temp_owner).is_some_and(owner_gone);
+        if leftover && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Replace `target` with `bytes`, mode 0600: a temporary file in its directory, renamed over it, then the
+/// directory synced so the rename survives a crash; the temporary file is removed on any failure.
 fn replace_file(target: &Path, bytes: &[u8]) -> io::Result<()> {
     let dir = parent_dir(target);
     fs::create_dir_all(dir)?;
-    let tmp = dir.join(format!(
-        ".{}.pinpoint-iam-wizard.{}",
-        target.file_name().and_then(|n| n.to_str()).unwrap_or("credentials"),
-        std::process::id()
-    ));
+    remove_leftovers(dir);
+    let tmp = temp_file(target);
     let write = || -> io::Result<()> {
         let mut f = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
         f.write_all(bytes)?;
@@ -233,16 +294,14 @@ fn replace_file(target: &Path, bytes: &[u8]) -> io::Result<()> {
     };
     write().inspect_err(|_| {
         let _ = fs::remove_file(&tmp);
-    })
+    })?;
+    fs::File::open(dir)?.sync_all()
 }
 
 /// The CSV the IAM console offers for download: `Access key ID,Secret access key`.
 pub fn csv(key: &NewAccessKey) -> zeroize::Zeroizing<String> {
-    zeroize::Zeroizing::new(format!(
-        "Access key ID,Secret access key\n{},{}\n",
-        key.access_key_id,
-        key.secret_access_key.expose()
-    ))
+    let secret = key.secret_access_key.expose();
+    super::joined(&["Access key ID,Secret access key\n", &key.access_key_id, ",", secret, "\n"])
 }
 
 /// Write the console CSV, mode 0600; an existing file is never overwritten.
@@ -254,7 +313,11 @@ pub fn save_csv(path: &Path, key: &NewAccessKey) -> Result<(), SaveError> {
             io_err(path)(e)
         }
     })?;
-    f.write_all(csv(key).as_bytes()).and_then(|()| f.sync_all()).map_err(io_err(path))
+    // A write that fails half-way (a full disk) leaves no partial file that looks like a saved key.
+    f.write_all(csv(key).as_bytes()).and_then(|()| f.sync_all()).map_err(|e| {
+        let _ = fs::remove_file(path);
+        io_err(path)(e)
+    })
 }
 
 /// The console's file name for a user's keys.
@@ -414,5 +477,46 @@ mod tests {
         assert_eq!(mode(&path), 0o600);
         assert!(matches!(save_csv(&path, &key()), Err(SaveError::FileExists { .. })));
         assert!(path.ends_with("PostmanUser_accessKeys.csv"));
+    }
+
+    #[test]
+    fn a_crashed_runs_temporary_files_are_removed_and_a_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let crashed = dir.path().join(format!(".credentials.pinpoint-iam-wizard.{dead}"));
+        let probe = dir.path().join(format!(".pinpoint-iam-wizard.probe.{dead}.0badf00d"));
+        // Process 1 is always there: its file is another run's write in progress.
+        let live = dir.path().join(".credentials.pinpoint-iam-wizard.1");
+        let unrelated = dir.path().join(".credentials.pinpoint-iam-wizard.notes");
+        for f in [&crashed, &probe, &live, &unrelated] {
+            fs::write(f, "[old]\naws_secret_access_key = LEFTOVER\n").unwrap();
+        }
+        save_profile(&dir.path().join("credentials"), "p", &key(), false).unwrap();
+        assert!(!crashed.exists() && !probe.exists(), "a dead process's temporary files are removed");
+        assert!(live.exists() && unrelated.exists(), "a live process's file and files not of this form are kept");
+    }
+
+    #[test]
+    fn the_destination_check_already_removes_leftovers() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let crashed = dir.path().join(format!(".credentials.pinpoint-iam-wizard.{dead}"));
+        fs::write(&crashed, "secret").unwrap();
+        check_profile_destination(&dir.path().join("credentials"), "p", false).unwrap();
+        assert!(!crashed.exists());
+    }
+
+    #[test]
+    fn text_with_a_secret_is_built_without_growing() {
+        let text = crate::secret::joined(&["a", "bc", "", "def"]);
+        assert_eq!(text.as_str(), "abcdef");
+        assert_eq!(text.capacity(), 6, "exactly sized: no reallocation left a copy");
+        let block = profile_block("p", &key());
+        assert_eq!(block.len(), block.capacity());
+        assert_eq!(block.as_str(), "[p]\naws_access_key_id = AKIAFAKE1\naws_secret_access_key = FAKEsecret/1+x\n");
     }
 }

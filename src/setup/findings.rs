@@ -1,9 +1,11 @@
 //! Findings on rendered documents, before anything is written: IAM's catalogue (actions that do not exist,
 //! wildcards, resources an action cannot use, condition keys) and least-privilege patterns (service-wide
-//! grants, resources in every account or Region, a service role's trust without confused-deputy conditions).
+//! grants, resources in every account or Region, a service role's trust without confused-deputy conditions),
+//! and what each `mobiletargeting` grant still does since Pinpoint's end of support (`end_of_support`).
 //! Severities are IAM Access Analyzer's, so its own findings (see `aws::analyzer`) sit beside these.
 
 use super::catalogue::{self, AccessLevel, ActionLookup, Catalogue};
+use super::end_of_support::{self, Verdict};
 use super::{Desired, DocKind, DocumentView};
 use serde::Serialize;
 use serde_json::Value;
@@ -260,6 +262,12 @@ pub fn policy(doc: &Value, ctx: &Context) -> Vec<Finding> {
     let denied = denied_everywhere(doc);
     for (st, path) in statements(doc) {
         statement(&mut out, cat, st, &path, ctx, DocKind::Policy, &denied);
+    }
+    if let (Some(cat), Ok(table)) = (cat, end_of_support::get()) {
+        for grant in pinpoint_grants(cat, table, doc) {
+            let (severity, message) = grant.finding(table);
+            out.push(severity, grant.place, message);
+        }
     }
     out.sorted()
 }
@@ -526,6 +534,109 @@ fn check_action<'c>(
         }
         ActionLookup::NotCovered => Granted::Unknown,
     }
+}
+
+/// An Allow's entry of `Action` that grants `mobiletargeting` actions which did not all simply continue after
+/// Pinpoint's end of support.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PinpointGrant<'t> {
+    pub place: JsonPath,
+    /// The statement's name in messages (its Sid, or its position).
+    pub label: String,
+    /// The entry as written (`mobiletargeting:Get*`).
+    pub action: String,
+    pub verdict: Verdict<'t>,
+}
+
+impl PinpointGrant<'_> {
+    /// Whether it grants an action that ended.
+    pub fn grants_ended(&self) -> bool {
+        matches!(self.verdict, Verdict::Ended { .. } | Verdict::Mixed { .. })
+    }
+
+    /// The finding it makes: ended actions are a warning with AWS's successor, a mix says which continue.
+    pub fn finding(&self, table: &end_of_support::Table) -> (Severity, String) {
+        let (l, action) = (&self.label, &self.action);
+        let ended_on = format!("ended with Pinpoint's end of support on {}", table.end_of_support);
+        match &self.verdict {
+            Verdict::Continues => (Severity::Suggestion, format!("{l}: {action} continues")),
+            Verdict::Ended { actions, successors } => {
+                let successor = if successors.is_empty() {
+                    "AWS names no successor".to_string()
+                } else {
+                    format!("AWS's successor: {}", successors.join("; "))
+                };
+                let what = if action.contains(['*', '?']) {
+                    format!("{action} grants only actions that {ended_on} ({})", some_of(actions))
+                } else {
+                    format!("{action} {ended_on}")
+                };
+                (Severity::Warning, format!("{l}: {what}; {successor}"))
+            }
+            Verdict::Mixed { ended, continuing, unclear } => {
+                let mut m =
+                    format!("{l}: {action} grants {} action(s) that {ended_on} ({})", ended.len(), some_of(ended));
+                if !continuing.is_empty() {
+                    m.push_str(&format!("; these continue as AWS End User Messaging: {}", continuing.join(", ")));
+                }
+                if !unclear.is_empty() {
+                    m.push_str(&format!("; no AWS page decides for {}", unclear.join(", ")));
+                }
+                (Severity::Warning, m)
+            }
+            Verdict::Unclear { actions } => (
+                Severity::Suggestion,
+                format!(
+                    "{l}: {action}: no AWS page decides whether {} outlived Pinpoint's end of support on {}",
+                    actions.join(", "),
+                    table.end_of_support
+                ),
+            ),
+        }
+    }
+}
+
+/// Every Allow entry of a policy that grants `mobiletargeting` actions that ended or that no page decides, in
+/// the document's order. What the document denies everywhere is not counted, as for the other findings.
+pub fn pinpoint_grants<'t>(cat: &Catalogue, table: &'t end_of_support::Table, doc: &Value) -> Vec<PinpointGrant<'t>> {
+    let denied = denied_everywhere(doc);
+    let mut out = vec![];
+    for (st, path) in statements(doc) {
+        if st.get("Effect").and_then(Value::as_str) == Some("Deny") {
+            continue;
+        }
+        for (action, i) in strings(st.get("Action")) {
+            let names = mobiletargeting_names(cat, action, &denied);
+            let verdict = end_of_support::judge(table, &names);
+            if verdict != Verdict::Continues {
+                let (place, label, action) = (at(&path, "Action", i), label(st, &path), action.to_string());
+                out.push(PinpointGrant { place, label, action, verdict });
+            }
+        }
+    }
+    out
+}
+
+/// The `mobiletargeting` actions one entry of `Action` names (one, or what a wildcard matches), less those the
+/// document denies everywhere; none for another service.
+fn mobiletargeting_names<'c>(cat: &'c Catalogue, action: &str, denied: &[&str]) -> Vec<&'c str> {
+    let granted: Vec<&str> = if action.contains(['*', '?']) {
+        match cat.expand(action) {
+            Some((service, matched)) if service.prefix == "mobiletargeting" => {
+                matched.into_iter().map(|(n, _)| n).collect()
+            }
+            _ => vec![],
+        }
+    } else {
+        match cat.action(action) {
+            ActionLookup::Found { service, name, .. } if service.prefix == "mobiletargeting" => vec![name],
+            _ => vec![],
+        }
+    };
+    granted
+        .into_iter()
+        .filter(|n| !denied.iter().any(|d| catalogue::glob_ignoring_case(d, &format!("mobiletargeting:{n}"))))
+        .collect()
 }
 
 fn unknown_service(l: &str, action: &str, prefix: &str, cat: &Catalogue) -> String {
@@ -828,8 +939,14 @@ mod tests {
         let f = one(
             json!({"Effect": "Allow", "Action": ["mobiletargeting:Get*", "mobiletargeting:update*"], "Resource": app}),
         );
-        assert_eq!(found(&f), [(Severity::Warning, "Statement[0].Action[1]".into())], "reads are fine: {f:?}");
-        assert!(f[0].message.contains("write action(s): UpdateAdmChannel"), "{}", f[0].message);
+        let least_privilege: Vec<&Finding> = f.iter().filter(|f| !f.message.contains("end of support")).collect();
+        assert_eq!(least_privilege.len(), 1, "reads are fine: {f:?}");
+        assert_eq!(least_privilege[0].path.to_string(), "Statement[0].Action[1]");
+        assert!(
+            least_privilege[0].message.contains("write action(s): UpdateAdmChannel"),
+            "{}",
+            least_privilege[0].message
+        );
         let f = one(
             json!({"Effect": "Allow", "Action": "ses:Create*", "Resource": "arn:aws:ses:eu-west-1:210987654321:identity/*"}),
         );
@@ -1077,6 +1194,46 @@ mod tests {
             crate::setup::evaluate::allows(cat, &postman, &policy),
             Ok(false),
             "no sending authorization policies"
+        );
+    }
+
+    #[test]
+    fn ended_actions_are_warnings_at_their_place_and_continuing_ones_get_nothing() {
+        let app = "arn:aws:mobiletargeting:eu-west-1:210987654321:apps/a";
+        let ended = |f: &[Finding]| -> Vec<(Severity, String)> {
+            f.iter()
+                .filter(|f| f.message.contains("ended with Pinpoint"))
+                .map(|f| (f.severity, f.path.to_string()))
+                .collect()
+        };
+        let f = one(json!({"Sid": "S", "Effect": "Allow", "Resource": [app, format!("{app}/*")],
+            "Action": ["mobiletargeting:CreateImportJob", "mobiletargeting:PhoneNumberValidate", "mobiletargeting:SendMessages"]}));
+        assert_eq!(ended(&f), [(Severity::Warning, "Statement[0].Action[0]".into())], "{f:?}");
+        let m = &f.iter().find(|f| f.message.contains("end of support")).unwrap().message;
+        assert!(
+            m.starts_with("S: mobiletargeting:CreateImportJob ended with Pinpoint's end of support on 2026-10-30; AWS's successor: Amazon Connect Customer Profiles"),
+            "{m}"
+        );
+        // A wildcard of ended actions only: each successor once.
+        let f = one(json!({"Effect": "Allow", "Action": "mobiletargeting:*Segment*", "Resource": app}));
+        let m = &f.iter().find(|f| f.message.contains("end of support")).unwrap().message;
+        assert!(m.contains("mobiletargeting:*Segment* grants only actions that ended"), "{m}");
+        assert_eq!(m.matches("Amazon Connect Customer Profiles (export").count(), 1, "{m}");
+        // A wildcard that mixes says which continue, and which no page decides.
+        let f = one(json!({"Effect": "Allow", "Action": "mobiletargeting:Send*", "Resource": app}));
+        let m = &f.iter().find(|f| f.message.contains("end of support")).unwrap().message;
+        assert!(m.contains("grants 1 action(s) that ended") && m.contains("(SendUsersMessages)"), "{m}");
+        assert!(m.ends_with("these continue as AWS End User Messaging: SendMessages, SendOTPMessage"), "{m}");
+        let f = one(json!({"Effect": "Allow", "Action": "mobiletargeting:*ApplicationSettings", "Resource": app}));
+        assert_eq!(ended(&f), [], "{f:?}");
+        assert!(
+            f.iter().any(|f| f.severity == Severity::Suggestion && f.message.contains("no AWS page decides")),
+            "{f:?}"
+        );
+        // A Deny says nothing, nor does an action the document denies everywhere.
+        assert!(
+            ended(&one(json!({"Effect": "Deny", "Action": "mobiletargeting:CreateImportJob", "Resource": "*"})))
+                .is_empty()
         );
     }
 

@@ -2,6 +2,7 @@
 //! [`segment_import`]), and the documents they render for the values given.
 
 pub mod catalogue;
+pub mod end_of_support;
 pub mod evaluate;
 pub mod findings;
 pub mod postman;

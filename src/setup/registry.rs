@@ -98,6 +98,9 @@ pub struct SetupDef {
     pub creates: &'static [&'static str],
     /// Warnings the Welcome screen shows.
     pub warnings: &'static [&'static str],
+    /// What of it ended with Pinpoint's end of support (2026-10-30) and where AWS points instead, in one line:
+    /// the Welcome screen and `plan` say it. `None` when nothing of it ended.
+    pub end_of_support: Option<&'static str>,
     /// The values its documents need beyond the account and Region.
     pub params: &'static [Param],
     /// Its names, in the order the wizard asks for them.
@@ -256,6 +259,7 @@ pub(crate) mod throwaway {
         gist: "a role that reads logs",
         creates: &["ReaderPolicy + role ReaderRole (Lambda)"],
         warnings: &[],
+        end_of_support: None,
         params: &[Param::Bucket],
         names: &[&POLICY, &ROLE],
         policies: &[PolicyDef { name: &POLICY, document: &READ_LOGS, tightened: &READ_LOGS }],

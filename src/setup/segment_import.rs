@@ -54,6 +54,10 @@ pub static SETUP: SetupDef = SetupDef {
         "ImporterPinpointPolicy + ImporterPinpointRole (Lambda, + the S3 policy)",
     ],
     warnings: &[],
+    end_of_support: Some(
+        "Segment import: the import jobs these roles exist for ended with Pinpoint's end of support on 2026-10-30; \
+         AWS points to Amazon Connect Customer Profiles instead.",
+    ),
     params: &[Param::Bucket, Param::Project],
     names: &[&S3_POLICY, &S3_ROLE, &PASSTHROUGH_POLICY, &IMPORT_ROLE, &PINPOINT_POLICY, &PINPOINT_ROLE],
     policies: &[

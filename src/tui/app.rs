@@ -4,584 +4,26 @@
 //! screen (each screen module owns its state, its binding table and its view) and holds the [`Session`].
 
 use super::keys::{self, Binding, Key};
-use super::screens::{self, identity, manual, params, plan, preview, run, secret, summary, welcome};
-use crate::aws::analyzer::Analysis;
-use crate::aws::iam::AccessKeyInfo;
-use crate::aws::listings::Project;
-use crate::aws::{AwsError, ConnectError, Identity};
-use crate::engine::access_keys::{RotateError, Rotation};
-use crate::engine::{ApplyReport, Event, RollbackLog};
-use crate::plan::{Plan, PlanError};
+use super::screens::{AnyPage, identity, manual, params, plan, preview, run, secret, summary, welcome};
+use super::widgets::wrap::wrap;
+use crate::aws::AwsError;
+use crate::engine::{ApplyReport, RollbackLog};
 use crate::secret::clipboard::Method;
-use crate::secret::custody::{KeyEnd, KeyOutcome, Leave, SecretCustody};
-use crate::secret::store::SaveError;
-use crate::setup::{AccountId, Desired, Params, Region, Selection, SetupError};
+use crate::setup::Desired;
 use crossterm::event::{KeyCode, KeyEvent};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-pub use screens::Screen;
+pub use super::exit::ExitReport;
+pub use super::msg::{Cmd, Copied, Detected, Do, Msg, Screen};
+pub use super::overlay::{Choice, ChooseKey, Confirm, Intent, Overlay, OverlayAction, overlay_bindings};
+pub use super::progress::{Failure, Phase, Run, StepRun, StepState};
+pub use super::prompts::{self, export_prompt};
+pub use super::remote::{Problem, Remote, RequestId, one_line};
+pub use super::session::{self as facts, Session};
 
-/// Identifies one request to the runtime; an answer carries it back.
-pub type RequestId = u64;
-
-/// Data that arrives later. An answer is taken only for the request still awaited: a late answer to an
-/// older request (a plan for names since changed, projects of the previous Region) is dropped.
-#[derive(Debug, Default)]
-pub enum Remote<T> {
-    #[default]
-    Idle,
-    Pending(RequestId),
-    Ready(T),
-    Failed(Problem),
-}
-
-impl<T> Remote<T> {
-    /// Take the answer to request `id` if it is the one awaited; returns whether it was taken.
-    pub fn answer(&mut self, id: RequestId, result: Result<T, Problem>) -> bool {
-        if !matches!(self, Remote::Pending(p) if *p == id) {
-            return false;
-        }
-        *self = match result {
-            Ok(v) => Remote::Ready(v),
-            Err(e) => Remote::Failed(e),
-        };
-        true
-    }
-
-    /// The answer, once there is one.
-    pub fn ready(&self) -> Option<&T> {
-        match self {
-            Remote::Ready(v) => Some(v),
-            _ => None,
-        }
-    }
-
-    /// Whether an answer is awaited.
-    pub fn is_pending(&self) -> bool {
-        matches!(self, Remote::Pending(_))
-    }
-}
-
-/// Why something the wizard asked for did not happen, typed; the screen shows [`Problem::line`] and the
-/// rest behind a key.
-#[derive(Debug, thiserror::Error)]
-pub enum Problem {
-    #[error(transparent)]
-    Aws(#[from] AwsError),
-    #[error(transparent)]
-    Connect(#[from] ConnectError),
-    #[error(transparent)]
-    Plan(#[from] PlanError),
-    #[error(transparent)]
-    Setup(#[from] SetupError),
-    #[error(transparent)]
-    Rotate(#[from] RotateError),
-    #[error(transparent)]
-    Save(#[from] SaveError),
-    #[error(transparent)]
-    Apply(#[from] crate::engine::ApplyError),
-    #[error("not connected to AWS: the account could not be read with these credentials")]
-    NotConnected,
-    #[error("{0}")]
-    Io(String),
-}
-
-impl Problem {
-    /// One plain line: the first line of the message, without the SDK's internals.
-    pub fn line(&self) -> String {
-        one_line(&self.to_string())
-    }
-
-    /// Everything known, for the details overlay: the whole message and the chain of its causes, in words
-    /// (never Rust's `Debug` form of the SDK's internals).
-    pub fn detail(&self) -> String {
-        let whole = self.to_string();
-        let causes = crate::aws::error::plain(self);
-        if causes == whole || causes.is_empty() { whole } else { format!("{whole}\n\nCauses: {causes}") }
-    }
-}
-
-/// The first line of a message, with any SDK debug dump (`DispatchFailure(…)`, `SdkBody…`) cut off.
-pub fn one_line(s: &str) -> String {
-    let first = s.lines().next().unwrap_or_default();
-    let cut = ["DispatchFailure", "SdkBody", "ConstructionFailure", "ResponseError", "ServiceError {"]
-        .iter()
-        .filter_map(|m| first.find(m))
-        .min();
-    match cut {
-        Some(i) => first[..i].trim_end_matches(|c: char| c == '(' || c == ':' || c.is_whitespace()).to_string(),
-        None => first.to_string(),
-    }
-}
-
-/// What the runtime found when it loaded the configuration and asked STS.
-pub struct Detected {
-    pub region: Option<Region>,
-    pub profile: Option<String>,
-    pub endpoint: Option<String>,
-    pub identity: Result<Identity, Problem>,
-    /// The loaded configuration: taken by the runtime before `update` sees the message.
-    pub aws: Option<crate::aws::Aws>,
-}
-
-impl std::fmt::Debug for Detected {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Detected")
-            .field("region", &self.region)
-            .field("identity", &self.identity)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Where the run of the plan stands.
-#[derive(Debug, Default)]
-pub enum Phase {
-    #[default]
-    NotStarted,
-    Applying,
-    /// Stopping on request: the running steps finish, then this run is rolled back or kept.
-    Stopping {
-        roll_back: bool,
-    },
-    /// Failed or interrupted: this run's writes wait for the user's choice.
-    Failed(RollbackLog),
-    RollingBack,
-    Completed,
-    RolledBack {
-        errors: usize,
-    },
-    /// Failed, and the user chose to keep what it made.
-    Kept,
-}
-
-/// A step as the run screen shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StepState {
-    Pending,
-    Running,
-    Done(crate::engine::Status),
-    Failed(String),
-    Skipped,
-    RolledBack,
-}
-
-#[derive(Debug, Clone)]
-pub struct StepRun {
-    pub state: StepState,
-    pub started: Option<Instant>,
-    pub elapsed: Option<Duration>,
-}
-
-/// One run of the plan.
-#[derive(Debug, Default)]
-pub struct Run {
-    pub plan: Option<Arc<Plan>>,
-    pub steps: Vec<StepRun>,
-    pub phase: Phase,
-    /// The failed step (if a step failed) and the failure.
-    pub failure: Option<(Option<usize>, String, String)>,
-    pub notes: Vec<String>,
-    /// The engine's id of this run (its resources are tagged with it), to verify a rollback.
-    pub run_id: String,
-    /// The access key this run made (its secret is in the session's custody), so its rollback settles it.
-    pub key: Option<String>,
-}
-
-impl Run {
-    /// Whether the run is writing or undoing right now.
-    pub fn active(&self) -> bool {
-        matches!(self.phase, Phase::Applying | Phase::Stopping { .. } | Phase::RollingBack)
-    }
-
-    /// Whether a failed run waits for the user to roll back or keep.
-    pub fn awaiting_choice(&self) -> bool {
-        matches!(self.phase, Phase::Failed(_))
-    }
-
-    /// Steps that write, and how many of them have ended.
-    pub fn progress(&self) -> (usize, usize) {
-        let Some(plan) = &self.plan else { return (0, 0) };
-        let writes: Vec<usize> = (0..plan.steps.len()).filter(|i| plan.steps[*i].action.writes()).collect();
-        let ended = writes
-            .iter()
-            .filter(|i| !matches!(self.steps.get(**i).map(|s| &s.state), Some(StepState::Pending | StepState::Running)))
-            .count();
-        (ended, writes.len())
-    }
-}
-
-/// What the wizard knows across screens.
-#[derive(Debug)]
-pub struct Session {
-    pub setup: Selection,
-    /// Tightened documents instead of the guides' (toggled on the preview).
-    pub tighten: bool,
-    pub identity: Remote<Identity>,
-    pub region: Option<Region>,
-    pub profile: Option<String>,
-    pub endpoint: Option<String>,
-    /// Typed on the identity screen when the account could not be read.
-    pub typed_account: Option<AccountId>,
-    pub params: Option<Params>,
-    pub desired: Option<Desired>,
-    /// IAM Access Analyzer's findings on the documents, asked for when the preview opens with working
-    /// credentials; never a `Failed` (not consulting it is an answer: `Analysis::NotConsulted`).
-    pub analysis: Remote<Analysis>,
-    /// The documents `analysis` is about, so returning to an unchanged preview does not ask again.
-    pub analysed: Option<Desired>,
-    pub plan: Remote<Arc<Plan>>,
-    /// The plan's documents' errors and security warnings in one sentence, worked out once when the plan
-    /// arrives (the plan screen draws it every frame, and the check reads every document).
-    pub serious: Option<String>,
-    pub adopt: bool,
-    /// Manual mode was chosen on the welcome screen: the preview leads to the console steps, not the plan.
-    pub manual: bool,
-    pub run: Run,
-    /// Every key made in this session and its secret until someone has it: what leaving needs and what the
-    /// exit says come from here.
-    pub custody: SecretCustody,
-    /// Whether anything was written to the account in this session.
-    pub wrote: bool,
-    /// After a rotation: the user and the keys the new one replaces.
-    pub old_keys: Option<(String, Vec<AccessKeyInfo>)>,
-    /// What was done to old keys, for the exit summary.
-    pub retired: Vec<String>,
-    /// Rotations and retirements sent and not yet answered: quitting waits for them (a rotation's answer is a
-    /// key whose secret must reach someone).
-    pub key_writes: usize,
-    pub clipboard_timeout: Duration,
-    /// When a secret on the system clipboard is to be cleared.
-    pub clear_at: Option<Instant>,
-    /// The secret was copied to the system clipboard (not OSC 52) and may still be there.
-    pub clipboard_holds_secret: bool,
-    /// The secret was sent to the terminal's clipboard (OSC 52) and not cleared yet: cleared at the latest on
-    /// exit, since nothing can serve it after the wizard.
-    pub terminal_holds_secret: bool,
-    next_request: RequestId,
-}
-
-impl Session {
-    fn new() -> Self {
-        Session {
-            setup: Selection::all(),
-            tighten: false,
-            identity: Remote::Idle,
-            region: None,
-            profile: None,
-            endpoint: None,
-            typed_account: None,
-            params: None,
-            desired: None,
-            analysis: Remote::Idle,
-            analysed: None,
-            plan: Remote::Idle,
-            serious: None,
-            adopt: false,
-            manual: false,
-            run: Run::default(),
-            custody: SecretCustody::default(),
-            wrote: false,
-            old_keys: None,
-            retired: vec![],
-            key_writes: 0,
-            clipboard_timeout: Duration::from_secs(60),
-            clear_at: None,
-            clipboard_holds_secret: false,
-            terminal_holds_secret: false,
-            next_request: 0,
-        }
-    }
-
-    /// A fresh request id.
-    pub fn request(&mut self) -> RequestId {
-        self.next_request += 1;
-        self.next_request
-    }
-
-    /// Ask IAM Access Analyzer about the documents the preview shows, once per set of documents, when the
-    /// credentials work (offline the preview says it was not consulted).
-    pub fn analyse(&mut self) -> Option<Cmd> {
-        let desired = self.desired.clone().filter(|_| self.online())?;
-        if self.analysed.as_ref() == Some(&desired) && !matches!(self.analysis, Remote::Idle) {
-            return None;
-        }
-        let id = self.request();
-        self.analysis = Remote::Pending(id);
-        self.analysed = Some(desired.clone());
-        Some(Cmd::Validate { id, desired: Box::new(desired) })
-    }
-
-    /// Whether the account was read with working credentials.
-    pub fn online(&self) -> bool {
-        matches!(self.identity, Remote::Ready(_))
-    }
-
-    /// The account id in use: detected, or typed when detection failed.
-    pub fn account(&self) -> Option<AccountId> {
-        match &self.identity {
-            Remote::Ready(id) => Some(id.account.clone()),
-            _ => self.typed_account.clone(),
-        }
-    }
-
-    /// The user whose existing key the plan keeps, and who can get a new one by rotation.
-    pub fn rotatable_user(&self) -> Option<String> {
-        let plan = self.plan.ready()?;
-        if !self.online() || !plan.checked {
-            return None;
-        }
-        plan.steps.iter().find_map(|s| match s.kind {
-            crate::plan::StepKind::AccessKey(u) if s.action == crate::plan::Action::Unchanged => {
-                Some(plan.desired.users[u].name.to_string())
-            }
-            _ => None,
-        })
-    }
-}
-
-/// A write the user confirmed in the overlay; only [`App::perform`] turns these into commands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Intent {
-    Apply,
-    RollBack,
-    Keep,
-    /// Stop the running apply, then roll back (or keep) what it made.
-    Stop {
-        roll_back: bool,
-    },
-    ListKeysToRotate {
-        user: String,
-    },
-    Rotate {
-        user: String,
-        delete_first: Option<String>,
-    },
-    Retire {
-        user: String,
-        ids: Vec<String>,
-        delete: bool,
-    },
-    Quit,
-    /// Write an export to files (nothing is sent to AWS).
-    Export(crate::export::ExportFormat),
-    /// Delete a new key whose secret reached no one (verified by reading the account afterwards).
-    DeleteKey {
-        user: String,
-        id: String,
-    },
-    /// Keep a new key active although nobody has its secret: the operator's say-so, after a prompt that said it.
-    KeepUnseenKey {
-        id: String,
-    },
-}
-
-/// One answer of a confirmation.
-#[derive(Debug, Clone)]
-pub struct Choice {
-    pub key: char,
-    pub does: String,
-    pub intent: Intent,
-    /// Leave the wizard once the intent has settled.
-    pub then_quit: bool,
-}
-
-/// The overlay that every write and every unsettled quit goes through: it says what will happen.
-#[derive(Debug, Clone)]
-pub struct Confirm {
-    pub title: String,
-    pub lines: Vec<String>,
-    pub choices: Vec<Choice>,
-    /// What Esc does: stay where you were.
-    pub cancel: &'static str,
-    /// A quit prompt (a second Ctrl-C takes its first, safe, choice).
-    pub quitting: bool,
-}
-
-/// Choosing which of two keys to delete before a rotation.
-#[derive(Debug, Clone)]
-pub struct ChooseKey {
-    pub user: String,
-    pub keys: Vec<AccessKeyInfo>,
-    pub selected: usize,
-}
-
-/// What is drawn over the screen and takes the keys while open.
-#[derive(Debug, Clone)]
-pub enum Overlay {
-    Help,
-    Details { title: String, text: String },
-    Confirm(Confirm),
-    ChooseKey(ChooseKey),
-}
-
-/// What a screen asks the app to do after a key.
-#[derive(Debug)]
-pub enum Do {
-    Go(Screen),
-    /// A read or local command (never a write to the account: those go through [`Do::Ask`]).
-    Run(Cmd),
-    Ask(Confirm),
-    Show(Overlay),
-    Say(String),
-}
-
-/// Work for the runtime; results come back as messages.
-#[derive(Debug)]
-pub enum Cmd {
-    Detect {
-        id: RequestId,
-        region: Option<Region>,
-    },
-    ListBuckets {
-        id: RequestId,
-    },
-    ListProjects {
-        id: RequestId,
-    },
-    Plan {
-        id: RequestId,
-        params: Box<Params>,
-    },
-    /// IAM Access Analyzer's ValidatePolicy on every document (reads nothing of the account).
-    Validate {
-        id: RequestId,
-        desired: Box<Desired>,
-    },
-    /// Manual mode's verify: the engine's plan, made by reading the account (Get* and List* calls only).
-    Verify {
-        id: RequestId,
-        params: Box<Params>,
-    },
-    /// Write an export (CloudFormation, AWS CLI script, Terraform, documents) to a new path in the working
-    /// directory.
-    Export {
-        params: Box<Params>,
-        format: crate::export::ExportFormat,
-    },
-    Apply {
-        plan: Arc<Plan>,
-        adopt: bool,
-    },
-    RollBack(RollbackLog),
-    /// Delete a new key whose secret reached no one, then read the account to check it is gone.
-    DeleteKey {
-        user: String,
-        id: String,
-    },
-    /// Stop the running apply (it then reports an interruption, and its writes can be rolled back).
-    Cancel,
-    Copy {
-        what: Copied,
-    },
-    ClearClipboard,
-    SaveProfile {
-        name: String,
-        overwrite: bool,
-    },
-    SaveCsv {
-        path: String,
-    },
-    WriteDocuments,
-    ListKeys {
-        user: String,
-    },
-    Rotate {
-        user: String,
-        delete_first: Option<String>,
-    },
-    Retire {
-        user: String,
-        ids: Vec<String>,
-        delete: bool,
-    },
-}
-
-impl Cmd {
-    /// Whether this command writes to the AWS account.
-    pub fn writes(&self) -> bool {
-        matches!(
-            self,
-            Cmd::Apply { .. } | Cmd::RollBack(_) | Cmd::DeleteKey { .. } | Cmd::Rotate { .. } | Cmd::Retire { .. }
-        )
-    }
-}
-
-/// What is copied.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Copied {
-    Secret,
-    KeyId,
-    /// A policy or trust document, pretty JSON.
-    Document {
-        title: String,
-        json: String,
-    },
-}
-
-/// Everything that can happen.
-#[derive(Debug)]
-pub enum Msg {
-    Key(KeyEvent),
-    Paste(String),
-    /// The clock, from the runtime: `update` never reads it itself.
-    Tick(Instant),
-    /// The terminal's size in columns and rows.
-    Resize(u16, u16),
-    Detected {
-        id: RequestId,
-        detected: Box<Detected>,
-    },
-    Buckets {
-        id: RequestId,
-        result: Result<Vec<String>, Problem>,
-    },
-    Projects {
-        id: RequestId,
-        result: Result<Vec<Project>, Problem>,
-    },
-    Planned {
-        id: RequestId,
-        result: Box<Result<Plan, Problem>>,
-    },
-    /// IAM Access Analyzer's answer on the documents.
-    Validated {
-        id: RequestId,
-        analysis: Box<Analysis>,
-    },
-    /// The answer to manual mode's verify.
-    Verified {
-        id: RequestId,
-        result: Box<Result<Plan, Problem>>,
-    },
-    /// An export was written (what and where) or not.
-    Exported(Result<String, Problem>),
-    Engine(Event),
-    Applied(Box<Result<ApplyReport, Problem>>),
-    /// The rollback ended (after the account was read again to verify it); the steps' errors.
-    RolledBack(Vec<(usize, AwsError)>),
-    /// Reading the account after the rollback failed: what exists is unknown.
-    VerifyFailed(Problem),
-    Copied {
-        what: Copied,
-        result: Result<Method, String>,
-        why_not_system: Option<String>,
-    },
-    ClipboardCleared(bool),
-    Saved(Result<String, Problem>),
-    DocumentsWritten(Result<String, Problem>),
-    Keys(Result<Vec<AccessKeyInfo>, Problem>),
-    Rotated(Box<Result<Rotation, Problem>>),
-    Retired(Result<String, Problem>),
-    /// SIGTERM or SIGHUP (a CI timeout, `docker stop`, a closed SSH session): nobody may be there to answer,
-    /// so the run is settled the safe way (stopped and rolled back), then the wizard quits.
-    Signal(i32),
-    /// The deletion of key `id` answered: gone, verified by reading the account (true), or not (false).
-    KeyDeleted {
-        id: String,
-        verified: bool,
-    },
-}
+/// The most rows a status message takes under the screen.
+pub const STATUS_ROWS: usize = 3;
 
 /// The smallest terminal the wizard draws in; below it, no key but quit acts.
 pub const MIN_WIDTH: u16 = 80;
@@ -589,7 +31,7 @@ pub const MIN_HEIGHT: u16 = 24;
 
 /// A message on the status line, for the screen it was said on.
 #[derive(Debug, Clone)]
-pub struct Status {
+pub struct StatusLine {
     pub text: String,
     pub screen: Screen,
 }
@@ -598,17 +40,10 @@ pub struct Status {
 pub struct App {
     pub screen: Screen,
     pub session: Session,
-    pub welcome: welcome::State,
-    pub identity: identity::State,
-    pub params: params::State,
-    pub preview: preview::State,
-    pub plan: plan::State,
-    pub run: run::State,
-    pub secret: secret::State,
-    pub summary: summary::State,
-    pub manual: manual::State,
+    /// Each screen's own state.
+    pub pages: Pages,
     pub overlay: Option<Overlay>,
-    pub status: Option<Status>,
+    pub status: Option<StatusLine>,
     /// The terminal's size, as last reported.
     pub size: (u16, u16),
     pub now: Instant,
@@ -626,6 +61,52 @@ impl Default for App {
     }
 }
 
+/// What each screen remembers while the wizard runs.
+#[derive(Default)]
+pub struct Pages {
+    pub welcome: welcome::State,
+    pub identity: identity::State,
+    pub params: params::State,
+    pub preview: preview::State,
+    pub plan: plan::State,
+    pub run: run::State,
+    pub secret: secret::State,
+    pub summary: summary::State,
+    pub manual: manual::State,
+}
+
+impl Pages {
+    /// The page of `screen`: the one dispatch over screens (keys, paste, typing, view go through it).
+    pub fn get(&self, screen: Screen) -> &dyn AnyPage {
+        match screen {
+            Screen::Welcome => &self.welcome,
+            Screen::Identity => &self.identity,
+            Screen::Params => &self.params,
+            Screen::Preview => &self.preview,
+            Screen::Plan => &self.plan,
+            Screen::Run => &self.run,
+            Screen::Secret => &self.secret,
+            Screen::Summary => &self.summary,
+            Screen::Manual => &self.manual,
+        }
+    }
+
+    /// The page of `screen`, to change.
+    pub fn get_mut(&mut self, screen: Screen) -> &mut dyn AnyPage {
+        match screen {
+            Screen::Welcome => &mut self.welcome,
+            Screen::Identity => &mut self.identity,
+            Screen::Params => &mut self.params,
+            Screen::Preview => &mut self.preview,
+            Screen::Plan => &mut self.plan,
+            Screen::Run => &mut self.run,
+            Screen::Secret => &mut self.secret,
+            Screen::Summary => &mut self.summary,
+            Screen::Manual => &mut self.manual,
+        }
+    }
+}
+
 /// The keys every screen answers to, after its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Global {
@@ -639,15 +120,7 @@ impl App {
         App {
             screen: Screen::Welcome,
             session: Session::new(),
-            welcome: welcome::State::default(),
-            identity: identity::State::default(),
-            params: params::State::default(),
-            preview: preview::State::default(),
-            plan: plan::State::default(),
-            run: run::State,
-            secret: secret::State::default(),
-            summary: summary::State::default(),
-            manual: manual::State::default(),
+            pages: Pages::default(),
             overlay: None,
             status: None,
             size: (120, 40),
@@ -680,12 +153,7 @@ impl App {
 
     /// Whether a text field has the focus, so `q` is a letter there.
     pub fn typing(&self) -> bool {
-        match self.screen {
-            Screen::Identity => true,
-            Screen::Params => self.params.typing(&self.session),
-            Screen::Secret => self.secret.prompt.is_some(),
-            _ => false,
-        }
+        self.pages.get(self.screen).typing(&self.session)
     }
 
     /// The keys that work now, as the footer and help list them: the overlay's when one is open.
@@ -706,48 +174,16 @@ impl App {
     }
 
     fn screen_shown_at(&self, size: (u16, u16)) -> Vec<keys::Shown> {
-        let s = &self.session;
-        match self.screen {
-            Screen::Welcome => keys::shown(&welcome::bindings(&self.welcome, s)),
-            Screen::Identity => keys::shown(&identity::bindings(&self.identity, s)),
-            Screen::Params => keys::shown(&params::bindings(&self.params, s)),
-            Screen::Preview => keys::shown(&preview::bindings(&self.preview, s, size)),
-            Screen::Plan => keys::shown(&plan::bindings(&self.plan, s, size)),
-            Screen::Run => keys::shown(&run::bindings(&self.run, s)),
-            Screen::Secret => keys::shown(&secret::bindings(&self.secret, s)),
-            Screen::Summary => keys::shown(&summary::bindings(&self.summary, s, size)),
-            Screen::Manual => keys::shown(&manual::bindings(&self.manual, s, size)),
-        }
+        self.pages.get(self.screen).shown(&self.session, size)
     }
 
     /// Every key that acts now and the footer label it is listed under (for the test that walks every screen).
     pub fn active_bindings(&self) -> Vec<(Vec<Key>, &'static str)> {
-        fn pairs<A>(t: Vec<Binding<A>>) -> Vec<(Vec<Key>, &'static str)> {
-            let mut out: Vec<(Vec<Key>, &'static str)> = vec![];
-            for b in t {
-                // A binding without a label is listed under the one before it (`↑/↓`).
-                let label = if b.label.is_empty() { out.last().map(|(_, l)| *l).unwrap_or("") } else { b.label };
-                out.push((b.keys, label));
-            }
-            out
-        }
         if let Some(o) = &self.overlay {
-            return pairs(overlay_bindings(o));
+            return keys::labelled(overlay_bindings(o));
         }
-        let s = &self.session;
-        let size = self.body_size();
-        let mut v = match self.screen {
-            Screen::Welcome => pairs(welcome::bindings(&self.welcome, s)),
-            Screen::Identity => pairs(identity::bindings(&self.identity, s)),
-            Screen::Params => pairs(params::bindings(&self.params, s)),
-            Screen::Preview => pairs(preview::bindings(&self.preview, s, size)),
-            Screen::Plan => pairs(plan::bindings(&self.plan, s, size)),
-            Screen::Run => pairs(run::bindings(&self.run, s)),
-            Screen::Secret => pairs(secret::bindings(&self.secret, s)),
-            Screen::Summary => pairs(summary::bindings(&self.summary, s, size)),
-            Screen::Manual => pairs(manual::bindings(&self.manual, s, size)),
-        };
-        v.extend(pairs(self.global_bindings()));
+        let mut v = self.pages.get(self.screen).labelled(&self.session, self.body_size());
+        v.extend(keys::labelled(self.global_bindings()));
         v
     }
 
@@ -766,6 +202,20 @@ impl App {
         v
     }
 
+    /// The status line's message wrapped to a frame `width` wide (after a one-column margin), at most
+    /// [`STATUS_ROWS`] rows: a long path or error is read whole rather than cut at the edge.
+    pub fn status_rows(&self, width: u16) -> Vec<String> {
+        let Some(text) = self.status_text() else { return vec![] };
+        let mut rows = wrap(text, width.saturating_sub(2) as usize, 2);
+        if rows.len() > STATUS_ROWS {
+            rows.truncate(STATUS_ROWS);
+            if let Some(last) = rows.last_mut() {
+                last.push('…');
+            }
+        }
+        rows
+    }
+
     /// The area a screen draws in (inside the frame's border), for scrolling: the footer is taken as two
     /// lines, so the last line is always reachable (the view clamps the rest).
     pub fn body_size(&self) -> (u16, u16) {
@@ -781,7 +231,8 @@ impl App {
             shown.extend(keys::shown(&self.global_bindings()));
         }
         let footer = keys::footer_lines(&shown, w as usize).len() as u16;
-        (w.saturating_sub(2), h.saturating_sub(4 + footer))
+        let status = self.status_rows(w).len().max(1) as u16;
+        (w.saturating_sub(2), h.saturating_sub(3 + status + footer))
     }
 
     /// Apply one message; returns the work to start. Pure: no clock, no I/O.
@@ -801,21 +252,16 @@ impl App {
                 if self.overlay.is_some() || self.too_small() {
                     return vec![];
                 }
-                let dos = match self.screen {
-                    Screen::Identity => self.identity.paste(&text),
-                    Screen::Params => self.params.paste(&mut self.session, &text),
-                    Screen::Secret => self.secret.paste(&text),
-                    _ => vec![],
-                };
+                let dos = self.pages.get_mut(self.screen).paste(&mut self.session, &text);
                 self.apply_dos(dos)
             }
             Msg::Detected { id, detected } => self.on_detected(id, *detected),
             Msg::Buckets { id, result } => {
-                self.params.buckets.items.answer(id, result);
+                self.pages.params.buckets.items.answer(id, result);
                 vec![]
             }
             Msg::Projects { id, result } => {
-                self.params.projects.items.answer(id, result);
+                self.pages.params.projects.items.answer(id, result);
                 vec![]
             }
             Msg::Planned { id, result } => {
@@ -829,7 +275,7 @@ impl App {
                 vec![]
             }
             Msg::Verified { id, result } => {
-                self.manual.verified.answer(id, *result);
+                self.pages.manual.verified.answer(id, *result);
                 vec![]
             }
             Msg::Exported(r) => {
@@ -840,7 +286,7 @@ impl App {
                 vec![]
             }
             Msg::Engine(e) => {
-                self.on_engine(e);
+                self.session.run.on_event(e, self.now);
                 vec![]
             }
             Msg::Applied(r) => {
@@ -861,6 +307,16 @@ impl App {
                 self.session.run.notes.push(format!("could not check what remains: {}", e.line()));
                 vec![]
             }
+            Msg::NotRolledBack { log, problem } => {
+                // Nothing was undone: the run waits for the choice again, and its key was not deleted.
+                if let Some(id) = self.session.run.key.clone() {
+                    self.session.custody.deleted(&id, false);
+                }
+                let run = &mut self.session.run;
+                run.phase = Phase::Failed(log);
+                run.notes.push(format!("Nothing was rolled back: {}", problem.line()));
+                self.settled()
+            }
             Msg::RolledBack(errors) => {
                 self.rolled_back_key(&errors);
                 let run = &mut self.session.run;
@@ -870,7 +326,7 @@ impl App {
                 } else {
                     let name = |i: usize| {
                         let l = run.plan.as_ref().map(|p| p.label(i));
-                        l.map_or_else(|| format!("step {}", i + 1), |l| format!("{} {}", l.kind, l.name))
+                        l.map_or_else(|| format!("step {}", i + 1), |l| l.to_string())
                     };
                     let notes: Vec<String> =
                         errors.iter().map(|(i, e)| format!("not undone: {}: {e}", name(*i))).collect();
@@ -893,14 +349,14 @@ impl App {
                 }
                 match what {
                     Copied::Document { .. } => self.say(text),
-                    _ => self.secret.copy_status = Some(text),
+                    _ => self.pages.secret.copy_status = Some(text),
                 }
                 vec![]
             }
             Msg::ClipboardCleared(cleared) => {
                 self.session.clipboard_holds_secret = false;
                 self.session.terminal_holds_secret = false;
-                self.secret.copy_status = Some(if cleared {
+                self.pages.secret.copy_status = Some(if cleared {
                     "The clipboard was cleared: it no longer holds the secret.".into()
                 } else {
                     "The clipboard no longer held the secret: left as it is.".into()
@@ -911,7 +367,7 @@ impl App {
                 if r.is_ok() {
                     self.session.custody.saved();
                 }
-                let dos = self.secret.on_saved(r);
+                let dos = self.pages.secret.on_saved(r);
                 self.apply_dos(dos)
             }
             Msg::DocumentsWritten(r) => {
@@ -949,7 +405,7 @@ impl App {
                         }
                         self.session.old_keys = Some((rotation.key.user_name.clone(), rotation.old));
                         self.session.custody.receive(rotation.key);
-                        self.secret = secret::State::default();
+                        self.pages.secret = secret::State::default();
                         self.go(Screen::Secret);
                     }
                     Err(e) => self.say(format!("✗ {}", e.line())),
@@ -962,10 +418,10 @@ impl App {
                 self.session.key_writes = self.session.key_writes.saturating_sub(1);
                 match r {
                     Ok(done) => {
-                        self.say(done.clone());
-                        self.session.retired.push(done.clone());
+                        self.say(done.to_string());
+                        self.session.retired.push(done.to_string());
                         if let Some((_, keys)) = &mut self.session.old_keys {
-                            if done.starts_with("Deleted") {
+                            if done.deleted {
                                 keys.clear();
                             } else {
                                 keys.iter_mut().for_each(|k| k.active = false);
@@ -1004,7 +460,7 @@ impl App {
 
     /// The key on the secret screen was left: show the next one still held, or the summary.
     fn after_leaving_secret(&mut self) {
-        self.secret = secret::State::default();
+        self.pages.secret = secret::State::default();
         if self.session.custody.held().is_none() && self.screen == Screen::Secret {
             self.go(Screen::Summary);
         }
@@ -1047,7 +503,7 @@ impl App {
     }
 
     fn say(&mut self, text: impl Into<String>) {
-        self.status = Some(Status { text: text.into(), screen: self.screen });
+        self.status = Some(StatusLine { text: text.into(), screen: self.screen });
     }
 
     /// The status line's message, if it still belongs to this screen.
@@ -1071,71 +527,21 @@ impl App {
         self.session.profile = d.profile;
         self.session.endpoint = d.endpoint;
         if let Some(r) = &d.region {
-            self.identity.set_region(r);
+            self.pages.identity.set_region(r);
         }
         self.session.region = d.region;
         let ok = d.identity.is_ok();
         self.session.identity.answer(id, d.identity);
-        self.identity.after_detection(&self.session);
+        self.pages.identity.after_detection(&self.session);
         if ok {
             let (b, p) = (self.session.request(), self.session.request());
-            self.params.buckets.items = Remote::Pending(b);
-            self.params.projects.items = Remote::Pending(p);
+            self.pages.params.buckets.items = Remote::Pending(b);
+            self.pages.params.projects.items = Remote::Pending(p);
             vec![Cmd::ListBuckets { id: b }, Cmd::ListProjects { id: p }]
         } else {
-            self.params.buckets.items = Remote::Failed(Problem::NotConnected);
-            self.params.projects.items = Remote::Failed(Problem::NotConnected);
+            self.pages.params.buckets.items = Remote::Failed(Problem::NotConnected);
+            self.pages.params.projects.items = Remote::Failed(Problem::NotConnected);
             vec![]
-        }
-    }
-
-    fn on_engine(&mut self, e: Event) {
-        let now = self.now;
-        let run = &mut self.session.run;
-        let set = |run: &mut Run, i: usize, state: StepState| {
-            if let Some(s) = run.steps.get_mut(i) {
-                if let Some(t) = s.started {
-                    s.elapsed = Some(now.saturating_duration_since(t));
-                }
-                s.state = state;
-            }
-        };
-        match e {
-            Event::Started(i) => {
-                if let Some(s) = run.steps.get_mut(i) {
-                    s.state = StepState::Running;
-                    s.started = Some(now);
-                    s.elapsed = Some(Duration::ZERO);
-                }
-            }
-            Event::Retrying { step, attempt, .. } => {
-                run.notes.push(format!("step {} not visible in IAM yet: try {}", step + 1, attempt + 1));
-            }
-            Event::Finished { step, status } => set(run, step, StepState::Done(status)),
-            Event::Failed { step, error } => {
-                let line = one_line(&error.to_string());
-                set(run, step, StepState::Failed(line.clone()));
-                if run.failure.is_none() {
-                    // In words: the step, the whole message and, where AWS gave one, its request id (in it).
-                    let label = run.plan.as_ref().map(|p| p.label(step));
-                    let what = label.map(|l| format!("{} {}", l.kind, l.name)).unwrap_or_default();
-                    let causes = crate::aws::error::plain(&error);
-                    let mut detail = format!("Step {}: {what}\n\n{error}", step + 1);
-                    if !causes.is_empty() && causes != error.to_string() {
-                        detail.push_str(&format!("\n\nCauses: {causes}"));
-                    }
-                    run.failure = Some((Some(step), line, detail));
-                }
-            }
-            Event::Skipped(i) => set(run, i, StepState::Skipped),
-            Event::RollingBack => run.phase = Phase::RollingBack,
-            Event::RolledBack(i) => set(run, i, StepState::RolledBack),
-            Event::RollbackFailed { step, error } => {
-                let what = run.plan.as_ref().map(|p| p.label(step)).map(|l| format!("{} {}", l.kind, l.name));
-                let what = what.unwrap_or_else(|| format!("step {}", step + 1));
-                run.notes.push(format!("not undone: {what}: {}", one_line(&error.to_string())))
-            }
-            Event::Done => {}
         }
     }
 
@@ -1148,7 +554,11 @@ impl App {
             Ok(report) => report,
             Err(e) => {
                 let run = &mut self.session.run;
-                run.failure = Some((None, e.line(), e.detail()));
+                run.failure = Some(Failure::of(&e));
+                // The engine refused before its first step (no connection, a conflict): nothing was sent.
+                if run.steps.iter().all(|st| st.state == StepState::Pending) {
+                    self.session.wrote = run.earlier_writes;
+                }
                 run.phase = Phase::Failed(RollbackLog::default());
                 return self.settled();
             }
@@ -1157,12 +567,7 @@ impl App {
         // The report is the last word on each step, whatever events were missed.
         for (st, status) in self.session.run.steps.iter_mut().zip(&report.statuses) {
             if matches!(st.state, StepState::Pending | StepState::Running) {
-                st.state = match status {
-                    crate::engine::Status::Skipped => StepState::Skipped,
-                    crate::engine::Status::RolledBack => StepState::RolledBack,
-                    crate::engine::Status::Failed => StepState::Failed("failed".into()),
-                    other => StepState::Done(*other),
-                };
+                st.state = StepState::from(*status);
             }
         }
         // The key's secret goes into custody at once, whether or not the run completed: nobody saw it yet.
@@ -1174,14 +579,13 @@ impl App {
             self.session.run.phase = Phase::Completed;
             if stopping.is_none() {
                 let next = if self.session.custody.held().is_some() { Screen::Secret } else { Screen::Summary };
-                self.secret = secret::State::default();
+                self.pages.secret = secret::State::default();
                 self.go(next);
             }
             return self.settled();
         }
         if report.interrupted && self.session.run.failure.is_none() {
-            self.session.run.failure =
-                Some((None, "stopped on request".into(), "The run was stopped before it completed.".into()));
+            self.session.run.failure = Some(Failure::stopped());
         }
         if report.rollback_log.is_empty() {
             self.session.run.phase = Phase::RolledBack { errors: 0 };
@@ -1244,7 +648,7 @@ impl App {
             // A key whose secret is still held: show it once, and leave through the secret screen's own prompt.
             self.quit_when_settled = false;
             if self.screen != Screen::Secret {
-                self.secret = secret::State::default();
+                self.pages.secret = secret::State::default();
                 self.go(Screen::Secret);
             }
             self.say("This session made an access key: store its secret now (shown only here), then quit.");
@@ -1268,48 +672,8 @@ impl App {
         if let Some(o) = self.overlay.take() {
             return self.on_overlay_key(o, k);
         }
-        let s = &self.session;
-        let dos = match self.screen {
-            Screen::Welcome => keys::find(&welcome::bindings(&self.welcome, s), &k)
-                .map(|b| b.action)
-                .map(|a| self.welcome.act(&mut self.session, a)),
-            Screen::Identity => keys::find(&identity::bindings(&self.identity, s), &k)
-                .map(|b| b.action)
-                .map(|a| self.identity.act(&mut self.session, a, &k)),
-            Screen::Params => keys::find(&params::bindings(&self.params, s), &k)
-                .map(|b| b.action)
-                .map(|a| self.params.act(&mut self.session, a, &k)),
-            Screen::Preview => {
-                let size = self.body_size();
-                keys::find(&preview::bindings(&self.preview, s, size), &k)
-                    .map(|b| b.action)
-                    .map(|a| self.preview.act(&mut self.session, a, size))
-            }
-            Screen::Plan => {
-                let size = self.body_size();
-                keys::find(&plan::bindings(&self.plan, s, size), &k)
-                    .map(|b| b.action)
-                    .map(|a| self.plan.act(&mut self.session, a, size))
-            }
-            Screen::Run => keys::find(&run::bindings(&self.run, s), &k)
-                .map(|b| b.action)
-                .map(|a| self.run.act(&mut self.session, a)),
-            Screen::Secret => keys::find(&secret::bindings(&self.secret, s), &k)
-                .map(|b| b.action)
-                .map(|a| self.secret.act(&mut self.session, a, &k)),
-            Screen::Summary => {
-                let size = self.body_size();
-                keys::find(&summary::bindings(&self.summary, s, size), &k)
-                    .map(|b| b.action)
-                    .map(|a| self.summary.act(&mut self.session, a, size))
-            }
-            Screen::Manual => {
-                let size = self.body_size();
-                keys::find(&manual::bindings(&self.manual, s, size), &k)
-                    .map(|b| b.action)
-                    .map(|a| self.manual.act(&mut self.session, a, size))
-            }
-        };
+        let size = self.body_size();
+        let dos = self.pages.get_mut(self.screen).on_key(&mut self.session, &k, size);
         if let Some(dos) = dos {
             return self.apply_dos(dos);
         }
@@ -1329,23 +693,23 @@ impl App {
             match d {
                 Do::Go(s) => {
                     if s == Screen::Preview {
-                        self.preview = preview::State::default();
+                        self.pages.preview = preview::State::default();
                         cmds.extend(self.session.analyse());
                     }
                     if s == Screen::Plan {
-                        self.plan = plan::State::default();
+                        self.pages.plan = plan::State::default();
                     }
                     // Entering manual mode (not leaving it): a fresh panel list, Esc back to where it came from.
                     if s == Screen::Manual && self.screen != Screen::Manual {
-                        self.manual = manual::State::from(self.screen);
+                        self.pages.manual = manual::State::from(self.screen);
                     }
                     self.go(s)
                 }
                 Do::Run(c) => {
                     if let Cmd::Detect { .. } = c {
                         // Lists of the account or Region read before are no answer to the new detection.
-                        self.params.buckets.items = Remote::Idle;
-                        self.params.projects.items = Remote::Idle;
+                        self.pages.params.buckets.items = Remote::Idle;
+                        self.pages.params.projects.items = Remote::Idle;
                     }
                     debug_assert!(!c.writes(), "writes go through the confirmation overlay");
                     if !c.writes() {
@@ -1384,22 +748,13 @@ impl App {
             (OverlayAction::PickKey, Overlay::ChooseKey(ck)) => {
                 let Some(key) = ck.keys.get(ck.selected) else { return vec![] };
                 let state = if key.active { "active" } else { "inactive" };
-                self.overlay = Some(Overlay::Confirm(Confirm {
-                    title: "Rotate the access key".into(),
-                    lines: vec![
-                        format!("Delete {}'s {state} access key {} now, then create a new one.", ck.user, key.id),
-                        "Anything still using the deleted key stops working at once.".into(),
-                        "The new secret is shown once, on the next screen.".into(),
-                    ],
-                    choices: vec![Choice {
-                        key: 'y',
-                        does: format!("delete {} and create a new key", key.id),
-                        intent: Intent::Rotate { user: ck.user.clone(), delete_first: Some(key.id.clone()) },
-                        then_quit: false,
-                    }],
-                    cancel: "cancel",
-                    quitting: false,
-                }));
+                let rotate = Intent::Rotate { user: ck.user.clone(), delete_first: Some(key.id.clone()) };
+                let confirm = Confirm::new("Rotate the access key")
+                    .line(format!("Delete {}'s {state} access key {} now, then create a new one.", ck.user, key.id))
+                    .line("Anything still using the deleted key stops working at once.")
+                    .line("The new secret is shown once, on the next screen.")
+                    .choice('y', format!("delete {} and create a new key", key.id), rotate);
+                self.overlay = Some(Overlay::Confirm(confirm));
                 vec![]
             }
             (_, o) => {
@@ -1417,8 +772,9 @@ impl App {
         let cmds = match intent {
             Intent::Apply => {
                 let Some(plan) = self.session.plan.ready().cloned() else { return vec![] };
-                self.session.wrote = true;
+                let earlier_writes = std::mem::replace(&mut self.session.wrote, true);
                 self.session.run = Run {
+                    earlier_writes,
                     steps: plan
                         .steps
                         .iter()
@@ -1528,230 +884,12 @@ impl App {
     }
 
     fn quit_prompt(&self) -> Option<Confirm> {
-        let s = &self.session;
-        let made = summary::made_by_run(s);
-        let quit = |key, does: &str, intent| Choice { key, does: does.into(), intent, then_quit: true };
-        let prompt = |title: &str, lines: Vec<String>, choices| Confirm {
-            title: title.into(),
-            lines,
-            choices,
-            cancel: "stay",
-            quitting: true,
-        };
-        match &s.run.phase {
-            Phase::Applying => Some(prompt(
-                "Quit while steps run?",
-                vec![
-                    "Steps are writing to the account now.".into(),
-                    "b stops them and deletes or restores everything this run made (the default of a second Ctrl-C);"
-                        .into(),
-                    "k stops them and keeps what exists (a new key's secret is shown first); the summary printed on \
-                     exit lists it."
-                        .into(),
-                ],
-                vec![
-                    quit('b', "stop, roll back, quit", Intent::Stop { roll_back: true }),
-                    quit('k', "stop, keep, quit", Intent::Stop { roll_back: false }),
-                ],
-            )),
-            Phase::Stopping { .. } | Phase::RollingBack => Some(prompt(
-                "Quit before the run settles?",
-                vec![
-                    "The run is being stopped or rolled back.".into(),
-                    "w quits as soon as that is done; y quits now and leaves part of this run in the account.".into(),
-                ],
-                vec![
-                    Choice { key: 'w', does: "quit when settled".into(), intent: Intent::Keep, then_quit: true },
-                    quit('y', "quit now", Intent::Quit),
-                ],
-            )),
-            Phase::Failed(_) => {
-                let mut lines = vec![format!("The run failed. It made or changed: {}.", list_or_none(&made))];
-                let run_key = s.run.key.as_ref().is_some_and(|id| s.custody.is_live(id));
-                if run_key {
-                    lines.push("Its access key was never shown: rolling back deletes it.".into());
-                }
-                lines.push("b undoes all of it, then quits (the default of a second Ctrl-C);".into());
-                lines.push(if run_key {
-                    "k keeps it as it is, shows the key's secret once, then you quit; the summary printed on exit lists it."
-                        .into()
-                } else {
-                    "k keeps it as it is and quits; the summary printed on exit lists it.".into()
-                });
-                Some(prompt(
-                    "Quit after a failed run?",
-                    lines,
-                    vec![quit('b', "roll back, quit", Intent::RollBack), quit('k', "keep, quit", Intent::Keep)],
-                ))
-            }
-            _ if self.screen == Screen::Secret => match s.custody.leave_all() {
-                Leave::Unseen { user, id } => Some(secret::unseen_prompt(&user, &id, true)),
-                Leave::Delivered { .. } => {
-                    let mut lines =
-                        vec!["The secret access key will be gone for good: AWS never shows it again.".into()];
-                    if let (true, Some(n)) = (s.clipboard_holds_secret, self.clear_in()) {
-                        lines.push(format!(
-                            "The clipboard keeps it for {n} s more after the wizard exits, then it is cleared."
-                        ));
-                    }
-                    if s.terminal_holds_secret {
-                        lines.push("Your terminal's clipboard (OSC 52) is cleared of it as the wizard exits.".into());
-                    }
-                    Some(prompt("Quit?", lines, vec![quit('y', "quit", Intent::Quit)]))
-                }
-                Leave::Free => None,
-            },
-            _ if s.clipboard_holds_secret && self.clear_in().is_some_and(|n| n > 0) => {
-                let n = self.clear_in().unwrap_or_default();
-                Some(prompt(
-                    "Quit?",
-                    vec![format!(
-                        "The clipboard still holds the secret access key: it keeps it for {n} s more after the \
-                         wizard exits, then it is cleared."
-                    )],
-                    vec![quit('y', "quit", Intent::Quit)],
-                ))
-            }
-            _ => None,
-        }
+        prompts::quit(&self.session, self.screen == Screen::Secret, self.now)
     }
-
-    /// What the shell is told on exit (nothing secret), and the exit code: 0 only when the setup is in place
-    /// (or nothing was written) and every new key is active with its secret delivered, or kept at the
-    /// operator's word. The keys' part comes from the custody.
+    /// What the shell is told on exit (nothing secret), and the exit code: see [`ExitReport::of`].
     pub fn exit_report(&self) -> ExitReport {
-        let s = &self.session;
-        let keys = s.custody.outcomes();
-        let (code, head) = match (self.run_verdict(), self.missing_key(&keys)) {
-            ((0, _), Some(gap)) if s.wrote => {
-                (1, format!("pinpoint-iam-wizard: every resource is in place but the access key: {gap}."))
-            }
-            ((code, head), _) if keys.iter().any(|k| k.end.orphaned()) || s.key_writes > 0 => (code.max(1), head),
-            (verdict, _) => verdict,
-        };
-        let mut lines = vec![head];
-        // Ended by a signal: say so, and let the code say it too, as a shell would for a killed process.
-        let code = match self.signal {
-            Some(n) => {
-                lines.push(format!("pinpoint-iam-wizard: ended by signal {n}; the run was settled first."));
-                u8::try_from(128 + n).unwrap_or(1)
-            }
-            None => code,
-        };
-        if s.wrote || s.plan.ready().is_some_and(|p| p.checked) {
-            for r in &summary::rows(s) {
-                // The ARN names the resource; one line each, so the terminal's soft wrap keeps it whole to copy.
-                lines.push(format!("  {:<12} {:<7} {}", r.status, r.kind, r.arn));
-            }
-        }
-        lines.extend(keys.iter().map(|k| format!("  new access key {} of {} ({})", k.id, k.user, self.key_end(k))));
-        lines.extend(s.retired.iter().map(|r| format!("  {r}")));
-        if s.key_writes > 0 {
-            lines.push(
-                "pinpoint-iam-wizard: quit before AWS answered a key rotation or retirement: list the user's keys \
-                 (aws iam list-access-keys) to see what it did."
-                    .into(),
-            );
-        }
-        let undone = matches!(s.run.phase, Phase::RolledBack { errors: 0 });
-        // Only when something of this run may remain: after a verified full rollback there is nothing to remove.
-        if let Some(cmd) = summary::destroy_command(s).filter(|_| s.wrote && !undone) {
-            lines.push(format!("Remove it later with: {cmd}"));
-        }
-        ExitReport { code, lines, keys }
+        ExitReport::of(&self.session, self.signal)
     }
-
-    /// The exit code and first line the run's phase alone calls for.
-    fn run_verdict(&self) -> (u8, String) {
-        let s = &self.session;
-        let remaining = s
-            .run
-            .steps
-            .iter()
-            .filter(|st| {
-                matches!(st.state, StepState::Done(crate::engine::Status::Left | crate::engine::Status::Unknown))
-            })
-            .count();
-        match &s.run.phase {
-            _ if !s.wrote => (0, "Nothing was written to the account.".to_string()),
-            Phase::RolledBack { .. } if remaining > 0 => (
-                1,
-                format!(
-                    "pinpoint-iam-wizard: the run did not complete; {remaining} of its writes remain or could not be checked."
-                ),
-            ),
-            Phase::Completed | Phase::NotStarted => (0, "pinpoint-iam-wizard: the setup is in place.".to_string()),
-            Phase::RolledBack { errors: 0 } => {
-                (1, "pinpoint-iam-wizard: the run did not complete and was rolled back.".to_string())
-            }
-            Phase::RolledBack { errors } => {
-                (1, format!("pinpoint-iam-wizard: the run did not complete; {errors} step(s) could not be undone."))
-            }
-            Phase::Kept | Phase::Failed(_) => {
-                (1, "pinpoint-iam-wizard: the run did not complete; what it made was kept.".to_string())
-            }
-            Phase::Applying | Phase::Stopping { .. } | Phase::RollingBack => (
-                1,
-                "pinpoint-iam-wizard: quit before the run settled; part of it may remain in the account.".to_string(),
-            ),
-        }
-    }
-
-    /// A user who got a key in this session and is left without one anyone can use, in words with the command
-    /// that makes a new one.
-    fn missing_key(&self, keys: &[KeyOutcome]) -> Option<String> {
-        let s = &self.session;
-        let usable = |user: &str| {
-            keys.iter().any(|k| k.user == user && matches!(k.end, KeyEnd::Delivered(_) | KeyEnd::KeptUnseen))
-                || s.old_keys.as_ref().is_some_and(|(u, old)| u == user && old.iter().any(|k| k.active))
-        };
-        let lost = keys.iter().find(|k| !usable(&k.user))?;
-        let what = match lost.end {
-            KeyEnd::Deleted => format!("{}'s new key {} was deleted, its secret never shown", lost.user, lost.id),
-            _ => format!("nobody has the secret of {}'s new key {}", lost.user, lost.id),
-        };
-        Some(match summary::command(s, &format!("rotate-key --user {}", lost.user)) {
-            Some(cmd) => format!("{what}; make a new one with: {cmd}"),
-            None => what,
-        })
-    }
-
-    /// How one new key ends, in words, with the command that deals with it.
-    fn key_end(&self, k: &KeyOutcome) -> String {
-        let s = &self.session;
-        let rotate = summary::command(s, &format!("rotate-key --user {}", k.user)).unwrap_or_default();
-        match &k.end {
-            KeyEnd::Delivered(d) => {
-                let ways: Vec<&str> = [(d.revealed, "revealed"), (d.copied, "copied"), (d.saved, "saved")]
-                    .into_iter()
-                    .filter_map(|(on, w)| on.then_some(w))
-                    .collect();
-                format!("active; its secret was shown once, in the wizard: {}", ways.join(", "))
-            }
-            KeyEnd::KeptUnseen => {
-                format!("active, kept without its secret as you chose: nobody can use it; a new one: {rotate}")
-            }
-            KeyEnd::Unseen => format!(
-                "active; its secret was never revealed, copied or saved: delete it (retire-key) and make a new one: \
-                 {rotate}"
-            ),
-            KeyEnd::Deleted => "deleted: its secret was never shown (checked: the account no longer lists it)".into(),
-            KeyEnd::MaybeActive => format!(
-                "may still be active, its secret seen by no one: it could not be deleted or checked; delete it with \
-                 retire-key --user {} --key {} (deactivate, then --delete)",
-                k.user, k.id
-            ),
-        }
-    }
-}
-
-/// What `tui::run` returns: the exit code and the lines printed to the shell.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExitReport {
-    pub code: u8,
-    pub lines: Vec<String>,
-    /// How each key made in this session ends (from the custody), for tests and callers that decide on it.
-    pub keys: Vec<KeyOutcome>,
 }
 
 /// The documents' errors and security warnings in one sentence, remembered for the last documents asked about:
@@ -1767,107 +905,5 @@ fn serious(desired: &Desired) -> Option<String> {
             *last = Some((desired.clone(), said.clone()));
             said
         }
-    }
-}
-
-fn list_or_none(v: &[String]) -> String {
-    if v.is_empty() { "nothing".into() } else { v.join(", ") }
-}
-
-/// What a key does in an overlay.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OverlayAction {
-    Close,
-    Choose(usize),
-    Move(bool),
-    PickKey,
-}
-
-/// The keys of an open overlay (the only keys that act while it is open, besides Ctrl-C).
-pub fn overlay_bindings(o: &Overlay) -> Vec<Binding<OverlayAction>> {
-    match o {
-        Overlay::Help => {
-            vec![Binding::new(
-                &[Key::Code(KeyCode::Esc), Key::char('?'), Key::Code(KeyCode::F(1))],
-                "Esc/?",
-                "close help",
-                OverlayAction::Close,
-            )]
-        }
-        Overlay::Details { .. } => vec![Binding::new(
-            &[Key::Code(KeyCode::Esc), Key::Code(KeyCode::F(2))],
-            "Esc/F2",
-            "close",
-            OverlayAction::Close,
-        )],
-        Overlay::Confirm(c) => {
-            let mut v: Vec<Binding<OverlayAction>> = c
-                .choices
-                .iter()
-                .enumerate()
-                .map(|(i, ch)| Binding {
-                    keys: vec![Key::char(ch.key)],
-                    label: choice_label(ch.key),
-                    does: ch.does.clone(),
-                    action: OverlayAction::Choose(i),
-                })
-                .collect();
-            v.push(Binding::new(&[Key::Code(KeyCode::Esc)], "Esc", c.cancel, OverlayAction::Close));
-            v
-        }
-        Overlay::ChooseKey(_) => vec![
-            Binding::new(&[Key::Code(KeyCode::Down)], "↓", "next key", OverlayAction::Move(true)),
-            Binding::new(&[Key::Code(KeyCode::Up)], "↑", "previous key", OverlayAction::Move(false)),
-            Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "delete it and rotate…", OverlayAction::PickKey),
-            Binding::new(&[Key::Code(KeyCode::Esc)], "Esc", "cancel", OverlayAction::Close),
-        ],
-    }
-}
-
-fn choice_label(c: char) -> &'static str {
-    match c {
-        'b' => "b",
-        'k' => "k",
-        'w' => "w",
-        'y' => "y",
-        'd' => "d",
-        'x' => "x",
-        '1' => "1",
-        '2' => "2",
-        '3' => "3",
-        '4' => "4",
-        _ => "?",
-    }
-}
-
-/// The export overlay: which format to write, and where each goes (the working directory, never over a file).
-pub fn export_prompt() -> Confirm {
-    use crate::export::ExportFormat;
-    let choice = |key, format: ExportFormat, does: &str| Choice {
-        key,
-        does: does.into(),
-        intent: Intent::Export(format),
-        then_quit: false,
-    };
-    Confirm {
-        title: "Export".into(),
-        lines: vec![
-            "Write this setup for another tool, into the working directory (a new name, never over a file). \
-             Nothing is sent to AWS."
-                .into(),
-            "1 CloudFormation template (pinpoint-iam.yaml): account and Region from the stack.".into(),
-            "2 AWS CLI script (pinpoint-iam-cli/setup.sh) with the documents beside it.".into(),
-            "3 Terraform (pinpoint-iam-terraform/main.tf).".into(),
-            "4 Every document as JSON (pinpoint-iam-export-documents/).".into(),
-            "None of them holds an access key or a secret.".into(),
-        ],
-        choices: vec![
-            choice('1', ExportFormat::CloudFormation, "CloudFormation"),
-            choice('2', ExportFormat::Cli, "CLI script"),
-            choice('3', ExportFormat::Terraform, "Terraform"),
-            choice('4', ExportFormat::Documents, "documents"),
-        ],
-        cancel: "cancel",
-        quitting: false,
     }
 }

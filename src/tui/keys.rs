@@ -79,6 +79,17 @@ pub fn shown<A>(table: &[Binding<A>]) -> Vec<Shown> {
     table.iter().filter(|b| !b.label.is_empty()).map(|b| Shown { label: b.label, does: b.does.clone() }).collect()
 }
 
+/// Every key of `table` with the footer label it is listed under: a binding without a label is listed under the
+/// one before it (`↑/↓`).
+pub fn labelled<A>(table: Vec<Binding<A>>) -> Vec<(Vec<Key>, &'static str)> {
+    let mut out: Vec<(Vec<Key>, &'static str)> = vec![];
+    for b in table {
+        let label = if b.label.is_empty() { out.last().map(|(_, l)| *l).unwrap_or("") } else { b.label };
+        out.push((b.keys, label));
+    }
+    out
+}
+
 /// Pack the footer's entries into lines of at most `width` columns, never separating a key from its label.
 pub fn footer_lines(entries: &[Shown], width: usize) -> Vec<Vec<&Shown>> {
     let mut lines: Vec<Vec<&Shown>> = vec![vec![]];

@@ -1,9 +1,17 @@
 //! The interactive wizard: terminal life, the event loop, and the commands it runs in the background.
 
 pub mod app;
+pub mod exit;
 pub mod keys;
+pub mod msg;
+pub mod overlay;
+pub mod progress;
+pub mod prompts;
+pub mod remote;
 pub mod screens;
+pub mod session;
 pub mod theme;
+pub mod view;
 pub mod widgets;
 
 use crate::aws::{Aws, Connection};
@@ -16,8 +24,9 @@ use crate::secret::{keeper, store};
 use app::{App, Cmd, Copied, Detected, ExitReport, Msg, Problem};
 use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste, Event as TermEvent, EventStream};
 use futures::StreamExt;
+use msg::Retired;
+use remote::FileProblem;
 use std::io::{IsTerminal, Write};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use theme::Theme;
@@ -91,7 +100,7 @@ struct Runtime {
     aws: Option<Aws>,
     tx: UnboundedSender<Inbox>,
     clipboard: Arc<Mutex<Clipboard>>,
-    cancel: Arc<AtomicBool>,
+    cancel: tokio_util::sync::CancellationToken,
 }
 
 async fn event_loop(
@@ -102,13 +111,13 @@ async fn event_loop(
 ) -> std::io::Result<()> {
     let theme = Theme::from_env();
     let (tx, mut rx) = unbounded_channel();
-    let mut rt = Runtime { conn, aws: None, tx, clipboard, cancel: Arc::new(AtomicBool::new(false)) };
+    let mut rt = Runtime { conn, aws: None, tx, clipboard, cancel: Default::default() };
     let size = terminal.size()?;
     app.update(Msg::Resize(size.width, size.height));
     app.update(Msg::Tick(Instant::now()));
     let first = app.init();
     // The first frame is drawn before any answer from AWS: detection runs in the background.
-    terminal.draw(|f| screens::draw(app, f, &theme))?;
+    terminal.draw(|f| view::draw(app, f, &theme))?;
     for cmd in first {
         rt.execute(cmd, app);
     }
@@ -166,7 +175,7 @@ async fn event_loop(
         if app.should_quit {
             return Ok(());
         }
-        if !terminal_gone && terminal.draw(|f| screens::draw(app, f, &theme)).is_err() {
+        if !terminal_gone && terminal.draw(|f| view::draw(app, f, &theme)).is_err() {
             terminal_gone = true;
             for cmd in app.update(Msg::Signal(1)) {
                 rt.execute(cmd, app);
@@ -185,6 +194,14 @@ impl Runtime {
 
     fn execute(&mut self, cmd: Cmd, app: &App) {
         let tx = self.tx.clone();
+        // Without a connection every command that needs one answers at once (`Cmd::offline`).
+        let cmd = match self.aws {
+            Some(_) => cmd,
+            None => match cmd.offline() {
+                Ok(answer) => return Self::send(&tx, answer),
+                Err(cmd) => cmd,
+            },
+        };
         match cmd {
             Cmd::Detect { id, region } => {
                 let mut conn = self.conn.clone();
@@ -277,7 +294,7 @@ impl Runtime {
                     Self::send(&tx, Msg::Applied(Box::new(Err(Problem::NotConnected))));
                     return;
                 };
-                self.cancel = Arc::new(AtomicBool::new(false));
+                self.cancel = tokio_util::sync::CancellationToken::new();
                 let cancel = self.cancel.clone();
                 tokio::spawn(async move {
                     let (etx, mut erx) = unbounded_channel();
@@ -308,18 +325,8 @@ impl Runtime {
                 let Some(aws) = self.aws.clone() else { return };
                 let Some(plan) = app.session.run.plan.clone() else { return };
                 let run_id = app.session.run.run_id.clone();
-                let mut statuses: Vec<engine::Status> = app
-                    .session
-                    .run
-                    .steps
-                    .iter()
-                    .map(|st| match &st.state {
-                        app::StepState::Done(s) => *s,
-                        app::StepState::Failed(_) | app::StepState::Running => engine::Status::Failed,
-                        app::StepState::RolledBack => engine::Status::RolledBack,
-                        app::StepState::Pending | app::StepState::Skipped => engine::Status::Skipped,
-                    })
-                    .collect();
+                let mut statuses: Vec<engine::Status> =
+                    app.session.run.steps.iter().map(|st| st.state.status()).collect();
                 tokio::spawn(async move {
                     let (etx, mut erx) = unbounded_channel();
                     let fwd = tx.clone();
@@ -341,7 +348,7 @@ impl Runtime {
                     Self::send(&tx, Msg::RolledBack(errors));
                 });
             }
-            Cmd::Cancel => self.cancel.store(true, Ordering::SeqCst),
+            Cmd::Cancel => self.cancel.cancel(),
             Cmd::Copy { what } => {
                 let text = match &what {
                     Copied::Secret => app.session.custody.held().map(|k| k.secret_access_key.expose().to_string()),
@@ -417,9 +424,15 @@ impl Runtime {
             Cmd::Rotate { user, delete_first } => {
                 let Some(aws) = self.aws.clone() else { return };
                 tokio::spawn(async move {
-                    let r = access_keys::rotate(&aws.iam, &user, delete_first.as_deref(), access_keys::Adopt::No)
-                        .await
-                        .map_err(Problem::from);
+                    let r = access_keys::rotate(
+                        &aws.iam,
+                        &aws.region,
+                        &user,
+                        delete_first.as_deref(),
+                        access_keys::Adopt::No,
+                    )
+                    .await
+                    .map_err(Problem::from);
                     Self::send(&tx, Msg::Rotated(Box::new(r)));
                 });
             }
@@ -429,17 +442,13 @@ impl Runtime {
                     let mut r = Ok(());
                     for id in &ids {
                         if r.is_ok() {
-                            r = access_keys::retire(&aws.iam, &user, id, delete, access_keys::Adopt::No)
+                            r = access_keys::retire(&aws.iam, &aws.region, &user, id, delete, access_keys::Adopt::No)
                                 .await
                                 .map(|_| ())
                                 .map_err(Problem::from);
                         }
                     }
-                    let verb = if delete { "Deleted" } else { "Deactivated" };
-                    Self::send(
-                        &tx,
-                        Msg::Retired(r.map(|()| format!("{verb} the old access key(s) {}.", ids.join(", ")))),
-                    );
+                    Self::send(&tx, Msg::Retired(r.map(|()| Retired { ids, deleted: delete })));
                 });
             }
         }
@@ -458,8 +467,7 @@ fn write_export(
     base_dir: &std::path::Path,
 ) -> Result<String, Problem> {
     use crate::export::{self, ExportFormat};
-    let files = export::render(params, format, &export::Origin::now())
-        .map_err(|e| Problem::Io(format!("could not render the export: {e}")))?;
+    let files = export::render(params, format, &export::Origin::now()).map_err(FileProblem::from)?;
     let (stem, ext) = match format {
         ExportFormat::CloudFormation => ("pinpoint-iam", ".yaml"),
         ExportFormat::Cli => ("pinpoint-iam-cli", ""),
@@ -470,20 +478,19 @@ fn write_export(
         .map(|n| if n == 1 { format!("{stem}{ext}") } else { format!("{stem}-{n}{ext}") })
         .map(|name| base_dir.join(name))
         .find(|p| !p.exists())
-        .ok_or_else(|| Problem::Io("could not find a free name for the export".into()))?;
-    let written = export::write(&out, format, &files, false)
-        .map_err(|e| Problem::Io(format!("could not write the export: {e}")))?;
+        .ok_or(FileProblem::NoFreeName("the export"))?;
+    let written = export::write(&out, format, &files, false).map_err(FileProblem::from)?;
     Ok(format!("Exported as {}: {} ({} file(s))", format.as_str(), out.display(), written.len()))
 }
 
 /// Write every document to a new directory under `base_dir`, each file synced to disk; never overwrites.
 fn write_documents(desired: &crate::setup::Desired, base_dir: &std::path::Path) -> Result<String, Problem> {
-    let io = |e: std::io::Error| Problem::Io(format!("could not write the documents: {e}"));
+    let io = |e: std::io::Error| Problem::from(FileProblem::from(e));
     let base = "pinpoint-iam-documents";
     let dir = (1..1000)
         .map(|n| if n == 1 { base_dir.join(base) } else { base_dir.join(format!("{base}-{n}")) })
         .find(|p| !p.exists())
-        .ok_or_else(|| Problem::Io("could not find a free directory name for the documents".into()))?;
+        .ok_or(FileProblem::NoFreeName("the documents"))?;
     std::fs::create_dir(&dir).map_err(io)?;
     let docs = desired.documents();
     for d in &docs {

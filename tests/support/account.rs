@@ -10,6 +10,7 @@ pub struct PolicyView {
     pub document: Value,
     pub ours: bool,
     pub versions: usize,
+    pub tags: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -18,6 +19,7 @@ pub struct RoleView {
     pub attached: Vec<String>,
     pub inline: Vec<String>,
     pub ours: bool,
+    pub tags: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -41,9 +43,32 @@ fn ours(tags: &[aws_sdk_iam::types::Tag]) -> bool {
     tags.iter().any(|t| t.key() == "ManagedBy" && t.value() == "pinpoint-iam-wizard")
 }
 
-fn sorted(mut v: Vec<String>) -> Vec<String> {
+fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
     v.sort();
     v
+}
+
+fn pairs(tags: &[aws_sdk_iam::types::Tag]) -> Vec<(String, String)> {
+    sorted(tags.iter().map(|t| (t.key().to_string(), t.value().to_string())).collect())
+}
+
+/// The user tags that belong to one access key: our marker (`pinpoint-iam-wizard:key:<id>`) and the console's
+/// description (the id itself). IAM's key ids start with `AKIA`.
+fn key_of_tag(tag: &str) -> Option<&str> {
+    tag.strip_prefix("pinpoint-iam-wizard:key:").or(tag.starts_with("AKIA").then_some(tag))
+}
+
+impl UserView {
+    /// The user's own tags, without those of its access keys.
+    pub fn own_tags(&self) -> Vec<(String, String)> {
+        self.tags.iter().filter(|(k, _)| key_of_tag(k).is_none()).cloned().collect()
+    }
+
+    /// Tags of access keys the user no longer has: leftovers of a key that was deleted.
+    pub fn stale_key_tags(&self) -> Vec<String> {
+        let stale = |k: &&(String, String)| key_of_tag(&k.0).is_some_and(|id| !self.keys.iter().any(|key| key == id));
+        self.tags.iter().filter(stale).map(|(k, _)| k.clone()).collect()
+    }
 }
 
 impl Account {
@@ -63,6 +88,7 @@ impl Account {
                     document: decode(doc.policy_version().unwrap().document().unwrap()),
                     ours: ours(got.tags()),
                     versions,
+                    tags: pairs(got.tags()),
                 },
             );
         }
@@ -81,6 +107,7 @@ impl Account {
                     ),
                     inline: sorted(inline.policy_names().to_vec()),
                     ours: ours(got.tags()),
+                    tags: pairs(got.tags()),
                 },
             );
         }
@@ -98,8 +125,10 @@ impl Account {
                         attached.attached_policies().iter().map(|p| p.policy_name().unwrap().to_string()).collect(),
                     ),
                     inline: sorted(inline.policy_names().to_vec()),
-                    keys: keys.access_key_metadata().iter().map(|k| k.access_key_id().unwrap().to_string()).collect(),
-                    tags: tags.iter().map(|t| (t.key().to_string(), t.value().to_string())).collect(),
+                    keys: sorted(
+                        keys.access_key_metadata().iter().map(|k| k.access_key_id().unwrap().to_string()).collect(),
+                    ),
+                    tags: pairs(tags),
                     ours: ours(tags),
                 },
             );
@@ -122,16 +151,70 @@ impl Account {
         self.users.iter().flat_map(|(u, v)| v.keys.iter().map(move |k| (u.clone(), k.clone()))).collect()
     }
 
+    /// Every tag of a key that is gone, as (user, tag key): a leftover like the key itself.
+    pub fn stale_key_tags(&self) -> Vec<(String, String)> {
+        self.users.iter().flat_map(|(u, v)| v.stale_key_tags().into_iter().map(move |t| (u.clone(), t))).collect()
+    }
+
+    /// One resource's own state as a report row names it (`kind`, `name`), `None` when absent: a policy's
+    /// document, versions and tags; a role's trust, inline policies and tags; a user's inline policies and own
+    /// tags; whether an attachment exists; a user's access keys with their tags.
+    pub fn facet(&self, kind: &str, name: &str) -> Option<String> {
+        match kind {
+            "policy" => self.policies.get(name).map(|p| format!("{p:?}")),
+            "role" => self.roles.get(name).map(|r| format!("{:?} {:?} {:?}", r.trust, r.inline, r.tags)),
+            "user" => self.users.get(name).map(|u| format!("{:?} {:?}", u.inline, u.own_tags())),
+            "attachment" => {
+                let (policy, holder) = name.split_once(" -> ")?;
+                let attached = |list: &Vec<String>| list.iter().any(|p| p == policy);
+                let on_role = self.roles.get(holder).is_some_and(|r| attached(&r.attached));
+                (on_role || self.users.get(holder).is_some_and(|u| attached(&u.attached))).then(|| "attached".into())
+            }
+            "access_key" => {
+                let u = self.users.get(name)?;
+                let key_tags: Vec<&(String, String)> = u.tags.iter().filter(|(k, _)| key_of_tag(k).is_some()).collect();
+                (!u.keys.is_empty() || !key_tags.is_empty()).then(|| format!("{:?} {key_tags:?}", u.keys))
+            }
+            _ => None,
+        }
+    }
+
+    /// Every resource of the account by the (kind, name) a report row gives it, attachments included.
+    pub fn resources(&self) -> Vec<(&'static str, String)> {
+        let mut all: Vec<(&'static str, String)> = self.policies.keys().map(|p| ("policy", p.clone())).collect();
+        all.extend(self.roles.keys().map(|r| ("role", r.clone())));
+        all.extend(self.users.keys().map(|u| ("user", u.clone())));
+        for (holder, attached) in
+            self.roles.iter().map(|(n, r)| (n, &r.attached)).chain(self.users.iter().map(|(n, u)| (n, &u.attached)))
+        {
+            all.extend(attached.iter().map(|p| ("attachment", format!("{p} -> {holder}"))));
+        }
+        all.extend(self.users.iter().filter(|(_, u)| !u.keys.is_empty()).map(|(n, _)| ("access_key", n.clone())));
+        all
+    }
+
     /// What exists, in one line: `policy A, role B, user C (2 keys)`.
     pub fn summary(&self) -> String {
         let mut parts: Vec<String> = self.policies.keys().map(|p| format!("policy {p}")).collect();
         parts.extend(self.roles.keys().map(|r| format!("role {r}")));
         parts.extend(self.users.iter().map(|(u, v)| format!("user {u} ({} key(s))", v.keys.len())));
+        parts.extend(self.stale_key_tags().into_iter().map(|(u, t)| format!("tag {t} on {u}")));
         if parts.is_empty() { "nothing".into() } else { parts.join(", ") }
     }
 
     /// How this account differs from what `apply --setup all` makes from the seeds (access keys aside).
     pub fn differences_from_seeds(&self, account: &str, bucket: &str, project: &str) -> Vec<String> {
+        self.differences_from_seeds_after(&Account::default(), account, bucket, project)
+    }
+
+    /// The same for an apply that started from `before`: a policy that existed keeps its older versions.
+    pub fn differences_from_seeds_after(
+        &self,
+        before: &Account,
+        account: &str,
+        bucket: &str,
+        project: &str,
+    ) -> Vec<String> {
         let expected = Account::seeds(account, bucket, project);
         let mut diffs = Vec::new();
         let names = |a: &Account| -> Vec<String> {
@@ -157,7 +240,7 @@ impl Account {
                 if !have.ours {
                     diffs.push(format!("policy {name} not tagged ManagedBy"));
                 }
-                if have.versions != 1 {
+                if have.versions != 1 && !before.policies.contains_key(name) {
                     diffs.push(format!("policy {name} has {} versions", have.versions));
                 }
             }
@@ -188,20 +271,30 @@ impl Account {
             if !have.inline.is_empty() {
                 diffs.push(format!("user PostmanUser has inline policies {:?}", have.inline));
             }
+            for id in &have.keys {
+                let marker = format!("pinpoint-iam-wizard:key:{id}");
+                if !have.tags.iter().any(|(k, _)| *k == marker) {
+                    diffs.push(format!("user PostmanUser lacks the marker tag of its key {id}"));
+                }
+            }
+        }
+        for (user, tag) in self.stale_key_tags() {
+            diffs.push(format!("user {user} keeps tag {tag} of a key that is gone"));
         }
         diffs
     }
 
     /// The complete state of `apply --setup all`, keys aside.
-    fn seeds(account: &str, bucket: &str, project: &str) -> Account {
+    pub fn seeds(account: &str, bucket: &str, project: &str) -> Account {
         let doc = |name: &str| seed(name, account, REGION, bucket, project);
-        let policy = |name: &str| PolicyView { document: doc(name), ours: true, versions: 1 };
+        let policy = |name: &str| PolicyView { document: doc(name), ours: true, versions: 1, tags: vec![] };
         let lambda: Value = serde_json::from_str(include_str!("../../assets/trust/lambda.json")).unwrap();
         let role = |trust: Value, attached: &[&str]| RoleView {
             trust,
             attached: attached.iter().map(|s| s.to_string()).collect(),
             inline: vec![],
             ours: true,
+            tags: vec![],
         };
         Account {
             policies: BTreeMap::from([

@@ -7,10 +7,41 @@ use super::{Bounded, debug_dump, stderr};
 use serde_json::Value;
 use std::time::Duration;
 
+/// Run every cell on the first free worker (each with its own emulator, so no cell's outcome depends on
+/// another's) and return the results in the cells' order.
+pub fn run_cells<W: Sync, C: Sync, R: Send>(workers: &[W], cells: &[C], run: impl Fn(&W, &C) -> R + Sync) -> Vec<R> {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for worker in workers {
+            let (next, results, run) = (&next, &results, &run);
+            s.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(cell) = cells.get(i) else { break };
+                    let r = run(worker, cell);
+                    results.lock().unwrap().push((i, r));
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap();
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
 /// Which cells of a matrix run: in CI a deterministic sample (every action with every fault once, each cell's
 /// other parameters by a fixed rotation), by hand (`MATRIX=full`) the whole cross-product.
 pub fn full() -> bool {
     std::env::var("MATRIX").is_ok_and(|m| m == "full")
+}
+
+/// Whether a cell runs, by its table line: `MATRIX_CELL=text` runs only the cells whose line holds every
+/// `&`-separated part of it (to replay one cell alone), e.g. `MATRIX_CELL='drifted&DeleteRole&Hang'`.
+pub fn selected(line: &str) -> bool {
+    std::env::var("MATRIX_CELL").map_or(true, |want| want.split('&').all(|part| line.contains(part)))
 }
 
 /// Shorter than the matrices' operation timeout (3 s): a slow answer is not a failure.
@@ -78,7 +109,8 @@ pub fn holds(account: &Account, kind: &str, name: &str) -> Option<bool> {
         "policy" => account.policies.contains_key(name),
         "role" => account.roles.contains_key(name),
         "user" => user(name).is_some(),
-        "access_key" => user(name).is_some_and(|u| !u.keys.is_empty()),
+        // A tag of a deleted key is a leftover of the key step, like the key itself.
+        "access_key" => user(name).is_some_and(|u| !u.keys.is_empty() || !u.stale_key_tags().is_empty()),
         "attachment" => {
             let (policy, holder) = name.split_once(" -> ")?;
             let attached = |list: &Vec<String>| list.iter().any(|p| p == policy);
@@ -106,4 +138,85 @@ pub fn destroy_lies(j: &Value, account: &Account) -> Vec<String> {
         }
     }
     found
+}
+
+/// What the account holds before a matrix run starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Start {
+    /// Nothing: every step creates.
+    Empty,
+    /// Both setups applied, then changed by hand: `ImporterS3Policy` has a new default document,
+    /// `PinpointSegmentImport` another trust policy, and `ImporterS3Policy` is detached from
+    /// `ImporterPinpointRole` (apply updates and attaches).
+    Drifted,
+    /// Someone else's (untagged, with their own tag) `PostmanAccessPolicy` with another document, `PostmanUser`
+    /// and `ImporterS3Role`: apply takes them over with `--adopt`.
+    Adopted,
+}
+
+pub const STARTS: [Start; 3] = [Start::Empty, Start::Drifted, Start::Adopted];
+
+/// The foreign owner's own tag on what the adopted start holds.
+pub const FOREIGN_TAG: (&str, &str) = ("team", "payments");
+
+impl std::fmt::Display for Start {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Start::Empty => "empty",
+            Start::Drifted => "drifted",
+            Start::Adopted => "adopted",
+        })
+    }
+}
+
+fn foreign_document() -> Value {
+    serde_json::json!({"Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]})
+}
+
+impl Start {
+    /// `apply`'s options this start needs: an adopted account needs `--adopt`.
+    pub fn apply_flags(self) -> &'static [&'static str] {
+        if self == Start::Adopted { &["--adopt"] } else { &[] }
+    }
+
+    /// Reset moto and build this start (an apply straight to moto, then the SDK).
+    pub fn prepare(self, moto: &super::Moto, bucket: &str, project: &str) {
+        moto.reset();
+        if self == Start::Drifted {
+            let args = ["apply", "--setup", "all", "--bucket", bucket, "--project-id", project, "--yes", "--format"];
+            let applied = moto.run(&[&args[..], &["json"]].concat());
+            assert!(applied.status.success(), "apply: {}", stderr(&applied));
+        }
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async {
+            let iam = moto.iam().await;
+            match self {
+                Start::Empty => {}
+                Start::Drifted => drift(&iam, &moto.account).await,
+                Start::Adopted => foreign(&iam).await,
+            }
+        });
+    }
+}
+
+async fn drift(iam: &aws_sdk_iam::Client, account: &str) {
+    let arn = format!("arn:aws:iam::{account}:policy/ImporterS3Policy");
+    let doc = foreign_document().to_string();
+    iam.create_policy_version().policy_arn(&arn).policy_document(doc).set_as_default(true).send().await.unwrap();
+    iam.detach_role_policy().role_name("ImporterPinpointRole").policy_arn(&arn).send().await.unwrap();
+    let lambda = include_str!("../../assets/trust/lambda.json");
+    let role = iam.update_assume_role_policy().role_name("PinpointSegmentImport").policy_document(lambda);
+    role.send().await.unwrap();
+}
+
+async fn foreign(iam: &aws_sdk_iam::Client) {
+    let tag = aws_sdk_iam::types::Tag::builder().key(FOREIGN_TAG.0).value(FOREIGN_TAG.1).build().unwrap();
+    let doc = foreign_document().to_string();
+    let policy = iam.create_policy().policy_name("PostmanAccessPolicy").policy_document(doc).tags(tag.clone());
+    policy.send().await.unwrap();
+    iam.create_user().user_name("PostmanUser").tags(tag.clone()).send().await.unwrap();
+    let lambda = include_str!("../../assets/trust/lambda.json");
+    let role = iam.create_role().role_name("ImporterS3Role").assume_role_policy_document(lambda).tags(tag);
+    role.send().await.unwrap();
 }

@@ -3,9 +3,11 @@
 #![allow(dead_code)]
 
 pub mod account;
+pub mod endpoints;
 pub mod matrix;
 pub mod proxy;
 pub mod term;
+pub mod tls;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -60,6 +60,12 @@ pub enum Fault {
     /// Hold the request until the test calls [`FaultProxy::release`], then forward: the client's waiting state
     /// lasts exactly as long as the test needs to look at it.
     Hold,
+    /// Answer `AccessDenied` unless the request carries every one of these form fields (e.g. an `AssumeRole`
+    /// whose role's trust demands MFA: `SerialNumber` and `TokenCode`); else forward.
+    DenyUnless(&'static [&'static str]),
+    /// HTTP 403 `RequestTimeTooSkewed`, with a `Date` this many seconds from the proxy's clock (as AWS answers
+    /// a request whose signing time is too far from its own).
+    Skewed(i64),
 }
 
 /// How long [`Fault::After`] holds a request whose partner never comes.
@@ -84,11 +90,31 @@ pub struct Rule {
     pub action: String,
     pub when: When,
     pub fault: Fault,
+    /// Armed only once a request of this action was faulted, `when` then counting the arrivals since: a fault
+    /// in the phase a failure starts (a rollback), whatever the calls before it.
+    pub after_fault_on: Option<String>,
 }
 
 impl Rule {
     pub fn new(action: &str, when: When, fault: Fault) -> Rule {
-        Rule { action: action.to_string(), when, fault }
+        Rule { action: action.to_string(), when, fault, after_fault_on: None }
+    }
+
+    /// The same rule, armed by the first fault on `trigger`.
+    pub fn after_fault_on(mut self, trigger: &str) -> Rule {
+        self.after_fault_on = Some(trigger.to_string());
+        self
+    }
+
+    fn applies(&self, action: &str, nth: usize, total: usize, armed: &HashMap<String, HashMap<String, usize>>) -> bool {
+        match &self.after_fault_on {
+            None => {
+                (self.action == action && self.when.matches(nth)) || (self.action == "*" && self.when.matches(total))
+            }
+            Some(trigger) => armed.get(trigger).is_some_and(|counts_then| {
+                self.action == action && self.when.matches(nth - counts_then.get(action).copied().unwrap_or(0))
+            }),
+        }
     }
 }
 
@@ -139,6 +165,8 @@ struct State {
     total: usize,
     /// How many times [`FaultProxy::release`] was called: a held request goes on once this grows.
     releases: usize,
+    /// For each action that was faulted: the arrival counts of every action when that first happened.
+    armed: HashMap<String, HashMap<String, usize>>,
 }
 
 struct Shared {
@@ -261,6 +289,11 @@ impl FaultProxy {
             }
         }
         keys
+    }
+
+    /// Each request's action and the access key it was signed with (`None`: unsigned), in arrival order.
+    pub fn signers(&self) -> Vec<(String, Option<String>)> {
+        self.shared.lock().seen.iter().map(|s| (s.action.clone(), s.access_key.clone())).collect()
     }
 
     /// How many requests for `action` arrived so far.
@@ -471,11 +504,11 @@ async fn serve(shared: Arc<Shared>, mut client: TcpStream) {
             let nth = *count;
             state.total += 1;
             let total = state.total;
-            let fault = state
-                .rules
-                .iter()
-                .find(|r| (r.action == action && r.when.matches(nth)) || (r.action == "*" && r.when.matches(total)))
-                .map(|r| r.fault);
+            let fault = state.rules.iter().find(|r| r.applies(&action, nth, total, &state.armed)).map(|r| r.fault);
+            if fault.is_some() && !state.armed.contains_key(&action) {
+                let counts = state.counts.clone();
+                state.armed.insert(action.clone(), counts);
+            }
             let access_key = request.access_key();
             state.seen.push(Seen {
                 action: action.clone(),
@@ -497,6 +530,10 @@ async fn serve(shared: Arc<Shared>, mut client: TcpStream) {
             Some(Fault::Hold) => released(&shared, releases).await,
             _ => {}
         }
+        let fault = match fault {
+            Some(Fault::DenyUnless(fields)) if fields.iter().all(|f| request.params().contains_key(*f)) => None,
+            other => other,
+        };
         let response = match fault {
             Some(f @ Fault::Reset) => {
                 shared.settle(index, Outcome::Faulted(f));
@@ -508,9 +545,15 @@ async fn serve(shared: Arc<Shared>, mut client: TcpStream) {
                 while read_more(&mut client, &mut Vec::new()).await > 0 {}
                 return;
             }
-            Some(f @ (Fault::Status500 | Fault::Throttle | Fault::AccessDenied | Fault::Code(_))) => {
+            Some(
+                f @ (Fault::Status500 | Fault::Throttle | Fault::AccessDenied | Fault::Code(_) | Fault::DenyUnless(_)),
+            ) => {
                 shared.settle(index, Outcome::Faulted(f));
                 error_response(f, &action)
+            }
+            Some(f @ Fault::Skewed(offset)) => {
+                shared.settle(index, Outcome::Faulted(f));
+                skewed_response(offset)
             }
             Some(f @ Fault::WriteThenCode(code)) => {
                 let _ = forward(&shared, &request, &action, strict).await;
@@ -695,7 +738,7 @@ fn error_response(fault: Fault, action: &str) -> Vec<u8> {
             "The request processing has failed because of an unknown error, exception or failure.",
         ),
         Fault::Throttle => iam_error(400, "Bad Request", "Sender", "Throttling", "Rate exceeded"),
-        Fault::AccessDenied => iam_error(
+        Fault::AccessDenied | Fault::DenyUnless(_) => iam_error(
             403,
             "Forbidden",
             "Sender",
@@ -714,6 +757,23 @@ fn error_response(fault: Fault, action: &str) -> Vec<u8> {
         }
         other => unreachable!("{other} is not answered with an error"),
     }
+}
+
+/// `RequestTimeTooSkewed` as AWS sends it, its `Date` the server's clock `offset` seconds from ours.
+fn skewed_response(offset: i64) -> Vec<u8> {
+    use aws_smithy_types::date_time::{DateTime, Format};
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let date = DateTime::from_secs(now + offset).fmt(Format::HttpDate).unwrap();
+    let mut bytes = iam_error(
+        403,
+        "Forbidden",
+        "Sender",
+        "RequestTimeTooSkewed",
+        "The difference between the request time and the current time is too large.",
+    );
+    let at = bytes.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+    bytes.splice(at..at, format!("Date: {date}\r\n").into_bytes());
+    bytes
 }
 
 /// An error exactly as IAM's query API sends it.

@@ -283,10 +283,26 @@ impl Term {
         let eof = self.eof.recv_timeout(left);
         assert!(
             matches!(eof, Err(std::sync::mpsc::RecvTimeoutError::Disconnected)),
-            "the app exited but its terminal stayed open (a child process holds it?); screen:\n{}",
+            "the app exited but its terminal stayed open; held by {:?}; screen:\n{}",
+            self.holders(),
             self.screen()
         );
         status.exit_code()
+    }
+
+    /// The processes that hold this terminal's other side open (pid and command line), from `/proc`.
+    fn holders(&self) -> Vec<String> {
+        let Some(tty) = self.master.tty_name() else { return vec!["(no tty name)".into()] };
+        let mut found = Vec::new();
+        for proc_dir in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let fds = std::fs::read_dir(proc_dir.path().join("fd")).into_iter().flatten().flatten();
+            if fds.filter_map(|fd| std::fs::read_link(fd.path()).ok()).any(|target| target == tty) {
+                let cmdline = std::fs::read(proc_dir.path().join("cmdline")).unwrap_or_default();
+                let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+                found.push(format!("{} {cmdline}", proc_dir.file_name().to_string_lossy()));
+            }
+        }
+        found
     }
 
     pub fn restored(&self) -> bool {

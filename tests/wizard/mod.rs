@@ -1,5 +1,5 @@
 //! The wizard's states, reached through keys and messages as a person would (never by setting fields): shared by
-//! the UI tests (tests/tui.rs) and the rendering benchmark (benches/render.rs).
+//! the UI tests (tests/tui/) and the rendering benchmark (benches/render.rs).
 #![allow(dead_code)]
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -9,7 +9,6 @@ use pinpoint_iam_wizard::engine::{ApplyReport, Event, RollbackLog, Status};
 use pinpoint_iam_wizard::plan::{self, Action};
 use pinpoint_iam_wizard::secret::{NewAccessKey, Secret};
 use pinpoint_iam_wizard::tui::app::{App, Cmd, Detected, Msg, Overlay, Problem, RequestId, Screen};
-use pinpoint_iam_wizard::tui::screens;
 use pinpoint_iam_wizard::tui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -236,7 +235,7 @@ pub fn at_summary() -> App {
 
 pub fn render(app: &App, w: u16, h: u16) -> String {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| screens::draw(app, f, &Theme { color: true })).unwrap();
+    t.draw(|f| pinpoint_iam_wizard::tui::view::draw(app, f, &Theme { color: true })).unwrap();
     t.backend().to_string()
 }
 
@@ -412,7 +411,7 @@ impl EngineRun {
 
     /// Running step `i` fails: nothing new starts.
     pub fn fail(&mut self, app: &mut App, i: usize, error: AwsError) {
-        let e = Event::Failed { step: i, error };
+        let e = Event::Failed { step: i, error: error.into() };
         self.on(&e);
         Self::send(app, vec![e]);
     }
@@ -452,7 +451,7 @@ impl EngineRun {
         app.update(Msg::Applied(Box::new(Ok(ApplyReport {
             statuses: self.statuses,
             access_key: key,
-            failure,
+            failure: failure.map(|(i, e)| (i, e.into())),
             interrupted: self.interrupted,
             rollback_errors: vec![],
             rollback_log,

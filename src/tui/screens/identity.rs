@@ -2,9 +2,12 @@
 //! Region, and, when the account cannot be read, the account id typed for an offline preview.
 
 use crate::setup::{AccountId, Region};
-use crate::tui::app::{Do, Overlay, Remote, Session};
 use crate::tui::keys::{Binding, Key};
-use crate::tui::screens::{Screen, Ui};
+use crate::tui::msg::{Do, Screen};
+use crate::tui::overlay::Overlay;
+use crate::tui::remote::Remote;
+use crate::tui::screens::{Page, Ui};
+use crate::tui::session::Session;
 use crate::tui::widgets::field;
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
@@ -29,7 +32,7 @@ pub struct State {
 
 /// What a key does on this screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub enum Act {
     NextField,
     Edit,
     Next,
@@ -39,7 +42,7 @@ pub enum Action {
 }
 
 /// This screen's keys in its current state: they drive key handling, the footer and help.
-pub fn bindings(_st: &State, s: &Session) -> Vec<Binding<Action>> {
+fn table(_st: &State, s: &Session) -> Vec<Binding<Act>> {
     let failed = matches!(s.identity, Remote::Failed(_));
     let mut v = vec![];
     if failed {
@@ -47,16 +50,16 @@ pub fn bindings(_st: &State, s: &Session) -> Vec<Binding<Action>> {
             &[Key::Code(KeyCode::Tab), Key::Code(KeyCode::BackTab)],
             "Tab",
             "next field",
-            Action::NextField,
+            Act::NextField,
         ));
     }
-    v.push(Binding::new(&[Key::Text], "type", "edit (←/→ Ctrl-U)", Action::Edit));
-    v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "next", Action::Next));
+    v.push(Binding::new(&[Key::Text], "type", "edit (←/→ Ctrl-U)", Act::Edit));
+    v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "next", Act::Next));
     if failed {
-        v.push(Binding::new(&[Key::Code(KeyCode::F(5))], "F5", "detect again", Action::Detect));
-        v.push(Binding::new(&[Key::Code(KeyCode::F(2))], "F2", "error details", Action::Details));
+        v.push(Binding::new(&[Key::Code(KeyCode::F(5))], "F5", "detect again", Act::Detect));
+        v.push(Binding::new(&[Key::Code(KeyCode::F(2))], "F2", "error details", Act::Details));
     }
-    v.push(Binding::new(&[Key::Code(KeyCode::Esc)], "Esc", "back", Action::Back));
+    v.push(Binding::new(&[Key::Code(KeyCode::Esc)], "Esc", "back", Act::Back));
     v
 }
 
@@ -86,21 +89,40 @@ impl State {
         if self.focus == 1 { &mut self.account } else { &mut self.region }
     }
 
+    fn detect(&mut self, s: &mut Session) -> Vec<Do> {
+        let id = s.request();
+        s.identity = Remote::Pending(id);
+        vec![Do::Run(crate::tui::msg::Cmd::Detect { id, region: self.region_value().ok() })]
+    }
+}
+
+impl Page for State {
+    type Act = Act;
+
+    /// Both fields are text, so `q` and `?` are letters here.
+    fn typing(&self, _s: &Session) -> bool {
+        true
+    }
+
+    fn bindings(&self, s: &Session, _size: (u16, u16)) -> Vec<Binding<Act>> {
+        table(self, s)
+    }
+
     /// Insert pasted text into the focused field.
-    pub fn paste(&mut self, text: &str) -> Vec<Do> {
+    fn paste(&mut self, _s: &mut Session, text: &str) -> Vec<Do> {
         field::paste(self.focused(), text);
         vec![]
     }
 
     /// Do what the key bound to `a` asks.
-    pub fn act(&mut self, s: &mut Session, a: Action, k: &KeyEvent) -> Vec<Do> {
+    fn act(&mut self, s: &mut Session, a: Act, k: &KeyEvent, _size: (u16, u16)) -> Vec<Do> {
         match a {
-            Action::NextField => self.focus = 1 - self.focus.min(1),
-            Action::Edit => {
+            Act::NextField => self.focus = 1 - self.focus.min(1),
+            Act::Edit => {
                 field::edit(self.focused(), k);
             }
-            Action::Back => return vec![Do::Go(Screen::Welcome)],
-            Action::Details => {
+            Act::Back => return vec![Do::Go(Screen::Welcome)],
+            Act::Details => {
                 if let Remote::Failed(p) = &s.identity {
                     return vec![Do::Show(Overlay::Details {
                         title: "Why the account could not be read".into(),
@@ -108,8 +130,8 @@ impl State {
                     })];
                 }
             }
-            Action::Detect => return self.detect(s),
-            Action::Next => {
+            Act::Detect => return self.detect(s),
+            Act::Next => {
                 if matches!(s.identity, Remote::Pending(_) | Remote::Idle) {
                     return vec![Do::Say("Still asking STS who you are…".into())];
                 }
@@ -140,14 +162,8 @@ impl State {
         vec![]
     }
 
-    fn detect(&mut self, s: &mut Session) -> Vec<Do> {
-        let id = s.request();
-        s.identity = Remote::Pending(id);
-        vec![Do::Run(crate::tui::app::Cmd::Detect { id, region: self.region_value().ok() })]
-    }
-
     /// Draw the screen: a pure function of its state and the session.
-    pub fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
+    fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
         let theme = ui.theme;
         let w = area.width as usize;
         let row = |label: &str, value: String, style| {

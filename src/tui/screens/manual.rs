@@ -4,12 +4,15 @@
 
 use crate::manual::{self, ManualStep, Progress};
 use crate::plan::Plan;
-use crate::tui::app::{Cmd, Copied, Do, Overlay, Remote, Session};
 use crate::tui::keys::{Binding, Key};
-use crate::tui::screens::{Screen, Scroll, Ui, draw_scrolled, max_scroll, scroll, scroll_bindings};
+use crate::tui::msg::{Cmd, Copied, Do, Screen};
+use crate::tui::overlay::Overlay;
+use crate::tui::remote::Remote;
+use crate::tui::screens::{Page, Scroll, Ui, draw_scrolled, max_scroll, scroll, scroll_bindings};
+use crate::tui::session::Session;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{json_view, wrap::wrap};
-use crossterm::event::KeyCode;
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -44,7 +47,7 @@ impl Default for State {
 
 /// What a key does on this screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub enum Act {
     Next,
     Prev,
     Scroll(Scroll),
@@ -55,24 +58,24 @@ pub enum Action {
 }
 
 /// This screen's keys in its current state: they drive key handling, the footer and help.
-pub fn bindings(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Action>> {
+fn table(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Act>> {
     let steps = st.steps(s);
     let mut v = vec![];
     if steps.len() > 1 {
-        v.push(Binding::new(&[Key::Code(KeyCode::Right), Key::Code(KeyCode::Tab)], "←/→", "step", Action::Next));
-        v.push(Binding::new(&[Key::Code(KeyCode::Left), Key::Code(KeyCode::BackTab)], "", "", Action::Prev));
+        v.push(Binding::new(&[Key::Code(KeyCode::Right), Key::Code(KeyCode::Tab)], "←/→", "step", Act::Next));
+        v.push(Binding::new(&[Key::Code(KeyCode::Left), Key::Code(KeyCode::BackTab)], "", "", Act::Prev));
     }
-    v.extend(scroll_bindings(st.rows(s, size.0), panel_height(size), Action::Scroll));
+    v.extend(scroll_bindings(st.rows(s, size.0), panel_height(size), Act::Scroll));
     if steps.get(st.step).is_some_and(|x| x.document.is_some()) {
-        v.push(Binding::new(&[Key::char('c')], "c", "copy document", Action::Copy));
+        v.push(Binding::new(&[Key::char('c')], "c", "copy document", Act::Copy));
     }
     if s.online() {
-        v.push(Binding::new(&[Key::char('v')], "v", "verify (read only)", Action::Verify));
+        v.push(Binding::new(&[Key::char('v')], "v", "verify (read only)", Act::Verify));
     }
     if matches!(st.verified, Remote::Failed(_)) {
-        v.push(Binding::new(&[Key::Code(KeyCode::F(2))], "F2", "error details", Action::Details));
+        v.push(Binding::new(&[Key::Code(KeyCode::F(2))], "F2", "error details", Act::Details));
     }
-    v.push(Binding::new(&[Key::Code(KeyCode::Esc)], "Esc", "back", Action::Back));
+    v.push(Binding::new(&[Key::Code(KeyCode::Esc)], "Esc", "back", Act::Back));
     v
 }
 
@@ -119,45 +122,6 @@ impl State {
     fn rows(&self, s: &Session, width: u16) -> usize {
         let w = if width >= SIDE_MIN_WIDTH { width - SIDE - 1 } else { width };
         self.content(s, w, &Theme { color: false }, 0).len()
-    }
-
-    /// Do what the key bound to `a` asks.
-    pub fn act(&mut self, s: &mut Session, a: Action, size: (u16, u16)) -> Vec<Do> {
-        let steps = self.steps(s);
-        let n = steps.len().max(1);
-        match a {
-            Action::Next => {
-                self.step = (self.step + 1) % n;
-                self.scroll = 0;
-            }
-            Action::Prev => {
-                self.step = (self.step + n - 1) % n;
-                self.scroll = 0;
-            }
-            Action::Scroll(by) => {
-                let max = max_scroll(self.rows(s, size.0), panel_height(size));
-                scroll(&mut self.scroll, by, max);
-            }
-            Action::Copy => {
-                if let Some((title, doc)) = steps.get(self.step).and_then(|x| x.document.as_ref()) {
-                    let what = Copied::Document { title: title.clone(), json: json_view::pretty(doc) };
-                    return vec![Do::Run(Cmd::Copy { what })];
-                }
-            }
-            Action::Verify => {
-                let Some(p) = s.params.clone() else { return vec![] };
-                let id = s.request();
-                self.verified = Remote::Pending(id);
-                return vec![Do::Run(Cmd::Verify { id, params: Box::new(p) })];
-            }
-            Action::Details => {
-                if let Remote::Failed(e) = &self.verified {
-                    return vec![Do::Show(Overlay::Details { title: "Verify failed".into(), text: e.detail() })];
-                }
-            }
-            Action::Back => return vec![Do::Go(self.back)],
-        }
-        vec![]
     }
 
     /// The current panel: the step, where it stands, the guide's instructions and the document.
@@ -242,9 +206,56 @@ impl State {
         }
         lines
     }
+}
+
+impl Page for State {
+    type Act = Act;
+
+    fn bindings(&self, s: &Session, size: (u16, u16)) -> Vec<Binding<Act>> {
+        table(self, s, size)
+    }
+
+    /// Do what the key bound to `a` asks.
+    fn act(&mut self, s: &mut Session, a: Act, _k: &KeyEvent, size: (u16, u16)) -> Vec<Do> {
+        let steps = self.steps(s);
+        let n = steps.len().max(1);
+        match a {
+            Act::Next => {
+                self.step = (self.step + 1) % n;
+                self.scroll = 0;
+            }
+            Act::Prev => {
+                self.step = (self.step + n - 1) % n;
+                self.scroll = 0;
+            }
+            Act::Scroll(by) => {
+                let max = max_scroll(self.rows(s, size.0), panel_height(size));
+                scroll(&mut self.scroll, by, max);
+            }
+            Act::Copy => {
+                if let Some((title, doc)) = steps.get(self.step).and_then(|x| x.document.as_ref()) {
+                    let what = Copied::Document { title: title.clone(), json: json_view::pretty(doc) };
+                    return vec![Do::Run(Cmd::Copy { what })];
+                }
+            }
+            Act::Verify => {
+                let Some(p) = s.params.clone() else { return vec![] };
+                let id = s.request();
+                self.verified = Remote::Pending(id);
+                return vec![Do::Run(Cmd::Verify { id, params: Box::new(p) })];
+            }
+            Act::Details => {
+                if let Remote::Failed(e) = &self.verified {
+                    return vec![Do::Show(Overlay::Details { title: "Verify failed".into(), text: e.detail() })];
+                }
+            }
+            Act::Back => return vec![Do::Go(self.back)],
+        }
+        vec![]
+    }
 
     /// Draw the screen: a pure function of its state and the session.
-    pub fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
+    fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
         let theme = ui.theme;
         let steps = self.steps(s);
         if steps.is_empty() {

@@ -3,9 +3,10 @@
 
 use crate::aws::listings::Project;
 use crate::setup::{BucketName, IamKind, IamName, NameField, Param, Params, ProjectId, SETUPS, Selection};
-use crate::tui::app::{Do, Session};
 use crate::tui::keys::{Binding, Key};
-use crate::tui::screens::{Screen, Ui};
+use crate::tui::msg::{Do, Screen};
+use crate::tui::screens::{Page, Ui};
+use crate::tui::session::Session;
 use crate::tui::widgets::field;
 use crate::tui::widgets::picker::Picker;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -58,7 +59,7 @@ impl Default for State {
 
 /// What a key does on this screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub enum Act {
     NextField,
     PrevField,
     Edit,
@@ -91,31 +92,31 @@ pub fn fields(setup: Selection) -> Vec<Field> {
 }
 
 /// This screen's keys in its current state: they drive key handling, the footer and help.
-pub fn bindings(st: &State, s: &Session) -> Vec<Binding<Action>> {
+fn table(st: &State, s: &Session) -> Vec<Binding<Act>> {
     let focus = st.focused(s.setup);
     let mut v = vec![
-        Binding::new(&[Key::Code(KeyCode::Tab)], "Tab/Shift-Tab", "field", Action::NextField),
-        Binding::new(&[Key::Code(KeyCode::BackTab)], "", "", Action::PrevField),
+        Binding::new(&[Key::Code(KeyCode::Tab)], "Tab/Shift-Tab", "field", Act::NextField),
+        Binding::new(&[Key::Code(KeyCode::BackTab)], "", "", Act::PrevField),
     ];
     match focus {
         Field::Bucket | Field::Project => {
-            v.push(Binding::new(&[Key::Text], "type", "filter or enter", Action::Edit));
-            v.push(Binding::new(&[Key::Code(KeyCode::Down)], "↑/↓", "pick", Action::PickDown));
-            v.push(Binding::new(&[Key::Code(KeyCode::Up)], "", "", Action::PickUp));
+            v.push(Binding::new(&[Key::Text], "type", "filter or enter", Act::Edit));
+            v.push(Binding::new(&[Key::Code(KeyCode::Down)], "↑/↓", "pick", Act::PickDown));
+            v.push(Binding::new(&[Key::Code(KeyCode::Up)], "", "", Act::PickUp));
         }
         Field::Name(_) => {
-            v.push(Binding::new(&[Key::Text], "type", "edit (←/→ Ctrl-U)", Action::Edit));
-            v.push(Binding::new(&[Key::Code(KeyCode::Down)], "↑/↓", "field", Action::NextField));
-            v.push(Binding::new(&[Key::Code(KeyCode::Up)], "", "", Action::PrevField));
+            v.push(Binding::new(&[Key::Text], "type", "edit (←/→ Ctrl-U)", Act::Edit));
+            v.push(Binding::new(&[Key::Code(KeyCode::Down)], "↑/↓", "field", Act::NextField));
+            v.push(Binding::new(&[Key::Code(KeyCode::Up)], "", "", Act::PrevField));
         }
         Field::Harden => {
-            v.push(Binding::new(&[Key::char(' ')], "Space", "toggle harden", Action::Toggle));
-            v.push(Binding::new(&[Key::Code(KeyCode::Down)], "↑/↓", "field", Action::NextField));
-            v.push(Binding::new(&[Key::Code(KeyCode::Up)], "", "", Action::PrevField));
+            v.push(Binding::new(&[Key::char(' ')], "Space", "toggle harden", Act::Toggle));
+            v.push(Binding::new(&[Key::Code(KeyCode::Down)], "↑/↓", "field", Act::NextField));
+            v.push(Binding::new(&[Key::Code(KeyCode::Up)], "", "", Act::PrevField));
         }
     }
-    v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "preview", Action::Next));
-    v.push(Binding::new(&[Key::Code(KeyCode::Esc)], "Esc", "back", Action::Back));
+    v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "preview", Act::Next));
+    v.push(Binding::new(&[Key::Code(KeyCode::Esc)], "Esc", "back", Act::Back));
     v
 }
 
@@ -124,11 +125,6 @@ impl State {
     pub fn focused(&self, setup: Selection) -> Field {
         let f = fields(setup);
         f[self.focus.min(f.len() - 1)]
-    }
-
-    /// Whether a text field has the focus (so `q` is a letter).
-    pub fn typing(&self, s: &Session) -> bool {
-        self.focused(s.setup) != Field::Harden
     }
 
     /// A field's label.
@@ -206,9 +202,22 @@ impl State {
         p.check().map_err(|e| (None, e.to_string()))?;
         Ok(p)
     }
+}
+
+impl Page for State {
+    type Act = Act;
+
+    fn bindings(&self, s: &Session, _size: (u16, u16)) -> Vec<Binding<Act>> {
+        table(self, s)
+    }
+
+    /// Whether a text field has the focus (so `q` is a letter).
+    fn typing(&self, s: &Session) -> bool {
+        self.focused(s.setup) != Field::Harden
+    }
 
     /// Insert pasted text into the focused field.
-    pub fn paste(&mut self, s: &mut Session, text: &str) -> Vec<Do> {
+    fn paste(&mut self, s: &mut Session, text: &str) -> Vec<Do> {
         match self.focused(s.setup) {
             Field::Bucket => {
                 field::paste(&mut self.buckets.filter, text);
@@ -227,14 +236,14 @@ impl State {
     }
 
     /// Do what the key bound to `a` asks.
-    pub fn act(&mut self, s: &mut Session, a: Action, k: &KeyEvent) -> Vec<Do> {
+    fn act(&mut self, s: &mut Session, a: Act, k: &KeyEvent, _size: (u16, u16)) -> Vec<Do> {
         let n = fields(s.setup).len();
         self.focus = self.focus.min(n - 1);
         let focus = self.focused(s.setup);
         match a {
-            Action::NextField => self.focus = (self.focus + 1) % n,
-            Action::PrevField => self.focus = (self.focus + n - 1) % n,
-            Action::Edit => match focus {
+            Act::NextField => self.focus = (self.focus + 1) % n,
+            Act::PrevField => self.focus = (self.focus + n - 1) % n,
+            Act::Edit => match focus {
                 Field::Bucket => {
                     if field::edit(&mut self.buckets.filter, k) {
                         self.buckets.typed();
@@ -250,17 +259,17 @@ impl State {
                 }
                 Field::Harden => {}
             },
-            Action::PickDown | Action::PickUp => {
-                let down = a == Action::PickDown;
+            Act::PickDown | Act::PickUp => {
+                let down = a == Act::PickDown;
                 match focus {
                     Field::Bucket => self.buckets.move_highlight(down),
                     Field::Project => self.projects.move_highlight(down),
                     _ => {}
                 }
             }
-            Action::Toggle => self.harden = !self.harden,
-            Action::Back => return vec![Do::Go(Screen::Identity)],
-            Action::Next => match self.params(s) {
+            Act::Toggle => self.harden = !self.harden,
+            Act::Back => return vec![Do::Go(Screen::Identity)],
+            Act::Next => match self.params(s) {
                 Ok(p) => match p.desired() {
                     Ok(d) => {
                         s.desired = Some(d);
@@ -281,7 +290,7 @@ impl State {
     }
 
     /// Draw the screen: a pure function of its state and the session.
-    pub fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
+    fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
         let theme = ui.theme;
         let w = area.width as usize;
         let fields = fields(s.setup);

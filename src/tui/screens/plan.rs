@@ -2,12 +2,15 @@
 //! then apply, after a confirmation that says what will be written.
 
 use crate::plan::{Action as Step, Plan};
-use crate::tui::app::{Choice, Confirm, Do, Intent, Overlay, Remote, Session};
 use crate::tui::keys::{Binding, Key};
-use crate::tui::screens::{Screen, Scroll, Ui, draw_scrolled, max_scroll, scroll, scroll_bindings};
+use crate::tui::msg::{Do, Screen};
+use crate::tui::overlay::{Confirm, Intent, Overlay};
+use crate::tui::remote::Remote;
+use crate::tui::screens::{Page, Scroll, Ui, draw_scrolled, max_scroll, scroll, scroll_bindings};
+use crate::tui::session::Session;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::wrap::wrap;
-use crossterm::event::KeyCode;
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -25,7 +28,7 @@ pub struct State {
 
 /// What a key does on this screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub enum Act {
     Scroll(Scroll),
     Adopt,
     Rotate,
@@ -58,40 +61,40 @@ pub fn apply_blocker(s: &Session) -> Option<String> {
 }
 
 /// This screen's keys in its current state: they drive key handling, the footer and help.
-pub fn bindings(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Action>> {
-    let mut v = scroll_bindings(st.content(s, size.0, &Theme { color: false }).len(), size.1, Action::Scroll);
+fn table(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Act>> {
+    let mut v = scroll_bindings(st.content(s, size.0, &Theme { color: false }).len(), size.1, Act::Scroll);
     match &s.plan {
         Remote::Ready(plan) => {
             // What another tool owns is never offered for adoption.
             if plan.conflicts().next().is_some() && plan.owned_elsewhere().next().is_none() && s.online() {
                 let does = if s.adopt { "don't adopt" } else { "adopt conflicts" };
-                v.push(Binding::new(&[Key::char('a')], "a", does, Action::Adopt));
+                v.push(Binding::new(&[Key::char('a')], "a", does, Act::Adopt));
             }
             if let Some(_user) = s.rotatable_user() {
-                v.push(Binding::new(&[Key::char('n')], "n", "new access key…", Action::Rotate));
+                v.push(Binding::new(&[Key::char('n')], "n", "new access key…", Act::Rotate));
             }
             if apply_blocker(s).is_none() {
                 if plan.writes() == 0 {
-                    v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "summary", Action::Finish));
+                    v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "summary", Act::Finish));
                 } else {
-                    v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "apply…", Action::Apply));
+                    v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "apply…", Act::Apply));
                 }
             }
         }
         Remote::Failed(_) => {
-            v.push(Binding::new(&[Key::Code(KeyCode::F(5))], "F5", "plan again", Action::Replan));
-            v.push(Binding::new(&[Key::Code(KeyCode::F(2))], "F2", "error details", Action::Details));
+            v.push(Binding::new(&[Key::Code(KeyCode::F(5))], "F5", "plan again", Act::Replan));
+            v.push(Binding::new(&[Key::Code(KeyCode::F(2))], "F2", "error details", Act::Details));
         }
         _ => {}
     }
     // Offline, nothing can be applied: the guides' console steps are the way on.
     if s.plan.ready().is_some_and(|p| !p.checked) || (matches!(s.plan, Remote::Ready(_)) && !s.online()) {
-        v.push(Binding::new(&[Key::char('m')], "m", "do it by hand", Action::Manual));
+        v.push(Binding::new(&[Key::char('m')], "m", "do it by hand", Act::Manual));
     }
     if s.params.is_some() {
-        v.push(Binding::new(&[Key::char('e')], "e", "export…", Action::Export));
+        v.push(Binding::new(&[Key::char('e')], "e", "export…", Act::Export));
     }
-    v.push(Binding::new(&[Key::Code(KeyCode::Esc)], "Esc", "back", Action::Back));
+    v.push(Binding::new(&[Key::Code(KeyCode::Esc)], "Esc", "back", Act::Back));
     v
 }
 
@@ -115,8 +118,8 @@ pub fn describe_writes(plan: &Plan, adopt: bool) -> Vec<String> {
                 };
                 create[group].1.push(l.name);
             }
-            (Step::Update, _) => update.push(format!("{} {}", l.kind, l.name)),
-            (Step::Conflict, _) if adopt => adopted.push(format!("{} {}", l.kind, l.name)),
+            (Step::Update, _) => update.push(l.to_string()),
+            (Step::Conflict, _) if adopt => adopted.push(l.to_string()),
             _ => {}
         }
     }
@@ -259,55 +262,58 @@ impl State {
         }
         lines
     }
+}
+
+impl Page for State {
+    type Act = Act;
+
+    fn bindings(&self, s: &Session, size: (u16, u16)) -> Vec<Binding<Act>> {
+        table(self, s, size)
+    }
 
     /// Do what the key bound to `a` asks.
-    pub fn act(&mut self, s: &mut Session, a: Action, size: (u16, u16)) -> Vec<Do> {
+    fn act(&mut self, s: &mut Session, a: Act, _k: &KeyEvent, size: (u16, u16)) -> Vec<Do> {
         match a {
-            Action::Scroll(by) => {
+            Act::Scroll(by) => {
                 let rows = self.content(s, size.0, &Theme { color: false }).len();
                 scroll(&mut self.scroll, by, max_scroll(rows, size.1));
             }
-            Action::Adopt => s.adopt = !s.adopt,
-            Action::Back => return vec![Do::Go(Screen::Preview)],
-            Action::Export => return vec![Do::Ask(crate::tui::app::export_prompt())],
-            Action::Manual => return vec![Do::Go(Screen::Manual)],
-            Action::Finish => return vec![Do::Go(Screen::Summary)],
-            Action::Details => {
+            Act::Adopt => s.adopt = !s.adopt,
+            Act::Back => return vec![Do::Go(Screen::Preview)],
+            Act::Export => return vec![Do::Ask(crate::tui::prompts::export_prompt())],
+            Act::Manual => return vec![Do::Go(Screen::Manual)],
+            Act::Finish => return vec![Do::Go(Screen::Summary)],
+            Act::Details => {
                 if let Remote::Failed(e) = &s.plan {
                     return vec![Do::Show(Overlay::Details { title: "Why there is no plan".into(), text: e.detail() })];
                 }
             }
-            Action::Replan => {
+            Act::Replan => {
                 let Some(p) = s.params.clone() else { return vec![] };
                 let id = s.request();
                 s.plan = Remote::Pending(id);
-                return vec![Do::Run(crate::tui::app::Cmd::Plan { id, params: Box::new(p) })];
+                return vec![Do::Run(crate::tui::msg::Cmd::Plan { id, params: Box::new(p) })];
             }
-            Action::Rotate => {
+            Act::Rotate => {
                 if let Some(user) = s.rotatable_user() {
-                    return vec![Do::Ask(rotate_confirm(user))];
+                    return vec![Do::Ask(crate::tui::prompts::rotate_confirm(user))];
                 }
             }
-            Action::Apply => {
+            Act::Apply => {
                 let Some(plan) = s.plan.ready() else { return vec![] };
                 let mut lines = describe_writes(plan, s.adopt);
                 if let Some(serious) = &s.serious {
                     lines.push(format!("Note: {serious} (the preview shows where)."));
                 }
-                return vec![Do::Ask(Confirm {
-                    title: "Apply the plan?".into(),
-                    lines,
-                    choices: vec![Choice { key: 'y', does: "apply".into(), intent: Intent::Apply, then_quit: false }],
-                    cancel: "not now",
-                    quitting: false,
-                })];
+                let confirm = Confirm::new("Apply the plan?").lines(lines).choice('y', "apply", Intent::Apply);
+                return vec![Do::Ask(confirm.cancel("not now"))];
             }
         }
         vec![]
     }
 
     /// Draw the screen: a pure function of its state and the session.
-    pub fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
+    fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
         let mut lines = self.content(s, area.width, ui.theme);
         if s.plan.is_pending() {
             lines[0] = Line::from(Span::styled(
@@ -316,25 +322,5 @@ impl State {
             ));
         }
         draw_scrolled(lines, self.scroll, frame, area, ui.theme);
-    }
-}
-
-/// The confirmation before a new access key is made for `user`.
-pub fn rotate_confirm(user: String) -> Confirm {
-    Confirm {
-        title: "Create a new access key?".into(),
-        lines: vec![
-            format!("Creates a new access key for {user}; its secret is shown once, on the next screen."),
-            "If the user already has two keys (AWS's maximum), you first choose one to delete.".into(),
-            "The old key stays active until you deactivate it on the summary.".into(),
-        ],
-        choices: vec![Choice {
-            key: 'y',
-            does: "create a new key".into(),
-            intent: Intent::ListKeysToRotate { user },
-            then_quit: false,
-        }],
-        cancel: "not now",
-        quitting: false,
     }
 }

@@ -4,12 +4,14 @@
 use crate::aws::analyzer;
 use crate::setup::findings::{self, Finding, Severity, Source};
 use crate::setup::{DocKind, DocumentView, template::iam_size};
-use crate::tui::app::{Cmd, Copied, Do, Remote, Session};
 use crate::tui::keys::{Binding, Key};
-use crate::tui::screens::{Screen, Scroll, Ui, draw_scrolled, max_scroll, scroll, scroll_bindings};
+use crate::tui::msg::{Cmd, Copied, Do, Screen};
+use crate::tui::remote::Remote;
+use crate::tui::screens::{Page, Scroll, Ui, draw_scrolled, max_scroll, scroll, scroll_bindings};
+use crate::tui::session::Session;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{json_view, wrap::wrap};
-use crossterm::event::KeyCode;
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -33,7 +35,7 @@ pub struct State {
 
 /// What a key does on this screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub enum Act {
     NextDoc,
     PrevDoc,
     Scroll(Scroll),
@@ -47,23 +49,23 @@ pub enum Action {
 }
 
 /// This screen's keys in its current state: they drive key handling, the footer and help.
-pub fn bindings(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Action>> {
+fn table(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Act>> {
     let mut v = vec![
-        Binding::new(&[Key::Code(KeyCode::Right), Key::Code(KeyCode::Tab)], "←/→", "document", Action::NextDoc),
-        Binding::new(&[Key::Code(KeyCode::Left), Key::Code(KeyCode::BackTab)], "", "", Action::PrevDoc),
+        Binding::new(&[Key::Code(KeyCode::Right), Key::Code(KeyCode::Tab)], "←/→", "document", Act::NextDoc),
+        Binding::new(&[Key::Code(KeyCode::Left), Key::Code(KeyCode::BackTab)], "", "", Act::PrevDoc),
     ];
-    v.extend(scroll_bindings(st.rows(s, size.0), size.1.saturating_sub(2), Action::Scroll));
-    v.push(Binding::new(&[Key::char('c')], "c", "copy document", Action::Copy));
-    v.push(Binding::new(&[Key::char('w')], "w", "write files", Action::Write));
-    v.push(Binding::new(&[Key::char('e')], "e", "export…", Action::Export));
+    v.extend(scroll_bindings(st.rows(s, size.0), size.1.saturating_sub(2), Act::Scroll));
+    v.push(Binding::new(&[Key::char('c')], "c", "copy document", Act::Copy));
+    v.push(Binding::new(&[Key::char('w')], "w", "write files", Act::Write));
+    v.push(Binding::new(&[Key::char('e')], "e", "export…", Act::Export));
     let does = if s.tighten { "guides' documents" } else { "tightened documents" };
-    v.push(Binding::new(&[Key::char('t')], "t", does, Action::Tighten));
+    v.push(Binding::new(&[Key::char('t')], "t", does, Act::Tighten));
     if s.manual {
-        v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "manual steps", Action::Manual));
+        v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "manual steps", Act::Manual));
     } else {
-        v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "plan", Action::Plan));
+        v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "plan", Act::Plan));
     }
-    v.push(Binding::new(&[Key::Code(KeyCode::Esc)], "Esc", "back", Action::Back));
+    v.push(Binding::new(&[Key::Code(KeyCode::Esc)], "Esc", "back", Act::Back));
     v
 }
 
@@ -108,117 +110,6 @@ impl State {
 
     fn rows(&self, s: &Session, width: u16) -> usize {
         self.content(s, width, &Theme { color: false }).len()
-    }
-
-    /// Do what the key bound to `a` asks.
-    pub fn act(&mut self, s: &mut Session, a: Action, size: (u16, u16)) -> Vec<Do> {
-        let n = self.docs(s).len().max(1);
-        match a {
-            Action::NextDoc => {
-                self.tab = (self.tab + 1) % n;
-                self.scroll = 0;
-            }
-            Action::PrevDoc => {
-                self.tab = (self.tab + n - 1) % n;
-                self.scroll = 0;
-            }
-            Action::Scroll(by) => {
-                let max = max_scroll(self.rows(s, size.0), size.1.saturating_sub(2));
-                scroll(&mut self.scroll, by, max);
-            }
-            Action::Copy => {
-                let docs = self.docs(s);
-                if let Some(d) = docs.get(self.tab) {
-                    let what = Copied::Document { title: d.title.clone(), json: json_view::pretty(d.document) };
-                    return vec![Do::Run(Cmd::Copy { what })];
-                }
-            }
-            Action::Write => return vec![Do::Run(Cmd::WriteDocuments)],
-            Action::Export => return vec![Do::Ask(crate::tui::app::export_prompt())],
-            Action::Tighten => {
-                s.tighten = !s.tighten;
-                self.scroll = 0;
-                let Some(p) = s.params.as_mut() else { return vec![] };
-                p.tighten = s.tighten;
-                let said = match p.desired() {
-                    Ok(d) => {
-                        s.desired = Some(d);
-                        if s.tighten {
-                            "Tightened documents, each against the guide's."
-                        } else {
-                            "The guides' documents."
-                        }
-                    }
-                    Err(e) => return vec![Do::Say(e.to_string())],
-                };
-                let mut dos = vec![Do::Say(said.into())];
-                dos.extend(s.analyse().map(Do::Run));
-                return dos;
-            }
-            Action::Manual => return vec![Do::Go(Screen::Manual)],
-            Action::Back => return vec![Do::Go(Screen::Params)],
-            Action::Plan => {
-                let Some(p) = s.params.clone() else { return vec![] };
-                let id = s.request();
-                s.plan = Remote::Pending(id);
-                s.adopt = false;
-                return vec![Do::Run(Cmd::Plan { id, params: Box::new(p) }), Do::Go(Screen::Plan)];
-            }
-        }
-        vec![]
-    }
-
-    /// Draw the screen: a pure function of its state and the session.
-    pub fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
-        let theme = ui.theme;
-        let docs = self.docs(s);
-        if docs.is_empty() {
-            return;
-        }
-        let tab = self.tab.min(docs.len() - 1);
-        let [tabs_area, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(area);
-        let titles: Vec<String> = docs.iter().map(|d| d.title.clone()).collect();
-        // Tabs do not scroll by themselves: start the bar at the first title that keeps the selected one in view.
-        let fits = |from: usize| {
-            titles[from..=tab].iter().map(|t| t.chars().count() + 3).sum::<usize>() + 2 <= tabs_area.width as usize
-        };
-        let start = (0..=tab).find(|s| fits(*s)).unwrap_or(tab);
-        // Only whole titles: the bar ends at the last one that fits, with › when more follow.
-        let mut used = 2 + if start > 0 { 2 } else { 0 };
-        let mut end = start;
-        while end < titles.len() && used + titles[end].chars().count() + 3 + 2 <= tabs_area.width as usize {
-            used += titles[end].chars().count() + 3;
-            end += 1;
-        }
-        let end = end.max(tab + 1);
-        let mut shown: Vec<String> = titles[start..end].to_vec();
-        if start > 0 {
-            shown[0] = format!("‹ {}", shown[0]);
-        }
-        if end < titles.len()
-            && let Some(last) = shown.last_mut()
-        {
-            last.push_str(" ›");
-        }
-        frame.render_widget(
-            Tabs::new(shown)
-                .select(tab - start)
-                .highlight_style(theme.selected())
-                .block(Block::new().borders(Borders::BOTTOM)),
-            tabs_area,
-        );
-        let content = self.content(s, area.width, theme);
-        if area.width < SIDE_MIN_WIDTH {
-            draw_scrolled(content, self.scroll, frame, body, theme);
-            return;
-        }
-        let [json_area, side_area] = Layout::horizontal([Constraint::Min(0), Constraint::Length(SIDE)]).areas(body);
-        draw_scrolled(content, self.scroll, frame, json_area, theme);
-        frame.render_widget(
-            Paragraph::new(side(s, &docs[tab], tab, theme, SIDE as usize - 2))
-                .block(Block::new().borders(Borders::LEFT)),
-            side_area,
-        );
     }
 }
 
@@ -375,4 +266,123 @@ fn side(s: &Session, doc: &DocumentView, tab: usize, theme: &Theme, width: usize
         lines.push(Line::from(Span::styled(row, theme.dim())));
     }
     lines
+}
+
+impl Page for State {
+    type Act = Act;
+
+    fn bindings(&self, s: &Session, size: (u16, u16)) -> Vec<Binding<Act>> {
+        table(self, s, size)
+    }
+
+    /// Do what the key bound to `a` asks.
+    fn act(&mut self, s: &mut Session, a: Act, _k: &KeyEvent, size: (u16, u16)) -> Vec<Do> {
+        let n = self.docs(s).len().max(1);
+        match a {
+            Act::NextDoc => {
+                self.tab = (self.tab + 1) % n;
+                self.scroll = 0;
+            }
+            Act::PrevDoc => {
+                self.tab = (self.tab + n - 1) % n;
+                self.scroll = 0;
+            }
+            Act::Scroll(by) => {
+                let max = max_scroll(self.rows(s, size.0), size.1.saturating_sub(2));
+                scroll(&mut self.scroll, by, max);
+            }
+            Act::Copy => {
+                let docs = self.docs(s);
+                if let Some(d) = docs.get(self.tab) {
+                    let what = Copied::Document { title: d.title.clone(), json: json_view::pretty(d.document) };
+                    return vec![Do::Run(Cmd::Copy { what })];
+                }
+            }
+            Act::Write => return vec![Do::Run(Cmd::WriteDocuments)],
+            Act::Export => return vec![Do::Ask(crate::tui::prompts::export_prompt())],
+            Act::Tighten => {
+                s.tighten = !s.tighten;
+                self.scroll = 0;
+                let Some(p) = s.params.as_mut() else { return vec![] };
+                p.tighten = s.tighten;
+                let said = match p.desired() {
+                    Ok(d) => {
+                        s.desired = Some(d);
+                        if s.tighten {
+                            "Tightened documents, each against the guide's."
+                        } else {
+                            "The guides' documents."
+                        }
+                    }
+                    Err(e) => return vec![Do::Say(e.to_string())],
+                };
+                let mut dos = vec![Do::Say(said.into())];
+                dos.extend(s.analyse().map(Do::Run));
+                return dos;
+            }
+            Act::Manual => return vec![Do::Go(Screen::Manual)],
+            Act::Back => return vec![Do::Go(Screen::Params)],
+            Act::Plan => {
+                let Some(p) = s.params.clone() else { return vec![] };
+                let id = s.request();
+                s.plan = Remote::Pending(id);
+                s.adopt = false;
+                return vec![Do::Run(Cmd::Plan { id, params: Box::new(p) }), Do::Go(Screen::Plan)];
+            }
+        }
+        vec![]
+    }
+
+    /// Draw the screen: a pure function of its state and the session.
+    fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
+        let theme = ui.theme;
+        let docs = self.docs(s);
+        if docs.is_empty() {
+            return;
+        }
+        let tab = self.tab.min(docs.len() - 1);
+        let [tabs_area, body] = Layout::vertical([Constraint::Length(2), Constraint::Min(0)]).areas(area);
+        let titles: Vec<String> = docs.iter().map(|d| d.title.clone()).collect();
+        // Tabs do not scroll by themselves: start the bar at the first title that keeps the selected one in view.
+        let fits = |from: usize| {
+            titles[from..=tab].iter().map(|t| t.chars().count() + 3).sum::<usize>() + 2 <= tabs_area.width as usize
+        };
+        let start = (0..=tab).find(|s| fits(*s)).unwrap_or(tab);
+        // Only whole titles: the bar ends at the last one that fits, with › when more follow.
+        let mut used = 2 + if start > 0 { 2 } else { 0 };
+        let mut end = start;
+        while end < titles.len() && used + titles[end].chars().count() + 3 + 2 <= tabs_area.width as usize {
+            used += titles[end].chars().count() + 3;
+            end += 1;
+        }
+        let end = end.max(tab + 1);
+        let mut shown: Vec<String> = titles[start..end].to_vec();
+        if start > 0 {
+            shown[0] = format!("‹ {}", shown[0]);
+        }
+        if end < titles.len()
+            && let Some(last) = shown.last_mut()
+        {
+            last.push_str(" ›");
+        }
+        frame.render_widget(
+            Tabs::new(shown)
+                .select(tab - start)
+                .highlight_style(theme.selected())
+                .block(Block::new().borders(Borders::BOTTOM)),
+            tabs_area,
+        );
+        let content = self.content(s, area.width, theme);
+        if area.width < SIDE_MIN_WIDTH {
+            draw_scrolled(content, self.scroll, frame, body, theme);
+            return;
+        }
+        let [json_area, side_area] = Layout::horizontal([Constraint::Min(0), Constraint::Length(SIDE)]).areas(body);
+        draw_scrolled(content, self.scroll, frame, json_area, theme);
+        frame.render_widget(
+            Paragraph::new(side(s, &docs[tab], tab, theme, SIDE as usize - 2))
+                .block(Block::new().borders(Borders::LEFT)),
+            side_area,
+        );
+    }
 }

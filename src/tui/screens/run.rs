@@ -1,11 +1,15 @@
 //! Run: a gauge of the write steps and every step with its state and time; on a failure, the error in one
 //! line and the choice to retry, roll back what this run made, or keep it, each confirmed.
 
-use crate::tui::app::{Choice, Cmd, Confirm, Do, Intent, Overlay, Phase, Remote, Session};
 use crate::tui::keys::{Binding, Key};
-use crate::tui::screens::{Screen, Ui};
+use crate::tui::msg::{Cmd, Do, Screen};
+use crate::tui::overlay::{Confirm, Intent, Overlay};
+use crate::tui::progress::Phase;
+use crate::tui::remote::Remote;
+use crate::tui::screens::{Page, Ui};
+use crate::tui::session::Session;
 use crate::tui::widgets::{step_list, wrap::wrap};
-use crossterm::event::KeyCode;
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -22,7 +26,7 @@ pub struct State;
 
 /// What a key does on this screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub enum Act {
     Stop,
     Retry,
     RollBack,
@@ -34,7 +38,7 @@ pub enum Action {
 
 /// Whether the run failed because the caller may not write (IAM answered AccessDenied).
 pub fn denied(s: &Session) -> bool {
-    s.run.failure.as_ref().is_some_and(|(_, line, _)| line.starts_with("access denied"))
+    s.run.failure.as_ref().is_some_and(|f| f.denied)
 }
 
 /// Whether this run made an access key that is not deleted (its secret is still in custody).
@@ -43,182 +47,44 @@ fn run_key(s: &Session) -> bool {
 }
 
 /// This screen's keys in its current state: they drive key handling, the footer and help.
-pub fn bindings(_st: &State, s: &Session) -> Vec<Binding<Action>> {
+fn table(_st: &State, s: &Session) -> Vec<Binding<Act>> {
     let run = &s.run;
     let mut v = vec![];
     match &run.phase {
-        Phase::Applying => v.push(Binding::new(&[Key::char('s')], "s", "stop…", Action::Stop)),
+        Phase::Applying => v.push(Binding::new(&[Key::char('s')], "s", "stop…", Act::Stop)),
         Phase::Failed(log) => {
             if s.online() {
-                v.push(Binding::new(&[Key::char('r')], "r", "retry (plan again)", Action::Retry));
+                v.push(Binding::new(&[Key::char('r')], "r", "retry (plan again)", Act::Retry));
             }
             if !log.is_empty() {
-                v.push(Binding::new(&[Key::char('b')], "b", "roll back…", Action::RollBack));
-                v.push(Binding::new(&[Key::char('k')], "k", "keep…", Action::Keep));
+                v.push(Binding::new(&[Key::char('b')], "b", "roll back…", Act::RollBack));
+                v.push(Binding::new(&[Key::char('k')], "k", "keep…", Act::Keep));
             } else {
-                v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "continue", Action::Continue));
+                v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "continue", Act::Continue));
             }
         }
         Phase::Completed | Phase::RolledBack { .. } | Phase::Kept => {
-            v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "continue", Action::Continue));
+            v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "continue", Act::Continue));
         }
         _ => {}
     }
     if run.failure.is_some() {
-        v.push(Binding::new(&[Key::Code(KeyCode::F(2))], "F2", "error details", Action::Details));
+        v.push(Binding::new(&[Key::Code(KeyCode::F(2))], "F2", "error details", Act::Details));
     }
     // No permission to write: the guides' console steps (or someone who may) are the way on.
     if denied(s) && matches!(run.phase, Phase::Failed(_) | Phase::RolledBack { .. } | Phase::Kept) {
-        v.push(Binding::new(&[Key::char('m')], "m", "do it by hand", Action::Manual));
+        v.push(Binding::new(&[Key::char('m')], "m", "do it by hand", Act::Manual));
     }
     v
 }
 
-impl State {
-    /// Do what the key bound to `a` asks.
-    pub fn act(&mut self, s: &mut Session, a: Action) -> Vec<Do> {
-        let made = crate::tui::screens::summary::made_by_run(s);
-        match a {
-            Action::Stop => vec![Do::Ask(Confirm {
-                title: "Stop the run?".into(),
-                lines: vec![
-                    "Running steps finish; no new step starts.".into(),
-                    "b then undoes everything this run made; k keeps it as it is.".into(),
-                ],
-                choices: vec![
-                    Choice {
-                        key: 'b',
-                        does: "stop and roll back".into(),
-                        intent: Intent::Stop { roll_back: true },
-                        then_quit: false,
-                    },
-                    Choice {
-                        key: 'k',
-                        does: "stop and keep".into(),
-                        intent: Intent::Stop { roll_back: false },
-                        then_quit: false,
-                    },
-                ],
-                cancel: "let it run",
-                quitting: false,
-            })],
-            Action::RollBack => {
-                let mut lines = vec![format!("Deletes or restores what this run made: {}.", made.join(", "))];
-                if run_key(s) {
-                    lines.push("Its access key, whose secret was never shown, is deleted too.".into());
-                }
-                lines.push("What existed before the run is left as it was.".into());
-                vec![Do::Ask(Confirm {
-                    title: "Roll back this run?".into(),
-                    lines,
-                    choices: vec![Choice {
-                        key: 'y',
-                        does: "roll back".into(),
-                        intent: Intent::RollBack,
-                        then_quit: false,
-                    }],
-                    cancel: "not now",
-                    quitting: false,
-                })]
-            }
-            Action::Keep => {
-                let mut lines = vec![format!("Keeps what this run made in the account: {}.", made.join(", "))];
-                if run_key(s) {
-                    lines.push("Its access key is kept: its secret is shown next, once.".into());
-                }
-                lines.push("The setup is incomplete until a later run (r, or `apply`) finishes it.".into());
-                vec![Do::Ask(Confirm {
-                    title: "Keep what this run made?".into(),
-                    lines,
-                    choices: vec![Choice { key: 'y', does: "keep it".into(), intent: Intent::Keep, then_quit: false }],
-                    cancel: "not now",
-                    quitting: false,
-                })]
-            }
-            Action::Retry => {
-                // What this run made stays and the new plan finds it unchanged; only what is missing is written.
-                if let Phase::Failed(_) = s.run.phase {
-                    s.run.phase = Phase::Kept;
-                }
-                let Some(p) = s.params.clone() else { return vec![] };
-                let id = s.request();
-                s.plan = Remote::Pending(id);
-                vec![Do::Run(Cmd::Plan { id, params: Box::new(p) }), Do::Go(Screen::Plan)]
-            }
-            Action::Details => match &s.run.failure {
-                Some((_, _, detail)) => {
-                    vec![Do::Show(Overlay::Details { title: "What failed".into(), text: detail.clone() })]
-                }
-                None => vec![],
-            },
-            Action::Manual => vec![Do::Go(Screen::Manual)],
-            Action::Continue => {
-                let next = if s.custody.held().is_some() { Screen::Secret } else { Screen::Summary };
-                vec![Do::Go(next)]
-            }
-        }
-    }
-
-    /// Draw the screen: a pure function of its state and the session.
-    pub fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
-        let theme = ui.theme;
-        let run = &s.run;
-        let Some(plan) = &run.plan else { return };
-        let [gauge_area, list_area, info_area] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(5)]).areas(area);
-        let (ended, total) = run.progress();
-        let (label, style) = match &run.phase {
-            Phase::Applying => (format!("{ended}/{total} write steps"), theme.ok()),
-            Phase::Stopping { .. } => (format!("stopping… {ended}/{total} write steps"), theme.warn()),
-            Phase::Completed => (format!("done: {total}/{total} write steps"), theme.ok()),
-            Phase::Failed(_) => ("failed: waiting for your choice".to_string(), theme.error()),
-            Phase::RollingBack => ("rolling back…".to_string(), theme.warn()),
-            Phase::RolledBack { errors: 0 } => ("failed, rolled back".to_string(), theme.warn()),
-            Phase::RolledBack { .. } => ("failed, rollback incomplete".to_string(), theme.error()),
-            Phase::Kept => ("failed, kept as it is".to_string(), theme.warn()),
-            Phase::NotStarted => (String::new(), theme.dim()),
-        };
-        let ratio = if total == 0 { 1.0 } else { ended as f64 / total as f64 };
-        frame.render_widget(Gauge::default().gauge_style(style).ratio(ratio.min(1.0)).label(label), gauge_area);
-        let steps = step_list::per_step(plan, &run.steps, ui.tick, theme, list_area.width as usize);
-        frame.render_widget(Paragraph::new(visible_steps(s, steps, list_area, ui)), list_area);
-
-        let w = info_area.width as usize;
-        let mut info = vec![];
-        if let Some((_, line, _)) = &run.failure {
-            for r in wrap(&format!("✗ {line} (F2: details)"), w, 2) {
-                info.push(Line::from(Span::styled(r, theme.error())));
-            }
-        }
-        for n in run.notes.iter().rev().take(2) {
-            info.push(Line::from(Span::styled(n.clone(), theme.dim())));
-        }
-        let next = match &run.phase {
-            Phase::RollingBack => Some(format!("{} rolling back…", ui.spinner())),
-            Phase::Failed(log) if !log.is_empty() => {
-                Some("r retries (plans again) · b rolls back this run · k keeps it".into())
-            }
-            Phase::Completed => Some("All steps done. Enter continues.".into()),
-            Phase::RolledBack { .. } | Phase::Kept => Some("Enter shows the summary.".into()),
-            _ => None,
-        };
-        if let Some(n) = next {
-            info.push(Line::from(Span::styled(n, theme.focus())));
-        }
-        if denied(s) && !run.active() {
-            let by_hand = "IAM refused a write: m shows the guides' console steps, to finish by hand.";
-            info.push(Line::from(Span::styled(by_hand, theme.focus())));
-        }
-        let skip = info.len().saturating_sub(info_area.height as usize);
-        frame.render_widget(Paragraph::new(info.into_iter().skip(skip).collect::<Vec<_>>()), info_area);
-    }
-}
+impl State {}
 
 /// The rows of the step list that fit: when it is longer than the screen, the failed step (else the newest
 /// activity) stays in view and a line above and below says how many steps are out of sight and what became of
 /// them, so a step that wrote something is never hidden without a word.
 fn visible_steps(s: &Session, per_step: Vec<Vec<Line<'static>>>, area: Rect, ui: &Ui) -> Vec<Line<'static>> {
-    use crate::tui::app::StepState;
+    use crate::tui::progress::StepState;
     let h = area.height as usize;
     let run = &s.run;
     // starts[i]: the row where step i begins; starts[n]: every row.
@@ -267,4 +133,121 @@ fn visible_steps(s: &Session, per_step: Vec<Vec<Line<'static>>>, area: Rect, ui:
         out.push(Line::from(Span::styled(format!("↓ {} below", summary(&below)), ui.theme.dim())));
     }
     out
+}
+
+impl Page for State {
+    type Act = Act;
+
+    fn bindings(&self, s: &Session, _size: (u16, u16)) -> Vec<Binding<Act>> {
+        table(self, s)
+    }
+
+    /// Do what the key bound to `a` asks.
+    fn act(&mut self, s: &mut Session, a: Act, _k: &KeyEvent, _size: (u16, u16)) -> Vec<Do> {
+        let made = crate::tui::session::made_by_run(s);
+        match a {
+            Act::Stop => vec![Do::Ask(
+                Confirm::new("Stop the run?")
+                    .line("Running steps finish; no new step starts.")
+                    .line("b then undoes everything this run made; k keeps it as it is.")
+                    .choice('b', "stop and roll back", Intent::Stop { roll_back: true })
+                    .choice('k', "stop and keep", Intent::Stop { roll_back: false })
+                    .cancel("let it run"),
+            )],
+            Act::RollBack => {
+                let mut lines = vec![match made.is_empty() {
+                    true => "Nothing is confirmed written; whatever a request without an answer did is undone.".into(),
+                    false => format!("Deletes or restores what this run made: {}.", made.join(", ")),
+                }];
+                if run_key(s) {
+                    lines.push("Its access key, whose secret was never shown, is deleted too.".into());
+                }
+                lines.push("What existed before the run is left as it was.".into());
+                let confirm = Confirm::new("Roll back this run?").lines(lines);
+                vec![Do::Ask(confirm.choice('y', "roll back", Intent::RollBack).cancel("not now"))]
+            }
+            Act::Keep => {
+                let mut lines = vec![format!("Keeps what this run made in the account: {}.", made.join(", "))];
+                if run_key(s) {
+                    lines.push("Its access key is kept: its secret is shown next, once.".into());
+                }
+                lines.push("The setup is incomplete until a later run (r, or `apply`) finishes it.".into());
+                let confirm = Confirm::new("Keep what this run made?").lines(lines);
+                vec![Do::Ask(confirm.choice('y', "keep it", Intent::Keep).cancel("not now"))]
+            }
+            Act::Retry => {
+                // What this run made stays and the new plan finds it unchanged; only what is missing is written.
+                if let Phase::Failed(_) = s.run.phase {
+                    s.run.phase = Phase::Kept;
+                }
+                let Some(p) = s.params.clone() else { return vec![] };
+                let id = s.request();
+                s.plan = Remote::Pending(id);
+                vec![Do::Run(Cmd::Plan { id, params: Box::new(p) }), Do::Go(Screen::Plan)]
+            }
+            Act::Details => match &s.run.failure {
+                Some(f) => vec![Do::Show(Overlay::Details { title: "What failed".into(), text: f.detail.clone() })],
+                None => vec![],
+            },
+            Act::Manual => vec![Do::Go(Screen::Manual)],
+            Act::Continue => {
+                let next = if s.custody.held().is_some() { Screen::Secret } else { Screen::Summary };
+                vec![Do::Go(next)]
+            }
+        }
+    }
+
+    /// Draw the screen: a pure function of its state and the session.
+    fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
+        let theme = ui.theme;
+        let run = &s.run;
+        let Some(plan) = &run.plan else { return };
+        let [gauge_area, list_area, info_area] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(5)]).areas(area);
+        let (ended, total) = run.progress();
+        let (label, style) = match &run.phase {
+            Phase::Applying => (format!("{ended}/{total} write steps"), theme.ok()),
+            Phase::Stopping { .. } => (format!("stopping… {ended}/{total} write steps"), theme.warn()),
+            Phase::Completed => (format!("done: {total}/{total} write steps"), theme.ok()),
+            Phase::Failed(_) => ("failed: waiting for your choice".to_string(), theme.error()),
+            Phase::RollingBack => ("rolling back…".to_string(), theme.warn()),
+            Phase::RolledBack { errors: 0 } => ("failed, rolled back".to_string(), theme.warn()),
+            Phase::RolledBack { .. } => ("failed, rollback incomplete".to_string(), theme.error()),
+            Phase::Kept => ("failed, kept as it is".to_string(), theme.warn()),
+            Phase::NotStarted => (String::new(), theme.dim()),
+        };
+        let ratio = if total == 0 { 1.0 } else { ended as f64 / total as f64 };
+        frame.render_widget(Gauge::default().gauge_style(style).ratio(ratio.min(1.0)).label(label), gauge_area);
+        let steps = step_list::per_step(plan, &run.steps, ui.tick, theme, list_area.width as usize);
+        frame.render_widget(Paragraph::new(visible_steps(s, steps, list_area, ui)), list_area);
+
+        let w = info_area.width as usize;
+        let mut info = vec![];
+        if let Some(f) = &run.failure {
+            for r in wrap(&format!("✗ {} (F2: details)", f.line), w, 2) {
+                info.push(Line::from(Span::styled(r, theme.error())));
+            }
+        }
+        for n in run.notes.iter().rev().take(2) {
+            info.push(Line::from(Span::styled(n.clone(), theme.dim())));
+        }
+        let next = match &run.phase {
+            Phase::RollingBack => Some(format!("{} rolling back…", ui.spinner())),
+            Phase::Failed(log) if !log.is_empty() => {
+                Some("r retries (plans again) · b rolls back this run · k keeps it".into())
+            }
+            Phase::Completed => Some("All steps done. Enter continues.".into()),
+            Phase::RolledBack { .. } | Phase::Kept => Some("Enter shows the summary.".into()),
+            _ => None,
+        };
+        if let Some(n) = next {
+            info.push(Line::from(Span::styled(n, theme.focus())));
+        }
+        if denied(s) && !run.active() {
+            let by_hand = "IAM refused a write: m shows the guides' console steps, to finish by hand.";
+            info.push(Line::from(Span::styled(by_hand, theme.focus())));
+        }
+        let skip = info.len().saturating_sub(info_area.height as usize);
+        frame.render_widget(Paragraph::new(info.into_iter().skip(skip).collect::<Vec<_>>()), info_area);
+    }
 }

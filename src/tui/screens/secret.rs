@@ -3,9 +3,13 @@
 
 use crate::secret::custody::Leave;
 use crate::secret::store::{self, SaveError};
-use crate::tui::app::{Choice, Cmd, Confirm, Copied, Do, Intent, Problem, Session};
+use crate::tui::msg::{Cmd, Copied, Do, Screen};
+
 use crate::tui::keys::{Binding, Key};
-use crate::tui::screens::{Screen, Ui};
+use crate::tui::prompts::unseen_prompt;
+use crate::tui::remote::Problem;
+use crate::tui::screens::{Page, Ui};
+use crate::tui::session::Session;
 use crate::tui::widgets::{field, wrap::wrap};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
@@ -26,41 +30,6 @@ pub enum SavePrompt {
     Csv { path: Input },
 }
 
-/// Leaving (or quitting) while nobody has the key's secret: the same warning and the same two ways out, both
-/// confirmed here: delete the key (the default of a second Ctrl-C), or keep it active knowing nobody can use it.
-pub fn unseen_prompt(user: &str, id: &str, quitting: bool) -> Confirm {
-    let then = if quitting { "quits" } else { "shows the summary" };
-    Confirm {
-        title: if quitting { "Quit without the secret?" } else { "Leave without the secret?" }.into(),
-        lines: vec![
-            format!(
-                "Nobody has the secret of {user}'s new access key {id}: it was never revealed, copied or saved, and \
-                 AWS never shows it again."
-            ),
-            format!("d deletes the key (then checks it is gone), then {then} (the default of a second Ctrl-C);"),
-            format!(
-                "k keeps it active without its secret (nobody can use it; rotate-key makes a new one), then {then}."
-            ),
-        ],
-        choices: vec![
-            Choice {
-                key: 'd',
-                does: if quitting { "delete the key, quit" } else { "delete the key" }.into(),
-                intent: Intent::DeleteKey { user: user.into(), id: id.into() },
-                then_quit: quitting,
-            },
-            Choice {
-                key: 'k',
-                does: if quitting { "keep the key, quit" } else { "keep it unusable" }.into(),
-                intent: Intent::KeepUnseenKey { id: id.into() },
-                then_quit: quitting,
-            },
-        ],
-        cancel: "stay",
-        quitting,
-    }
-}
-
 /// What this screen remembers while the wizard runs.
 #[derive(Debug, Default)]
 pub struct State {
@@ -73,7 +42,7 @@ pub struct State {
 
 /// What a key does on this screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub enum Act {
     Reveal,
     CopySecret,
     CopyKeyId,
@@ -89,56 +58,46 @@ pub enum Action {
 }
 
 /// This screen's keys in its current state: they drive key handling, the footer and help.
-pub fn bindings(st: &State, s: &Session) -> Vec<Binding<Action>> {
+fn table(st: &State, s: &Session) -> Vec<Binding<Act>> {
     let b = Binding::new;
     let enter = Key::Code(KeyCode::Enter);
     let esc = Key::Code(KeyCode::Esc);
     if s.custody.held().is_none() {
-        return vec![b(&[enter], "Enter", "summary", Action::Leave)];
+        return vec![b(&[enter], "Enter", "summary", Act::Leave)];
     }
     match &st.prompt {
         Some(SavePrompt::Profile { confirm_overwrite: true, .. }) => {
             return vec![
-                b(&[Key::char('y')], "y", "overwrite", Action::Overwrite),
-                b(&[Key::char('n'), esc], "n", "keep it", Action::Cancel),
+                b(&[Key::char('y')], "y", "overwrite", Act::Overwrite),
+                b(&[Key::char('n'), esc], "n", "keep it", Act::Cancel),
             ];
         }
         Some(_) => {
             return vec![
-                b(&[Key::Text], "type", "edit (←/→ Ctrl-U)", Action::Edit),
-                b(&[enter], "Enter", "save", Action::Save),
-                b(&[esc], "Esc", "cancel", Action::Cancel),
+                b(&[Key::Text], "type", "edit (←/→ Ctrl-U)", Act::Edit),
+                b(&[enter], "Enter", "save", Act::Save),
+                b(&[esc], "Esc", "cancel", Act::Cancel),
             ];
         }
         None => {}
     }
     if st.confirm_leave {
         return vec![
-            b(&[Key::char('y')], "y", "yes, it is stored", Action::Leave),
-            b(&[Key::char('n'), esc], "n", "stay", Action::Stay),
+            b(&[Key::char('y')], "y", "yes, it is stored", Act::Leave),
+            b(&[Key::char('n'), esc], "n", "stay", Act::Stay),
         ];
     }
     vec![
-        b(&[Key::char('r')], "r", if st.revealed { "hide" } else { "reveal" }, Action::Reveal),
-        b(&[Key::char('c')], "c", "copy secret", Action::CopySecret),
-        b(&[Key::char('i')], "i", "copy key id", Action::CopyKeyId),
-        b(&[Key::char('p')], "p", "save as profile…", Action::AskProfile),
-        b(&[Key::char('s')], "s", "save CSV…", Action::AskCsv),
-        b(&[enter, esc], "Enter", "done", Action::Done),
+        b(&[Key::char('r')], "r", if st.revealed { "hide" } else { "reveal" }, Act::Reveal),
+        b(&[Key::char('c')], "c", "copy secret", Act::CopySecret),
+        b(&[Key::char('i')], "i", "copy key id", Act::CopyKeyId),
+        b(&[Key::char('p')], "p", "save as profile…", Act::AskProfile),
+        b(&[Key::char('s')], "s", "save CSV…", Act::AskCsv),
+        b(&[enter, esc], "Enter", "done", Act::Done),
     ]
 }
 
 impl State {
-    /// Insert pasted text into the focused field.
-    pub fn paste(&mut self, text: &str) -> Vec<Do> {
-        if let Some(SavePrompt::Profile { name: i, confirm_overwrite: false } | SavePrompt::Csv { path: i }) =
-            &mut self.prompt
-        {
-            field::paste(i, text);
-        }
-        vec![]
-    }
-
     /// A save finished: done, or ask before overwriting a profile, or say why not.
     pub fn on_saved(&mut self, r: Result<String, Problem>) -> Vec<Do> {
         match r {
@@ -154,35 +113,60 @@ impl State {
             Err(e) => vec![Do::Say(format!("✗ {}", e.line()))],
         }
     }
+}
+
+impl Page for State {
+    type Act = Act;
+
+    /// A save prompt's field has the focus.
+    fn typing(&self, _s: &Session) -> bool {
+        self.prompt.is_some()
+    }
+
+    fn bindings(&self, s: &Session, _size: (u16, u16)) -> Vec<Binding<Act>> {
+        table(self, s)
+    }
+
+    /// Insert pasted text into the focused field.
+    fn paste(&mut self, _s: &mut Session, text: &str) -> Vec<Do> {
+        if let Some(SavePrompt::Profile { name: i, confirm_overwrite: false } | SavePrompt::Csv { path: i }) =
+            &mut self.prompt
+        {
+            field::paste(i, text);
+        }
+        vec![]
+    }
 
     /// Do what the key bound to `a` asks.
-    pub fn act(&mut self, s: &mut Session, a: Action, k: &KeyEvent) -> Vec<Do> {
+    fn act(&mut self, s: &mut Session, a: Act, k: &KeyEvent, _size: (u16, u16)) -> Vec<Do> {
         match a {
-            Action::Reveal => {
+            Act::Reveal => {
                 self.revealed = !self.revealed;
                 // Drawn unmasked from the next frame on: someone could have it now.
                 if self.revealed {
                     s.custody.revealed();
                 }
             }
-            Action::CopySecret => return vec![Do::Run(Cmd::Copy { what: Copied::Secret })],
-            Action::CopyKeyId => return vec![Do::Run(Cmd::Copy { what: Copied::KeyId })],
-            Action::AskProfile => {
+            Act::CopySecret => return vec![Do::Run(Cmd::Copy { what: Copied::Secret })],
+            Act::CopyKeyId => return vec![Do::Run(Cmd::Copy { what: Copied::KeyId })],
+            Act::AskProfile => {
                 self.prompt =
                     Some(SavePrompt::Profile { name: Input::new("pinpoint-postman".into()), confirm_overwrite: false })
             }
-            Action::AskCsv => {
-                let user = s.custody.held().map(|k| k.user_name.clone()).unwrap_or_default();
-                self.prompt = Some(SavePrompt::Csv { path: Input::new(store::default_csv_name(&user)) });
+            Act::AskCsv => {
+                // The console's name (`USER_accessKeys.csv`) with the key id in it: a second key of the same
+                // user never collides with the first one's file.
+                let name = s.custody.held().map(|k| format!("{}_{}_accessKeys.csv", k.user_name, k.access_key_id));
+                self.prompt = Some(SavePrompt::Csv { path: Input::new(name.unwrap_or_default()) });
             }
             // "Stored it?" is asked only when it can be true: a secret nobody has seen cannot have been stored.
-            Action::Done => match s.custody.leave() {
+            Act::Done => match s.custody.leave() {
                 Leave::Delivered { .. } => self.confirm_leave = true,
                 Leave::Unseen { user, id } => return vec![Do::Ask(unseen_prompt(&user, &id, false))],
                 Leave::Free => return vec![Do::Go(Screen::Summary)],
             },
-            Action::Stay => self.confirm_leave = false,
-            Action::Leave => {
+            Act::Stay => self.confirm_leave = false,
+            Act::Leave => {
                 // Leaving drops the secret: it is zeroized and no longer in this process.
                 s.custody.acknowledge();
                 *self = State::default();
@@ -190,12 +174,12 @@ impl State {
                     return vec![Do::Go(Screen::Summary)];
                 }
             }
-            Action::Edit => {
+            Act::Edit => {
                 if let Some(SavePrompt::Profile { name: i, .. } | SavePrompt::Csv { path: i }) = &mut self.prompt {
                     field::edit(i, k);
                 }
             }
-            Action::Save => match &self.prompt {
+            Act::Save => match &self.prompt {
                 Some(SavePrompt::Profile { name, .. }) => {
                     return vec![Do::Run(Cmd::SaveProfile { name: name.value().trim().to_string(), overwrite: false })];
                 }
@@ -204,25 +188,30 @@ impl State {
                 }
                 None => {}
             },
-            Action::Overwrite => {
+            Act::Overwrite => {
                 if let Some(SavePrompt::Profile { name, .. }) = &self.prompt {
                     return vec![Do::Run(Cmd::SaveProfile { name: name.value().to_string(), overwrite: true })];
                 }
             }
-            Action::Cancel => self.prompt = None,
+            Act::Cancel => self.prompt = None,
         }
         vec![]
     }
 
     /// Draw the screen: a pure function of its state and the session.
-    pub fn view(&self, s: &Session, clear_in: Option<u64>, frame: &mut Frame, area: Rect, ui: &Ui) {
+    fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
+        let clear_in = s.clear_in(ui.now);
         let theme = ui.theme;
         let w = area.width as usize;
         let Some(key) = s.custody.held() else {
             frame.render_widget(Paragraph::new("No new access key in this run. Enter shows the summary."), area);
             return;
         };
-        let shown = if self.revealed { key.secret_access_key.expose().to_string() } else { "•".repeat(40) };
+        // Borrowed from the custody's one copy while revealed: a frame makes no copy of the secret of its own.
+        let shown: std::borrow::Cow<'_, str> = match self.revealed {
+            true => key.secret_access_key.expose().into(),
+            false => "•".repeat(40).into(),
+        };
         let mut lines = vec![
             Line::from(Span::styled(format!("New access key for {}", key.user_name), theme.title())),
             Line::raw(""),
@@ -247,10 +236,11 @@ impl State {
             } else {
                 format!("The clipboard is cleared of the secret in {n} s (after exit too).")
             };
-            lines.push(Line::from(Span::styled(when, theme.warn())));
+            lines.extend(wrap(&when, w, 2).into_iter().map(|r| Line::from(Span::styled(r, theme.warn()))));
         }
         for done in &self.saved {
-            lines.push(Line::from(Span::styled(format!("✓ Key {done}."), theme.ok())));
+            let done = format!("✓ Key {done}.");
+            lines.extend(wrap(&done, w, 2).into_iter().map(|r| Line::from(Span::styled(r, theme.ok()))));
         }
         match &self.prompt {
             Some(SavePrompt::Profile { name, confirm_overwrite: false }) => {

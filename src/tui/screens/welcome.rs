@@ -1,11 +1,12 @@
 //! Welcome: which setups to run and what each creates.
 
 use crate::setup::{SETUPS, Selection};
-use crate::tui::app::{Do, Session};
 use crate::tui::keys::{Binding, Key};
-use crate::tui::screens::{Screen, Ui};
+use crate::tui::msg::{Do, Screen};
+use crate::tui::screens::{Page, Ui};
+use crate::tui::session::Session;
 use crate::tui::widgets::wrap::wrap;
-use crossterm::event::KeyCode;
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -58,7 +59,7 @@ impl Default for State {
 
 /// What a key does on this screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
+pub enum Act {
     Up,
     Down,
     Pick(usize),
@@ -67,33 +68,41 @@ pub enum Action {
 }
 
 /// This screen's keys in its current state: they drive key handling, the footer and help.
-pub fn bindings(_st: &State, _s: &Session) -> Vec<Binding<Action>> {
+fn table(_st: &State, _s: &Session) -> Vec<Binding<Act>> {
     let mut v = vec![
-        Binding::new(&[Key::Code(KeyCode::Down)], "↑/↓", "choose", Action::Down),
-        Binding::new(&[Key::Code(KeyCode::Up)], "", "", Action::Up),
+        Binding::new(&[Key::Code(KeyCode::Down)], "↑/↓", "choose", Act::Down),
+        Binding::new(&[Key::Code(KeyCode::Up)], "", "", Act::Up),
     ];
     let n = choices().len().min(NUMBER_LABELS.len());
     for (i, digit) in ('1'..='9').take(n).enumerate() {
         let (label, does) = if i == 0 { (NUMBER_LABELS[n - 1], "choose") } else { ("", "") };
-        v.push(Binding::new(&[Key::char(digit)], label, does, Action::Pick(i)));
+        v.push(Binding::new(&[Key::char(digit)], label, does, Act::Pick(i)));
     }
-    v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "next", Action::Next));
-    v.push(Binding::new(&[Key::char('m')], "m", "manual mode", Action::Manual));
+    v.push(Binding::new(&[Key::Code(KeyCode::Enter)], "Enter", "next", Act::Next));
+    v.push(Binding::new(&[Key::char('m')], "m", "manual mode", Act::Manual));
     v
 }
 
-impl State {
+impl State {}
+
+impl Page for State {
+    type Act = Act;
+
+    fn bindings(&self, s: &Session, _size: (u16, u16)) -> Vec<Binding<Act>> {
+        table(self, s)
+    }
+
     /// Do what the key bound to `a` asks.
-    pub fn act(&mut self, s: &mut Session, a: Action) -> Vec<Do> {
+    fn act(&mut self, s: &mut Session, a: Act, _k: &KeyEvent, _size: (u16, u16)) -> Vec<Do> {
         let choices = choices();
         match a {
-            Action::Up => self.choice = self.choice.saturating_sub(1),
-            Action::Down => self.choice = (self.choice + 1).min(choices.len().saturating_sub(1)),
-            Action::Pick(i) => self.choice = i.min(choices.len().saturating_sub(1)),
-            Action::Next | Action::Manual => {
+            Act::Up => self.choice = self.choice.saturating_sub(1),
+            Act::Down => self.choice = (self.choice + 1).min(choices.len().saturating_sub(1)),
+            Act::Pick(i) => self.choice = i.min(choices.len().saturating_sub(1)),
+            Act::Next | Act::Manual => {
                 s.setup = choices.get(self.choice).copied().unwrap_or_else(Selection::all);
                 // Manual mode: the same identity and parameters, then the console steps instead of the plan.
-                s.manual = a == Action::Manual;
+                s.manual = a == Act::Manual;
                 return vec![Do::Go(Screen::Identity)];
             }
         }
@@ -102,7 +111,7 @@ impl State {
     }
 
     /// Draw the screen: a pure function of its state and the session.
-    pub fn view(&self, _s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
+    fn view(&self, _s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
         let theme = ui.theme;
         let w = area.width as usize;
         let intro = "Sets up the IAM resources of AWS's Amazon Pinpoint guides: previewed, planned, then applied.";
@@ -131,11 +140,7 @@ impl State {
                 warnings.push(("⚠ ", warning));
             }
         }
-        warnings.push((
-            "ℹ ",
-            "AWS ended support for Amazon Pinpoint's console, segments, campaigns and journeys on 2026-10-30; \
-             SMS, voice, push and phone-number validation go on under AWS End User Messaging.",
-        ));
+        warnings.extend(SETUPS.iter().filter_map(|s| s.end_of_support).map(|line| ("ℹ ", line)));
         for (mark, text) in warnings {
             for (i, row) in wrap(text, w.saturating_sub(2), 0).into_iter().enumerate() {
                 let m = if i == 0 { mark } else { "  " };

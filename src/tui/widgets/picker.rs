@@ -3,7 +3,7 @@
 //! row of its own (first), so a name not in the list can still be chosen.
 
 use crate::aws::listings::Project;
-use crate::tui::app::Remote;
+use crate::tui::remote::Remote;
 use crate::tui::theme::Theme;
 use ratatui::text::{Line, Span};
 use tui_input::Input;

@@ -1,7 +1,7 @@
 //! The run's steps, each with its state, a spinner while running, and its time.
 
 use crate::plan::Plan;
-use crate::tui::app::{StepRun, StepState};
+use crate::tui::progress::{StepRun, StepState};
 use crate::tui::theme::Theme;
 use ratatui::text::{Line, Span};
 
