@@ -184,3 +184,33 @@ async fn the_new_secret_is_saved_as_a_profile_and_a_csv_that_sign_as_the_user() 
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(proxy.access_keys_seen(), vec![key], "every request was signed with the saved key");
 }
+
+// Issue 15: the wizard's rotation is a key plan run by the executor; a signal while its CreateAccessKey is on the
+// wire stops it (the key it made is rolled back) and the wizard quits once AWS has answered, not before, so no
+// key is left that nobody saw. The request is held until the wizard shows it took the signal.
+#[tokio::test(flavor = "multi_thread")]
+async fn sigterm_while_a_rotation_is_on_the_wire_waits_for_it_and_undoes_its_key() {
+    use std::time::Duration;
+    use support::proxy::{Fault, Rule, When};
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    applied_before(moto);
+    let before = keys(moto).await;
+    let proxy = FaultProxy::start(moto);
+    let mut t = Term::spawn(&proxy.env(moto));
+    t.postman_to_plan_showing(&moto.account, "n new access key…");
+    proxy.add_rule(Rule::new("CreateAccessKey", When::Always, Fault::Hold));
+    t.send("n");
+    t.wait_for("Creates a new access key for PostmanUser");
+    t.send("y");
+    proxy.wait_for("CreateAccessKey", 1, Duration::from_secs(10)).unwrap();
+    // SAFETY: kill(2) with a child's pid and a valid signal number has no memory effects.
+    assert_eq!(unsafe { libc::kill(t.pid(), libc::SIGTERM) }, 0);
+    t.wait_for("quitting once AWS has answered");
+    proxy.release();
+    assert_eq!(t.wait_exit(), 143, "{}", t.screen());
+    proxy.wait_idle(Duration::from_secs(10)).unwrap();
+    let after = keys(moto).await;
+    assert_eq!(after, before, "the key the stopped rotation made is deleted again:\n{}", t.screen());
+    assert!(t.screen().contains("ended by signal 15"), "{}", t.screen());
+}

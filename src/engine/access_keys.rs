@@ -13,6 +13,7 @@ use crate::secret::NewAccessKey;
 use crate::setup::{AccountId, Desired, IamKind, IamName, Params, Region, Selection, SetupDef, UserSpec, postman};
 use std::sync::Arc;
 use tokio::sync::mpsc::UnboundedSender;
+use tokio_util::sync::CancellationToken;
 
 /// Why a rotation did not start, or failed.
 #[derive(Debug, thiserror::Error)]
@@ -562,10 +563,16 @@ fn not_completed(plan: &Plan, report: &ApplyReport) -> RotateError {
 }
 
 /// Plan and run a key command through the executor, with no one watching its progress (the wizard): the
-/// same plan and executor as the headless commands, so the same refusals, rollback and verification.
-async fn run_quietly(iam: &Iam, region: &Region, req: &KeyRequest) -> Result<(Arc<Plan>, ApplyReport), RotateError> {
+/// same plan and executor as the headless commands, so the same refusals, rollback and verification. Once
+/// `cancel` fires (a signal, or a forced quit), no new step starts, and what this run made is rolled back.
+async fn run_quietly(
+    iam: &Iam,
+    region: &Region,
+    req: &KeyRequest,
+    cancel: CancellationToken,
+) -> Result<(Arc<Plan>, ApplyReport), RotateError> {
     let plan = Arc::new(plan_keys(iam, region, req).await?);
-    let opts = ApplyOptions { adopt: req.adopt == Adopt::Yes, ..ApplyOptions::default() };
+    let opts = ApplyOptions { adopt: req.adopt == Adopt::Yes, cancel: Some(cancel), ..ApplyOptions::default() };
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let report = super::execute(iam, plan.clone(), opts, tx).await?;
     if !report.succeeded() {
@@ -582,9 +589,10 @@ pub async fn rotate(
     user: &str,
     delete_first: Option<&str>,
     adopt: Adopt,
+    cancel: CancellationToken,
 ) -> Result<Rotation, RotateError> {
     let op = KeyOp::Rotate { delete_first: delete_first.map(str::to_string), deactivate_old: false };
-    let (plan, mut report) = run_quietly(iam, region, &KeyRequest { user: user.into(), op, adopt }).await?;
+    let (plan, mut report) = run_quietly(iam, region, &KeyRequest { user: user.into(), op, adopt }, cancel).await?;
     rotation(&plan, &mut report)
 }
 
@@ -614,8 +622,9 @@ pub async fn retire(
     id: &str,
     delete: bool,
     adopt: Adopt,
+    cancel: CancellationToken,
 ) -> Result<Vec<String>, RotateError> {
     let op = KeyOp::Retire { id: id.into(), delete };
-    let (plan, _) = run_quietly(iam, region, &KeyRequest { user: user.into(), op, adopt }).await?;
+    let (plan, _) = run_quietly(iam, region, &KeyRequest { user: user.into(), op, adopt }, cancel).await?;
     Ok(adopted(&plan))
 }

@@ -439,9 +439,23 @@ impl App {
     /// second Ctrl-C settles it, every key whose secret reached no one is deleted (nobody could ever see it),
     /// and the wizard quits once those writes have answered.
     fn on_signal(&mut self, n: i32) -> Vec<Cmd> {
+        let first = self.signal.is_none();
         self.signal.get_or_insert(n);
+        let waiting = self.quit_when_settled;
         let mut cmds = self.request_quit(false);
-        if !self.should_quit {
+        if self.should_quit {
+            return cmds;
+        }
+        // Key work on its way (a rotation, a retirement, a deletion) is waited for on the first signal, so no
+        // key is left that nobody saw; only a second signal leaves at once, as the headless commands do.
+        let in_flight = self.session.key_writes > 0 || self.session.custody.deleting_any();
+        let wait = in_flight && (first || !waiting);
+        if wait && self.session.key_writes > 0 {
+            self.say("Stopping the key change under way (what it made is undone); quitting once AWS has answered…");
+            cmds.push(Cmd::Cancel);
+        }
+        let prompt_open = matches!(&self.overlay, Some(Overlay::Confirm(c)) if c.quitting);
+        if prompt_open || !wait {
             cmds.extend(self.request_quit(true));
         }
         cmds

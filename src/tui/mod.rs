@@ -31,6 +31,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use theme::Theme;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+use tokio_util::sync::CancellationToken;
 
 /// How long a clipboard manager gets to take a secret still on the clipboard when no keeper could be started.
 const HAND_OVER: Duration = Duration::from_secs(2);
@@ -100,7 +101,8 @@ struct Runtime {
     aws: Option<Aws>,
     tx: UnboundedSender<Inbox>,
     clipboard: Arc<Mutex<Clipboard>>,
-    cancel: tokio_util::sync::CancellationToken,
+    /// Stops the run being applied (`Cmd::Cancel`), and every key rotation or retirement still on its way.
+    cancel: CancellationToken,
 }
 
 async fn event_loop(
@@ -111,7 +113,7 @@ async fn event_loop(
 ) -> std::io::Result<()> {
     let theme = Theme::from_env();
     let (tx, mut rx) = unbounded_channel();
-    let mut rt = Runtime { conn, aws: None, tx, clipboard, cancel: Default::default() };
+    let mut rt = Runtime { conn, aws: None, tx, clipboard, cancel: CancellationToken::new() };
     let size = terminal.size()?;
     app.update(Msg::Resize(size.width, size.height));
     app.update(Msg::Tick(Instant::now()));
@@ -188,6 +190,22 @@ async fn event_loop(
 }
 
 impl Runtime {
+    /// A new token for the run about to be applied: an earlier `Cmd::Cancel` stopped the earlier run only.
+    /// Key writes take child tokens of the current one, so one `Cmd::Cancel` stops them too.
+    fn fresh_cancel(&mut self) -> CancellationToken {
+        self.cancel = CancellationToken::new();
+        self.cancel.clone()
+    }
+
+    /// A token for a key rotation or retirement: a child of the current one, so `Cmd::Cancel` stops it too
+    /// (a signal while it is on its way); after a stopped run, a fresh one (that stop was for that run).
+    fn key_cancel(&mut self) -> CancellationToken {
+        if self.cancel.is_cancelled() {
+            self.fresh_cancel();
+        }
+        self.cancel.child_token()
+    }
+
     fn send(tx: &UnboundedSender<Inbox>, msg: Msg) {
         let _ = tx.send(Inbox::Msg(msg));
     }
@@ -294,8 +312,7 @@ impl Runtime {
                     Self::send(&tx, Msg::Applied(Box::new(Err(Problem::NotConnected))));
                     return;
                 };
-                self.cancel = tokio_util::sync::CancellationToken::new();
-                let cancel = self.cancel.clone();
+                let cancel = self.fresh_cancel();
                 tokio::spawn(async move {
                     let (etx, mut erx) = unbounded_channel();
                     // The wizard offers rollback as a choice, so the engine keeps this run's writes on failure.
@@ -423,6 +440,7 @@ impl Runtime {
             }
             Cmd::Rotate { user, delete_first } => {
                 let Some(aws) = self.aws.clone() else { return };
+                let cancel = self.key_cancel();
                 tokio::spawn(async move {
                     let r = access_keys::rotate(
                         &aws.iam,
@@ -430,6 +448,7 @@ impl Runtime {
                         &user,
                         delete_first.as_deref(),
                         access_keys::Adopt::No,
+                        cancel,
                     )
                     .await
                     .map_err(Problem::from);
@@ -438,11 +457,13 @@ impl Runtime {
             }
             Cmd::Retire { user, ids, delete } => {
                 let Some(aws) = self.aws.clone() else { return };
+                let cancel = self.key_cancel();
                 tokio::spawn(async move {
                     let mut r = Ok(());
                     for id in &ids {
                         if r.is_ok() {
-                            r = access_keys::retire(&aws.iam, &aws.region, &user, id, delete, access_keys::Adopt::No)
+                            let (iam, region, no) = (&aws.iam, &aws.region, access_keys::Adopt::No);
+                            r = access_keys::retire(iam, region, &user, id, delete, no, cancel.clone())
                                 .await
                                 .map(|_| ())
                                 .map_err(Problem::from);

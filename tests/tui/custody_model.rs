@@ -22,8 +22,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use pinpoint_iam_wizard::aws::AwsError;
 use pinpoint_iam_wizard::aws::analyzer::Analysis;
 use pinpoint_iam_wizard::aws::iam::AccessKeyInfo;
-use pinpoint_iam_wizard::engine::access_keys::Rotation;
-use pinpoint_iam_wizard::engine::{ApplyReport, Event, RollbackLog, Status};
+use pinpoint_iam_wizard::engine::access_keys::{RotateError, Rotation};
+use pinpoint_iam_wizard::engine::{ApplyReport, Event, RollbackLog, Status, StepError};
 use pinpoint_iam_wizard::plan::{Action, Plan, StepKind};
 use pinpoint_iam_wizard::secret::clipboard::Method;
 use pinpoint_iam_wizard::secret::custody::KeyEnd;
@@ -96,11 +96,16 @@ struct Sim {
     minted: u32,
     wrote: bool,
     pending: Vec<Cmd>,
+    /// Beside `pending`: a rotation or retirement that a `Cmd::Cancel` reached while it was on its way.
+    stopped: Vec<bool>,
     cancel: bool,
     last: LastRun,
     /// The kinds of write a shown confirmation (or a signal) allowed and that have not been sent yet.
     allowed: Vec<Write>,
     signalled: bool,
+    signals: u32,
+    /// The message on which the wizard decided to quit.
+    quit_on: Option<Quit>,
     steps: usize,
     key_step: usize,
     log: Vec<String>,
@@ -116,6 +121,15 @@ enum Write {
     DeleteKey,
     Rotate,
     Retire,
+}
+
+/// What made the wizard quit: only a person's forced quit (Ctrl-C again) or a second signal may leave with a key
+/// command on its way, as the headless commands' second interrupt does.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Quit {
+    Signal,
+    CtrlC,
+    Other,
 }
 
 fn write_of(c: &Cmd) -> Option<Write> {
@@ -212,9 +226,13 @@ impl Sim {
             }
             if let Cmd::Cancel = c {
                 self.cancel = true;
+                for (c, stopped) in self.pending.iter().zip(self.stopped.iter_mut()) {
+                    *stopped |= matches!(c, Cmd::Rotate { .. } | Cmd::Retire { .. });
+                }
                 continue;
             }
             self.pending.push(c);
+            self.stopped.push(false);
         }
         Ok(())
     }
@@ -224,9 +242,14 @@ impl Sim {
         if self.pending.is_empty() {
             return vec![];
         }
-        let c = self.pending.remove(n as usize % self.pending.len());
-        self.log.push(format!("answer {} with {o}", name(&c)));
+        let at = n as usize % self.pending.len();
+        let c = self.pending.remove(at);
+        let stopped = self.stopped.remove(at);
+        self.log.push(format!("answer {} with {o}{}", name(&c), if stopped { " (stopped)" } else { "" }));
         match c {
+            // The executor stops a cancelled key command before its next step and undoes what it made.
+            Cmd::Rotate { .. } if stopped => vec![Msg::Rotated(Box::new(Err(key_command_stopped())))],
+            Cmd::Retire { .. } if stopped => vec![Msg::Retired(Err(key_command_stopped()))],
             Cmd::Apply { plan, .. } => self.apply(plan, o),
             Cmd::RollBack(_) => self.roll_back(o),
             Cmd::Plan { id, params } => vec![Msg::Planned { id, result: Box::new(Ok(self.plan(&params))) }],
@@ -467,7 +490,13 @@ fn step(app: &mut App, sim: &mut Sim, msg: Msg) -> Result<(), String> {
     }
     if let Msg::Signal(_) = &msg {
         sim.signalled = true;
+        sim.signals += 1;
     }
+    let quit_kind = match &msg {
+        Msg::Signal(_) => Quit::Signal,
+        Msg::Key(k) if Key::Ctrl('c').matches(k) => Quit::CtrlC,
+        _ => Quit::Other,
+    };
     let (screen, held) = (app.screen, api::held_key_id(app));
     let undelivered = held.as_ref().and_then(|id| sim.keys.get(id)).is_some_and(|k| !k.delivered);
     let retry = screen == Screen::Run
@@ -476,6 +505,9 @@ fn step(app: &mut App, sim: &mut Sim, msg: Msg) -> Result<(), String> {
         && matches!(&msg, Msg::Key(k) if Key::char('r').matches(k));
     let rotated = matches!(msg, Msg::Rotated(_));
     let cmds = app.update(msg);
+    if app.should_quit && sim.quit_on.is_none() {
+        sim.quit_on = Some(quit_kind);
+    }
     if screen == Screen::Secret && app.screen == Screen::Summary && undelivered {
         sim.marks.insert("left the secret screen, the secret unseen");
     }
@@ -610,12 +642,27 @@ fn run_in(rotatable: bool, ops: &[Op], sim: &mut Sim) -> Result<(), String> {
     at_exit(&app, sim)
 }
 
+/// What the executor answers for a key command stopped before it wrote anything.
+fn key_command_stopped() -> Problem {
+    let error = StepError::Aborted { step: "the key command".into(), reason: "interrupted".into() };
+    Problem::from(RotateError::NotDone { error: Box::new(error), remains: vec![], unverified: None })
+}
+
 /// At exit: no active key whose secret nobody saw (unless kept knowingly or a deletion failed and is said),
 /// and the exit code and report agree with the account.
 fn at_exit(app: &App, sim: &Sim) -> Result<(), String> {
     let report = app.exit_report();
     let text = report.lines.join("\n");
     let writes_pending = sim.pending.iter().any(|c| write_of(c).is_some());
+    let key_work = |c: &Cmd| matches!(write_of(c), Some(Write::Rotate | Write::Retire | Write::DeleteKey));
+    let forced = match sim.quit_on {
+        Some(Quit::CtrlC) => true,
+        Some(Quit::Signal) => sim.signals > 1,
+        _ => false,
+    };
+    if sim.pending.iter().any(key_work) && !forced {
+        return Err(format!("quit ({:?}) with a key command on its way; the report says:\n{text}", sim.quit_on));
+    }
     for (id, k) in &sim.keys {
         let said = report.lines.iter().find(|l| l.contains(id.as_str()));
         let Some(said) = said else { return Err(format!("the exit report does not name key {id}:\n{text}")) };
