@@ -147,9 +147,12 @@ async fn delete_key(iam: &Iam, user: &str, id: &str) -> Result<(), StepError> {
         Err(e) if !e.is_no_such_entity() => StepError::Aws(e),
         _ => still,
     })?;
-    let tags_left = |cause: String| StepError::TagsLeft { user: user.into(), id: id.into(), cause };
-    gone_is_fine(iam.untag_access_key(user, id).await).map_err(|e| tags_left(e.to_string()))?;
-    tags_gone(iam, user, id).await
+    let untagged = gone_is_fine(iam.untag_access_key(user, id).await);
+    // Whatever the untag answered (it may have happened, its answer lost), the user's tags as read decide.
+    tags_gone(iam, user, id).await.map_err(|left| match untagged {
+        Err(e) => StepError::TagsLeft { user: user.into(), id: id.into(), cause: e.to_string() },
+        Ok(()) => left,
+    })
 }
 
 /// Read the user: no tag of key `id` may remain (an untag answered `NoSuchEntity` is not believed).
