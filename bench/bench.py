@@ -10,6 +10,11 @@ Before each timed run the emulator is reset, the bucket and the Pinpoint project
 are warmed with one call each, all directly, not through the proxy.
 Each run is timed from process start to exit, then the account is checked against the guides' documents.
 An untimed round comes first; then rounds interleave the contenders in a rotating order. Run through scripts/bench.
+
+With --https (issue 18), the same apply over HTTPS as AWS serves it: the latency proxy before the tests' TLS front
+(tests/support/tls_front.py --keep-alive: a CA made for the run, trusted through AWS_CA_BUNDLE; the client's
+connection kept open across requests, as AWS's endpoints keep it) before moto. Every flight from the client costs
+the delay, TLS handshakes included, so reusing a connection saves round trips that a new one pays.
 """
 
 import argparse
@@ -69,6 +74,7 @@ def parse_args() -> argparse.Namespace:
         help="the delays added per round trip, in ms, comma-separated (default 80,0)",
     )
     parser.add_argument("--binary", default=os.environ.get("BENCH_BINARY"), help="our binary (env BENCH_BINARY)")
+    parser.add_argument("--https", action="store_true", help="over HTTPS with keep-alive (issue 18), at the latencies")
     args = parser.parse_args()
     if args.binary is None:
         parser.error("--binary PATH is required (scripts/bench builds one and passes it)")
@@ -326,8 +332,123 @@ def one_run(who: str, moto: Moto, proxy: LatencyProxy, binary: str, docs: Path, 
     return elapsed, proxy.take_requests(), problems
 
 
+class TlsFront:
+    """tests/support/tls_front.py in keep-alive mode before `upstream_port`; `take` reads and empties its log."""
+
+    def __init__(self, upstream_port: int, out_dir: Path):
+        self.log, self.ca = out_dir / "front.log", out_dir / "ca.pem"
+        front = [sys.executable, str(ROOT / "tests/support/tls_front.py"), str(upstream_port), str(out_dir)]
+        self.process = subprocess.Popen(
+            [*front, "--keep-alive", str(self.log)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        self.port = int(self.process.stdout.readline().split()[1])
+
+    def take(self) -> list[tuple[float, float, int, str]]:
+        """The requests answered since the last call: (start, end, connection number, action)."""
+        lines = self.log.read_text().splitlines() if self.log.exists() else []
+        self.log.write_text("")
+        return [(float(a), float(b), int(c), d) for a, b, c, d in (line.split(" ", 3) for line in lines)]
+
+    def stop(self) -> None:
+        self.process.stdin.close()
+        self.process.wait(timeout=10)
+
+
+def https_report(rows: dict, ms: int, machine: list[str]) -> str:
+    lines = [f"# The apply over HTTPS with keep-alive, {ms} ms a round trip (issue 18)", "", *machine, ""]
+    lines += [
+        "| who | median | min | p90 | vs ours | runs | HTTP requests | connections | dependent round trips |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    ours = statistics.median(rows["ours"]["t"]) if rows["ours"]["t"] else None
+    for who in CONTENDERS:
+        r = rows[who]
+        if not r["t"]:
+            lines.append(f"| {NAMES[who]} | – | – | – | – | 0 | – | – | – |")
+            continue
+        median = statistics.median(r["t"])
+        ratio = f"{median / ours:.1f}×" if ours else "–"
+        lines.append(
+            f"| {NAMES[who]} | {median:.3f} s | {min(r['t']):.3f} s | {p90(r['t']):.3f} s | {ratio} | {len(r['t'])} "
+            f"| {span(r['calls'])} | {span(r['conns'])} | {span(r['trips'])} |"
+        )
+    lines += [
+        "",
+        "Dependent round trips: the longest chain of client flights the proxy delayed (TLS handshakes and requests),",
+        "each waiting for an answer to an earlier one; the floor of a run is that many times the delay.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def https_run(who: str, moto: Moto, proxy: LatencyProxy, front: TlsFront, binary: str, docs: Path, env: dict):
+    """One timed run over HTTPS: (seconds or None, the front's requests, the proxy's flights, problems)."""
+    project = moto.fresh_account()
+    export_documents(binary, project, docs, env)
+    contenders = Contenders(binary, proxy.url.replace("http://", "https://"), project, docs, env)
+    proxy.take_requests()
+    front.take()
+    start = time.perf_counter()
+    try:
+        getattr(contenders, who)()
+        elapsed = time.perf_counter() - start
+        problems = check_account(moto.iam, docs)
+    except RunFailed as e:
+        elapsed, problems = None, [str(e)]
+    return elapsed, front.take(), proxy.take_requests(), problems
+
+
+def main_https(args: argparse.Namespace) -> int:
+    ms = max(args.latency_ms)
+    rows = {who: {"t": [], "calls": [], "conns": [], "trips": []} for who in CONTENDERS}
+    failures = []
+    with tempfile.TemporaryDirectory(prefix="pinpoint-bench-https-") as tmp:
+        home, docs = Path(tmp, "home"), Path(tmp, "documents")
+        home.mkdir()
+        env = contender_env(str(home))
+        machine = describe_machine(args.binary, env)
+        load_at_start = os.getloadavg()[0]
+        moto = Moto(RESULTS.parent / "moto.log")
+        front = TlsFront(moto.port, Path(tmp))
+        env["AWS_CA_BUNDLE"] = str(front.ca)
+        proxy = LatencyProxy(front.port)
+        try:
+            proxy.start()
+            for who in CONTENDERS:  # untimed
+                https_run(who, moto, proxy, front, args.binary, docs, env)
+            proxy.delay = ms / 1000
+            for n in range(args.rounds):
+                done = []
+                for who in CONTENDERS[n % 3 :] + CONTENDERS[: n % 3]:
+                    elapsed, http, flights, problems = https_run(who, moto, proxy, front, args.binary, docs, env)
+                    if problems:
+                        failures.append(f"round {n + 1}, {NAMES[who]}: " + "; ".join(problems))
+                        continue
+                    r = rows[who]
+                    r["t"].append(elapsed)
+                    r["calls"].append(len(http))
+                    r["conns"].append(len({c for _, _, c, _ in http}))
+                    r["trips"].append(max(dependent_rounds(flights), default=0))
+                    done.append(f"{who} {elapsed:.3f} s")
+                print(f"{ms} ms HTTPS, round {n + 1}/{args.rounds}: {', '.join(done)}", flush=True)
+        finally:
+            proxy.stop()
+            front.stop()
+            moto.stop()
+    machine.append(f"- Load average (1 min): {load_at_start:.2f} at start, {os.getloadavg()[0]:.2f} at end")
+    text = https_report(rows, ms, machine)
+    if failures:
+        text += "\nFailed runs (not in the table):\n\n" + "\n".join(f"- {f}" for f in failures) + "\n"
+    out = RESULTS.with_name("results-https.md")
+    out.write_text(text)
+    print("\n" + text + f"\nWritten to {out.relative_to(ROOT)}")
+    return 1 if failures else 0
+
+
 def main() -> int:
     args = parse_args()
+    if args.https:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        return main_https(args)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwinds like Ctrl-C: the finally below runs
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     times = {(ms, who): [] for ms in args.latency_ms for who in CONTENDERS}

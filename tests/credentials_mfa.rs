@@ -9,7 +9,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use support::proxy::{Fault, FaultProxy, Rule, When};
-use support::term::{ENTER, Term};
+use support::term::{CTRL_C, ENTER, Term};
 use support::*;
 
 const MFA: Fault = Fault::DenyUnless(&["SerialNumber", "TokenCode"]);
@@ -231,4 +231,40 @@ fn no_credentials_at_all_says_how_to_give_some() {
     }
     assert!(!err.contains("169.254") && !err.contains("metadata"), "{err}");
     eprintln!("{err}");
+}
+
+/// The wizard asks on its Identity screen (issue 18 item 5): nothing is sent before the code, a wrong code is
+/// said so and asked again, the right one reads the account, and the session is cached for the next command.
+#[test]
+fn the_wizard_asks_for_the_code_on_identity_and_again_after_a_wrong_one() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let home = home(moto, true);
+    let proxy = FaultProxy::start(moto);
+    // The first code is refused, as AWS refuses a wrong one; every AssumeRole must carry a code.
+    proxy.add_rule(Rule::new("AssumeRole", When::Nth(1), Fault::AccessDenied));
+    proxy.add_rule(Rule::new("AssumeRole", When::Always, MFA));
+    let env = env_in(&home, &proxy, moto);
+
+    let mut term = Term::spawn_args(&env, &["--profile", "ops"]);
+    term.wait_for("What to set up");
+    term.send(ENTER);
+    term.wait_for("▸ MFA code");
+    assert!(term.screen().contains(&home.serial), "the device is named:\n{}", term.screen());
+    assert!(proxy.seen().is_empty(), "sent before the code was typed: {:?}", proxy.seen());
+    term.send(&format!("111111{ENTER}"));
+    term.wait_for("That MFA code was not accepted");
+    term.send(&format!("123456{ENTER}"));
+    term.wait_for(&moto.account);
+    let screen = term.screen();
+    term.send(CTRL_C);
+    term.wait_exit();
+    assert!(screen.contains("a role assumed with MFA through profile ops"), "{screen}");
+    assert_eq!(proxy.count("AssumeRole"), 2, "one refused, one assumed: {:?}", proxy.seen());
+    assert_eq!(home.cached().len(), 1, "the session is cached in {}", home.cache().display());
+
+    // The next command, not on a terminal: the cached session, no AssumeRole, no question.
+    let out = run_with_env(&PLAN, &env);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(proxy.count("AssumeRole"), 2, "the wizard's session is reused: {:?}", proxy.seen());
 }

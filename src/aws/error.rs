@@ -29,6 +29,12 @@ pub enum AwsError {
     )]
     AssumeRoleDenied { profile: String, message: String },
     #[error(
+        "AWS did not accept the MFA code for profile {profile} ({serial}; AccessDenied on sts:AssumeRole): type the \
+         current code (each is good once, for about 30 seconds); if a fresh code is refused too, the role's trust \
+         does not allow this MFA device. AWS said: {message}"
+    )]
+    MfaCodeRejected { profile: String, serial: String, message: String },
+    #[error(
         "AWS rejected the request's signature (SignatureDoesNotMatch): the secret access key does not belong to the \
          access key id, or this machine's clock is wrong; enter the right secret (`aws configure`) or set the clock"
     )]
@@ -108,6 +114,7 @@ impl AwsError {
             AwsError::NoCredentials { .. }
                 | AwsError::CredentialsFailed { .. }
                 | AwsError::AssumeRoleDenied { .. }
+                | AwsError::MfaCodeRejected { .. }
                 | AwsError::SignatureMismatch
                 | AwsError::ClockSkew { .. }
                 | AwsError::ExpiredToken { .. }
@@ -213,6 +220,11 @@ pub fn credentials(e: &CredentialsError) -> AwsError {
             detail: "the credentials provider did not answer in time".into(),
             fix: load_fix(&source),
             from: source.to_string(),
+        },
+        other if let Some(r) = find::<super::mfa::CodeRejected>(other) => AwsError::MfaCodeRejected {
+            profile: r.profile.clone(),
+            serial: r.serial.clone(),
+            message: r.message.clone(),
         },
         other => match find::<AssumeRoleError>(other).map(|a| (a.code().unwrap_or_default(), a.message())) {
             Some(("AccessDenied", message)) => AwsError::AssumeRoleDenied {

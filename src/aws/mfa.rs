@@ -13,14 +13,17 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-/// Whether a headless command may ask for an MFA code on the terminal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Where the MFA code comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum MfaPrompt {
     /// Ask on standard input when it is a terminal (headless commands).
     Terminal,
-    /// Never ask (the wizard, whose screen owns the terminal): only a cached session will do.
+    /// Never ask (the wizard, whose screen owns the terminal): only a cached session will do, else the wizard
+    /// learns that a code is needed ([`MfaNeeded`]) and asks on its Identity screen.
     #[default]
     Never,
+    /// The code the operator typed on the wizard's Identity screen.
+    Given(String),
 }
 
 /// The CLI treats a cached session that ends within 15 minutes as expired (botocore's
@@ -180,16 +183,43 @@ pub(crate) struct MfaProvider {
     pub cache: PathBuf,
 }
 
-/// Why the MFA code could not be had: the caller words it.
+/// Why the MFA code could not be had here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MfaWhy {
+    /// A headless command whose standard input is not a terminal.
+    NoTerminal,
+    /// The wizard: its Identity screen asks for the code.
+    AskOnScreen,
+}
+
+/// An MFA code is needed and could not be asked for: the wizard asks on its Identity screen, a headless command
+/// refuses.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "profile {profile} assumes its role with MFA (mfa_serial = {serial}): a code is needed, but {why}; run the \
-     command on a terminal to type it, or cache a session first with `aws sts get-caller-identity --profile {profile}`"
-)]
+#[error("profile {profile} assumes its role with MFA (mfa_serial = {serial}): {}", why_words(*.why, .profile))]
 pub struct MfaNeeded {
     pub profile: String,
     pub serial: String,
-    pub why: &'static str,
+    pub why: MfaWhy,
+}
+
+fn why_words(why: MfaWhy, profile: &str) -> String {
+    match why {
+        MfaWhy::NoTerminal => format!(
+            "a code is needed, but standard input is not a terminal and no valid session is cached in \
+             ~/.aws/cli/cache; run the command on a terminal to type it, or cache a session first with \
+             `aws sts get-caller-identity --profile {profile}`"
+        ),
+        MfaWhy::AskOnScreen => "type the current code of your MFA device below, then Enter".into(),
+    }
+}
+
+/// AWS refused `AssumeRole` with the code given: a wrong or used code (or a trust that refuses anyway).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("AWS did not accept the MFA code for profile {profile} ({serial}): {message}")]
+pub struct CodeRejected {
+    pub profile: String,
+    pub serial: String,
+    pub message: String,
 }
 
 impl MfaProvider {
@@ -199,11 +229,9 @@ impl MfaProvider {
             return Ok(());
         }
         let why = match self.prompt {
-            MfaPrompt::Never => "this screen cannot ask for it yet and no valid session is cached",
-            MfaPrompt::Terminal if !std::io::stdin().is_terminal() => {
-                "standard input is not a terminal and no valid session is cached in ~/.aws/cli/cache"
-            }
-            MfaPrompt::Terminal => return Ok(()),
+            MfaPrompt::Never => MfaWhy::AskOnScreen,
+            MfaPrompt::Terminal if !std::io::stdin().is_terminal() => MfaWhy::NoTerminal,
+            MfaPrompt::Terminal | MfaPrompt::Given(_) => return Ok(()),
         };
         Err(MfaNeeded { profile: self.role.profile.clone(), serial: self.role.serial.clone(), why })
     }
@@ -213,7 +241,10 @@ impl MfaProvider {
             return Ok(c);
         }
         self.check().map_err(CredentialsError::not_loaded)?;
-        let code = ask_code(&self.role.serial).await.map_err(CredentialsError::provider_error)?;
+        let code = match &self.prompt {
+            MfaPrompt::Given(code) => code.clone(),
+            _ => ask_code(&self.role.serial).await.map_err(CredentialsError::provider_error)?,
+        };
         let client = aws_sdk_sts::Client::from_conf(self.sts.clone().credentials_provider(self.source.clone()).build());
         let session = self.role.session_name.clone().unwrap_or_else(|| {
             let now = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).unwrap_or_default();
@@ -229,7 +260,7 @@ impl MfaProvider {
             .set_duration_seconds(self.role.duration_seconds)
             .send()
             .await
-            .map_err(CredentialsError::provider_error)?;
+            .map_err(|e| self.rejected(e))?;
         let c = out.credentials().ok_or_else(|| CredentialsError::unhandled("AssumeRole returned no credentials"))?;
         let expiry = SystemTime::try_from(*c.expiration()).unwrap_or_else(|_| SystemTime::now());
         let cached = CachedResponse {
@@ -249,6 +280,25 @@ impl MfaProvider {
         }
         let c = cached.credentials;
         Ok(credentials(c.access_key_id, c.secret_access_key, c.session_token, expiry))
+    }
+}
+
+impl MfaProvider {
+    /// An `AccessDenied` answer to `AssumeRole` with a code is the code's refusal (said so, so the wizard asks
+    /// again); any other failure is left for the caller to word.
+    fn rejected(
+        &self,
+        e: aws_sdk_sts::error::SdkError<aws_sdk_sts::operation::assume_role::AssumeRoleError>,
+    ) -> CredentialsError {
+        use aws_sdk_sts::error::ProvideErrorMetadata;
+        match e.as_service_error().filter(|s| s.code() == Some("AccessDenied")) {
+            Some(s) => CredentialsError::provider_error(CodeRejected {
+                profile: self.role.profile.clone(),
+                serial: self.role.serial.clone(),
+                message: super::error::clean(s.message().unwrap_or_default()),
+            }),
+            None => CredentialsError::provider_error(e),
+        }
     }
 }
 

@@ -6,10 +6,11 @@ pub mod error;
 pub mod iam;
 pub mod listings;
 pub mod mfa;
+pub mod regions;
 
 pub use credentials::{CredentialKind, CredentialSource};
 pub use error::AwsError;
-pub use mfa::MfaPrompt;
+pub use mfa::{MfaNeeded, MfaPrompt, MfaWhy};
 
 use crate::setup::{AccountId, InvalidValue, Region};
 use aws_config::timeout::TimeoutConfig;
@@ -366,7 +367,26 @@ fn mfa_provider(
         .find_map(|v| std::env::var(v).ok().filter(|e| !e.is_empty()));
     let mut sts = aws_sdk_sts::config::Builder::from(config);
     sts.set_endpoint_url(sts_endpoint);
-    Ok(mfa::MfaProvider { role: role.clone(), prompt: conn.mfa, source, sts, cache: mfa::cache_dir() })
+    Ok(mfa::MfaProvider { role: role.clone(), prompt: conn.mfa.clone(), source, sts, cache: mfa::cache_dir() })
+}
+
+/// The Region as configured (`--region`, `AWS_REGION`/`AWS_DEFAULT_REGION`, the profile's `region`), read
+/// without loading credentials: what the wizard still shows when the configuration cannot be loaded (an unknown
+/// profile, say). Never asks instance metadata; `None` when none is set or it is not a Region's form.
+pub async fn configured_region(conn: &Connection) -> Option<Region> {
+    use aws_config::environment::region::EnvironmentVariableRegionProvider;
+    use aws_config::meta::region::RegionProviderChain;
+    use aws_config::profile::ProfileFileRegionProvider;
+    if let Some(r) = &conn.region {
+        return Some(r.clone());
+    }
+    let mut profile = ProfileFileRegionProvider::builder();
+    if let Some(p) = conn.profile.clone().or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty())) {
+        profile = profile.profile_name(p);
+    }
+    let chain = RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new()).or_else(profile.build());
+    let r = chain.region().await?;
+    Region::parse("AWS_REGION", r.as_ref()).ok()
 }
 
 impl Aws {

@@ -143,7 +143,7 @@ impl App {
     pub fn init(&mut self) -> Vec<Cmd> {
         let id = self.session.request();
         self.session.identity = Remote::Pending(id);
-        vec![Cmd::Detect { id, region: None }]
+        vec![Cmd::Detect { id, region: None, mfa_code: None }]
     }
 
     /// Whether the terminal is below the minimum size (only the message is drawn).
@@ -539,6 +539,7 @@ impl App {
         // "Still asking STS…" is no longer true.
         self.status = None;
         self.session.profile = d.profile;
+        self.session.credentials = d.source;
         self.session.endpoint = d.endpoint;
         if let Some(r) = &d.region {
             self.pages.identity.set_region(r);

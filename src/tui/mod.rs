@@ -221,28 +221,38 @@ impl Runtime {
             },
         };
         match cmd {
-            Cmd::Detect { id, region } => {
+            Cmd::Detect { id, region, mfa_code } => {
                 let mut conn = self.conn.clone();
                 if region.is_some() {
                     conn.region = region;
                 }
+                // For this load only: once assumed, the session is cached and later loads need no code.
+                if let Some(code) = mfa_code {
+                    conn.mfa = crate::aws::MfaPrompt::Given(code);
+                }
                 tokio::spawn(async move {
                     let detected = match Aws::load(&conn).await {
-                        Ok(aws) => Detected {
-                            region: Some(aws.region.clone()),
-                            profile: aws.profile.clone(),
-                            // Shown on screens and in the summary's command: a password in it never is.
-                            endpoint: conn
-                                .endpoint_url
-                                .clone()
-                                .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
-                                .map(|e| crate::aws::endpoint_for_display(&e)),
-                            identity: aws.identity().await.map_err(Problem::from),
-                            aws: Some(aws),
-                        },
+                        Ok(aws) => {
+                            let identity = aws.identity().await.map_err(Problem::from);
+                            Detected {
+                                region: Some(aws.region.clone()),
+                                profile: aws.profile.clone(),
+                                source: Some(aws.source().clone()),
+                                // Shown on screens and in the summary's command: a password in it never is.
+                                endpoint: conn
+                                    .endpoint_url
+                                    .clone()
+                                    .or_else(|| std::env::var("AWS_ENDPOINT_URL").ok())
+                                    .map(|e| crate::aws::endpoint_for_display(&e)),
+                                identity,
+                                aws: Some(aws),
+                            }
+                        }
+                        // Offline from here: the Region as configured is still the one to preview for.
                         Err(e) => Detected {
-                            region: conn.region.clone(),
+                            region: crate::aws::configured_region(&conn).await,
                             profile: conn.profile.clone(),
+                            source: None,
                             endpoint: conn.endpoint_url.as_deref().map(crate::aws::endpoint_for_display),
                             identity: Err(Problem::from(e)),
                             aws: None,

@@ -64,6 +64,8 @@ impl Screen {
 pub struct Detected {
     pub region: Option<Region>,
     pub profile: Option<String>,
+    /// Where the credentials came from (as the headless banner says it), when the configuration loaded.
+    pub source: Option<crate::aws::CredentialSource>,
     pub endpoint: Option<String>,
     pub identity: Result<Identity, Problem>,
     /// The loaded configuration: taken by the runtime before `update` sees the message.
@@ -96,6 +98,8 @@ pub enum Cmd {
     Detect {
         id: RequestId,
         region: Option<Region>,
+        /// The MFA code typed on the Identity screen, for a profile with `mfa_serial`.
+        mfa_code: Option<String>,
     },
     ListBuckets {
         id: RequestId,

@@ -22,6 +22,8 @@ pub struct Session {
     pub identity: Remote<Identity>,
     pub region: Option<Region>,
     pub profile: Option<String>,
+    /// Where the credentials came from, once the configuration loaded.
+    pub credentials: Option<crate::aws::CredentialSource>,
     pub endpoint: Option<String>,
     /// Typed on the identity screen when the account could not be read.
     pub typed_account: Option<AccountId>,
@@ -71,6 +73,7 @@ impl Session {
             identity: Remote::Idle,
             region: None,
             profile: None,
+            credentials: None,
             endpoint: None,
             typed_account: None,
             params: None,

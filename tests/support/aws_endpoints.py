@@ -6,6 +6,9 @@ AWS's side, like moto, never a stub of the client's code. Every endpoint hands o
   The newer `security-credentials-extended` paths answer 404, as on instances that predate them.
 - The ECS/EKS container credentials endpoint: GET /container-credentials.
 - IAM Identity Center's portal: GET /federation/credentials?role_name=R&account_id=A with x-amz-sso_bearer_token.
+- AWS Sign-In's token endpoint (`aws login` sessions, renewed by aws-config): POST /v1/token, a JSON body with
+  grant_type refresh_token, signed with a DPoP proof (a `DPoP` header). The refresh token `expired-refresh-token`
+  is refused as AWS refuses an expired one (AccessDeniedException, error TOKEN_EXPIRED).
 
 Usage: aws_endpoints.py ACCESS_KEY_ID SECRET_ACCESS_KEY SSO_ACCESS_TOKEN
 Prints "PORT n" once listening; exits when stdin closes.
@@ -61,6 +64,22 @@ class Handler(BaseHTTPRequestHandler):
         if url.path == "/federation/credentials":
             return self.sso(urllib.parse.parse_qs(url.query))
         self.answer(404, "{}")
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+        if self.path != "/v1/token":
+            return self.answer(404, "{}")
+        if not self.headers.get("DPoP") or body.get("grantType") != "refresh_token":
+            return self.answer(400, json.dumps({"error": "INVALID_REQUEST", "message": "a DPoP proof is required"}),
+                               headers=[("x-amzn-errortype", "ValidationException")])
+        if body.get("refreshToken") == "expired-refresh-token":
+            message = {"error": "TOKEN_EXPIRED", "message": "The refresh token has expired"}
+            return self.answer(400, json.dumps(message), headers=[("x-amzn-errortype", "AccessDeniedException")])
+        token = {"accessKeyId": KEY, "secretAccessKey": SECRET, "sessionToken": "login-session-renewed"}
+        self.answer(200, json.dumps({
+            "accessToken": token, "tokenType": "aws_sigv4", "expiresIn": 900,
+            "refreshToken": "renewed-refresh-token", "idToken": "id-token",
+        }))
 
     def credentials(self, token_field):
         return {

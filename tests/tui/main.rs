@@ -26,6 +26,7 @@ mod custody_model;
 mod exit;
 mod fields;
 mod guards;
+mod identity;
 mod layout;
 mod manual;
 mod offline;

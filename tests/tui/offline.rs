@@ -81,7 +81,9 @@ fn every_command_that_needs_aws_answers_and_the_others_run() {
         let name = format!("{c:?}");
         assert!(c.offline().is_ok(), "{name} answers");
     }
-    for c in [Cmd::Cancel, Cmd::ClearClipboard, Cmd::WriteDocuments, Cmd::Detect { id: 3, region: None }] {
+    for c in
+        [Cmd::Cancel, Cmd::ClearClipboard, Cmd::WriteDocuments, Cmd::Detect { id: 3, region: None, mfa_code: None }]
+    {
         assert!(c.offline().is_err(), "runs without a connection");
     }
 }

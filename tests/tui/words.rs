@@ -12,6 +12,7 @@ fn errors_show_one_plain_line_and_the_detail_behind_f2() {
         detected: Box::new(Detected {
             region: Some("eu-west-1".parse().unwrap()),
             profile: None,
+            source: None,
             endpoint: None,
             identity: Err(Problem::Aws(AwsError::Unreachable {
                 endpoint: "https://sts.eu-west-1.amazonaws.com".into(),

@@ -4,7 +4,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use pinpoint_iam_wizard::aws::listings::Project;
-use pinpoint_iam_wizard::aws::{AwsError, Identity};
+use pinpoint_iam_wizard::aws::{AwsError, CredentialKind, CredentialSource, Identity};
 use pinpoint_iam_wizard::engine::{ApplyReport, Event, RollbackLog, Status};
 use pinpoint_iam_wizard::plan::{self, Action};
 use pinpoint_iam_wizard::secret::{NewAccessKey, Secret};
@@ -50,6 +50,11 @@ pub fn detected(id: RequestId, region: &str, ok: bool) -> Msg {
         detected: Box::new(Detected {
             region: Some(region.parse().unwrap()),
             profile: ok.then(|| "ops".into()),
+            source: ok.then(|| CredentialSource {
+                kind: CredentialKind::AssumeRole,
+                profile: Some("ops".into()),
+                file: Some("/home/op/.aws/config".into()),
+            }),
             endpoint: None,
             identity,
             aws: None,
