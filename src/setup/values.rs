@@ -102,9 +102,13 @@ impl Region {
         let parts: Vec<&str> = s.split('-').collect();
         let ok = match parts.as_slice() {
             [area, middle @ .., dir, num] => {
-                area.len() == 2
-                    && area.bytes().all(|b| b.is_ascii_lowercase())
-                    && matches!(middle, [] | ["gov"] | ["iso"] | ["isob"] | ["isoe"] | ["isof"])
+                let lower = |p: &str| p.bytes().all(|b| b.is_ascii_lowercase());
+                // The European Sovereign Cloud's Regions carry a country after their area (eusc-de-east-1).
+                let sovereign = *area == "eusc" && matches!(middle, [c] if c.len() == 2 && lower(c));
+                (sovereign
+                    || area.len() == 2
+                        && lower(area)
+                        && matches!(middle, [] | ["gov"] | ["iso"] | ["isob"] | ["isoe"] | ["isof"]))
                     && DIRECTIONS.contains(dir)
                     && (1..=2).contains(&num.len())
                     && num.bytes().all(|b| b.is_ascii_digit())
@@ -129,6 +133,8 @@ impl Region {
             "aws-iso-e"
         } else if r.starts_with("us-iso-") {
             "aws-iso"
+        } else if r.starts_with("eusc-") {
+            "aws-eusc"
         } else {
             "aws"
         }
@@ -315,6 +321,7 @@ mod tests {
             ("cn-northwest-1", "aws-cn"),
             ("us-iso-east-1", "aws-iso"),
             ("us-isob-east-1", "aws-iso-b"),
+            ("eusc-de-east-1", "aws-eusc"),
         ] {
             assert_eq!(Region::parse("r", r).unwrap().partition(), p, "{r}");
         }
@@ -328,6 +335,8 @@ mod tests {
             "eu-west-123",
             "us-foo-west-1",
             "eu_west_1",
+            "eusc-east-1",
+            "eusc-deu-east-1",
         ] {
             let e = Region::parse("--region", bad).unwrap_err();
             assert_eq!(e.field, "--region", "{bad}");
