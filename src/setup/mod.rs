@@ -3,6 +3,7 @@
 
 pub mod catalogue;
 pub mod end_of_support;
+pub mod end_user_messaging;
 pub mod evaluate;
 pub mod findings;
 pub mod postman;
