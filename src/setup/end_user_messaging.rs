@@ -37,7 +37,7 @@ pub static USER: NameField = NameField {
 
 pub static SETUP: SetupDef = SetupDef {
     id: "end-user-messaging",
-    title: "End User Messaging (the messaging APIs that continue)",
+    title: "End User Messaging (SMS, voice, push, OTP)",
     gist: "a sender user for SMS, voice, push and OTP",
     creates: &[
         "policy EndUserMessagingPolicy: SMS, MMS and voice sending, push, OTP and phone-number validation",

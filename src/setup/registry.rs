@@ -156,7 +156,7 @@ impl Selection {
         Selection {
             id: "all+end-user-messaging",
             setups: GUIDES_AND_MESSAGING,
-            title: Some("Both guides, and End User Messaging beside them"),
+            title: Some("Both guides + End User Messaging"),
         }
     }
 

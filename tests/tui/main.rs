@@ -28,6 +28,7 @@ mod fields;
 mod guards;
 mod layout;
 mod manual;
+mod messaging;
 mod offline;
 mod preview;
 mod walk;
