@@ -1135,8 +1135,8 @@ mod tests {
             ),
             ("ses:SendEmail", format!("arn:aws:ses:{region}:{acct}:identity/sender@example.com"), vec![]),
             ("ses:CreateEmailIdentity", format!("arn:aws:ses:{region}:{acct}:identity/example.com"), vec![]),
-            ("ses:GetAccount", "*".to_string(), vec![]),
-            ("sms-voice:SendVoiceMessage", "*".to_string(), vec![]),
+            ("ses:GetAccount", "*".to_string(), vec![("aws:RequestedRegion", region)]),
+            ("sms-voice:SendVoiceMessage", "*".to_string(), vec![("aws:RequestedRegion", region)]),
         ];
         vec![
             ("ImporterS3Role", s3_role),
