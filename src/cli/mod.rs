@@ -231,7 +231,8 @@ pub struct SetupValues {
     /// The S3 bucket that holds the segment files (segment-import).
     #[arg(long, value_name = "BUCKET", value_parser = |s: &str| BucketName::parse("--bucket", s))]
     pub bucket: Option<BucketName>,
-    /// The Pinpoint project (application) id to import into (segment-import).
+    /// The Pinpoint project (application) id: segment-import imports into it, end-user-messaging sends push and
+    /// OTP through it.
     #[arg(long, value_name = "ID", value_parser = |s: &str| ProjectId::parse("--project-id", s))]
     pub project_id: Option<ProjectId>,
     /// Add confused-deputy conditions (aws:SourceAccount, aws:SourceArn) to the Pinpoint trust policy.

@@ -174,6 +174,15 @@ const OPERATIONS: &[(&str, &str)] = &[
 pub struct Context {
     /// `(role name, service principal)` for every role the policy is attached to whose trust names a service.
     pub assumed_by: Vec<(String, String)>,
+    /// Every user the policy is attached to directly.
+    pub users: Vec<AttachedUser>,
+}
+
+/// A user a policy is attached to, and whether the setup gives it an access key.
+#[derive(Debug, Clone)]
+pub struct AttachedUser {
+    pub name: String,
+    pub access_key: bool,
 }
 
 /// The findings for one document of `desired`, most serious first.
@@ -189,7 +198,13 @@ pub fn of_document(desired: &Desired, view: &DocumentView) -> Vec<Finding> {
                 .filter(|r| name.is_some_and(|n| r.policies.contains(n)))
                 .flat_map(|r| services(&r.trust).into_iter().map(|s| (r.name.to_string(), s.to_string())))
                 .collect();
-            policy(view.document, &Context { assumed_by })
+            let users = desired
+                .users
+                .iter()
+                .filter(|u| name.is_some_and(|n| u.policies.contains(n)))
+                .map(|u| AttachedUser { name: u.name.to_string(), access_key: u.access_key })
+                .collect();
+            policy(view.document, &Context { assumed_by, users })
         }
     }
 }
@@ -269,7 +284,35 @@ pub fn policy(doc: &Value, ctx: &Context) -> Vec<Finding> {
             out.push(severity, grant.place, message);
         }
     }
+    user_custody(&mut out, &ctx.users);
     out.sorted()
+}
+
+/// A user with the policy attached directly, and with a long-term key: the guides' design, which scanners
+/// (checkov's CKV_AWS_40 and CKV_AWS_273) flag; suggestions, since the setup is that user.
+fn user_custody(out: &mut Findings, users: &[AttachedUser]) {
+    for u in users {
+        out.push(
+            Severity::Suggestion,
+            JsonPath::default(),
+            format!(
+                "attached directly to the user {}: attach it to a group the user is in instead, so permissions are \
+                 managed per group, not per user (checkov CKV_AWS_40)",
+                u.name
+            ),
+        );
+        if u.access_key {
+            out.push(
+                Severity::Suggestion,
+                JsonPath::default(),
+                format!(
+                    "{} is an IAM user with a long-term access key: prefer short-lived credentials (a role assumed \
+                     through IAM Identity Center or STS) where the client can use them (checkov CKV_AWS_273)",
+                    u.name
+                ),
+            );
+        }
+    }
 }
 
 /// Actions the document denies on every resource without conditions: an Allow cannot grant them, so they are
@@ -960,7 +1003,7 @@ mod tests {
         let f = one(json!({"Effect": "Allow", "Action": "s3:*", "Resource": bucket}));
         assert_eq!(found(&f), [(Severity::SecurityWarning, "Statement[0].Action".into())]);
         assert!(f[0].message.contains("permissions management included"), "{}", f[0].message);
-        let ctx = Context { assumed_by: vec![("Import".into(), "pinpoint.amazonaws.com".into())] };
+        let ctx = Context { assumed_by: vec![("Import".into(), "pinpoint.amazonaws.com".into())], users: vec![] };
         let f = policy(&json!({"Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": bucket}}), &ctx);
         assert_eq!(found(&f), [(Severity::SecurityWarning, "Statement.Action".into())]);
         assert!(f[0].message.contains("to Import, which pinpoint.amazonaws.com assumes"), "{}", f[0].message);
@@ -1135,8 +1178,8 @@ mod tests {
             ),
             ("ses:SendEmail", format!("arn:aws:ses:{region}:{acct}:identity/sender@example.com"), vec![]),
             ("ses:CreateEmailIdentity", format!("arn:aws:ses:{region}:{acct}:identity/example.com"), vec![]),
-            ("ses:GetAccount", "*".to_string(), vec![]),
-            ("sms-voice:SendVoiceMessage", "*".to_string(), vec![]),
+            ("ses:GetAccount", "*".to_string(), vec![("aws:RequestedRegion", region)]),
+            ("sms-voice:SendVoiceMessage", "*".to_string(), vec![("aws:RequestedRegion", region)]),
         ];
         vec![
             ("ImporterS3Role", s3_role),
@@ -1250,5 +1293,27 @@ mod tests {
         assert_eq!(JsonPath::default().to_string(), "");
         assert_eq!(serde_json::to_value(p.key("x")).unwrap(), json!(r#"Statement[0].Condition.StringEquals["a.b"].x"#));
         assert_eq!(serde_json::to_value(Severity::SecurityWarning).unwrap(), json!("security_warning"));
+    }
+
+    #[test]
+    fn a_user_with_the_policy_attached_and_a_key_gets_the_scanners_two_suggestions() {
+        let p = Params::new("postman".parse().unwrap(), "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
+        let d = p.desired().unwrap();
+        let f = of_document(&d, &d.documents()[0]);
+        let custody: Vec<&Finding> = f.iter().filter(|f| f.message.contains("(checkov CKV_AWS_")).collect();
+        assert_eq!(custody.len(), 2, "{custody:#?}");
+        assert!(custody.iter().all(|f| f.severity == Severity::Suggestion && f.path.steps().is_empty()));
+        assert!(custody[0].message.contains("PostmanUser") && custody[0].message.contains("group"));
+        assert!(custody[1].message.contains("short-lived credentials"));
+        // A policy on roles only gets neither.
+        let mut p = Params::new(
+            "segment-import".parse().unwrap(),
+            "210987654321".parse().unwrap(),
+            "eu-west-1".parse().unwrap(),
+        );
+        p.bucket = Some("my-bucket".parse().unwrap());
+        p.project = Some("0123456789abcdef0123456789abcdef".parse().unwrap());
+        let d = p.desired().unwrap();
+        assert!(d.documents().iter().all(|v| !of_document(&d, v).iter().any(|f| f.message.contains("checkov"))));
     }
 }

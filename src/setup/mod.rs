@@ -3,6 +3,7 @@
 
 pub mod catalogue;
 pub mod end_of_support;
+pub mod end_user_messaging;
 pub mod evaluate;
 pub mod findings;
 pub mod postman;
@@ -626,12 +627,19 @@ mod tests {
         let d = tightened("postman");
         let guide = params("postman".parse().unwrap()).desired().unwrap();
         let actions = |doc: &Value| grants(doc).into_iter().map(|(a, _)| a).collect::<Vec<_>>();
-        assert_eq!(actions(&d.policies[0].document), actions(&guide.policies[0].document));
+        // The guide's actions, the SES and SMS ones on the account's resources in the Region; then, on "*" in the
+        // Region only, those of them that have no resource types and a client reads (and voice): nothing the
+        // guide's wildcards do not grant (checkov's CKV_AWS_109/111/289/290/355 pass on it, issue 20).
+        let (tight, theirs) = (actions(&d.policies[0].document), actions(&guide.policies[0].document));
+        assert!(theirs.iter().all(|a| tight.contains(a)), "{tight:?}");
+        for a in &tight {
+            assert!(theirs.iter().any(|w| crate::setup::catalogue::glob_ignoring_case(w, a)), "{a}");
+        }
         let text = d.policies[0].document.to_string();
         assert!(text.contains("arn:aws:mobiletargeting:eu-west-1:210987654321:apps/*"), "{text}");
         assert!(!text.contains("mobiletargeting:*:"), "{text}");
         // Less the SES permissions-management actions its wildcards would grant (sending authorization).
-        let deny = &d.policies[0].document["Statement"][3];
+        let deny = &d.policies[0].document["Statement"][4];
         assert_eq!(deny["Effect"], "Deny");
         assert_eq!(deny["Action"][1], "ses:PutIdentityPolicy");
         assert_eq!(d.documents()[0].guide, Some(&guide.policies[0].document));

@@ -4,12 +4,18 @@
 
 use super::template::Template;
 use super::values::{IamKind, InvalidValue};
-use super::{Names, postman, segment_import};
+use super::{Names, end_user_messaging, postman, segment_import};
 use std::fmt;
 use std::str::FromStr;
 
-/// Every setup, in the order the wizard offers them and `all` carries them out.
-pub static SETUPS: &[&SetupDef] = &[&postman::SETUP, &segment_import::SETUP];
+/// Every setup, in the order the wizard offers them and carries them out.
+pub static SETUPS: &[&SetupDef] = &[&postman::SETUP, &segment_import::SETUP, &end_user_messaging::SETUP];
+
+/// AWS's two guides: what `--setup all` carries out.
+static GUIDES: &[&SetupDef] = &[&postman::SETUP, &segment_import::SETUP];
+
+/// The guides and the setup for the messaging APIs that continue: `--setup all+end-user-messaging`.
+static GUIDES_AND_MESSAGING: &[&SetupDef] = &[&postman::SETUP, &segment_import::SETUP, &end_user_messaging::SETUP];
 
 /// A value beyond the account and Region that a setup's documents need.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,7 +39,9 @@ impl Param {
     pub fn what(self) -> &'static str {
         match self {
             Param::Bucket => "the S3 bucket that holds the segment files",
-            Param::Project => "the Pinpoint project id to import segments into",
+            Param::Project => {
+                "the Pinpoint project id (segments are imported into it; push and OTP are sent through it)"
+            }
         }
     }
 }
@@ -133,31 +141,52 @@ impl SetupDef {
 pub struct Selection {
     id: &'static str,
     setups: &'static [&'static SetupDef],
+    /// Its line on the Welcome screen, for a choice of several setups.
+    title: Option<&'static str>,
 }
 
 impl Selection {
-    /// Every setup: `--setup all`.
+    /// AWS's two guides: `--setup all`.
     pub fn all() -> Selection {
-        Selection { id: "all", setups: SETUPS }
+        Selection { id: "all", setups: GUIDES, title: Some("Both guides") }
+    }
+
+    /// The guides and End User Messaging beside them: `--setup all+end-user-messaging`.
+    pub fn all_and_messaging() -> Selection {
+        Selection {
+            id: "all+end-user-messaging",
+            setups: GUIDES_AND_MESSAGING,
+            title: Some("Both guides + End User Messaging"),
+        }
     }
 
     /// These setups under this name (a selection outside [`SETUPS`], for tests of the seam).
     pub const fn of(id: &'static str, setups: &'static [&'static SetupDef]) -> Selection {
-        Selection { id, setups }
+        Selection { id, setups, title: None }
     }
 
-    /// What `--setup` offers: each setup, then `all` when there is more than one.
+    /// What `--setup` offers: each guide, `all` (the guides), then the setups that are not guides, alone and
+    /// beside the guides.
     pub fn choices() -> Vec<Selection> {
-        let mut out: Vec<Selection> =
-            SETUPS.iter().map(|s| Selection { id: s.id, setups: std::slice::from_ref(s) }).collect();
-        if SETUPS.len() > 1 {
-            out.push(Selection::all());
-        }
+        let one = |s: &'static &'static SetupDef| Selection { id: s.id, setups: std::slice::from_ref(s), title: None };
+        let mut out: Vec<Selection> = GUIDES.iter().map(one).collect();
+        out.push(Selection::all());
+        out.extend(SETUPS.iter().filter(|s| !GUIDES.iter().any(|g| std::ptr::eq(*g, **s))).map(one));
+        out.push(Selection::all_and_messaging());
         out
     }
 
     pub fn as_str(&self) -> &'static str {
         self.id
+    }
+
+    /// Its line on the Welcome screen: the setup's title, or the choice's.
+    pub fn title(&self) -> &'static str {
+        match (self.title, self.setups) {
+            (Some(t), _) => t,
+            (None, [one]) => one.title,
+            (None, _) => "All of them",
+        }
     }
 
     /// The setups, in the order they are carried out.
@@ -283,10 +312,12 @@ mod tests {
     #[test]
     fn choices_are_each_setup_then_all() {
         let ids: Vec<&str> = Selection::choices().iter().map(|c| c.as_str()).collect();
-        assert_eq!(ids, ["postman", "segment-import", "all"]);
+        assert_eq!(ids, ["postman", "segment-import", "all", "end-user-messaging", "all+end-user-messaging"]);
         assert_eq!("all".parse::<Selection>().unwrap(), Selection::all());
         let e = "both".parse::<Selection>().unwrap_err();
-        assert!(e.rule.contains("postman, segment-import, all"), "{e}");
+        assert!(e.rule.contains("postman, segment-import, all, end-user-messaging, all+end-user-messaging"), "{e}");
+        let all: Vec<&str> = Selection::all().setups().map(|s| s.id).collect();
+        assert_eq!(all, ["postman", "segment-import"], "all stays the two guides");
     }
 
     #[test]

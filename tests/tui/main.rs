@@ -29,6 +29,7 @@ mod guards;
 mod identity;
 mod layout;
 mod manual;
+mod messaging;
 mod offline;
 mod preview;
 mod walk;

@@ -89,8 +89,10 @@ impl State {
             // A diff's lines are not the document's: its findings are listed under it, not marked.
             Some(diff) => diff_lines(&diff, theme, json_w),
             None => {
+                // A finding about the whole document (a user it is attached to) is listed, not marked on every line.
                 let marks: Vec<json_view::Mark> = found
                     .iter()
+                    .filter(|f| !f.path.steps().is_empty())
                     .filter_map(|f| {
                         let (first, last) = json_view::locate(doc.document, &f.path)?;
                         Some(json_view::Mark { first, last, style: theme.finding(f.severity), sign: sign(f.severity) })

@@ -37,11 +37,7 @@ const NUMBER_LABELS: [&str; 9] = ["1", "1-2", "1-3", "1-4", "1-5", "1-6", "1-7",
 /// A choice's title and what it creates.
 fn what(choice: Selection) -> (&'static str, Vec<&'static str>) {
     let creates = choice.setups().flat_map(|s| s.creates.iter().copied()).collect();
-    match choice.setups().collect::<Vec<_>>().as_slice() {
-        [one] => (one.title, creates),
-        [_, _] => ("Both", creates),
-        _ => ("All of them", creates),
-    }
+    (choice.title(), creates)
 }
 
 /// What this screen remembers while the wizard runs.
@@ -52,8 +48,8 @@ pub struct State {
 
 impl Default for State {
     fn default() -> Self {
-        // All of them: what most who run the wizard came for.
-        State { choice: choices().len().saturating_sub(1) }
+        // Both guides: what most who run the wizard came for.
+        State { choice: choices().iter().position(|c| *c == Selection::all()).unwrap_or(0) }
     }
 }
 
