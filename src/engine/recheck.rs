@@ -61,14 +61,19 @@ pub(super) async fn unchanged(iam: &Iam, plan: &Plan) -> Vec<(usize, Seen)> {
     let others =
         join_all(steps.iter().filter(|i| !is_policy(i)).map(|&i| async move { (i, read_one(iam, plan, i).await) }));
     let (listing, mut out) = tokio::join!(listing, others);
-    for i in steps.iter().copied().filter(is_policy) {
-        let StepKind::Policy(p) = plan.steps[i].kind else { continue };
-        let found = match &listing {
-            Some(Ok(Some(listed))) => Seen::from(listed.contains_key(&plan.desired.policies[p].arn)),
-            // Not listable (no permission), or the listing failed.
-            _ => Seen::Unread,
-        };
-        out.push((i, found));
+    let policies: Vec<usize> = steps.iter().copied().filter(is_policy).collect();
+    let arn = |i: usize| match plan.steps[i].kind {
+        StepKind::Policy(p) => plan.desired.policies[p].arn.as_str(),
+        _ => "",
+    };
+    match listing {
+        Some(Ok(Some(listed))) => out.extend(policies.iter().map(|&i| (i, Seen::from(listed.contains_key(arn(i)))))),
+        // Not listable (no permission, or more than a page): each policy by its ARN, as the plan reads them.
+        Some(Ok(None)) => {
+            let read = |i: usize| async move { (i, seen(iam.get_policy(arn(i)).await.map(|p| p.is_some()))) };
+            out.extend(join_all(policies.iter().map(|&i| read(i))).await);
+        }
+        _ => out.extend(policies.iter().map(|&i| (i, Seen::Unread))),
     }
     out
 }

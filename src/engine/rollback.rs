@@ -346,9 +346,12 @@ pub async fn verify(
             continue;
         }
         let remains = remains_from_run(plan, &now, i, run);
+        // Created or updated only while it is as the run wrote it: a rollback that restored the old document but
+        // could not delete the new version (or forget it in the tag) left a change, not the update.
+        let as_written = now.steps[i].action == crate::plan::Action::Unchanged;
         let verified = match (*st, remains) {
             (Status::Failed, false) => Status::Failed,
-            (Status::Created | Status::Updated, true) => *st,
+            (Status::Created | Status::Updated, true) if as_written => *st,
             (_, true) => Status::Left,
             (_, false) => Status::RolledBack,
         };
