@@ -422,6 +422,7 @@ mod tests {
                             .map(|i| AccessKeyInfo { id: format!("AKIA{i}"), active: true })
                             .collect(),
                         permissions_boundary: None,
+                        path: "/".into(),
                         our_keys: vec![],
                         tag_keys: vec![],
                     });

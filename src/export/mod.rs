@@ -316,6 +316,8 @@ impl<'a> Model<'a> {
             ("partition", Symbol::Partition.marker()),
             ("account_id", Symbol::Account.marker()),
             ("region", Symbol::Region.marker()),
+            // The path is written as given, like the names.
+            ("path", params.path.as_str()),
         ];
         vars.extend(names.iter().map(|(k, v)| (k.as_str(), *v)));
         if params.bucket.is_some() {
