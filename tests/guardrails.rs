@@ -240,3 +240,21 @@ fn bad_guardrails_are_refused_naming_the_option_and_the_rule() {
         assert!(stderr(&out).contains(said), "{extra:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn rotate_key_refuses_a_user_outside_the_guardrails_and_rotates_one_inside() {
+    let moto = Moto::shared();
+    let _g = moto.exclusive();
+    let postman = ["apply", "--setup", "postman", "--yes", "--format", "json", "--path", PATH];
+    let applied = moto.run(&[&postman[..], &["--permissions-boundary", BOUNDARY]].concat());
+    assert_eq!(applied.status.code(), Some(0), "{}", stderr(&applied));
+    let rotate = ["rotate-key", "--yes", "--format", "json"];
+    let wrong = moto.run(&[&rotate[..], &["--path", "/other/", "--permissions-boundary", OTHER_BOUNDARY]].concat());
+    assert_eq!(wrong.status.code(), Some(2), "{}", stderr(&wrong));
+    let said = stderr(&wrong);
+    assert!(said.contains(&format!("its path is {PATH}, not --path /other/")), "{said}");
+    assert!(said.contains(&format!("its permissions boundary is {BOUNDARY}, not --permissions-boundary")), "{said}");
+    let right = moto.run(&[&rotate[..], &["--path", PATH, "--permissions-boundary", BOUNDARY]].concat());
+    assert_eq!(right.status.code(), Some(0), "{}", stderr(&right));
+    assert!(json(&right)["access_key"]["access_key_id"].is_string(), "{}", stdout(&right));
+}

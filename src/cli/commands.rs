@@ -802,6 +802,7 @@ async fn run_rotate(conn: &Connection, args: RotateArgs) -> Result<(), CliError>
     let identity = aws.identity().await?;
     banner(&aws, &identity);
     let user = args.user.as_str();
+    super::guard::check_user(&aws.iam, user, &args.guard).await?;
     let delete_first = match args.yes {
         true => args.delete_key.clone(),
         false => ask_rotate(&aws, user, args.delete_key.clone()).await?,

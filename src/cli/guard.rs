@@ -24,3 +24,32 @@ impl GuardArgs {
         params.boundary = self.permissions_boundary.clone();
     }
 }
+
+/// rotate-key: refuse, before any write, a user that is not where the guardrails say (its path or its boundary
+/// differs): a key would be made for a user outside them. Nothing to check when neither is given.
+pub async fn check_user(iam: &crate::aws::iam::Iam, user: &str, guard: &GuardArgs) -> Result<(), super::CliError> {
+    if guard.path.is_none() && guard.permissions_boundary.is_none() {
+        return Ok(());
+    }
+    // A user that does not exist is the key plan's to report.
+    let Some(found) = iam.get_user(user).await? else { return Ok(()) };
+    let mut wrong = Vec::new();
+    if let Some(path) = &guard.path
+        && found.path != path.as_str()
+    {
+        wrong.push(format!("its path is {}, not --path {path}", found.path));
+    }
+    if let Some(b) = &guard.permissions_boundary
+        && found.permissions_boundary.as_deref() != Some(b.as_str())
+    {
+        let has = found.permissions_boundary.as_deref().unwrap_or("none");
+        wrong.push(format!("its permissions boundary is {has}, not --permissions-boundary {b}"));
+    }
+    if wrong.is_empty() {
+        return Ok(());
+    }
+    Err(super::CliError::Usage(format!(
+        "user {user} is not where the guardrails say: {}; run apply with these options first (nothing was written)",
+        wrong.join("; ")
+    )))
+}
