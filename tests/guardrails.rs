@@ -121,6 +121,10 @@ async fn both_setups_apply_under_a_boundary_demanding_scp_only_with_the_option_a
     let plan = json(&run_with_env(&guarded("plan", BOUNDARY, PATH), &env));
     let changed: Vec<_> = steps(&plan).into_iter().filter(|(_, a, _)| a != "unchanged").collect();
     assert!(changed.is_empty(), "{changed:?}");
+    assert_eq!((plan["path"].as_str(), plan["permissions_boundary"].as_str()), (Some(PATH), Some(BOUNDARY)));
+    let text_plan = ["plan", "--setup", "all", "--bucket", BUCKET, "--project-id", PROJECT, "--path", PATH];
+    let text = stdout(&run_with_env(&[&text_plan[..], &["--permissions-boundary", BOUNDARY]].concat(), &env));
+    assert!(text.contains(&format!("Guardrails: path {PATH}, permissions boundary {BOUNDARY}")), "{text}");
     let again = run_with_env(&guarded("apply", BOUNDARY, PATH), &env);
     assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
     assert_eq!(held(&iam).await, now);
