@@ -262,3 +262,50 @@ fn rotate_key_refuses_a_user_outside_the_guardrails_and_rotates_one_inside() {
     assert_eq!(right.status.code(), Some(0), "{}", stderr(&right));
     assert!(json(&right)["access_key"]["access_key_id"].is_string(), "{}", stdout(&right));
 }
+
+/// A small matrix over the guardrails' new writes: each faulted once (a lost answer) or persistently (denied,
+/// server errors). A run that fails leaves the account as it was (the old boundary back); one that completes
+/// leaves the new boundary everywhere; either way a clean re-run converges.
+#[test]
+fn faults_on_the_boundary_writes_end_rolled_back_or_complete_and_converge() {
+    let moto = Moto::shared();
+    let fast = ["--operation-timeout", "3", "--connect-timeout", "2", "--iam-lag-wait", "5"];
+    let mut wrong = Vec::new();
+    for action in ["PutRolePermissionsBoundary", "PutUserPermissionsBoundary"] {
+        for (fault, when) in
+            [(Fault::AccessDenied, When::Always), (Fault::Status500, When::Always), (Fault::DropAnswer, When::Nth(1))]
+        {
+            let _g = moto.exclusive();
+            let first = moto.run(&guarded("apply", BOUNDARY, PATH));
+            assert_eq!(first.status.code(), Some(0), "{}", stderr(&first));
+            let iam = block(moto.iam());
+            let before = block(held(&iam));
+            let proxy = FaultProxy::start(moto);
+            proxy.strict(true);
+            proxy.add_rule(Rule::new(action, when, fault));
+            let run = run_with_env(&[&guarded("apply", OTHER_BOUNDARY, PATH)[..], &fast].concat(), &proxy.env(moto));
+            proxy.wait_idle(std::time::Duration::from_secs(30)).unwrap();
+            let after = block(held(&iam));
+            let cell = format!("{action} {fault} {when:?}");
+            let said = format!("{}{}", stdout(&run), stderr(&run));
+            if debug_dump(&said).is_some() {
+                wrong.push(format!("{cell}: a Debug dump: {said}"));
+            }
+            match run.status.code() {
+                Some(0) if after.roles == all_roles(PATH, Some(OTHER_BOUNDARY)) => {}
+                Some(1) if after == before => {}
+                code => wrong.push(format!("{cell}: exit {code:?}, account {after:?}\n{said}")),
+            }
+            let again = moto.run(&guarded("apply", OTHER_BOUNDARY, PATH));
+            let now = block(held(&iam));
+            if again.status.code() != Some(0) || now.users[0].2.as_deref() != Some(OTHER_BOUNDARY) {
+                wrong.push(format!("{cell}: no convergence: {now:?}\n{}", stderr(&again)));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+fn block<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap().block_on(f)
+}
