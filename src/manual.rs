@@ -4,7 +4,7 @@
 //! guide's document counts as done: only what it holds matters.
 
 use crate::plan::{Action, Plan, Prior, StepKind, Target, same_document};
-use crate::setup::{Desired, template};
+use crate::setup::{BoundaryArn, Desired, IamPath, template};
 use serde_json::Value;
 
 /// What a manual step asks the person to create.
@@ -78,6 +78,7 @@ fn policy_step(d: &Desired, p: usize) -> ManualStep {
     ];
     instructions.extend(end_of_support_notes(&spec.document));
     instructions.extend(["Choose Next.".into(), format!("For Policy name, type {name}. Choose Create policy.")]);
+    instructions.extend(path_note("policy", &name, &spec.path, "create-policy --policy-name"));
     ManualStep {
         makes: Makes::Policy(p),
         title: format!("Create policy {name}"),
@@ -100,6 +101,34 @@ fn end_of_support_notes(document: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The policies' choice, then the boundary's where the guardrails give one, then Next.
+fn choose_then_next(choose: String, next: &str, kind: &str, boundary: Option<&BoundaryArn>) -> Vec<String> {
+    match boundary_line(kind, boundary) {
+        None => vec![format!("{choose}{next}")],
+        Some(line) => vec![format!("{choose}."), line, "Choose Next.".into()],
+    }
+}
+
+/// Where the console asks for a role's or user's permissions boundary (the guardrails' `--permissions-boundary`).
+fn boundary_line(kind: &str, boundary: Option<&BoundaryArn>) -> Option<String> {
+    let b = boundary?;
+    let name = b.as_str().rsplit('/').next().unwrap_or_default();
+    Some(format!(
+        "Expand Set permissions boundary, choose Use a permissions boundary to control the maximum {kind} \
+         permissions, and choose {name} ({b}): your organisation requires it."
+    ))
+}
+
+/// The IAM console cannot put a policy, role or user under a path (the guardrails' `--path`): say how instead.
+fn path_note(kind: &str, name: &str, path: &IamPath, call: &str) -> Option<String> {
+    (!path.is_root()).then(|| {
+        format!(
+            "The IAM console cannot put a {kind} under the path {path}: make {name} with the AWS CLI instead \
+             (aws iam {call} {name} --path {path} …, or pinpoint-iam-wizard export --as cli --path {path})."
+        )
+    })
+}
+
 fn attach_lines(names: &[crate::setup::IamName]) -> String {
     names.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(" and ")
 }
@@ -112,9 +141,15 @@ fn role_step(d: &Desired, r: usize) -> ManualStep {
     let mut instructions = vec![
         "In the navigation pane choose Roles, then Create role.".into(),
         "Under the service that will use this role, choose Lambda (the guide's choice), then Next.".into(),
-        format!("Under permissions policies, choose {policies}, then Next."),
-        format!("For Role name, type {name}. Choose Create role."),
     ];
+    instructions.extend(choose_then_next(
+        format!("Under permissions policies, choose {policies}"),
+        ", then Next.",
+        "role",
+        role.boundary.as_ref(),
+    ));
+    instructions.push(format!("For Role name, type {name}. Choose Create role."));
+    instructions.extend(path_note("role", &name, &role.path, "create-role --role-name"));
     let document = if lambda {
         instructions.push(
             "Choosing Lambda writes the trust policy below for you: nothing to paste (c copies it to compare).".into(),
@@ -144,13 +179,21 @@ fn user_step(d: &Desired, u: usize) -> ManualStep {
         makes: Makes::User(u),
         title: format!("Create user {name}"),
         path: "IAM → Users → Create user".into(),
-        instructions: vec![
+        instructions: [
             "In the navigation pane choose Users, then Create user.".into(),
             format!("Under User details, for User name, type {name}. Choose Next."),
             "Under Permissions options, choose Attach policies directly.".into(),
-            format!("Under Permissions policies, choose {}. Choose Next.", attach_lines(&user.policies)),
-            "On the Review and create page, choose Create user.".into(),
-        ],
+        ]
+        .into_iter()
+        .chain(choose_then_next(
+            format!("Under Permissions policies, choose {}", attach_lines(&user.policies)),
+            ". Choose Next.",
+            "user",
+            user.boundary.as_ref(),
+        ))
+        .chain(["On the Review and create page, choose Create user.".into()])
+        .chain(path_note("user", &name, &user.path, "create-user --user-name"))
+        .collect(),
         name,
         document: None,
     }
@@ -362,6 +405,26 @@ mod tests {
     }
 
     #[test]
+    fn the_console_steps_ask_for_the_boundary_and_say_the_path_needs_the_cli() {
+        let mut p = params(Selection::all());
+        let plain: Vec<String> = steps(&p.desired().unwrap()).into_iter().flat_map(|s| s.instructions).collect();
+        assert!(!plain.iter().any(|l| l.contains("permissions boundary") || l.contains("path")), "{plain:?}");
+        p.boundary = Some("arn:aws:iam::aws:policy/PowerUserAccess".parse().unwrap());
+        p.path = "/teams/".parse().unwrap();
+        for s in steps(&p.desired().unwrap()) {
+            let text = s.instructions.join("\n");
+            let asks = text.contains("choose PowerUserAccess (arn:aws:iam::aws:policy/PowerUserAccess)");
+            match s.makes {
+                Makes::Role(_) | Makes::User(_) => assert!(asks, "{}: {text}", s.title),
+                _ => assert!(!asks, "{}: {text}", s.title),
+            }
+            if !matches!(s.makes, Makes::AccessKey(_)) {
+                assert!(text.contains("cannot put") && text.contains("--path /teams/"), "{}: {text}", s.title);
+            }
+        }
+    }
+
+    #[test]
     fn the_pinpoint_role_is_made_as_lambda_then_its_trust_replaced() {
         let d = params("segment-import".parse().unwrap()).desired().unwrap();
         let s = steps(&d);
@@ -422,6 +485,7 @@ mod tests {
                             .map(|i| AccessKeyInfo { id: format!("AKIA{i}"), active: true })
                             .collect(),
                         permissions_boundary: None,
+                        path: "/".into(),
                         our_keys: vec![],
                         tag_keys: vec![],
                     });

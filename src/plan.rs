@@ -2,7 +2,7 @@
 
 use crate::aws::AwsError;
 use crate::aws::iam::{AccessKeyInfo, FoundRole, FoundUser, Iam, PolicyState, PolicyVersion, RoleState, UserState};
-use crate::setup::{Desired, Params, SetupError};
+use crate::setup::{BoundaryArn, Desired, Params, RoleSpec, SetupError, UserSpec};
 use futures::future::try_join_all;
 use serde_json::Value;
 use std::fmt;
@@ -224,9 +224,9 @@ impl Plan {
             }
             (StepKind::Policy(_), _) => vec!["iam:CreatePolicyVersion", "iam:TagPolicy"],
             (StepKind::Role(_), Action::Create | Action::NotChecked) => vec!["iam:CreateRole"],
-            (StepKind::Role(_), _) => vec!["iam:UpdateAssumeRolePolicy"],
+            (StepKind::Role(r), _) => self.role_update_calls(i, r),
             (StepKind::User(_), Action::Create | Action::NotChecked) => vec!["iam:CreateUser"],
-            (StepKind::User(_), _) => vec![],
+            (StepKind::User(u), _) => self.user_update_calls(i, u),
             (StepKind::Attach { target: Target::Role(_), .. }, _) => vec!["iam:AttachRolePolicy"],
             (StepKind::Attach { target: Target::User(_), .. }, _) => vec!["iam:AttachUserPolicy"],
             (StepKind::AccessKey(_), _) => vec!["iam:CreateAccessKey", "iam:TagUser"],
@@ -240,6 +240,52 @@ impl Plan {
             calls.push(tag);
         }
         calls
+    }
+
+    /// What updating role `r` (step `i`) sends: its trust, its boundary, each only where it differs.
+    fn role_update_calls(&self, i: usize, r: usize) -> Vec<&'static str> {
+        let spec = &self.desired.roles[r];
+        let Prior::Role(current) = &self.steps[i].prior else { return vec!["iam:UpdateAssumeRolePolicy"] };
+        let mut calls = vec![];
+        if !same_document(&spec.trust, &current.trust) {
+            calls.push("iam:UpdateAssumeRolePolicy");
+        }
+        match boundary_change(spec.boundary.as_ref(), current.permissions_boundary.as_deref()) {
+            Some(Some(_)) => calls.push("iam:PutRolePermissionsBoundary"),
+            Some(None) => calls.push("iam:DeleteRolePermissionsBoundary"),
+            None => {}
+        }
+        calls
+    }
+
+    /// What updating user `u` (step `i`) sends: its boundary and its path, each only where it differs.
+    fn user_update_calls(&self, i: usize, u: usize) -> Vec<&'static str> {
+        let spec = &self.desired.users[u];
+        let Prior::User(current) = &self.steps[i].prior else { return vec![] };
+        let mut calls = vec![];
+        match boundary_change(spec.boundary.as_ref(), current.permissions_boundary.as_deref()) {
+            Some(Some(_)) => calls.push("iam:PutUserPermissionsBoundary"),
+            Some(None) => calls.push("iam:DeleteUserPermissionsBoundary"),
+            None => {}
+        }
+        if spec.path.as_str() != current.path {
+            calls.push("iam:UpdateUser");
+        }
+        calls
+    }
+
+    /// Roles and policies that exist under another path than the one wanted: IAM cannot move them, so apply
+    /// refuses them (no adopt helps): they would have to be deleted and created again.
+    pub fn misplaced(&self) -> impl Iterator<Item = usize> + '_ {
+        let d = &self.desired;
+        self.steps.iter().enumerate().filter(|_| self.mode == Mode::Apply).filter_map(move |(i, s)| {
+            let moved = match (s.kind, &s.prior) {
+                (StepKind::Policy(p), Prior::Policy { state, .. }) => state.arn != d.policies[p].arn,
+                (StepKind::Role(r), Prior::Role(state)) => state.path != d.roles[r].path.as_str(),
+                _ => false,
+            };
+            moved.then_some(i)
+        })
     }
 
     /// The steps longest chain first: each step's own calls plus the longest chain of steps that wait for it.
@@ -291,6 +337,7 @@ impl Plan {
             .enumerate()
             .filter(|(_, s)| matches!(s.kind, StepKind::Policy(_)) && s.action == Action::Conflict && s.prior.is_ours())
             .map(|(i, _)| i)
+            .filter(|i| !self.misplaced().any(|m| m == *i))
     }
 
     /// The version step `i` deletes first to make room at IAM's five, if any.
@@ -409,6 +456,39 @@ pub fn decide_policy(wanted: &Value, current: Option<&PolicyState>) -> (Action, 
     }
 }
 
+/// How a boundary must change: `None` when it is as wanted, `Some(None)` to remove it, `Some(Some(arn))` to put it.
+pub fn boundary_change<'a>(wanted: Option<&'a BoundaryArn>, current: Option<&str>) -> Option<Option<&'a str>> {
+    let wanted = wanted.map(BoundaryArn::as_str);
+    (wanted != current).then_some(wanted)
+}
+
+/// What a differing boundary does, for the plan's reason.
+fn boundary_reason(wanted: Option<&BoundaryArn>, current: Option<&str>) -> Option<String> {
+    match (boundary_change(wanted, current)?, current) {
+        (Some(new), None) => Some(format!("permissions boundary {new} will be put")),
+        (Some(new), Some(old)) => Some(format!("permissions boundary {old} will be replaced by {new}")),
+        (None, Some(old)) => Some(format!("permissions boundary {old} will be removed (none is wanted)")),
+        (None, None) => None,
+    }
+}
+
+/// Why a role or policy under another path cannot be updated in place: IAM cannot move it.
+fn misplaced_reason(kind: &str, found: &str, wanted: &str) -> String {
+    format!(
+        "exists under path {found}, not {wanted}: IAM cannot change a {kind}'s path, so it would have to be \
+         deleted and created again under {wanted} (destroy --path {found}, then apply --path {wanted}); nothing \
+         is done silently"
+    )
+}
+
+/// The path of a policy's ARN (`arn:aws:iam::1:policy/a/b/Name` is `/a/b/`).
+fn arn_path(arn: &str) -> &str {
+    let resource = arn.splitn(6, ':').nth(5).unwrap_or_default();
+    let from = resource.find('/').unwrap_or(0);
+    let to = resource.rfind('/').map_or(from, |t| t + 1);
+    &resource[from..to]
+}
+
 /// IAM keeps at most 5 versions of a policy: the oldest non-default one makes room for a new one.
 pub fn oldest_to_prune(versions: &[PolicyVersion]) -> Option<String> {
     if versions.len() < 5 {
@@ -466,17 +546,41 @@ fn decide_prune(action: Action, reason: String, prune: Option<Prune>, allowed: b
     }
 }
 
-/// The decision for a role's trust policy.
-pub fn decide_role(wanted_trust: &Value, current: Option<&RoleState>) -> (Action, String) {
-    match current {
-        None => (Action::Create, "does not exist".into()),
-        Some(r) if !r.managed_by_us => {
-            let same = if same_document(wanted_trust, &r.trust) { "same" } else { "a different" };
-            (Action::Conflict, format!("{} ({same} trust policy)", not_ours(r.owner.as_ref())))
-        }
-        Some(r) if same_document(wanted_trust, &r.trust) => (Action::Unchanged, "trust policy matches".into()),
-        Some(_) => (Action::Update, "trust policy differs: it will be replaced".into()),
+/// The decision for a role: its path, its trust policy and its permissions boundary.
+pub fn decide_role(wanted: &RoleSpec, current: Option<&RoleState>) -> (Action, String) {
+    let Some(r) = current else { return (Action::Create, "does not exist".into()) };
+    if r.path != wanted.path.as_str() {
+        return (Action::Conflict, misplaced_reason("role", &r.path, wanted.path.as_str()));
     }
+    let same_trust = same_document(&wanted.trust, &r.trust);
+    if !r.managed_by_us {
+        let same = if same_trust { "same" } else { "a different" };
+        return (Action::Conflict, format!("{} ({same} trust policy)", not_ours(r.owner.as_ref())));
+    }
+    let mut changes: Vec<String> = Vec::new();
+    if !same_trust {
+        changes.push("trust policy differs: it will be replaced".into());
+    }
+    changes.extend(boundary_reason(wanted.boundary.as_ref(), r.permissions_boundary.as_deref()));
+    if changes.is_empty() {
+        (Action::Unchanged, "trust policy matches".into())
+    } else {
+        (Action::Update, changes.join("; "))
+    }
+}
+
+/// The decision for a user: ours or not, its permissions boundary and its path (a user's path can change).
+pub fn decide_user(wanted: &UserSpec, current: Option<&UserState>) -> (Action, String) {
+    let Some(u) = current else { return (Action::Create, "does not exist".into()) };
+    if !u.managed_by_us {
+        return (Action::Conflict, not_ours(u.owner.as_ref()));
+    }
+    let mut changes: Vec<String> = Vec::new();
+    changes.extend(boundary_reason(wanted.boundary.as_ref(), u.permissions_boundary.as_deref()));
+    if u.path != wanted.path.as_str() {
+        changes.push(format!("path {} will be changed to {} (UpdateUser)", u.path, wanted.path));
+    }
+    if changes.is_empty() { (Action::Unchanged, "exists".into()) } else { (Action::Update, changes.join("; ")) }
 }
 
 /// What the account holds under the setup's names, read before the account id is known: roles and users by
@@ -500,6 +604,20 @@ pub async fn look_up(iam: &Iam, desired: &Desired) -> Result<Found, AwsError> {
     Ok(Found { policies, roles, users })
 }
 
+/// The listed policy of this ARN, or else of this name under another path (IAM policy names are unique in an
+/// account whatever their path): its ARN and default version.
+fn listed_policy<'a>(
+    listed: &'a std::collections::HashMap<String, String>,
+    arn: &str,
+    name: &str,
+) -> Option<(&'a str, &'a str)> {
+    if let Some((a, v)) = listed.get_key_value(arn) {
+        return Some((a.as_str(), v.as_str()));
+    }
+    let named = |a: &String| a.rsplit('/').next().is_some_and(|n| n.eq_ignore_ascii_case(name));
+    listed.iter().find(|(a, _)| named(a)).map(|(a, v)| (a.as_str(), v.as_str()))
+}
+
 /// Read the account and decide every step.
 pub async fn plan(iam: &Iam, params: &Params) -> Result<Plan, PlanError> {
     let found = look_up(iam, &params.desired()?).await?;
@@ -513,14 +631,15 @@ pub async fn decide(iam: &Iam, params: &Params, found: Found) -> Result<Plan, Pl
     let Found { policies: listed, roles, users } = found;
     let (policies, roles, users) = tokio::try_join!(
         try_join_all(desired.policies.iter().map(|p| async {
-            let state = match listed.as_ref().map(|l| l.get(&p.arn)) {
+            let state = match listed.as_ref().map(|l| listed_policy(l, &p.arn, p.name.as_str())) {
                 // Not among the account's policies: absent, nothing more to read.
                 Some(None) => None,
-                Some(Some(version)) => iam.get_listed_policy(&p.arn, version).await?,
+                // Under the path wanted or, by its name, under another (which the plan refuses).
+                Some(Some((arn, version))) => iam.get_listed_policy(arn, version).await?,
                 None => iam.get_policy(&p.arn).await?,
             };
             let versions = match &state {
-                Some(s) if !same_document(&p.document, &s.document) => iam.list_policy_versions(&p.arn).await?,
+                Some(s) if !same_document(&p.document, &s.document) => iam.list_policy_versions(&s.arn).await?,
                 _ => vec![],
             };
             Ok::<_, AwsError>(state.map(|state| Prior::Policy { state, versions }))
@@ -548,7 +667,13 @@ pub async fn decide(iam: &Iam, params: &Params, found: Found) -> Result<Plan, Pl
                         Prior::Policy { state, .. } => Some(state),
                         _ => None,
                     };
-                    let (a, r) = decide_policy(&desired.policies[p].document, state);
+                    let (a, r) = match state {
+                        Some(s) if s.arn != desired.policies[p].arn => {
+                            let wanted = desired.policies[p].path.as_str();
+                            (Action::Conflict, misplaced_reason("policy", arn_path(&s.arn), wanted))
+                        }
+                        _ => decide_policy(&desired.policies[p].document, state),
+                    };
                     let pruned = match &prior {
                         Prior::Policy { state, versions } => prune(state, versions),
                         _ => None,
@@ -557,14 +682,13 @@ pub async fn decide(iam: &Iam, params: &Params, found: Found) -> Result<Plan, Pl
                     (a, r, prior)
                 }
                 StepKind::Role(r) => {
-                    let (a, why) = decide_role(&desired.roles[r].trust, roles[r].as_ref());
+                    let (a, why) = decide_role(&desired.roles[r], roles[r].as_ref());
                     (a, why, roles[r].clone().map(Prior::Role).unwrap_or_default())
                 }
-                StepKind::User(u) => match &users[u] {
-                    None => (Action::Create, "does not exist".into(), Prior::Absent),
-                    Some(s) if s.managed_by_us => (Action::Unchanged, "exists".into(), Prior::User(s.clone())),
-                    Some(s) => (Action::Conflict, not_ours(s.owner.as_ref()), Prior::User(s.clone())),
-                },
+                StepKind::User(u) => {
+                    let (a, why) = decide_user(&desired.users[u], users[u].as_ref());
+                    (a, why, users[u].clone().map(Prior::User).unwrap_or_default())
+                }
                 StepKind::Attach { policy, target } => {
                     let arn = &desired.policies[policy].arn;
                     let attached = match target {
@@ -646,23 +770,92 @@ mod tests {
 
     #[test]
     fn role_decisions() {
-        let trust = json!({"Statement": [{"Principal": {"Service": "lambda.amazonaws.com"}}]});
-        let role = |t: Value, ours| RoleState {
+        let mut p = params();
+        p.setup = "segment-import".parse().unwrap();
+        let spec = p.desired().unwrap().roles[0].clone();
+        let role = |t: &Value, ours| RoleState {
             arn: "a".into(),
-            trust: t,
+            trust: t.clone(),
             managed_by_us: ours,
             owner: None,
             run: None,
             attached: vec![],
             permissions_boundary: None,
             tag_keys: vec![],
+            path: "/".into(),
         };
-        assert_eq!(decide_role(&trust, None).0, Action::Create);
-        assert_eq!(decide_role(&trust, Some(&role(trust.clone(), true))).0, Action::Unchanged);
-        assert_eq!(decide_role(&trust, Some(&role(trust.clone(), false))).0, Action::Conflict);
+        assert_eq!(decide_role(&spec, None).0, Action::Create);
+        assert_eq!(decide_role(&spec, Some(&role(&spec.trust, true))).0, Action::Unchanged);
+        assert_eq!(decide_role(&spec, Some(&role(&spec.trust, false))).0, Action::Conflict);
         let other = json!({"Statement": []});
-        assert_eq!(decide_role(&trust, Some(&role(other.clone(), true))).0, Action::Update);
-        assert_eq!(decide_role(&trust, Some(&role(other, false))).0, Action::Conflict);
+        assert_eq!(decide_role(&spec, Some(&role(&other, true))).0, Action::Update);
+        assert_eq!(decide_role(&spec, Some(&role(&other, false))).0, Action::Conflict);
+    }
+
+    #[test]
+    fn a_differing_boundary_is_an_update_and_a_roles_differing_path_a_conflict_naming_the_recreate() {
+        let mut p = params();
+        p.setup = "segment-import".parse().unwrap();
+        p.boundary = Some("arn:aws:iam::aws:policy/PowerUserAccess".parse().unwrap());
+        p.path = "/teams/messaging/".parse().unwrap();
+        let spec = p.desired().unwrap().roles[0].clone();
+        let role = |boundary: Option<&str>, path: &str| RoleState {
+            arn: "a".into(),
+            trust: spec.trust.clone(),
+            managed_by_us: true,
+            owner: None,
+            run: None,
+            attached: vec![],
+            permissions_boundary: boundary.map(String::from),
+            tag_keys: vec![],
+            path: path.into(),
+        };
+        let wanted = "arn:aws:iam::aws:policy/PowerUserAccess";
+        assert_eq!(decide_role(&spec, Some(&role(Some(wanted), "/teams/messaging/"))).0, Action::Unchanged);
+        let (a, why) = decide_role(&spec, Some(&role(None, "/teams/messaging/")));
+        assert_eq!(a, Action::Update);
+        assert!(why.contains("permissions boundary arn:aws:iam::aws:policy/PowerUserAccess will be put"), "{why}");
+        let (a, why) = decide_role(&spec, Some(&role(Some("arn:aws:iam::aws:policy/Old"), "/teams/messaging/")));
+        assert_eq!(a, Action::Update);
+        assert!(why.contains("arn:aws:iam::aws:policy/Old will be replaced"), "{why}");
+        let (a, why) = decide_role(&spec, Some(&role(Some(wanted), "/")));
+        assert_eq!(a, Action::Conflict);
+        assert!(
+            why.contains("under path /, not /teams/messaging/") && why.contains("deleted and created again"),
+            "{why}"
+        );
+        // No boundary wanted: one that is there is removed.
+        let mut plain = spec.clone();
+        plain.boundary = None;
+        let (a, why) = decide_role(&plain, Some(&role(Some(wanted), "/teams/messaging/")));
+        assert_eq!((a, why.contains("will be removed")), (Action::Update, true), "{why}");
+    }
+
+    #[test]
+    fn a_users_differing_boundary_or_path_is_an_update() {
+        let mut p = params();
+        p.setup = "postman".parse().unwrap();
+        p.path = "/teams/".parse().unwrap();
+        let spec = p.desired().unwrap().users[0].clone();
+        let user = |path: &str, ours| UserState {
+            arn: "u".into(),
+            managed_by_us: ours,
+            owner: None,
+            run: None,
+            attached: vec![],
+            access_keys: vec![],
+            permissions_boundary: None,
+            path: path.into(),
+            our_keys: vec![],
+            tag_keys: vec![],
+        };
+        assert_eq!(decide_user(&spec, Some(&user("/teams/", true))).0, Action::Unchanged);
+        let (a, why) = decide_user(&spec, Some(&user("/", true)));
+        assert_eq!(a, Action::Update);
+        assert!(why.contains("path / will be changed to /teams/"), "{why}");
+        assert_eq!(decide_user(&spec, Some(&user("/", false))).0, Action::Conflict);
+        assert_eq!(arn_path("arn:aws:iam::210987654321:policy/a/b/Name"), "/a/b/");
+        assert_eq!(arn_path("arn:aws:iam::210987654321:policy/Name"), "/");
     }
 
     #[test]

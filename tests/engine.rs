@@ -639,7 +639,8 @@ fn tightened(file: &str, account: &str) -> Value {
         .replace("{{region}}", REGION)
         .replace("{{bucket}}", BUCKET)
         .replace("{{project_id}}", PROJECT)
-        .replace("{{import_role_name}}", "PinpointSegmentImport");
+        .replace("{{import_role_name}}", "PinpointSegmentImport")
+        .replace("{{path}}", "/");
     serde_json::from_str(&text).unwrap()
 }
 

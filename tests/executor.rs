@@ -226,6 +226,7 @@ async fn a_step_paired_with_another_kind_of_resource_fails_as_invalid_plan() {
         attached: vec![],
         permissions_boundary: None,
         tag_keys: vec![],
+        path: "/".into(),
     });
     let (tx, _rx) = tokio::sync::mpsc::unbounded_channel();
     let report = engine::execute(&iam, Arc::new(plan), ApplyOptions::default(), tx).await.unwrap();

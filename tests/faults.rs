@@ -37,7 +37,9 @@ const LIMIT: Duration = Duration::from_secs(90);
 const WORKERS: usize = 4;
 /// Writes the wire must show, so the matrix cannot shrink unnoticed: the creates, the updates and adopt tags
 /// of the drifted and adopted starts, and the undos of a rollback.
-const EXPECTED_WRITES: [&str; 12] = [
+const EXPECTED_WRITES: [&str; 14] = [
+    "DeleteRolePermissionsBoundary",
+    "DeleteUserPermissionsBoundary",
     "CreatePolicy",
     "CreateRole",
     "CreateUser",
@@ -51,7 +53,9 @@ const EXPECTED_WRITES: [&str; 12] = [
     "TagRole",
     "GetPolicy",
 ];
-const EXPECTED_UNDOS: [&str; 12] = [
+const EXPECTED_UNDOS: [&str; 14] = [
+    "PutRolePermissionsBoundary",
+    "PutUserPermissionsBoundary",
     "DeleteAccessKey",
     "ListAccessKeys",
     "UntagUser",
@@ -184,10 +188,10 @@ fn as_desired(after: &Account, seeds: &Account, kind: &str, name: &str) -> bool 
             .policies
             .get(name)
             .is_some_and(|p| p.ours && Some(&p.document) == seeds.policies.get(name).map(|s| &s.document)),
-        "role" => {
-            after.roles.get(name).is_some_and(|r| r.ours && Some(&r.trust) == seeds.roles.get(name).map(|s| &s.trust))
-        }
-        "user" => after.users.get(name).is_some_and(|u| u.ours),
+        "role" => after.roles.get(name).is_some_and(|r| {
+            r.ours && r.boundary.is_none() && Some(&r.trust) == seeds.roles.get(name).map(|s| &s.trust)
+        }),
+        "user" => after.users.get(name).is_some_and(|u| u.ours && u.boundary.is_none()),
         "attachment" => after.facet(kind, name).is_some(),
         "access_key" => after.users.get(name).is_some_and(|u| !u.keys.is_empty() && u.stale_key_tags().is_empty()),
         _ => false,

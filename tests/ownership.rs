@@ -148,6 +148,11 @@ async fn add_foreign(iam: &aws_sdk_iam::Client, kind: &str) -> Addition {
                 .unwrap();
             Addition { what: "an MFA device", named: "SomeonesMfa".into() }
         }
+        "permissions boundary" => {
+            let boundary = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+            iam.put_user_permissions_boundary().user_name(user).permissions_boundary(boundary).send().await.unwrap();
+            Addition { what: "a permissions boundary", named: boundary.into() }
+        }
         other => unreachable!("{other}"),
     }
 }
@@ -156,8 +161,10 @@ async fn add_foreign(iam: &aws_sdk_iam::Client, kind: &str) -> Addition {
 fn destroy_deletes_nothing_and_lists_what_someone_else_added_to_our_user() {
     let moto = Moto::shared();
     let mut wrong = Vec::new();
-    // A permissions boundary is left out: moto 5.2.5 does not implement PutUserPermissionsBoundary.
-    for kind in ["access key", "attachment", "inline policy", "login profile", "group", "mfa device"] {
+    // moto 5.2.5 has no user permissions boundary: tests/support/moto_server.py adds it.
+    let kinds =
+        ["access key", "attachment", "inline policy", "login profile", "group", "mfa device", "permissions boundary"];
+    for kind in kinds {
         let _g = moto.exclusive();
         let applied = moto.run(&args("apply", "postman", &["--yes"]));
         assert!(applied.status.success(), "apply: {}", stderr(&applied));

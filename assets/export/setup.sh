@@ -20,6 +20,12 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 docs="$here/documents"
 account='{{account}}'
 partition='{{partition}}'
+# The organisation's guardrails (pinpoint-iam-wizard --path, --permissions-boundary): the path of every policy,
+# role and user, and the permissions boundary of every role and user (empty: none), set when they are created.
+path={{path}}
+boundary={{boundary}}
+bounded=()
+if [ -n "$boundary" ]; then bounded=(--permissions-boundary "$boundary"); fi
 has_user={{has_user}}
 
 with_key=false
@@ -47,7 +53,7 @@ say() { printf '%s\n' "$*" >&2; }
 run_id="$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')"
 tags="[{\"Key\":\"ManagedBy\",\"Value\":\"pinpoint-iam-wizard\"},{\"Key\":\"pinpoint-iam-wizard:run\",\"Value\":\"$run_id\"}]"
 
-policy_arn() { printf 'arn:%s:iam::%s:policy/%s' "$partition" "$account" "$1"; }
+policy_arn() { printf 'arn:%s:iam::%s:policy%s%s' "$partition" "$account" "$path" "$1"; }
 
 # exists COMMAND...: whether the entity exists; IAM's NoSuchEntity means no, any other error stops the script.
 exists() {
@@ -99,7 +105,7 @@ ensure_policy() {
   local name="$1" file="$docs/$2" arn version current count oldest
   arn="$(policy_arn "$name")"
   if ! exists aws iam get-policy --policy-arn "$arn"; then
-    aws iam create-policy --policy-name "$name" --policy-document "file://$file" \
+    aws iam create-policy --policy-name "$name" --path "$path" --policy-document "file://$file" \
       --description 'Created by pinpoint-iam-wizard' --tags "$tags" >/dev/null
     say "policy $name: created"
     return
@@ -126,7 +132,8 @@ ensure_policy() {
 ensure_role() {
   local name="$1" file="$docs/$2" current
   if ! exists aws iam get-role --role-name "$name"; then
-    aws iam create-role --role-name "$name" --assume-role-policy-document "file://$file" \
+    aws iam create-role --role-name "$name" --path "$path" ${bounded[@]+"${bounded[@]}"} \
+      --assume-role-policy-document "file://$file" \
       --description 'Created by pinpoint-iam-wizard' --tags "$tags" >/dev/null
     say "role $name: created"
     return
@@ -146,7 +153,7 @@ ensure_user() {
     say "user $1: unchanged"
     return
   fi
-  aws iam create-user --user-name "$1" --tags "$tags" >/dev/null
+  aws iam create-user --user-name "$1" --path "$path" ${bounded[@]+"${bounded[@]}"} --tags "$tags" >/dev/null
   say "user $1: created"
 }
 

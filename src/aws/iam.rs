@@ -63,6 +63,16 @@ pub struct RoleState {
     pub permissions_boundary: Option<String>,
     /// The keys of every tag it carries (IAM allows 50).
     pub tag_keys: Vec<String>,
+    /// Its IAM path (`/` unless created under one).
+    pub path: String,
+}
+
+/// Where a new policy, role or user goes and the boundary a role or user carries (an organisation's
+/// guardrails).
+#[derive(Debug, Clone, Copy)]
+pub struct Placement<'a> {
+    pub path: &'a str,
+    pub boundary: Option<&'a str>,
 }
 
 /// A role found by name, its attachments not listed yet.
@@ -129,6 +139,8 @@ pub struct UserState {
     pub attached: Vec<String>,
     pub access_keys: Vec<AccessKeyInfo>,
     pub permissions_boundary: Option<String>,
+    /// Its IAM path (`/` unless created under one).
+    pub path: String,
     /// Access key ids this tool made (their marker tags).
     pub our_keys: Vec<String>,
     /// The keys of every tag it carries (IAM allows 50): two per access key this tool made among them.
@@ -397,6 +409,7 @@ impl Iam {
         &self,
         name: &str,
         document: &Value,
+        path: &str,
         tags: &[Tag],
         run: &str,
     ) -> Result<String, AwsError> {
@@ -407,6 +420,7 @@ impl Iam {
             self.client
                 .create_policy()
                 .policy_name(name)
+                .path(path)
                 .policy_document(document.to_string())
                 .description("Created by pinpoint-iam-wizard")
                 .set_tags(Some(tags_for(tags, run)?))
@@ -522,6 +536,7 @@ impl Iam {
                     .and_then(|b| b.permissions_boundary_arn())
                     .map(str::to_string),
                 tag_keys: tag_keys(role.tags()),
+                path: role.path().to_string(),
             },
         }))
     }
@@ -607,7 +622,14 @@ impl Iam {
         Ok(Entanglements { inline_policies, login_profile, groups, mfa_devices, ..Entanglements::default() })
     }
 
-    pub async fn create_role(&self, name: &str, trust: &Value, tags: &[Tag], run: &str) -> Result<String, AwsError> {
+    pub async fn create_role(
+        &self,
+        name: &str,
+        trust: &Value,
+        at: Placement<'_>,
+        tags: &[Tag],
+        run: &str,
+    ) -> Result<String, AwsError> {
         let out = call!(
             self,
             "iam:CreateRole",
@@ -615,12 +637,60 @@ impl Iam {
             self.client
                 .create_role()
                 .role_name(name)
+                .path(at.path)
+                .set_permissions_boundary(at.boundary.map(str::to_string))
                 .assume_role_policy_document(trust.to_string())
                 .description("Created by pinpoint-iam-wizard")
                 .set_tags(Some(tags_for(tags, run)?))
                 .tags(tag(VERSIONS_TAG_KEY, "v1")?)
         )?;
         Ok(out.role().map(|r| r.arn().to_string()).unwrap_or_default())
+    }
+
+    /// Set (or, with `None`, remove) the role's permissions boundary.
+    pub async fn set_role_boundary(&self, name: &str, boundary: Option<&str>) -> Result<(), AwsError> {
+        match boundary {
+            Some(arn) => call!(
+                self,
+                "iam:PutRolePermissionsBoundary",
+                name,
+                self.client.put_role_permissions_boundary().role_name(name).permissions_boundary(arn)
+            )
+            .map(|_| ()),
+            None => call!(
+                self,
+                "iam:DeleteRolePermissionsBoundary",
+                name,
+                self.client.delete_role_permissions_boundary().role_name(name)
+            )
+            .map(|_| ()),
+        }
+    }
+
+    /// Set (or, with `None`, remove) the user's permissions boundary.
+    pub async fn set_user_boundary(&self, name: &str, boundary: Option<&str>) -> Result<(), AwsError> {
+        match boundary {
+            Some(arn) => call!(
+                self,
+                "iam:PutUserPermissionsBoundary",
+                name,
+                self.client.put_user_permissions_boundary().user_name(name).permissions_boundary(arn)
+            )
+            .map(|_| ()),
+            None => call!(
+                self,
+                "iam:DeleteUserPermissionsBoundary",
+                name,
+                self.client.delete_user_permissions_boundary().user_name(name)
+            )
+            .map(|_| ()),
+        }
+    }
+
+    /// Move the user to another path (a user's path, unlike a role's or a policy's, can change).
+    pub async fn set_user_path(&self, name: &str, path: &str) -> Result<(), AwsError> {
+        call!(self, "iam:UpdateUser", name, self.client.update_user().user_name(name).new_path(path))?;
+        Ok(())
     }
 
     pub async fn update_trust(&self, name: &str, trust: &Value) -> Result<(), AwsError> {
@@ -683,6 +753,7 @@ impl Iam {
                     .permissions_boundary()
                     .and_then(|b| b.permissions_boundary_arn())
                     .map(str::to_string),
+                path: user.path().to_string(),
                 our_keys,
                 tag_keys: tag_keys(user.tags()),
             },
@@ -714,12 +785,23 @@ impl Iam {
             .collect::<Vec<_>>()))
     }
 
-    pub async fn create_user(&self, name: &str, tags: &[Tag], run: &str) -> Result<String, AwsError> {
+    pub async fn create_user(
+        &self,
+        name: &str,
+        at: Placement<'_>,
+        tags: &[Tag],
+        run: &str,
+    ) -> Result<String, AwsError> {
         let out = call!(
             self,
             "iam:CreateUser",
             name,
-            self.client.create_user().user_name(name).set_tags(Some(tags_for(tags, run)?))
+            self.client
+                .create_user()
+                .user_name(name)
+                .path(at.path)
+                .set_permissions_boundary(at.boundary.map(str::to_string))
+                .set_tags(Some(tags_for(tags, run)?))
         )?;
         Ok(out.user().map(|u| u.arn().to_string()).unwrap_or_default())
     }

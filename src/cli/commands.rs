@@ -152,6 +152,9 @@ fn params_from(args: &SetupArgs, region: Region) -> Result<Params, CliError> {
     };
     let mut params = args.params(account, region)?;
     params.prune_foreign_versions = args.prune_foreign_versions;
+    if args.account_id.is_some() {
+        params.check_boundary_owner()?;
+    }
     Ok(params)
 }
 
@@ -168,6 +171,7 @@ async fn resolve_account(aws: &Aws, params: &mut Params, given: Option<&AccountI
         )));
     }
     params.account = identity.account.clone();
+    params.check_boundary_owner()?;
     Ok(identity)
 }
 
@@ -281,6 +285,7 @@ async fn run_plan_destroy(conn: &Connection, args: &SetupArgs) -> Result<(), Cli
     let aws = Aws::load(conn).await?;
     // As destroy itself: the names only, no bucket or project (no document is rendered).
     let mut params = Params::new(args.setup, placeholder_account()?, aws.region.clone());
+    args.guard.apply_to(&mut params);
     apply_names(&mut params, &args.names)?;
     params.check_names()?;
     resolve_account(&aws, &mut params, args.account_id.as_ref()).await?;
@@ -797,6 +802,7 @@ async fn run_rotate(conn: &Connection, args: RotateArgs) -> Result<(), CliError>
     let identity = aws.identity().await?;
     banner(&aws, &identity);
     let user = args.user.as_str();
+    super::guard::check_user(&aws.iam, user, &args.guard).await?;
     let delete_first = match args.yes {
         true => args.delete_key.clone(),
         false => ask_rotate(&aws, user, args.delete_key.clone()).await?,
@@ -980,6 +986,7 @@ async fn run_destroy(conn: &Connection, args: DestroyArgs) -> Result<(), CliErro
     let prepare = async {
         let aws = Aws::load(conn).await?;
         let mut params = Params::new(args.setup, placeholder_account()?, aws.region.clone());
+        args.guard.apply_to(&mut params);
         apply_names(&mut params, &args.names)?;
         params.check_names()?;
         let identity = resolve_account(&aws, &mut params, None).await?;

@@ -4,6 +4,7 @@
 
 pub mod commands;
 pub mod export;
+pub mod guard;
 pub mod output;
 
 /// `eprintln!` that never panics: stderr may be gone (a closed SSH session) while a run still has to settle.
@@ -179,6 +180,8 @@ pub struct RotateArgs {
     pub yes: bool,
     #[command(flatten)]
     pub save: SaveArgs,
+    #[command(flatten)]
+    pub guard: guard::GuardArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -245,6 +248,8 @@ pub struct SetupValues {
     /// Override a resource name: OPTION=NAME, e.g. --name postman-user-name=OpsPostman (repeatable).
     #[arg(long = "name", value_name = "OPTION=NAME", long_help = name_options_help())]
     pub names: Vec<String>,
+    #[command(flatten)]
+    pub guard: guard::GuardArgs,
 }
 
 /// `--name`'s long help: every name option, setup by setup, with the guide's name (from the setups' registry).
@@ -308,6 +313,7 @@ impl SetupValues {
         params.project = self.project_id.clone();
         params.harden = self.harden;
         params.tighten = self.tighten;
+        self.guard.apply_to(&mut params);
         apply_names(&mut params, &self.names)?;
         params.check()?;
         Ok(params)
@@ -374,6 +380,8 @@ pub struct DestroyArgs {
     /// Override a resource name, as for apply.
     #[arg(long = "name", value_name = "OPTION=NAME", long_help = name_options_help())]
     pub names: Vec<String>,
+    #[command(flatten)]
+    pub guard: guard::GuardArgs,
     /// Delete without asking (required when not on a terminal).
     #[arg(long)]
     pub yes: bool,

@@ -107,6 +107,10 @@ pub struct PlanOut<'a> {
     pub setup: &'a str,
     /// Whether the documents are the tightened ones (`--tighten`) rather than the guides'.
     pub tightened: bool,
+    /// The path of every policy, role and user (`--path`; `/` by default).
+    pub path: &'a str,
+    /// The permissions boundary of every role and user (`--permissions-boundary`), if any.
+    pub permissions_boundary: Option<&'a str>,
     pub checked: bool,
     pub note: Option<&'a str>,
     /// What of the chosen setups ended with Pinpoint's end of support, one line per setup (the registry's).
@@ -174,6 +178,8 @@ impl<'a> PlanOut<'a> {
             region: plan.params.region.as_str(),
             setup: plan.params.setup.as_str(),
             tightened: plan.params.tighten,
+            path: plan.params.path.as_str(),
+            permissions_boundary: plan.params.boundary.as_ref().map(|b| b.as_str()),
             checked: plan.checked,
             note,
             end_of_support: plan.params.setup.setups().filter_map(|s| s.end_of_support).collect(),
@@ -345,6 +351,10 @@ pub fn plan_text(plan: &Plan, note: Option<&str>, analysis: Option<&Analysis>) -
     }
     let tightened = if p.tighten { ", tightened documents" } else { "" };
     let mut out = format!("Plan for setup {} in account {}, Region {}{tightened}\n", p.setup, p.account, p.region);
+    if !p.path.is_root() || p.boundary.is_some() {
+        let boundary = p.boundary.as_ref().map_or("none".to_string(), |b| b.to_string());
+        out.push_str(&format!("Guardrails: path {}, permissions boundary {boundary}\n", p.path));
+    }
     if let Some(note) = note {
         out.push_str(&format!("Note: {note}\n"));
     }

@@ -412,7 +412,15 @@ pub async fn plan_keys(iam: &Iam, region: &Region, req: &KeyRequest) -> Result<P
         }
     }
     let params = key_params(&name, &state, region)?;
-    let spec = UserSpec { arn: state.arn.clone(), name, field: &postman::USER, policies: vec![], access_key: true };
+    let spec = UserSpec {
+        arn: state.arn.clone(),
+        name,
+        field: &postman::USER,
+        policies: vec![],
+        access_key: true,
+        path: Default::default(),
+        boundary: None,
+    };
     let desired = Desired { users: vec![spec], ..Desired::default() };
     Ok(Plan { params, desired, steps: build.steps, checked: true, mode: Mode::Keys, blockers: vec![] })
 }

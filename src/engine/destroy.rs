@@ -9,7 +9,7 @@ use super::{ApplyOptions, Event, Status, StepError};
 use crate::aws::AwsError;
 use crate::aws::iam::{Entanglements, Iam, PolicyEntities, PolicyState, PolicyVersion, RoleState, UserState};
 use crate::plan::{Action, Mode, Plan, PlanError, Prior, Step, StepKind, Target};
-use crate::setup::{Desired, Params};
+use crate::setup::{BoundaryArn, Desired, Params};
 use futures::future::try_join_all;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -167,13 +167,17 @@ fn blockers(desired: &Desired, reading: &Reading) -> Vec<String> {
         for k in state.access_keys.iter().filter(|k| !state.our_keys.contains(&k.id)) {
             out.push(format!("user {name} has access key {}, which pinpoint-iam-wizard did not create", k.id));
         }
-        out.extend(foreign_holds("user", name, &state.attached, state.permissions_boundary.as_ref(), &ours_policies));
+        let boundary =
+            Boundaries { found: state.permissions_boundary.as_ref(), given: desired.users[u].boundary.as_ref() };
+        out.extend(foreign_holds("user", name, &state.attached, boundary, &ours_policies));
         out.extend(tangles.iter().flat_map(|t| describe_entanglements("user", name, t)));
     }
     for (r, (found, tangles)) in reading.roles.iter().enumerate() {
         let Some(state) = found.ours() else { continue };
         let name = desired.roles[r].name.as_str();
-        out.extend(foreign_holds("role", name, &state.attached, state.permissions_boundary.as_ref(), &ours_policies));
+        let boundary =
+            Boundaries { found: state.permissions_boundary.as_ref(), given: desired.roles[r].boundary.as_ref() };
+        out.extend(foreign_holds("role", name, &state.attached, boundary, &ours_policies));
         out.extend(tangles.iter().flat_map(|t| describe_entanglements("role", name, t)));
     }
     let deleted = |names: Vec<&str>, found: Vec<bool>| -> Vec<String> {
@@ -196,15 +200,23 @@ fn blockers(desired: &Desired, reading: &Reading) -> Vec<String> {
     out
 }
 
-/// Policies attached to our user or role that are not this setup's, and a permissions boundary.
-fn foreign_holds(kind: &str, name: &str, attached: &[String], boundary: Option<&String>, ours: &[&str]) -> Vec<String> {
+/// A user's or role's permissions boundary: the one `--permissions-boundary` names (what apply put) is ours.
+struct Boundaries<'a> {
+    found: Option<&'a String>,
+    given: Option<&'a BoundaryArn>,
+}
+
+/// Policies attached to our user or role that are not this setup's, and a permissions boundary not given.
+fn foreign_holds(kind: &str, name: &str, attached: &[String], boundary: Boundaries, ours: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = attached
         .iter()
         .filter(|a| !ours.contains(&a.as_str()))
         .map(|arn| format!("{kind} {name} has policy {arn} attached, which is not one of this setup's"))
         .collect();
-    if let Some(b) = boundary {
-        out.push(format!("{kind} {name} has permissions boundary {b}"));
+    if let Some(b) = boundary.found.filter(|b| boundary.given.map(BoundaryArn::as_str) != Some(b.as_str())) {
+        out.push(format!(
+            "{kind} {name} has permissions boundary {b} (pass --permissions-boundary {b} if pinpoint-iam-wizard put it)"
+        ));
     }
     out
 }

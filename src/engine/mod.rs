@@ -204,6 +204,9 @@ pub enum ApplyError {
     Blocked(Vec<String>),
     #[error("nothing was written: {}", .0.join("; "))]
     ForeignVersions(Vec<String>),
+    /// Roles or policies under another path than the one wanted: IAM cannot move them.
+    #[error("nothing was written: {}", .0.join("; "))]
+    Misplaced(Vec<String>),
     #[error("nothing was written: {}", .0.join("; "))]
     TooManyTags(Vec<String>),
 }

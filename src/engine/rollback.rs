@@ -76,6 +76,20 @@ pub(crate) enum Undo {
         name: String,
         previous: Value,
     },
+    /// Put back the boundary a role had (none: remove the one this run put).
+    RestoreRoleBoundary {
+        name: String,
+        previous: Option<String>,
+    },
+    RestoreUserBoundary {
+        name: String,
+        previous: Option<String>,
+    },
+    /// Move a user back to the path it had.
+    RestoreUserPath {
+        name: String,
+        previous: String,
+    },
     DeleteUser {
         name: String,
         sure: bool,
@@ -146,14 +160,21 @@ pub(super) fn possible_writes(plan: &Plan, i: usize) -> Vec<Undo> {
         }
         (StepKind::Role(r), Prior::Absent) => vec![Undo::DeleteRole { name: d.roles[r].name.to_string(), sure: false }],
         (StepKind::Role(r), Prior::Role(current)) => {
-            let mut u = vec![Undo::RestoreTrust { name: d.roles[r].name.to_string(), previous: current.trust.clone() }];
+            let name = d.roles[r].name.to_string();
+            let mut u = vec![Undo::RestoreTrust { name: name.clone(), previous: current.trust.clone() }];
+            if d.roles[r].boundary.as_ref().map(|b| b.as_str()) != current.permissions_boundary.as_deref() {
+                u.push(Undo::RestoreRoleBoundary {
+                    name: name.clone(),
+                    previous: current.permissions_boundary.clone(),
+                });
+            }
             if !current.managed_by_us {
-                u.push(Undo::UntagRole { name: d.roles[r].name.to_string() });
+                u.push(Undo::UntagRole { name });
             }
             u
         }
         (StepKind::User(u), Prior::Absent) => vec![Undo::DeleteUser { name: d.users[u].name.to_string(), sure: false }],
-        (StepKind::User(u), _) => vec![Undo::UntagUser { name: d.users[u].name.to_string() }],
+        (StepKind::User(u), Prior::User(current)) => user_writes(&d.users[u], current),
         (StepKind::Attach { policy, target: Target::Role(r) }, _) => {
             vec![Undo::DetachRole { role: d.roles[r].name.to_string(), arn: d.policies[policy].arn.clone() }]
         }
@@ -166,6 +187,22 @@ pub(super) fn possible_writes(plan: &Plan, i: usize) -> Vec<Undo> {
         // The plan never pairs these (a role's prior is a role, a policy's a policy).
         _ => vec![],
     }
+}
+
+/// What updating (or adopting) a user may have written: its owner tags, its boundary, its path.
+fn user_writes(spec: &crate::setup::UserSpec, current: &crate::aws::iam::UserState) -> Vec<Undo> {
+    let name = spec.name.to_string();
+    let mut u = Vec::new();
+    if spec.boundary.as_ref().map(|b| b.as_str()) != current.permissions_boundary.as_deref() {
+        u.push(Undo::RestoreUserBoundary { name: name.clone(), previous: current.permissions_boundary.clone() });
+    }
+    if spec.path.as_str() != current.path {
+        u.push(Undo::RestoreUserPath { name: name.clone(), previous: current.path.clone() });
+    }
+    if !current.managed_by_us {
+        u.push(Undo::UntagUser { name });
+    }
+    u
 }
 
 /// The access key ids the user had when the plan read the account.
@@ -238,6 +275,13 @@ async fn undo_one(iam: &Iam, undo: &Undo, run: &str) -> Result<(), AwsError> {
             gone_is_fine(iam.delete_role(name).await)
         }
         Undo::RestoreTrust { name, previous } => gone_is_fine(iam.update_trust(name, previous).await),
+        Undo::RestoreRoleBoundary { name, previous } => {
+            gone_is_fine(iam.set_role_boundary(name, previous.as_deref()).await)
+        }
+        Undo::RestoreUserBoundary { name, previous } => {
+            gone_is_fine(iam.set_user_boundary(name, previous.as_deref()).await)
+        }
+        Undo::RestoreUserPath { name, previous } => gone_is_fine(iam.set_user_path(name, previous).await),
         Undo::DeleteUser { name, sure } => {
             let Some(user) = iam.get_user(name).await? else { return Ok(()) };
             if !sure && !ours(user.run.as_ref()) {
@@ -383,8 +427,12 @@ fn remains_from_run(before: &Plan, now: &Plan, i: usize, run: &str) -> bool {
                 || a.versions_written != b.versions_written
                 || ids(va) != ids(vb)
         }
-        (Prior::Role(a), Prior::Role(b)) => a.trust != b.trust || a.managed_by_us != b.managed_by_us,
-        (Prior::User(a), Prior::User(b)) if matches!(was.kind, StepKind::User(_)) => a.managed_by_us != b.managed_by_us,
+        (Prior::Role(a), Prior::Role(b)) => {
+            a.trust != b.trust || a.managed_by_us != b.managed_by_us || a.permissions_boundary != b.permissions_boundary
+        }
+        (Prior::User(a), Prior::User(b)) if matches!(was.kind, StepKind::User(_)) => {
+            a.managed_by_us != b.managed_by_us || a.permissions_boundary != b.permissions_boundary || a.path != b.path
+        }
         _ => match was.kind {
             StepKind::Attach { .. } => was.action != Action::Unchanged && is.action == Action::Unchanged,
             StepKind::AccessKey(u) => {

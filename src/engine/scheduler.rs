@@ -35,6 +35,11 @@ fn refusal(plan: &Plan, opts: &ApplyOptions) -> Option<ApplyError> {
     if !owned.is_empty() {
         return Some(ApplyError::OwnedElsewhere(owned));
     }
+    let misplaced: Vec<String> =
+        plan.misplaced().map(|i| format!("{}: {}", plan.label(i), plan.steps[i].reason)).collect();
+    if !misplaced.is_empty() {
+        return Some(ApplyError::Misplaced(misplaced));
+    }
     let versions: Vec<String> = plan.foreign_versions().map(|i| plan.steps[i].reason.clone()).collect();
     if !versions.is_empty() {
         let named: Vec<String> =

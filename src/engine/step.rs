@@ -4,10 +4,10 @@ use super::lag::{self, Lag, not_visible_yet};
 use super::rollback::{Undo, keys_before};
 use super::{ApplyOptions, Event, Status, StepError};
 use crate::aws::AwsError;
-use crate::aws::iam::{Iam, PolicyState, PolicyVersion, RoleState};
+use crate::aws::iam::{Iam, Placement, PolicyState, PolicyVersion, RoleState, UserState};
 use crate::plan::{Action, Plan, Prior, StepKind, Target, oldest_to_prune};
 use crate::secret::NewAccessKey;
-use crate::setup::{PolicySpec, RoleSpec};
+use crate::setup::{BoundaryArn, IamPath, PolicySpec, RoleSpec, UserSpec};
 use tokio::sync::mpsc::UnboundedSender;
 
 /// What a step did: its status, how to undo it, and the key it made.
@@ -52,13 +52,9 @@ pub(super) async fn run_step(
         }
         (StepKind::Role(r), Prior::Absent) => create_role(&cx, &d.roles[r]).await?,
         (StepKind::Role(r), Prior::Role(current)) => update_role(&cx, &d.roles[r], current, adopting).await?,
-        (StepKind::User(u), Prior::Absent) => create_user(&cx, d.users[u].name.as_str()).await?,
-        // Only an adopt reaches here: the user exists and is not ours yet.
-        (StepKind::User(u), _) => {
-            let name = d.users[u].name.to_string();
-            iam.tag_user(&name, &opts.tags, run).await?;
-            done(Status::Updated, Undo::UntagUser { name })
-        }
+        (StepKind::User(u), Prior::Absent) => create_user(&cx, &d.users[u]).await?,
+        // An adopt (the user exists and is not ours yet), or its boundary or path differs.
+        (StepKind::User(u), Prior::User(current)) => update_user(&cx, &d.users[u], current, adopting).await?,
         (StepKind::Attach { policy, target }, _) => attach(&cx, plan, policy, target).await?,
         (StepKind::AccessKey(u), _) => {
             let before = keys_before(plan, u);
@@ -92,19 +88,28 @@ async fn create_or_claim<R>(
 }
 
 async fn create_policy(cx: &Ctx<'_>, spec: &PolicySpec) -> Result<Done, AwsError> {
-    let created = cx.iam.create_policy(spec.name.as_str(), &spec.document, &cx.opts.tags, cx.run).await;
+    let (name, path) = (spec.name.as_str(), spec.path.as_str());
+    let created = cx.iam.create_policy(name, &spec.document, path, &cx.opts.tags, cx.run).await;
     create_or_claim(created, cx.run, cx.iam.get_policy(&spec.arn), |s| s.run.as_ref()).await?;
     Ok(done(Status::Created, Undo::DeletePolicy { arn: spec.arn.clone(), sure: true }))
 }
 
 async fn create_role(cx: &Ctx<'_>, spec: &RoleSpec) -> Result<Done, AwsError> {
-    let created = cx.iam.create_role(spec.name.as_str(), &spec.trust, &cx.opts.tags, cx.run).await;
+    let at = placement(&spec.path, spec.boundary.as_ref());
+    let created = cx.iam.create_role(spec.name.as_str(), &spec.trust, at, &cx.opts.tags, cx.run).await;
     create_or_claim(created, cx.run, cx.iam.get_role(spec.name.as_str()), |s| s.run.as_ref()).await?;
     Ok(done(Status::Created, Undo::DeleteRole { name: spec.name.to_string(), sure: true }))
 }
 
-async fn create_user(cx: &Ctx<'_>, name: &str) -> Result<Done, AwsError> {
-    let created = cx.iam.create_user(name, &cx.opts.tags, cx.run).await;
+/// Where the guardrails put a new role or user.
+fn placement<'a>(path: &'a IamPath, boundary: Option<&'a BoundaryArn>) -> Placement<'a> {
+    Placement { path: path.as_str(), boundary: boundary.map(BoundaryArn::as_str) }
+}
+
+async fn create_user(cx: &Ctx<'_>, spec: &UserSpec) -> Result<Done, AwsError> {
+    let name = spec.name.as_str();
+    let at = placement(&spec.path, spec.boundary.as_ref());
+    let created = cx.iam.create_user(name, at, &cx.opts.tags, cx.run).await;
     create_or_claim(created, cx.run, cx.iam.get_user(name), |s| s.run.as_ref()).await?;
     Ok(done(Status::Created, Undo::DeleteUser { name: name.to_string(), sure: true }))
 }
@@ -153,7 +158,32 @@ async fn update_role(cx: &Ctx<'_>, spec: &RoleSpec, current: &RoleState, adoptin
     }
     if !crate::plan::same_document(&spec.trust, &current.trust) {
         cx.iam.update_trust(&name, &spec.trust).await?;
-        undo.push(Undo::RestoreTrust { name, previous: current.trust.clone() });
+        undo.push(Undo::RestoreTrust { name: name.clone(), previous: current.trust.clone() });
+    }
+    let wanted = spec.boundary.as_ref().map(BoundaryArn::as_str);
+    if wanted != current.permissions_boundary.as_deref() {
+        cx.iam.set_role_boundary(&name, wanted).await?;
+        undo.push(Undo::RestoreRoleBoundary { name, previous: current.permissions_boundary.clone() });
+    }
+    Ok(Done { status: Status::Updated, undo, key: None, failed: None })
+}
+
+/// Adopt the user (its owner tags), and bring its boundary and path to what the guardrails say.
+async fn update_user(cx: &Ctx<'_>, spec: &UserSpec, current: &UserState, adopting: bool) -> Result<Done, AwsError> {
+    let name = spec.name.to_string();
+    let mut undo = Vec::new();
+    if adopting {
+        cx.iam.tag_user(&name, &cx.opts.tags, cx.run).await?;
+        undo.push(Undo::UntagUser { name: name.clone() });
+    }
+    let wanted = spec.boundary.as_ref().map(BoundaryArn::as_str);
+    if wanted != current.permissions_boundary.as_deref() {
+        cx.iam.set_user_boundary(&name, wanted).await?;
+        undo.push(Undo::RestoreUserBoundary { name: name.clone(), previous: current.permissions_boundary.clone() });
+    }
+    if spec.path.as_str() != current.path {
+        cx.iam.set_user_path(&name, spec.path.as_str()).await?;
+        undo.push(Undo::RestoreUserPath { name, previous: current.path.clone() });
     }
     Ok(Done { status: Status::Updated, undo, key: None, failed: None })
 }

@@ -52,6 +52,8 @@ pub(super) fn render(m: &Model<'_>, origin: &Origin) -> Vec<ExportFile> {
         .replace("{{header}}", header)
         .replace("{{account}}", p.account.as_str())
         .replace("{{partition}}", p.partition())
+        .replace("{{path}}", &sh(p.path.as_str()))
+        .replace("{{boundary}}", &sh(p.boundary.as_ref().map_or("", |b| b.as_str())))
         .replace("{{setup}}", p.setup.as_str())
         .replace("{{has_user}}", if m.users.iter().any(|u| u.access_key) { "true" } else { "false" })
         .replace("{{checks}}", &checks.join("\n"))

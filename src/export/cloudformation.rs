@@ -103,6 +103,9 @@ pub(super) fn render(m: &Model<'_>, origin: &Origin) -> ExportFile {
         props.insert("ManagedPolicyName".into(), json!(pol.name.as_str()));
         props.insert("Description".into(), json!(POLICY_DESCRIPTION));
         props.insert("PolicyDocument".into(), pol.symbolic.map(&sub));
+        if !p.path.is_root() {
+            props.insert("Path".into(), json!(p.path.as_str()));
+        }
         if !pol.roles.is_empty() {
             props.insert("Roles".into(), pol.roles.iter().map(|f| json!({ "Ref": ident(f.field, true) })).collect());
         }
@@ -114,19 +117,14 @@ pub(super) fn render(m: &Model<'_>, origin: &Origin) -> ExportFile {
         emit_map(&mut out, &res, 2);
     }
     for r in &m.roles {
+        let mut props = Map::new();
+        props.insert("RoleName".into(), json!(r.name.as_str()));
+        props.insert("Description".into(), json!(POLICY_DESCRIPTION));
+        props.insert("AssumeRolePolicyDocument".into(), r.symbolic_trust.map(&sub));
+        guardrails(m, &mut props);
+        props.insert("Tags".into(), tags());
         let mut res = Map::new();
-        res.insert(
-            ident(r.field, true),
-            json!({
-                "Type": "AWS::IAM::Role",
-                "Properties": {
-                    "RoleName": r.name.as_str(),
-                    "Description": POLICY_DESCRIPTION,
-                    "AssumeRolePolicyDocument": r.symbolic_trust.map(&sub),
-                    "Tags": tags(),
-                },
-            }),
-        );
+        res.insert(ident(r.field, true), json!({ "Type": "AWS::IAM::Role", "Properties": props }));
         emit_map(&mut out, &res, 2);
     }
     for u in &m.users {
@@ -137,11 +135,12 @@ pub(super) fn render(m: &Model<'_>, origin: &Origin) -> ExportFile {
                  # pinpoint-iam-wizard rotate-key, or the IAM console.\n",
             );
         }
+        let mut props = Map::new();
+        props.insert("UserName".into(), json!(u.name.as_str()));
+        guardrails(m, &mut props);
+        props.insert("Tags".into(), tags());
         let mut res = Map::new();
-        res.insert(
-            ident(u.field, true),
-            json!({ "Type": "AWS::IAM::User", "Properties": { "UserName": u.name.as_str(), "Tags": tags() } }),
-        );
+        res.insert(ident(u.field, true), json!({ "Type": "AWS::IAM::User", "Properties": props }));
         emit_map(&mut out, &res, 2);
     }
 
@@ -156,6 +155,16 @@ pub(super) fn render(m: &Model<'_>, origin: &Origin) -> ExportFile {
     emit_map(&mut out, &outputs, 2);
 
     ExportFile { path: format!("pinpoint-iam-{}.yaml", p.setup), contents: out, executable: false }
+}
+
+/// A role's or user's `Path` and `PermissionsBoundary`, when the guardrails give them.
+fn guardrails(m: &Model<'_>, props: &mut Map<String, Value>) {
+    if !m.params.path.is_root() {
+        props.insert("Path".into(), json!(m.params.path.as_str()));
+    }
+    if let Some(b) = &m.boundary {
+        props.insert("PermissionsBoundary".into(), b.map(&sub));
+    }
 }
 
 /// A YAML scalar: plain when it is a word (or a `AWS::IAM::Role`-like type) YAML cannot read as anything else,

@@ -27,6 +27,29 @@ pub(crate) fn files(m: &Model<'_>, prefix: &str) -> Vec<ExportFile> {
     policies.chain(trusts).collect()
 }
 
+/// What the README says of the path and the permissions boundary, when the guardrails give them.
+fn guardrails_section(m: &Model<'_>) -> String {
+    let p = m.params;
+    if p.path.is_root() && p.boundary.is_none() {
+        return String::new();
+    }
+    let mut out = String::from("\n## Guardrails\n\n");
+    if !p.path.is_root() {
+        out.push_str(&format!(
+            "Every policy, role and user goes under the path `{}` (in the IAM console: the policy's, role's or \
+             user's path; the ARNs above include it).\n",
+            p.path
+        ));
+    }
+    if let Some(b) = &p.boundary {
+        out.push_str(&format!(
+            "Every role and the user carry the permissions boundary `{b}` (in the IAM console: \"Set permissions \
+             boundary\" when creating each).\n"
+        ));
+    }
+    out
+}
+
 pub(super) fn render(m: &Model<'_>, origin: &Origin) -> Vec<ExportFile> {
     let p = m.params;
     let mut readme = format!(
@@ -71,6 +94,7 @@ pub(super) fn render(m: &Model<'_>, origin: &Origin) -> Vec<ExportFile> {
             to.join(", ")
         ));
     }
+    readme.push_str(&guardrails_section(m));
     let ended = super::end_of_support_lines(m);
     if !ended.is_empty() {
         readme.push_str("\n## Amazon Pinpoint's end of support (2026-10-30)\n\n");

@@ -133,6 +133,12 @@ pub fn describe(params: &Params, format: ExportFormat) -> String {
             s.push_str(&format!(" --name {}={name}", f.option()));
         }
     }
+    if !params.path.is_root() {
+        s.push_str(&format!(" --path {}", params.path));
+    }
+    if let Some(b) = &params.boundary {
+        s.push_str(&format!(" --permissions-boundary {b}"));
+    }
     s
 }
 
@@ -270,6 +276,19 @@ pub(crate) struct Model<'a> {
     pub policies: Vec<PolicyModel>,
     pub roles: Vec<RoleModel>,
     pub users: Vec<UserModel>,
+    /// The permissions boundary of every role and user, its partition (and account, unless AWS-managed) as
+    /// symbols: the boundary is the deploying account's, as IAM requires.
+    pub boundary: Option<SymbolicDoc>,
+}
+
+/// A boundary's ARN with its partition, and its account unless `aws`, as symbols.
+fn symbolic_boundary(b: &crate::setup::BoundaryArn) -> SymbolicDoc {
+    let resource = b.as_str().splitn(6, ':').nth(5).unwrap_or_default();
+    let account = match b.owner() {
+        crate::setup::guardrails::BoundaryOwner::Aws => "aws",
+        crate::setup::guardrails::BoundaryOwner::Account(_) => Symbol::Account.marker(),
+    };
+    SymbolicDoc(Value::String(format!("arn:{}:iam::{account}:{resource}", Symbol::Partition.marker())))
 }
 
 /// Pinpoint's end of support, for the exports to carry as comments: each chosen setup's line, then each grant
@@ -316,6 +335,8 @@ impl<'a> Model<'a> {
             ("partition", Symbol::Partition.marker()),
             ("account_id", Symbol::Account.marker()),
             ("region", Symbol::Region.marker()),
+            // The path is written as given, like the names.
+            ("path", params.path.as_str()),
         ];
         vars.extend(names.iter().map(|(k, v)| (k.as_str(), *v)));
         if params.bucket.is_some() {
@@ -373,7 +394,8 @@ impl<'a> Model<'a> {
                     .collect(),
             })
             .collect();
-        Ok(Model { params, policies, roles, users })
+        let boundary = params.boundary.as_ref().map(symbolic_boundary);
+        Ok(Model { params, policies, roles, users, boundary })
     }
 
     /// The value of a symbol for this account.

@@ -33,6 +33,20 @@ fn heredoc(doc: &super::SymbolicDoc) -> String {
 
 /// The Terraform state owns what it creates: `ManagedBy=terraform`, so pinpoint-iam-wizard's own `apply` and
 /// `destroy` treat these resources as someone else's and never change or delete them behind the state's back.
+/// The `path` (and, for a role or user, `permissions_boundary`) lines the guardrails give, if any.
+fn guardrails(m: &Model<'_>, bounded: bool) -> String {
+    let mut out = String::new();
+    if !m.params.path.is_root() {
+        out.push_str(&format!("  path = {}\n", string(m.params.path.as_str())));
+    }
+    if let (true, Some(b)) = (bounded, &m.boundary) {
+        let literal = |t: &str| template_text(&t.replace('\\', "\\\\").replace('"', "\\\""));
+        let arn = b.substitute(&|s| format!("${{{}}}", expression(s)), &literal);
+        out.push_str(&format!("  permissions_boundary = \"{}\"\n", arn.as_str().unwrap_or_default()));
+    }
+    out
+}
+
 fn tags() -> String {
     format!("  tags = {{\n    {MANAGED_BY_KEY} = {}\n  }}\n", string("terraform"))
 }
@@ -89,11 +103,12 @@ pub(super) fn render(m: &Model<'_>, origin: &Origin) -> Vec<ExportFile> {
     for pol in &m.policies {
         tf.push_str(&format!(
             "\nresource \"aws_iam_policy\" \"{id}\" {{\n  name        = {name}\n  description = {desc}\n  \
-             policy      = {doc}\n{tags}}}\n",
+             policy      = {doc}\n{path}{tags}}}\n",
             id = ident(pol.field, false),
             name = string(pol.name.as_str()),
             desc = string(POLICY_DESCRIPTION),
             doc = heredoc(&pol.symbolic),
+            path = guardrails(m, false),
             tags = tags(),
         ));
     }
@@ -101,10 +116,11 @@ pub(super) fn render(m: &Model<'_>, origin: &Origin) -> Vec<ExportFile> {
         let id = ident(r.field, false);
         tf.push_str(&format!(
             "\nresource \"aws_iam_role\" \"{id}\" {{\n  name               = {name}\n  description        = {desc}\n  \
-             assume_role_policy = {doc}\n{tags}}}\n",
+             assume_role_policy = {doc}\n{guard}{tags}}}\n",
             name = string(r.name.as_str()),
             desc = string(POLICY_DESCRIPTION),
             doc = heredoc(&r.symbolic_trust),
+            guard = guardrails(m, true),
             tags = tags(),
         ));
         for f in &r.policies {
@@ -126,8 +142,9 @@ pub(super) fn render(m: &Model<'_>, origin: &Origin) -> Vec<ExportFile> {
             ));
         }
         tf.push_str(&format!(
-            "\nresource \"aws_iam_user\" \"{id}\" {{\n  name = {quoted}\n{tags}}}\n",
+            "\nresource \"aws_iam_user\" \"{id}\" {{\n  name = {quoted}\n{guard}{tags}}}\n",
             quoted = string(u.name.as_str()),
+            guard = guardrails(m, true),
             tags = tags(),
         ));
         for f in &u.policies {

@@ -6,6 +6,7 @@ pub mod end_of_support;
 pub mod end_user_messaging;
 pub mod evaluate;
 pub mod findings;
+pub mod guardrails;
 pub mod postman;
 pub mod registry;
 pub mod segment_import;
@@ -15,6 +16,7 @@ pub mod values;
 use serde_json::Value;
 use std::collections::BTreeMap;
 
+pub use guardrails::{BoundaryArn, IamPath};
 pub use registry::{NameField, Param, PolicyDef, RoleDef, SETUPS, Selection, SetupDef, UserDef};
 pub use template::{DocKind, Template, TemplateError};
 pub use values::{AccountId, BucketName, IamKind, IamName, InvalidValue, ProjectId, Region, Tag};
@@ -76,6 +78,10 @@ pub struct Params {
     /// May apply delete, to make room at IAM's five versions, a policy version this tool did not write?
     pub prune_foreign_versions: bool,
     pub names: Names,
+    /// The path of every policy, role and user (`--path`; IAM's `/` by default).
+    pub path: IamPath,
+    /// The permissions boundary of every role and user (`--permissions-boundary`).
+    pub boundary: Option<BoundaryArn>,
 }
 
 /// A managed policy to exist with exactly this document.
@@ -89,6 +95,7 @@ pub struct PolicySpec {
     pub document: Value,
     /// The guide's document, when a tightened one is used instead.
     pub guide: Option<Value>,
+    pub path: IamPath,
 }
 
 /// A role to exist with this trust policy and these managed policies attached.
@@ -102,6 +109,8 @@ pub struct RoleSpec {
     /// The guide's trust policy, when a tightened one is used instead.
     pub guide_trust: Option<Value>,
     pub policies: Vec<IamName>,
+    pub path: IamPath,
+    pub boundary: Option<BoundaryArn>,
 }
 
 /// A user to exist with these managed policies attached, and with one access key if `access_key`.
@@ -112,6 +121,8 @@ pub struct UserSpec {
     pub arn: String,
     pub policies: Vec<IamName>,
     pub access_key: bool,
+    pub path: IamPath,
+    pub boundary: Option<BoundaryArn>,
 }
 
 /// The state the chosen setups describe.
@@ -178,6 +189,8 @@ pub enum SetupError {
     DuplicateName { first: &'static str, second: &'static str, name: String },
     #[error(transparent)]
     Template(#[from] TemplateError),
+    #[error(transparent)]
+    Invalid(#[from] InvalidValue),
 }
 
 impl Params {
@@ -193,6 +206,8 @@ impl Params {
             tighten: false,
             prune_foreign_versions: false,
             names: Names::default(),
+            path: IamPath::default(),
+            boundary: None,
         }
     }
 
@@ -201,15 +216,15 @@ impl Params {
     }
 
     pub fn policy_arn(&self, name: &IamName) -> String {
-        format!("arn:{}:iam::{}:policy/{}", self.partition(), self.account, name)
+        format!("arn:{}:iam::{}:policy{}{}", self.partition(), self.account, self.path, name)
     }
 
     pub fn role_arn(&self, name: &IamName) -> String {
-        format!("arn:{}:iam::{}:role/{}", self.partition(), self.account, name)
+        format!("arn:{}:iam::{}:role{}{}", self.partition(), self.account, self.path, name)
     }
 
     pub fn user_arn(&self, name: &IamName) -> String {
-        format!("arn:{}:iam::{}:user/{}", self.partition(), self.account, name)
+        format!("arn:{}:iam::{}:user{}{}", self.partition(), self.account, self.path, name)
     }
 
     /// The values that came from the user (account, Region, names the documents mention, bucket, project), to
@@ -240,7 +255,19 @@ impl Params {
                 return Err(SetupError::Missing { field: param.flag(), setup: setup.id, what: param.what() });
             }
         }
+        if let Some(b) = &self.boundary {
+            // The account may not be known yet (read from STS later): [`Params::check_boundary_owner`] then.
+            b.check_partition("--permissions-boundary", self.partition())?;
+        }
         self.check_names()
+    }
+
+    /// The boundary is AWS-managed or this account's, once the account is known.
+    pub fn check_boundary_owner(&self) -> Result<(), InvalidValue> {
+        match &self.boundary {
+            Some(b) => b.check_for("--permissions-boundary", self.partition(), self.account.as_str()),
+            None => Ok(()),
+        }
     }
 
     /// Every name distinct (IAM names ignore case; policies have a namespace of their own).
@@ -270,6 +297,7 @@ impl Params {
             ("partition", self.partition()),
             ("account_id", self.account.as_str()),
             ("region", self.region.as_str()),
+            ("path", self.path.as_str()),
         ];
         vars.extend(names.iter().map(|(k, v)| (k.as_str(), *v)));
         if let Some(b) = &self.bucket {
@@ -309,6 +337,7 @@ impl Params {
                 template,
                 document: render(template)?,
                 guide: guide(template, p.document)?,
+                path: self.path.clone(),
             });
         }
         for u in setups.iter().flat_map(|s| s.users) {
@@ -319,6 +348,8 @@ impl Params {
                 field: u.name,
                 policies: u.policies.iter().map(|p| self.names.name(p)).collect(),
                 access_key: u.access_key,
+                path: self.path.clone(),
+                boundary: self.boundary.clone(),
             });
         }
         for r in setups.iter().flat_map(|s| s.roles) {
@@ -332,6 +363,8 @@ impl Params {
                 trust: render(template)?,
                 guide_trust: guide(template, r.trust)?,
                 policies: r.policies.iter().map(|p| self.names.name(p)).collect(),
+                path: self.path.clone(),
+                boundary: self.boundary.clone(),
             });
         }
         Ok(d)
@@ -431,6 +464,36 @@ mod tests {
         let d = p.desired().unwrap();
         let doc = &d.policy(&p.names.name(&PINPOINT_POLICY)).unwrap().document;
         assert_eq!(doc["Statement"][0]["Resource"][2], "arn:aws:iam::210987654321:role/MyImport");
+    }
+
+    #[test]
+    fn a_path_qualifies_every_arn_and_the_role_the_pinpoint_policy_may_pass() {
+        for tighten in [false, true] {
+            let mut p = params(Selection::all());
+            p.tighten = tighten;
+            p.path = "/teams/messaging/".parse().unwrap();
+            p.boundary = Some("arn:aws:iam::aws:policy/PowerUserAccess".parse().unwrap());
+            let d = p.desired().unwrap();
+            assert_eq!(d.users[0].arn, "arn:aws:iam::210987654321:user/teams/messaging/PostmanUser");
+            assert_eq!(d.roles[1].arn, "arn:aws:iam::210987654321:role/teams/messaging/PinpointSegmentImport");
+            assert_eq!(d.policies[0].arn, "arn:aws:iam::210987654321:policy/teams/messaging/PostmanAccessPolicy");
+            assert!(d.roles.iter().all(|r| r.boundary == p.boundary) && d.users[0].boundary == p.boundary);
+            let doc = d.policy(&p.names.name(&PINPOINT_POLICY)).unwrap().document.to_string();
+            assert!(doc.contains("\"arn:aws:iam::210987654321:role/teams/messaging/PinpointSegmentImport\""), "{doc}");
+        }
+    }
+
+    #[test]
+    fn a_boundary_of_another_partition_is_refused() {
+        let mut p = params(Selection::all());
+        p.region = "cn-north-1".parse().unwrap();
+        p.boundary = Some("arn:aws:iam::aws:policy/PowerUserAccess".parse().unwrap());
+        let e = p.desired().unwrap_err().to_string();
+        assert!(e.starts_with("invalid --permissions-boundary") && e.contains("partition aws-cn"), "{e}");
+        p.region = "eu-west-1".parse().unwrap();
+        p.boundary = Some("arn:aws:iam::123456789012:policy/B".parse().unwrap());
+        assert!(p.desired().is_ok(), "the account is checked once known");
+        assert!(p.check_boundary_owner().unwrap_err().rule.contains("this account's (210987654321)"));
     }
 
     #[test]

@@ -340,7 +340,7 @@ mod tests {
             }
             for t in s.templates() {
                 for var in t.placeholders() {
-                    let known = ["partition", "account_id", "region", "bucket", "project_id"].contains(&var)
+                    let known = ["partition", "account_id", "region", "path", "bucket", "project_id"].contains(&var)
                         || s.names.iter().any(|n| n.var() == var);
                     assert!(known, "{}: {} uses {{{{{var}}}}}, which nothing fills", s.id, t.file);
                 }

@@ -132,6 +132,7 @@ mod tests {
             ("bucket", "my-bucket"),
             ("project_id", "0123456789abcdef0123456789abcdef"),
             ("import_role_name", "PinpointSegmentImport"),
+            ("path", "/"),
         ]
     }
 

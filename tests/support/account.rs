@@ -20,6 +20,8 @@ pub struct RoleView {
     pub inline: Vec<String>,
     pub ours: bool,
     pub tags: Vec<(String, String)>,
+    /// Its permissions boundary's ARN (issue 19).
+    pub boundary: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +31,7 @@ pub struct UserView {
     pub keys: Vec<String>,
     pub tags: Vec<(String, String)>,
     pub ours: bool,
+    pub boundary: Option<String>,
 }
 
 /// Every customer-managed policy, role and user of the account.
@@ -41,6 +44,10 @@ pub struct Account {
 
 fn ours(tags: &[aws_sdk_iam::types::Tag]) -> bool {
     tags.iter().any(|t| t.key() == "ManagedBy" && t.value() == "pinpoint-iam-wizard")
+}
+
+fn boundary_of(b: Option<&aws_sdk_iam::types::AttachedPermissionsBoundary>) -> Option<String> {
+    b.and_then(|b| b.permissions_boundary_arn()).map(String::from)
 }
 
 fn sorted<T: Ord>(mut v: Vec<T>) -> Vec<T> {
@@ -108,6 +115,7 @@ impl Account {
                     inline: sorted(inline.policy_names().to_vec()),
                     ours: ours(got.tags()),
                     tags: pairs(got.tags()),
+                    boundary: boundary_of(got.permissions_boundary()),
                 },
             );
         }
@@ -115,6 +123,7 @@ impl Account {
             let name = u.user_name();
             let got = iam.get_user().user_name(name).send().await.unwrap();
             let tags = got.user().unwrap().tags();
+            let boundary = boundary_of(got.user().unwrap().permissions_boundary());
             let attached = iam.list_attached_user_policies().user_name(name).send().await.unwrap();
             let inline = iam.list_user_policies().user_name(name).send().await.unwrap();
             let keys = iam.list_access_keys().user_name(name).send().await.unwrap();
@@ -130,6 +139,7 @@ impl Account {
                     ),
                     tags: pairs(tags),
                     ours: ours(tags),
+                    boundary,
                 },
             );
         }
@@ -162,8 +172,10 @@ impl Account {
     pub fn facet(&self, kind: &str, name: &str) -> Option<String> {
         match kind {
             "policy" => self.policies.get(name).map(|p| format!("{p:?}")),
-            "role" => self.roles.get(name).map(|r| format!("{:?} {:?} {:?}", r.trust, r.inline, r.tags)),
-            "user" => self.users.get(name).map(|u| format!("{:?} {:?}", u.inline, u.own_tags())),
+            "role" => {
+                self.roles.get(name).map(|r| format!("{:?} {:?} {:?} {:?}", r.trust, r.inline, r.tags, r.boundary))
+            }
+            "user" => self.users.get(name).map(|u| format!("{:?} {:?} {:?}", u.inline, u.own_tags(), u.boundary)),
             "attachment" => {
                 let (policy, holder) = name.split_once(" -> ")?;
                 let attached = |list: &Vec<String>| list.iter().any(|p| p == policy);
@@ -250,6 +262,12 @@ impl Account {
                 if have.trust != want.trust {
                     diffs.push(format!("role {name} trust differs"));
                 }
+                if have.boundary != want.boundary {
+                    diffs.push(format!(
+                        "role {name} permissions boundary {:?}, expected {:?}",
+                        have.boundary, want.boundary
+                    ));
+                }
                 if have.attached != want.attached {
                     diffs.push(format!("role {name} attachments {:?}, expected {:?}", have.attached, want.attached));
                 }
@@ -267,6 +285,9 @@ impl Account {
             }
             if !have.ours {
                 diffs.push("user PostmanUser not tagged ManagedBy".into());
+            }
+            if let Some(b) = &have.boundary {
+                diffs.push(format!("user PostmanUser has permissions boundary {b}"));
             }
             if !have.inline.is_empty() {
                 diffs.push(format!("user PostmanUser has inline policies {:?}", have.inline));
@@ -295,6 +316,7 @@ impl Account {
             inline: vec![],
             ours: true,
             tags: vec![],
+            boundary: None,
         };
         Account {
             policies: BTreeMap::from([
@@ -319,6 +341,7 @@ impl Account {
                     keys: vec![],
                     tags: vec![],
                     ours: true,
+                    boundary: None,
                 },
             )]),
         }

@@ -147,7 +147,8 @@ pub enum Start {
     Empty,
     /// Both setups applied, then changed by hand: `ImporterS3Policy` has a new default document,
     /// `PinpointSegmentImport` another trust policy, and `ImporterS3Policy` is detached from
-    /// `ImporterPinpointRole` (apply updates and attaches).
+    /// `ImporterPinpointRole` (apply updates and attaches); `ImporterS3Role` and `PostmanUser` got a permissions
+    /// boundary none is wanted (apply removes them, a rollback puts them back: issue 19's writes).
     Drifted,
     /// Someone else's (untagged, with their own tag) `PostmanAccessPolicy` with another document, `PostmanUser`
     /// and `ImporterS3Role`: apply takes them over with `--adopt`.
@@ -208,6 +209,14 @@ async fn drift(iam: &aws_sdk_iam::Client, account: &str) {
     let lambda = include_str!("../../assets/trust/lambda.json");
     let role = iam.update_assume_role_policy().role_name("PinpointSegmentImport").policy_document(lambda);
     role.send().await.unwrap();
+    let boundary = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+    iam.put_role_permissions_boundary()
+        .role_name("ImporterS3Role")
+        .permissions_boundary(boundary)
+        .send()
+        .await
+        .unwrap();
+    iam.put_user_permissions_boundary().user_name("PostmanUser").permissions_boundary(boundary).send().await.unwrap();
 }
 
 async fn foreign(iam: &aws_sdk_iam::Client) {

@@ -41,6 +41,102 @@ if os.environ.get("MOTO_SKIP_SIGNATURE_CHECK") == "1":
     access_control.IAMRequestBase.check_signature = lambda self: None
 
 
+# moto 5.2.5 has no user permissions boundary: CreateUser ignores PermissionsBoundary, GetUser never returns
+# one, PutUserPermissionsBoundary and DeleteUserPermissionsBoundary are unknown actions, and CloudFormation's
+# AWS::IAM::User drops the property. IAM has all of them (issue 19's guardrails need them): keep the boundary
+# on the user as moto keeps a role's.
+from moto.core.serialize import never_return, return_if_not_empty
+from moto.iam import models as iam_models
+from moto.iam import responses as iam_responses
+
+
+def _user_boundary(self):
+    arn = getattr(self, "permissions_boundary_arn", None)
+    if arn:
+        return {"PermissionsBoundaryType": "PermissionsBoundaryPolicy", "PermissionsBoundaryArn": arn}
+    return None
+
+
+iam_models.User.permissions_boundary = property(_user_boundary)
+iam_responses.IamResponse.RESPONSE_KEY_PATH_TO_TRANSFORMER.update(
+    {
+        "CreateUserResponse.User.PermissionsBoundary": return_if_not_empty,
+        "GetUserResponse.User.PermissionsBoundary": return_if_not_empty,
+        "ListUsersResponse.Users.User.PermissionsBoundary": never_return,
+    }
+)
+
+
+def _check_boundary(backend, arn):
+    if arn and not backend.policy_arn_regex.match(arn):
+        raise iam_models.RESTError(
+            "InvalidParameterValue", f"Value ({arn}) for parameter PermissionsBoundary is invalid."
+        )
+
+
+def _set_user_boundary(backend, user_name, arn):
+    _check_boundary(backend, arn)
+    backend.get_user(user_name).permissions_boundary_arn = arn or None
+
+
+_original_create_user = iam_responses.IamResponse.create_user
+
+
+def _create_user_with_boundary(self):
+    boundary = self._get_param("PermissionsBoundary")
+    _check_boundary(self.backend, boundary)
+    result = _original_create_user(self)
+    if boundary:
+        _set_user_boundary(self.backend, self._get_param("UserName"), boundary)
+    return result
+
+
+def _put_user_permissions_boundary(self):
+    _set_user_boundary(self.backend, self._get_param("UserName"), self._get_param("PermissionsBoundary"))
+    return iam_responses.EmptyResult()
+
+
+def _delete_user_permissions_boundary(self):
+    _set_user_boundary(self.backend, self._get_param("UserName"), None)
+    return iam_responses.EmptyResult()
+
+
+iam_responses.IamResponse.create_user = _create_user_with_boundary
+iam_responses.IamResponse.put_user_permissions_boundary = _put_user_permissions_boundary
+iam_responses.IamResponse.delete_user_permissions_boundary = _delete_user_permissions_boundary
+
+# moto 5.2.5 keys a user's tags by its ARN, which holds the path: UpdateUser's NewPath left them under the old
+# ARN (the user lost its tags, ours included). IAM keeps them: move them with the user.
+_original_update_user = iam_models.IAMBackend.update_user
+
+
+def _update_user_keeping_tags(self, user_name, new_path=None, new_user_name=None):
+    user = self.users.get(user_name)
+    old_arn = user.arn if user else None
+    tags = self.tagger.list_tags_for_resource(old_arn)["Tags"] if old_arn else []
+    _original_update_user(self, user_name, new_path, new_user_name)
+    if user and user.arn != old_arn:
+        self.tagger.delete_all_tags_for_resource(old_arn)
+        self.tagger.tag_resource(user.arn, tags)
+
+
+iam_models.IAMBackend.update_user = _update_user_keeping_tags
+
+# moto 5.2.5's CloudFormation AWS::IAM::User drops PermissionsBoundary: set it after the create.
+_original_user_from_cfn = iam_models.User.create_from_cloudformation_json.__func__
+
+
+def _user_from_cfn(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    user = _original_user_from_cfn(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    boundary = cloudformation_json.get("Properties", {}).get("PermissionsBoundary")
+    if boundary:
+        user.permissions_boundary_arn = boundary
+    return user
+
+
+iam_models.User.create_from_cloudformation_json = classmethod(_user_from_cfn)
+
+
 def main() -> None:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()

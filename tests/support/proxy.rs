@@ -63,6 +63,9 @@ pub enum Fault {
     /// Answer `AccessDenied` unless the request carries every one of these form fields (e.g. an `AssumeRole`
     /// whose role's trust demands MFA: `SerialNumber` and `TokenCode`); else forward.
     DenyUnless(&'static [&'static str]),
+    /// Answer `AccessDenied` unless the request's form field has exactly this value: an organisation's SCP
+    /// that denies `iam:CreateRole`/`iam:CreateUser` without a given `iam:PermissionsBoundary`.
+    DenyUnlessEquals(&'static str, &'static str),
     /// HTTP 403 `RequestTimeTooSkewed`, with a `Date` this many seconds from the proxy's clock (as AWS answers
     /// a request whose signing time is too far from its own).
     Skewed(i64),
@@ -93,6 +96,15 @@ pub struct Rule {
     /// Armed only once a request of this action was faulted, `when` then counting the arrivals since: a fault
     /// in the phase a failure starts (a rollback), whatever the calls before it.
     pub after_fault_on: Option<String>,
+}
+
+/// An organisation's SCP as the proxy plays it: `CreateRole` and `CreateUser` are denied unless they carry
+/// this permissions boundary.
+pub fn boundary_scp(boundary: &'static str) -> Vec<Rule> {
+    ["CreateRole", "CreateUser"]
+        .into_iter()
+        .map(|a| Rule::new(a, When::Always, Fault::DenyUnlessEquals("PermissionsBoundary", boundary)))
+        .collect()
 }
 
 impl Rule {
@@ -532,6 +544,9 @@ async fn serve(shared: Arc<Shared>, mut client: TcpStream) {
         }
         let fault = match fault {
             Some(Fault::DenyUnless(fields)) if fields.iter().all(|f| request.params().contains_key(*f)) => None,
+            Some(Fault::DenyUnlessEquals(field, value)) if request.params().get(field).is_some_and(|v| v == value) => {
+                None
+            }
             other => other,
         };
         let response = match fault {
@@ -546,7 +561,12 @@ async fn serve(shared: Arc<Shared>, mut client: TcpStream) {
                 return;
             }
             Some(
-                f @ (Fault::Status500 | Fault::Throttle | Fault::AccessDenied | Fault::Code(_) | Fault::DenyUnless(_)),
+                f @ (Fault::Status500
+                | Fault::Throttle
+                | Fault::AccessDenied
+                | Fault::Code(_)
+                | Fault::DenyUnless(_)
+                | Fault::DenyUnlessEquals(..)),
             ) => {
                 shared.settle(index, Outcome::Faulted(f));
                 error_response(f, &action)
@@ -738,6 +758,16 @@ fn error_response(fault: Fault, action: &str) -> Vec<u8> {
             "The request processing has failed because of an unknown error, exception or failure.",
         ),
         Fault::Throttle => iam_error(400, "Bad Request", "Sender", "Throttling", "Rate exceeded"),
+        Fault::DenyUnlessEquals(field, value) => iam_error(
+            403,
+            "Forbidden",
+            "Sender",
+            "AccessDenied",
+            &format!(
+                "User: arn:aws:iam::000000000000:user/tester is not authorized to perform: iam:{action} with an \
+                 explicit deny in a service control policy ({field} is not {value})"
+            ),
+        ),
         Fault::AccessDenied | Fault::DenyUnless(_) => iam_error(
             403,
             "Forbidden",

@@ -25,6 +25,7 @@ mod answers;
 mod custody_model;
 mod exit;
 mod fields;
+mod guardrails;
 mod guards;
 mod identity;
 mod layout;

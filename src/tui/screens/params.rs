@@ -2,7 +2,9 @@
 //! harden option, each validated as it is typed.
 
 use crate::aws::listings::Project;
-use crate::setup::{BucketName, IamKind, IamName, NameField, Param, Params, ProjectId, SETUPS, Selection};
+use crate::setup::{
+    BoundaryArn, BucketName, IamKind, IamName, IamPath, NameField, Param, Params, ProjectId, SETUPS, Selection,
+};
 use crate::tui::keys::{Binding, Key};
 use crate::tui::msg::{Do, Screen};
 use crate::tui::screens::{Page, Ui};
@@ -33,6 +35,10 @@ pub enum Field {
     Project,
     Name(usize),
     Harden,
+    /// The path of every policy, role and user (an organisation's guardrail).
+    Path,
+    /// The permissions boundary of every role and user (an organisation's guardrail; empty: none).
+    Boundary,
 }
 
 /// What this screen remembers while the wizard runs.
@@ -43,6 +49,8 @@ pub struct State {
     pub projects: Picker<Project>,
     pub names: Vec<Input>,
     pub harden: bool,
+    pub path: Input,
+    pub boundary: Input,
 }
 
 impl Default for State {
@@ -53,6 +61,8 @@ impl Default for State {
             projects: Picker::default(),
             names: name_fields().into_iter().map(|f| Input::new(f.default.to_string())).collect(),
             harden: false,
+            path: Input::new("/".to_string()),
+            boundary: Input::default(),
         }
     }
 }
@@ -88,6 +98,7 @@ pub fn fields(setup: Selection) -> Vec<Field> {
     if setup.can_harden() {
         out.push(Field::Harden);
     }
+    out.extend([Field::Path, Field::Boundary]);
     out
 }
 
@@ -104,7 +115,7 @@ fn table(st: &State, s: &Session) -> Vec<Binding<Act>> {
             v.push(Binding::new(&[Key::Code(KeyCode::Down)], "↑/↓", "pick", Act::PickDown));
             v.push(Binding::new(&[Key::Code(KeyCode::Up)], "", "", Act::PickUp));
         }
-        Field::Name(_) => {
+        Field::Name(_) | Field::Path | Field::Boundary => {
             v.push(Binding::new(&[Key::Text], "type", "edit (←/→ Ctrl-U)", Act::Edit));
             v.push(Binding::new(&[Key::Code(KeyCode::Down)], "↑/↓", "field", Act::NextField));
             v.push(Binding::new(&[Key::Code(KeyCode::Up)], "", "", Act::PrevField));
@@ -134,11 +145,14 @@ impl State {
             Field::Project => "Pinpoint project",
             Field::Name(i) => name_fields().get(i).map_or("", |f| f.label),
             Field::Harden => "Harden Pinpoint trust",
+            Field::Path => "IAM path",
+            Field::Boundary => "Permissions boundary",
         }
     }
 
     /// The rule a field's current value breaks, if any (a name used twice included).
-    pub fn error(&self, setup: Selection, f: Field) -> Option<String> {
+    pub fn error(&self, s: &Session, f: Field) -> Option<String> {
+        let setup = s.setup;
         match f {
             Field::Bucket => BucketName::parse("Bucket", &self.buckets.value()).err().map(|e| {
                 if self.buckets.value().is_empty() {
@@ -173,7 +187,24 @@ impl State {
                 })
             }
             Field::Harden => None,
+            Field::Path => IamPath::parse("IAM path", self.path.value()).err().map(|e| e.rule),
+            Field::Boundary => self.boundary_error(s),
         }
+    }
+
+    /// The boundary's rule: empty (none), or a managed policy's ARN of the account's partition, AWS-managed or
+    /// the account's own (checked once the account and Region are known).
+    fn boundary_error(&self, s: &Session) -> Option<String> {
+        let typed = self.boundary.value().trim();
+        if typed.is_empty() {
+            return None;
+        }
+        let b = match BoundaryArn::parse("Permissions boundary", typed) {
+            Ok(b) => b,
+            Err(e) => return Some(e.rule),
+        };
+        let (account, region) = (s.account()?, s.region.as_ref()?);
+        b.check_for("Permissions boundary", region.partition(), account.as_str()).err().map(|e| e.rule)
     }
 
     /// The validated parameters, or the first field in error and why.
@@ -183,7 +214,7 @@ impl State {
         let mut p = Params::new(s.setup, account, region);
         p.tighten = s.tighten;
         for (n, f) in fields(s.setup).into_iter().enumerate() {
-            if let Some(e) = self.error(s.setup, f) {
+            if let Some(e) = self.error(s, f) {
                 return Err((Some(n), format!("{}: {e}", Self::label(f))));
             }
             match f {
@@ -197,6 +228,10 @@ impl State {
                     }
                 }
                 Field::Harden => p.harden = self.harden,
+                Field::Path => p.path = IamPath::parse("IAM path", self.path.value()).unwrap_or_default(),
+                Field::Boundary => {
+                    p.boundary = BoundaryArn::parse("Permissions boundary", self.boundary.value().trim()).ok();
+                }
             }
         }
         p.check().map_err(|e| (None, e.to_string()))?;
@@ -230,6 +265,12 @@ impl Page for State {
             Field::Name(i) => {
                 field::paste(&mut self.names[i], text);
             }
+            Field::Path => {
+                field::paste(&mut self.path, text);
+            }
+            Field::Boundary => {
+                field::paste(&mut self.boundary, text);
+            }
             Field::Harden => {}
         }
         vec![]
@@ -256,6 +297,12 @@ impl Page for State {
                 }
                 Field::Name(i) => {
                     field::edit(&mut self.names[i], k);
+                }
+                Field::Path => {
+                    field::edit(&mut self.path, k);
+                }
+                Field::Boundary => {
+                    field::edit(&mut self.boundary, k);
                 }
                 Field::Harden => {}
             },
@@ -302,7 +349,7 @@ impl Page for State {
         for f in &fields {
             let focused = *f == focus;
             let start = lines.len();
-            let err = self.error(s.setup, *f);
+            let err = self.error(s, *f);
             match f {
                 Field::Bucket | Field::Project => {
                     let (value, typed) = match f {
@@ -327,8 +374,13 @@ impl Page for State {
                     }
                     lines.extend(field::note(err.as_deref(), None, w, theme));
                 }
-                Field::Name(i) => {
-                    lines.push(field::line(State::label(*f), &self.names[*i], focused, w, theme));
+                Field::Name(_) | Field::Path | Field::Boundary => {
+                    let input = match f {
+                        Field::Name(i) => &self.names[*i],
+                        Field::Path => &self.path,
+                        _ => &self.boundary,
+                    };
+                    lines.push(field::line(State::label(*f), input, focused, w, theme));
                     lines.extend(field::note(err.as_deref(), None, w, theme));
                 }
                 Field::Harden => {

@@ -1,0 +1,35 @@
+//! Issue 19: the Parameters screen's path and permissions boundary, validated as typed.
+
+use super::*;
+
+#[test]
+fn the_path_and_the_boundary_are_validated_as_typed_and_reach_the_plan() {
+    let mut app = at_params_postman();
+    // Postman policy, Postman user, then the path and the boundary.
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Tab));
+    app.update(ctrl('u'));
+    typed(&mut app, "teams");
+    let f = frame(&app);
+    assert!(f.contains("an IAM path begins and ends with /"), "{f}");
+    app.update(ctrl('u'));
+    typed(&mut app, "/teams/");
+    assert!(!frame(&app).contains("begins and ends"));
+
+    app.update(key(KeyCode::Tab));
+    typed(&mut app, "arn:aws:iam::999999999999:policy/X");
+    let f = frame(&app);
+    assert!(f.contains("AWS-managed (account aws) or this account's"), "{f}");
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.screen, Screen::Params, "refused: {:?}", app.status_text());
+    app.update(ctrl('u'));
+    typed(&mut app, "arn:aws-cn:iam::aws:policy/PowerUserAccess");
+    assert!(frame(&app).contains("partition aws"), "{}", frame(&app));
+    app.update(ctrl('u'));
+    typed(&mut app, "arn:aws:iam::aws:policy/PowerUserAccess");
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.screen, Screen::Preview, "{:?}", app.status_text());
+    let (_, p) = plan_id(&app.update(key(KeyCode::Enter)));
+    assert_eq!(p.path.as_str(), "/teams/");
+    assert_eq!(p.boundary.unwrap().as_str(), "arn:aws:iam::aws:policy/PowerUserAccess");
+}
