@@ -232,7 +232,8 @@ impl App {
         }
         let footer = keys::footer_lines(&shown, w as usize).len() as u16;
         let status = self.status_rows(w).len().max(1) as u16;
-        (w.saturating_sub(2), h.saturating_sub(3 + status + footer))
+        let loose = self.pages.get(self.screen).loose(&self.session, w, &super::theme::Theme { color: false });
+        (w.saturating_sub(2), h.saturating_sub(3 + status + footer + loose.len() as u16))
     }
 
     /// Apply one message; returns the work to start. Pure: no clock, no I/O.
@@ -335,12 +336,15 @@ impl App {
                 self.settled()
             }
             Msg::Copied { what, result, why_not_system } => {
-                let word = match &what {
-                    Copied::Secret => "secret access key".to_string(),
-                    Copied::KeyId => "access key id".to_string(),
-                    Copied::Document { title, .. } => format!("document {title}"),
+                let why = why_not_system.as_deref();
+                let text = match &what {
+                    Copied::Secret => crate::secret::clipboard::describe("secret access key", &result, why),
+                    Copied::KeyId => crate::secret::clipboard::describe("access key id", &result, why),
+                    Copied::Document { title, .. } => {
+                        crate::secret::clipboard::describe_plain(&format!("document {title}"), &result, why)
+                    }
+                    Copied::Text { what, .. } => crate::secret::clipboard::describe_plain(what, &result, why),
                 };
-                let text = crate::secret::clipboard::describe(&word, &result, why_not_system.as_deref());
                 if what == Copied::Secret && result.is_ok() {
                     self.session.custody.copied();
                     self.session.clear_at = Some(self.now + self.session.clipboard_timeout);
@@ -348,7 +352,7 @@ impl App {
                     self.session.terminal_holds_secret = result == Ok(Method::Osc52);
                 }
                 match what {
-                    Copied::Document { .. } => self.say(text),
+                    Copied::Document { .. } | Copied::Text { .. } => self.say(text),
                     _ => self.pages.secret.copy_status = Some(text),
                 }
                 vec![]

@@ -354,6 +354,7 @@ impl Runtime {
                     Copied::Secret => app.session.custody.held().map(|k| k.secret_access_key.expose().to_string()),
                     Copied::KeyId => app.session.custody.held().map(|k| k.access_key_id.clone()),
                     Copied::Document { json, .. } => Some(json.clone()),
+                    Copied::Text { text, .. } => Some(text.clone()),
                 };
                 let Some(text) = text.map(zeroize::Zeroizing::new) else { return };
                 let cb = self.clipboard.clone();

@@ -200,6 +200,11 @@ pub enum Copied {
         title: String,
         json: String,
     },
+    /// Something on the screen (an ARN, a command): what it is, in words, and the text.
+    Text {
+        what: String,
+        text: String,
+    },
 }
 
 /// Everything that can happen.

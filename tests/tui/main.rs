@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 mod wizard;
 
 mod answers;
+mod copy;
 mod custody_model;
 mod exit;
 mod fields;
