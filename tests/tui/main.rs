@@ -31,6 +31,7 @@ mod layout;
 mod manual;
 mod offline;
 mod preview;
+mod search;
 mod walk;
 mod words;
 

@@ -17,6 +17,7 @@ use super::keys::{Binding, Key};
 use super::msg::{Do, Screen};
 use super::session::Session;
 use super::theme::Theme;
+use super::widgets::search::{Find, Search};
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -207,6 +208,28 @@ pub fn draw_scrolled(lines: Vec<Line<'static>>, offset: u16, frame: &mut Frame, 
         height: 1,
     };
     frame.render_widget(Paragraph::new(Span::styled(marker, theme.key())), r);
+}
+
+/// Carry out search key `f` on `lines`, the content of a view `height` rows high: a match found is scrolled to
+/// the top (as far as the content scrolls).
+pub fn find(search: &mut Search, f: Find, k: &KeyEvent, lines: &[Line], offset: &mut u16, height: u16) {
+    if let Some(line) = search.act(f, k, lines) {
+        *offset = u16::try_from(line).unwrap_or(u16::MAX).min(max_scroll(lines.len(), height));
+    }
+}
+
+/// Draw `lines` scrolled by `offset` in `area` with the search's highlights, and its query line at the foot.
+pub fn draw_searched(
+    search: &Search,
+    lines: Vec<Line<'static>>,
+    offset: u16,
+    frame: &mut Frame,
+    area: Rect,
+    theme: &Theme,
+) {
+    let lines = search.highlight(lines, theme);
+    let rest = search.draw(&lines, frame, area, theme);
+    draw_scrolled(lines, offset, frame, rest, theme);
 }
 
 /// Something `y` copies from a screen (an ARN, a command): what it is, for the status line, and the text.

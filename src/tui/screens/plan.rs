@@ -8,10 +8,11 @@ use crate::tui::msg::{Do, Screen};
 use crate::tui::overlay::{Confirm, Intent, Overlay};
 use crate::tui::remote::Remote;
 use crate::tui::screens::{
-    Page, Scroll, Ui, draw_scrolled, follow, max_scroll, scroll, select_bindings, step_selection,
+    Page, Scroll, Ui, draw_searched, find, follow, max_scroll, scroll, select_bindings, step_selection,
 };
 use crate::tui::session::Session;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::search::{self, Find, Search};
 use crate::tui::widgets::wrap::wrap;
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
@@ -33,6 +34,7 @@ pub struct State {
     pub scroll: u16,
     /// The step whose ARN `y` copies.
     pub selected: usize,
+    pub search: Search,
 }
 
 /// What a key does on this screen.
@@ -41,6 +43,7 @@ pub enum Act {
     Scroll(Scroll),
     Select(bool),
     Copy,
+    Find(Find),
     Adopt,
     Rotate,
     Apply,
@@ -73,9 +76,15 @@ pub fn apply_blocker(s: &Session) -> Option<String> {
 
 /// This screen's keys in its current state: they drive key handling, the footer and help.
 fn table(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Act>> {
+    if st.search.typing() {
+        return search::bindings(&st.search, Act::Find);
+    }
     let rows = st.content(s, size.0, &Theme { color: false }).0.len();
     let steps = s.plan.ready().map_or(0, |p| p.steps.len());
-    let mut v = select_bindings(steps, rows, size.1, Act::Select, Act::Copy, Act::Scroll);
+    // The search's keys first: once a query is found, `n` is the next match and Esc clears it.
+    let mut v = search::bindings(&st.search, Act::Find);
+    let height = size.1.saturating_sub(st.search.rows());
+    v.extend(select_bindings(steps, rows, height, Act::Select, Act::Copy, Act::Scroll));
     match &s.plan {
         Remote::Ready(plan) => {
             // What another tool owns is never offered for adoption.
@@ -293,17 +302,22 @@ impl Page for State {
     }
 
     /// Do what the key bound to `a` asks.
-    fn act(&mut self, s: &mut Session, a: Act, _k: &KeyEvent, size: (u16, u16)) -> Vec<Do> {
+    fn act(&mut self, s: &mut Session, a: Act, k: &KeyEvent, size: (u16, u16)) -> Vec<Do> {
+        let height = size.1.saturating_sub(self.search.rows());
         match a {
             Act::Scroll(by) => {
                 let rows = self.content(s, size.0, &Theme { color: false }).0.len();
-                scroll(&mut self.scroll, by, max_scroll(rows, size.1));
+                scroll(&mut self.scroll, by, max_scroll(rows, height));
+            }
+            Act::Find(f) => {
+                let lines = self.content(s, size.0, &Theme { color: false }).0;
+                find(&mut self.search, f, k, &lines, &mut self.scroll, height);
             }
             Act::Select(down) => {
                 step_selection(&mut self.selected, down, s.plan.ready().map_or(0, |p| p.steps.len()));
                 let (lines, marks) = self.content(s, size.0, &Theme { color: false });
                 if let Some(line) = marks.get(self.selected) {
-                    follow(&mut self.scroll, *line, lines.len(), size.1);
+                    follow(&mut self.scroll, *line, lines.len(), height);
                 }
             }
             Act::Copy => {
@@ -358,6 +372,10 @@ impl Page for State {
                 ui.theme.focus(),
             ));
         }
-        draw_scrolled(lines, self.scroll, frame, area, ui.theme);
+        draw_searched(&self.search, lines, self.scroll, frame, area, ui.theme);
+    }
+
+    fn typing(&self, _s: &Session) -> bool {
+        self.search.typing()
     }
 }
