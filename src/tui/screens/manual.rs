@@ -145,10 +145,22 @@ impl State {
         let Some(step) = steps.get(self.step.min(steps.len().saturating_sub(1))) else { return vec![] };
         let progress = self.progress(&steps);
         let here = progress.as_ref().and_then(|p| p.get(self.step));
-        let mut lines = vec![Line::from(vec![
+        // A resource that exists but differs is edited, not created: the console's edit path.
+        let step = match here {
+            Some(Progress::Differs(_)) => manual::edit_step(step),
+            _ => step.clone(),
+        };
+        let mut lines = vec![];
+        if progress.as_ref().is_some_and(|p| p.iter().all(|p| *p == Progress::Done)) {
+            let all = format!("✓ All {} steps are done: the account matches the guides.", steps.len());
+            lines.extend(
+                wrap(&all, w.saturating_sub(1), 2).into_iter().map(|r| Line::from(Span::styled(r, theme.ok()))),
+            );
+        }
+        lines.push(Line::from(vec![
             Span::styled(format!("Step {} of {} · ", self.step + 1, steps.len()), theme.dim()),
             Span::styled(step.title.clone(), theme.title()),
-        ])];
+        ]));
         for (i, r) in wrap(&step.path, w.saturating_sub(10), 2).into_iter().enumerate() {
             let lead = if i == 0 { "Console: " } else { "         " };
             lines.push(Line::from(vec![Span::styled(lead, theme.dim()), Span::raw(r)]));
