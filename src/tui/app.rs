@@ -374,13 +374,6 @@ impl App {
                 let dos = self.pages.secret.on_saved(r);
                 self.apply_dos(dos)
             }
-            Msg::DocumentsWritten(r) => {
-                match r {
-                    Ok(done) => self.say(done),
-                    Err(e) => self.say(format!("✗ {}", e.line())),
-                }
-                vec![]
-            }
             // A quit is waiting: the rotation asked for before it does not start now.
             Msg::Keys(_) if self.quit_when_settled => vec![],
             Msg::Keys(r) => match r.inspect(|_| self.status = None) {

@@ -146,7 +146,6 @@ pub enum Cmd {
     SaveCsv {
         path: String,
     },
-    WriteDocuments,
     ListKeys {
         user: String,
     },
@@ -177,6 +176,19 @@ impl Cmd {
             Cmd::ListKeys { .. } => Msg::Keys(Err(not())),
             Cmd::Rotate { .. } => Msg::Rotated(Box::new(Err(not()))),
             Cmd::Retire { .. } => Msg::Retired(Err(not())),
+            other => return Err(other),
+        })
+    }
+
+    /// The answer to this command when it needs the held secret and none is held any more (delivered, kept or
+    /// deleted since it was asked for), or the command back: a save or a copy never leaves the screen waiting.
+    pub fn without_secret(self) -> Result<Msg, Cmd> {
+        let gone = Problem::NothingHeld;
+        Ok(match self {
+            Cmd::Copy { what: what @ (Copied::Secret | Copied::KeyId) } => {
+                Msg::Copied { what, result: Err(gone.to_string()), why_not_system: None }
+            }
+            Cmd::SaveProfile { .. } | Cmd::SaveCsv { .. } => Msg::Saved(Err(gone)),
             other => return Err(other),
         })
     }
@@ -262,7 +274,6 @@ pub enum Msg {
     },
     ClipboardCleared(bool),
     Saved(Result<String, Problem>),
-    DocumentsWritten(Result<String, Problem>),
     Keys(Result<Vec<AccessKeyInfo>, Problem>),
     Rotated(Box<Result<Rotation, Problem>>),
     Retired(Result<Retired, Problem>),

@@ -238,7 +238,6 @@ impl Sim {
             Cmd::ListBuckets { id } => vec![Msg::Buckets { id, result: Ok(vec!["pinpoint-imports".into()]) }],
             Cmd::ListProjects { id } => vec![Msg::Projects { id, result: Ok(wizard::newsletter()) }],
             Cmd::Export { .. } => vec![Msg::Exported(Ok("Exported".into()))],
-            Cmd::WriteDocuments => vec![Msg::DocumentsWritten(Ok("Wrote".into()))],
             Cmd::Copy { what } => self.copy(app, what, o),
             Cmd::ClearClipboard => vec![Msg::ClipboardCleared(o.is_multiple_of(2))],
             Cmd::SaveProfile { .. } | Cmd::SaveCsv { .. } => self.save(app, o),

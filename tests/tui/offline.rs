@@ -81,7 +81,32 @@ fn every_command_that_needs_aws_answers_and_the_others_run() {
         let name = format!("{c:?}");
         assert!(c.offline().is_ok(), "{name} answers");
     }
-    for c in [Cmd::Cancel, Cmd::ClearClipboard, Cmd::WriteDocuments, Cmd::Detect { id: 3, region: None }] {
+    for c in [Cmd::Cancel, Cmd::ClearClipboard, Cmd::Detect { id: 3, region: None }] {
         assert!(c.offline().is_err(), "runs without a connection");
     }
+}
+
+#[test]
+fn a_save_or_copy_of_a_secret_no_longer_held_answers() {
+    use pinpoint_iam_wizard::tui::app::Copied;
+    let asks = [
+        Cmd::Copy { what: Copied::Secret },
+        Cmd::Copy { what: Copied::KeyId },
+        Cmd::SaveProfile { name: "p".into(), overwrite: false },
+        Cmd::SaveCsv { path: "k.csv".into() },
+    ];
+    for c in asks {
+        let name = format!("{c:?}");
+        match c.without_secret() {
+            Ok(Msg::Copied { result: Err(e), .. }) => assert!(e.contains("no new access key's secret is held"), "{e}"),
+            Ok(Msg::Saved(Err(e))) => assert!(e.line().contains("no new access key's secret is held"), "{e}"),
+            other => panic!("{name} does not answer: {other:?}"),
+        }
+    }
+    let document = Cmd::Copy { what: Copied::Document { title: "t".into(), json: "{}".into() } };
+    assert!(document.without_secret().is_err(), "a document needs no secret");
+    // On the secret screen, the answer is shown where the save's result goes.
+    let mut app = at_secret();
+    app.update(Msg::Saved(Err(Problem::NothingHeld)));
+    assert!(frame(&app).contains("no new access key's secret is held"), "{}", frame(&app));
 }

@@ -316,7 +316,15 @@ impl Page for State {
                     return vec![Do::Run(Cmd::Copy { what })];
                 }
             }
-            Act::Write => return vec![Do::Run(Cmd::WriteDocuments)],
+            // The export's layout (one file per document and its README), the same as `export --as documents`.
+            Act::Write => {
+                let Some(p) = s.params.clone() else { return vec![] };
+                let format = crate::export::ExportFormat::Documents;
+                return vec![
+                    Do::Say("Writing the documents…".into()),
+                    Do::Run(Cmd::Export { params: Box::new(p), format }),
+                ];
+            }
             Act::Export => return vec![Do::Ask(crate::tui::prompts::export_prompt())],
             Act::Tighten => {
                 s.tighten = !s.tighten;
