@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 
 pub use super::exit::ExitReport;
 pub use super::msg::{Cmd, Copied, Detected, Do, Msg, Screen};
-pub use super::overlay::{Choice, ChooseKey, Confirm, Intent, Overlay, OverlayAction, overlay_bindings};
+pub use super::overlay::{
+    Choice, ChooseKey, Confirm, Intent, KeyRetirement, KeyRotation, Overlay, OverlayAction, overlay_bindings,
+};
 pub use super::progress::{Failure, Phase, Run, StepRun, StepState};
 pub use super::prompts::{self, export_prompt};
 pub use super::remote::{Problem, Remote, RequestId, one_line};
@@ -384,7 +386,7 @@ impl App {
                 }
                 Ok(_) => {
                     let user = self.session.rotatable_user().unwrap_or_default();
-                    self.perform(Intent::Rotate { user, delete_first: None }, false)
+                    self.perform(Intent::Rotate(KeyRotation { user, delete_first: None }), false)
                 }
                 Err(e) => {
                     self.say(format!("✗ {}", e.line()));
@@ -744,14 +746,7 @@ impl App {
             }
             (OverlayAction::PickKey, Overlay::ChooseKey(ck)) => {
                 let Some(key) = ck.keys.get(ck.selected) else { return vec![] };
-                let state = if key.active { "active" } else { "inactive" };
-                let rotate = Intent::Rotate { user: ck.user.clone(), delete_first: Some(key.id.clone()) };
-                let confirm = Confirm::new("Rotate the access key")
-                    .line(format!("Delete {}'s {state} access key {} now, then create a new one.", ck.user, key.id))
-                    .line("Anything still using the deleted key stops working at once.")
-                    .line("The new secret is shown once, on the next screen.")
-                    .choice('y', format!("delete {} and create a new key", key.id), rotate);
-                self.overlay = Some(Overlay::Confirm(confirm));
+                self.overlay = Some(Overlay::Confirm(prompts::rotate_deleting(&ck.user, key)));
                 vec![]
             }
             (_, o) => {
@@ -819,16 +814,16 @@ impl App {
                 self.say(format!("Reading {user}'s access keys…"));
                 vec![Cmd::ListKeys { user }]
             }
-            Intent::Rotate { user, delete_first } => {
+            Intent::Rotate(rotation) => {
                 self.session.wrote = true;
                 self.session.key_writes += 1;
-                self.say(format!("Creating a new access key for {user}…"));
-                vec![Cmd::Rotate { user, delete_first }]
+                self.say(format!("Creating a new access key for {}…", rotation.user));
+                vec![Cmd::Rotate(rotation)]
             }
-            Intent::Retire { user, ids, delete } => {
+            Intent::Retire(retirement) => {
                 self.session.wrote = true;
                 self.session.key_writes += 1;
-                vec![Cmd::Retire { user, ids, delete }]
+                vec![Cmd::Retire(retirement)]
             }
             Intent::Quit => {
                 self.should_quit = true;

@@ -424,7 +424,7 @@ impl Runtime {
                     Self::send(&tx, Msg::Keys(r));
                 });
             }
-            Cmd::Rotate { user, delete_first } => {
+            Cmd::Rotate(msg::KeyRotation { user, delete_first }) => {
                 let Some(aws) = self.aws.clone() else { return };
                 tokio::spawn(async move {
                     let r = access_keys::rotate(
@@ -439,7 +439,7 @@ impl Runtime {
                     Self::send(&tx, Msg::Rotated(Box::new(r)));
                 });
             }
-            Cmd::Retire { user, ids, delete } => {
+            Cmd::Retire(msg::KeyRetirement { user, ids, delete }) => {
                 let Some(aws) = self.aws.clone() else { return };
                 tokio::spawn(async move {
                     let mut r = Ok(());

@@ -2,6 +2,7 @@
 //! (`Cmd`), what a screen asks the app to do after a key (`Do`, the effect) and which screen is shown.
 
 use super::overlay::{Confirm, Overlay};
+pub use super::overlay::{KeyRetirement, KeyRotation};
 use super::remote::{Problem, RequestId};
 use crate::aws::analyzer::Analysis;
 use crate::aws::iam::AccessKeyInfo;
@@ -149,15 +150,8 @@ pub enum Cmd {
     ListKeys {
         user: String,
     },
-    Rotate {
-        user: String,
-        delete_first: Option<String>,
-    },
-    Retire {
-        user: String,
-        ids: Vec<String>,
-        delete: bool,
-    },
+    Rotate(KeyRotation),
+    Retire(KeyRetirement),
 }
 
 impl Cmd {
@@ -174,8 +168,8 @@ impl Cmd {
             Cmd::RollBack(log) => Msg::NotRolledBack { log, problem: not() },
             Cmd::DeleteKey { id, .. } => Msg::KeyDeleted { id, verified: false },
             Cmd::ListKeys { .. } => Msg::Keys(Err(not())),
-            Cmd::Rotate { .. } => Msg::Rotated(Box::new(Err(not()))),
-            Cmd::Retire { .. } => Msg::Retired(Err(not())),
+            Cmd::Rotate(_) => Msg::Rotated(Box::new(Err(not()))),
+            Cmd::Retire(_) => Msg::Retired(Err(not())),
             other => return Err(other),
         })
     }
@@ -195,10 +189,7 @@ impl Cmd {
 
     /// Whether this command writes to the AWS account.
     pub fn writes(&self) -> bool {
-        matches!(
-            self,
-            Cmd::Apply { .. } | Cmd::RollBack(_) | Cmd::DeleteKey { .. } | Cmd::Rotate { .. } | Cmd::Retire { .. }
-        )
+        matches!(self, Cmd::Apply { .. } | Cmd::RollBack(_) | Cmd::DeleteKey { .. } | Cmd::Rotate(_) | Cmd::Retire(_))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Every command answers without a connection (issue 16): the runtime answers with `Cmd::offline`.
 
 use super::*;
+use pinpoint_iam_wizard::tui::app::{KeyRetirement, KeyRotation};
 
 use pinpoint_iam_wizard::tui::app::{Intent, Phase};
 
@@ -30,7 +31,7 @@ fn listing_the_keys_to_rotate_says_it_cannot_without_a_connection() {
 #[test]
 fn a_rotation_says_it_cannot_and_nothing_waits_for_it() {
     let mut app = rotatable();
-    let cmds = app.perform(Intent::Rotate { user: "PostmanUser".into(), delete_first: None }, false);
+    let cmds = app.perform(Intent::Rotate(KeyRotation { user: "PostmanUser".into(), delete_first: None }), false);
     assert_eq!(app.session.key_writes, 1);
     app.update(answer(cmds));
     assert_eq!(app.session.key_writes, 0, "no rotation is awaited any more");
@@ -43,7 +44,8 @@ fn a_rotation_says_it_cannot_and_nothing_waits_for_it() {
 #[test]
 fn a_retirement_says_it_cannot_and_nothing_waits_for_it() {
     let mut app = at_summary();
-    let intent = Intent::Retire { user: "PostmanUser".into(), ids: vec!["AKIAOLD1".into()], delete: true };
+    let intent =
+        Intent::Retire(KeyRetirement { user: "PostmanUser".into(), ids: vec!["AKIAOLD1".into()], delete: true });
     let cmds = app.perform(intent, false);
     assert_eq!(app.session.key_writes, 1);
     app.update(answer(cmds));
@@ -74,8 +76,8 @@ fn every_command_that_needs_aws_answers_and_the_others_run() {
         Cmd::RollBack(RollbackLog::default()),
         Cmd::DeleteKey { user: "u".into(), id: "AKIA1".into() },
         Cmd::ListKeys { user: "u".into() },
-        Cmd::Rotate { user: "u".into(), delete_first: None },
-        Cmd::Retire { user: "u".into(), ids: vec![], delete: false },
+        Cmd::Rotate(KeyRotation { user: "u".into(), delete_first: None }),
+        Cmd::Retire(KeyRetirement { user: "u".into(), ids: vec![], delete: false }),
     ];
     for c in needs {
         let name = format!("{c:?}");

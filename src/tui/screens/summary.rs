@@ -4,7 +4,7 @@
 use crate::tui::exit::ExitReport;
 use crate::tui::keys::{Binding, Key};
 use crate::tui::msg::{Cmd, Copied, Do};
-use crate::tui::overlay::{Confirm, Intent};
+use crate::tui::overlay::{Confirm, Intent, KeyRetirement};
 use crate::tui::screens::{
     Copyable, Page, Scroll, Ui, draw_scrolled, follow, max_scroll, scroll, select_bindings, shell_rows, step_selection,
 };
@@ -197,7 +197,8 @@ impl State {
         };
         let (title, does) =
             if delete { ("Delete the old key?", "delete") } else { ("Deactivate the old key?", "deactivate") };
-        let confirm = Confirm::new(title).lines(lines).choice('y', does, Intent::Retire { user, ids, delete });
+        let confirm =
+            Confirm::new(title).lines(lines).choice('y', does, Intent::Retire(KeyRetirement { user, ids, delete }));
         vec![Do::Ask(confirm.cancel("not now"))]
     }
 }
