@@ -254,11 +254,12 @@ fn line_diff(current: &Value, wanted: &Value, context: Option<usize>) -> Vec<Dif
 }
 
 /// Where each manual step stands in the account, from a plan made by reading it (Get*/List* calls only).
-pub fn progress(steps: &[ManualStep], plan: &Plan) -> Vec<Progress> {
-    steps.iter().map(|s| step_progress(s, plan)).collect()
+/// `inline` is each user's inline policies (by user name), as `destroy`'s pre-check reads them.
+pub fn progress(steps: &[ManualStep], plan: &Plan, inline: &[(String, Vec<String>)]) -> Vec<Progress> {
+    steps.iter().map(|s| step_progress(s, plan, inline)).collect()
 }
 
-fn step_progress(step: &ManualStep, plan: &Plan) -> Progress {
+fn step_progress(step: &ManualStep, plan: &Plan, inline: &[(String, Vec<String>)]) -> Progress {
     let d = &plan.desired;
     let find = |k: StepKind| plan.steps.iter().find(|s| s.kind == k);
     let mut missing = vec![];
@@ -300,6 +301,12 @@ fn step_progress(step: &ManualStep, plan: &Plan) -> Progress {
             }
             missing.extend(unattached(plan, Target::User(u)));
             missing.extend(state.into_iter().flat_map(|st| foreign_attachments(d, u, st)));
+            let name = d.users[u].name.to_string();
+            for (_, policies) in inline.iter().filter(|(user, _)| *user == name) {
+                missing.extend(policies.iter().map(|p| {
+                    format!("{name} has inline policy {p}: the guide grants through managed policies only; delete it")
+                }));
+            }
         }
         Makes::AccessKey(u) => {
             let state = match find(StepKind::User(u)).map(|s| &s.prior) {
@@ -511,19 +518,19 @@ mod tests {
     fn an_untagged_resource_with_the_guides_document_is_done() {
         let doc = params("postman".parse().unwrap()).desired().unwrap().policies[0].document.clone();
         let (s, plan) = read(doc, true, 1);
-        assert_eq!(progress(&s, &plan), vec![Progress::Done, Progress::Done, Progress::Done]);
+        assert_eq!(progress(&s, &plan, &[]), vec![Progress::Done, Progress::Done, Progress::Done]);
     }
 
     #[test]
     fn what_is_missing_is_named() {
         let doc = params("postman".parse().unwrap()).desired().unwrap().policies[0].document.clone();
         let (s, plan) = read(doc, false, 0);
-        let got = progress(&s, &plan);
+        let got = progress(&s, &plan, &[]);
         assert_eq!(got[0], Progress::Done);
         assert_eq!(got[1], Progress::NotYet(vec!["PostmanAccessPolicy is not attached to PostmanUser".into()]));
         assert_eq!(got[2], Progress::NotYet(vec!["PostmanUser has no access key".into()]));
         let fresh = offline(&params("postman".parse().unwrap())).unwrap();
-        assert!(progress(&s, &fresh).iter().all(|p| matches!(p, Progress::NotYet(_))));
+        assert!(progress(&s, &fresh, &[]).iter().all(|p| matches!(p, Progress::NotYet(_))));
     }
 
     #[test]
@@ -536,7 +543,7 @@ mod tests {
                 u.access_keys[1].active = false;
             }
         }
-        let got = progress(&s, &plan);
+        let got = progress(&s, &plan, &[]);
         let Progress::NotYet(user) = &got[1] else { panic!("{:?}", got[1]) };
         assert!(user[0].contains("AdministratorAccess attached"), "{user:?}");
         let Progress::NotYet(key) = &got[2] else { panic!("{:?}", got[2]) };
@@ -566,7 +573,7 @@ mod tests {
         let mut doc = params("postman".parse().unwrap()).desired().unwrap().policies[0].document.clone();
         doc["Statement"][0]["Action"][0] = json!("mobiletargeting:Delete*");
         let (s, plan) = read(doc, true, 1);
-        let Progress::Differs(diffs) = &progress(&s, &plan)[0] else { panic!("not differs") };
+        let Progress::Differs(diffs) = &progress(&s, &plan, &[])[0] else { panic!("not differs") };
         let lines = &diffs[0].lines;
         assert!(lines.contains(&DiffLine { sign: '-', text: "        \"mobiletargeting:Delete*\",".into() }));
         assert!(lines.contains(&DiffLine { sign: '+', text: "        \"mobiletargeting:Update*\",".into() }));

@@ -277,8 +277,10 @@ impl App {
                 self.session.analysis.answer(id, Ok(*analysis));
                 vec![]
             }
-            Msg::Verified { id, result } => {
-                self.pages.manual.verified.answer(id, *result);
+            Msg::Verified { id, result, inline } => {
+                if self.pages.manual.verified.answer(id, *result) {
+                    self.pages.manual.inline = inline;
+                }
                 vec![]
             }
             Msg::Exported(r) => {

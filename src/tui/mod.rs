@@ -285,11 +285,20 @@ impl Runtime {
                 // Only when the account was read: offline there is nothing to verify against.
                 let aws = self.aws.clone().filter(|_| app.session.online());
                 tokio::spawn(async move {
-                    let r = match aws {
-                        Some(aws) => plan::plan(&aws.iam, &params).await.map_err(Problem::from),
-                        None => Err(Problem::NotConnected),
+                    let Some(aws) = aws else {
+                        let result = Box::new(Err(Problem::NotConnected));
+                        return Self::send(&tx, Msg::Verified { id, result, inline: vec![] });
                     };
-                    Self::send(&tx, Msg::Verified { id, result: Box::new(r) });
+                    let r = plan::plan(&aws.iam, &params).await.map_err(Problem::from);
+                    let inline = match &r {
+                        Ok(plan) => inline_policies(&aws.iam, plan).await,
+                        Err(_) => Ok(vec![]),
+                    };
+                    let (result, inline) = match inline {
+                        Ok(inline) => (r, inline),
+                        Err(e) => (Err(Problem::from(e)), vec![]),
+                    };
+                    Self::send(&tx, Msg::Verified { id, result: Box::new(result), inline });
                 });
             }
             Cmd::Export { params, format } => {
@@ -456,6 +465,23 @@ impl Runtime {
             }
         }
     }
+}
+
+/// Each existing user's inline policies, by name (the read `destroy`'s pre-check makes): manual mode's verify
+/// does not call a user done while it has one.
+async fn inline_policies(
+    iam: &crate::aws::iam::Iam,
+    plan: &plan::Plan,
+) -> Result<Vec<(String, Vec<String>)>, crate::aws::AwsError> {
+    let mut out = vec![];
+    for step in &plan.steps {
+        if let (plan::StepKind::User(u), plan::Prior::User(_)) = (step.kind, &step.prior) {
+            let name = plan.desired.users[u].name.to_string();
+            let found = iam.user_entanglements(&name).await?.inline_policies;
+            out.push((name, found));
+        }
+    }
+    Ok(out)
 }
 
 /// Delete exactly this key (a secret nobody saw) and say whether a listing confirms it is gone.

@@ -163,7 +163,7 @@ impl Cmd {
         Ok(match self {
             Cmd::ListBuckets { id } => Msg::Buckets { id, result: Err(not()) },
             Cmd::ListProjects { id } => Msg::Projects { id, result: Err(not()) },
-            Cmd::Verify { id, .. } => Msg::Verified { id, result: Box::new(Err(not())) },
+            Cmd::Verify { id, .. } => Msg::Verified { id, result: Box::new(Err(not())), inline: vec![] },
             Cmd::Apply { .. } => Msg::Applied(Box::new(Err(not()))),
             Cmd::RollBack(log) => Msg::NotRolledBack { log, problem: not() },
             Cmd::DeleteKey { id, .. } => Msg::KeyDeleted { id, verified: false },
@@ -240,10 +240,11 @@ pub enum Msg {
         id: RequestId,
         analysis: Box<Analysis>,
     },
-    /// The answer to manual mode's verify.
+    /// The answer to manual mode's verify: the read-only plan, and each user's inline policies (by name).
     Verified {
         id: RequestId,
         result: Box<Result<Plan, Problem>>,
+        inline: Vec<(String, Vec<String>)>,
     },
     /// An export was written (what and where) or not.
     Exported(Result<String, Problem>),

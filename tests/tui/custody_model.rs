@@ -230,7 +230,9 @@ impl Sim {
             Cmd::Apply { plan, .. } => self.apply(plan, o),
             Cmd::RollBack(_) => self.roll_back(o),
             Cmd::Plan { id, params } => vec![Msg::Planned { id, result: Box::new(Ok(self.plan(&params))) }],
-            Cmd::Verify { id, params } => vec![Msg::Verified { id, result: Box::new(Ok(self.plan(&params))) }],
+            Cmd::Verify { id, params } => {
+                vec![Msg::Verified { id, result: Box::new(Ok(self.plan(&params))), inline: vec![] }]
+            }
             Cmd::Validate { id, .. } => {
                 vec![Msg::Validated { id, analysis: Box::new(Analysis::NotConsulted("simulated".into())) }]
             }

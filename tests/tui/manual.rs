@@ -67,7 +67,7 @@ pub(crate) fn manual_verified() -> App {
             };
         }
     }
-    app.update(Msg::Verified { id, result: Box::new(Ok(p)) });
+    app.update(Msg::Verified { id, result: Box::new(Ok(p)), inline: vec![] });
     app
 }
 
@@ -168,9 +168,9 @@ fn manual_mode_walks_the_guides_steps_and_verify_marks_each_done_not_yet_or_diff
     let (new, _) = verify_id(&app.update(ch('v')));
     let mut done = plan::offline(&params).unwrap();
     done.checked = true;
-    app.update(Msg::Verified { id: old, result: Box::new(Ok(done)) });
+    app.update(Msg::Verified { id: old, result: Box::new(Ok(done)), inline: vec![] });
     assert!(app.pages.manual.verified.is_pending(), "the older answer is dropped");
-    app.update(Msg::Verified { id: new, result: Box::new(Err(Problem::NotConnected)) });
+    app.update(Msg::Verified { id: new, result: Box::new(Err(Problem::NotConnected)), inline: vec![] });
     assert!(frame(&app).contains("✗ verify failed: not connected to AWS"), "{}", frame(&app));
     app.update(key(KeyCode::F(2)));
     assert!(matches!(app.overlay, Some(Overlay::Details { .. })));
@@ -382,7 +382,7 @@ use pinpoint_iam_wizard::aws::iam::{PolicyState, RoleState, UserState};
 fn every_step_done_says_all_done_and_a_user_with_extras_is_not_done() {
     let mut app = at_manual();
     let (id, params) = verify_id(&app.update(ch('v')));
-    app.update(Msg::Verified { id, result: Box::new(Ok(done_by_hand(&params, |_| {}))) });
+    app.update(Msg::Verified { id, result: Box::new(Ok(done_by_hand(&params, |_| {}))), inline: vec![] });
     let f = frame(&app);
     assert!(f.contains("✓ All 9 steps are done: the account matches the guides."), "{f}");
 
@@ -391,13 +391,15 @@ fn every_step_done_says_all_done_and_a_user_with_extras_is_not_done() {
         u.attached.push("arn:aws:iam::aws:policy/AdministratorAccess".into());
         u.access_keys.push(AccessKeyInfo { id: "AKIAHANDMADE0000002".into(), active: false });
     });
-    app.update(Msg::Verified { id, result: Box::new(Ok(extras)) });
+    let inline = vec![("PostmanUser".to_string(), vec!["HandWritten".to_string()])];
+    app.update(Msg::Verified { id, result: Box::new(Ok(extras)), inline });
     let f = frame(&app);
     assert!(!f.contains("All 9 steps are done"), "{f}");
     app.update(key(KeyCode::Right));
     let f = frame(&app);
     assert!(f.contains("Status: not yet"), "{f}");
     assert!(f.contains("AdministratorAccess attached"), "{f}");
+    assert!(f.contains("PostmanUser has inline policy HandWritten"), "{f}");
     app.update(key(KeyCode::Right));
     let f = frame(&app);
     assert!(f.contains("PostmanUser has 2 access keys"), "{f}");

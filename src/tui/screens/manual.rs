@@ -36,6 +36,8 @@ pub struct State {
     pub scroll: u16,
     /// The last verification: the engine's read-only plan.
     pub verified: Remote<Plan>,
+    /// Each user's inline policies, read with the last verification.
+    pub inline: Vec<(String, Vec<String>)>,
     /// Where Esc goes.
     pub back: Screen,
     pub search: Search,
@@ -43,7 +45,14 @@ pub struct State {
 
 impl Default for State {
     fn default() -> Self {
-        State { step: 0, scroll: 0, verified: Remote::Idle, back: Screen::Preview, search: Search::default() }
+        State {
+            step: 0,
+            scroll: 0,
+            verified: Remote::Idle,
+            inline: vec![],
+            back: Screen::Preview,
+            search: Search::default(),
+        }
     }
 }
 
@@ -118,7 +127,7 @@ impl State {
 
     /// Each step's progress, once verified.
     fn progress(&self, steps: &[ManualStep]) -> Option<Vec<Progress>> {
-        self.verified.ready().map(|plan| manual::progress(steps, plan))
+        self.verified.ready().map(|plan| manual::progress(steps, plan, &self.inline))
     }
 
     /// The panel's height in a body of `size`: narrow, the strip of marks takes a row; the search's query line
