@@ -297,11 +297,12 @@ fn line_diff(current: &Value, wanted: &Value, context: Option<usize>) -> Vec<Dif
 }
 
 /// Where each manual step stands in the account, from a plan made by reading it (Get*/List* calls only).
-pub fn progress(steps: &[ManualStep], plan: &Plan) -> Vec<Progress> {
-    steps.iter().map(|s| step_progress(s, plan)).collect()
+/// `inline` is each user's inline policies (by user name), as `destroy`'s pre-check reads them.
+pub fn progress(steps: &[ManualStep], plan: &Plan, inline: &[(String, Vec<String>)]) -> Vec<Progress> {
+    steps.iter().map(|s| step_progress(s, plan, inline)).collect()
 }
 
-fn step_progress(step: &ManualStep, plan: &Plan) -> Progress {
+fn step_progress(step: &ManualStep, plan: &Plan, inline: &[(String, Vec<String>)]) -> Progress {
     let d = &plan.desired;
     let find = |k: StepKind| plan.steps.iter().find(|s| s.kind == k);
     let mut missing = vec![];
@@ -334,15 +335,32 @@ fn step_progress(step: &ManualStep, plan: &Plan) -> Progress {
             missing.extend(unattached(plan, Target::Role(r)));
         }
         Makes::User(u) => {
-            if !matches!(find(StepKind::User(u)).map(|s| &s.prior), Some(Prior::User(_))) {
+            let state = match find(StepKind::User(u)).map(|s| &s.prior) {
+                Some(Prior::User(state)) => Some(state),
+                _ => None,
+            };
+            if state.is_none() {
                 missing.push(format!("user {} does not exist", d.users[u].name));
             }
             missing.extend(unattached(plan, Target::User(u)));
+            missing.extend(state.into_iter().flat_map(|st| foreign_attachments(d, u, st)));
+            let name = d.users[u].name.to_string();
+            for (_, policies) in inline.iter().filter(|(user, _)| *user == name) {
+                missing.extend(policies.iter().map(|p| {
+                    format!("{name} has inline policy {p}: the guide grants through managed policies only; delete it")
+                }));
+            }
         }
         Makes::AccessKey(u) => {
-            if find(StepKind::AccessKey(u)).map(|s| s.action) != Some(Action::Unchanged) {
+            let state = match find(StepKind::User(u)).map(|s| &s.prior) {
+                Some(Prior::User(state)) => Some(state),
+                _ => None,
+            };
+            let keys = state.map(|s| s.access_keys.as_slice()).unwrap_or_default();
+            if keys.is_empty() || find(StepKind::AccessKey(u)).map(|s| s.action) != Some(Action::Unchanged) {
                 missing.push(format!("{} has no access key", d.users[u].name));
             }
+            missing.extend(extra_keys(d.users[u].name.as_ref(), keys));
         }
     }
     if !diffs.is_empty() {
@@ -352,6 +370,68 @@ fn step_progress(step: &ManualStep, plan: &Plan) -> Progress {
     } else {
         Progress::Done
     }
+}
+
+/// Managed policies attached to user `u` that the guides do not attach (the same read as `destroy`'s pre-check).
+fn foreign_attachments(d: &crate::setup::Desired, u: usize, state: &crate::aws::iam::UserState) -> Vec<String> {
+    let user = &d.users[u];
+    let ours: Vec<&str> =
+        d.policies.iter().filter(|p| user.policies.contains(&p.name)).map(|p| p.arn.as_str()).collect();
+    state
+        .attached
+        .iter()
+        .filter(|arn| !ours.contains(&arn.as_str()))
+        .map(|arn| format!("{} also has policy {arn} attached: the guide attaches only its own; detach it", user.name))
+        .collect()
+}
+
+/// What is wrong with a user's keys for the guide's one active key: a second key, an inactive one.
+fn extra_keys(user: &str, keys: &[crate::aws::iam::AccessKeyInfo]) -> Vec<String> {
+    let mut out = vec![];
+    if keys.len() > 1 {
+        let ids: Vec<&str> = keys.iter().map(|k| k.id.as_str()).collect();
+        out.push(format!(
+            "{user} has {} access keys ({}): the guide makes one; delete the other",
+            keys.len(),
+            ids.join(", ")
+        ));
+    }
+    for k in keys.iter().filter(|k| !k.active) {
+        out.push(format!("{user}'s access key {} is inactive: activate it, or delete it and make a new one", k.id));
+    }
+    out
+}
+
+/// The console's edit path for a step whose resource exists but differs from the guide's: the same panel, with
+/// the steps that change it instead of the ones that create it.
+pub fn edit_step(step: &ManualStep) -> ManualStep {
+    let name = step.name.clone();
+    let (title, path, instructions): (String, String, Vec<String>) = match step.makes {
+        Makes::Policy(_) => (
+            format!("Edit policy {name}"),
+            format!("IAM → Policies → {name} → Edit → JSON"),
+            vec![
+                "Open the IAM console: https://console.aws.amazon.com/iam/".into(),
+                format!("In the navigation pane choose Policies, then choose {name}."),
+                "Choose Edit, then JSON, and delete what is there, so it is blank.".into(),
+                "Paste the document below (c copies it).".into(),
+                "Choose Next, then Save changes: IAM keeps it as the new default version (a policy keeps at most                  five versions: if it has five, delete the oldest non-default one first, on the Policy versions tab)."
+                    .into(),
+            ],
+        ),
+        Makes::Role(_) => (
+            format!("Edit role {name}"),
+            format!("IAM → Roles → {name} → Trust relationships → Edit trust policy"),
+            vec![
+                format!("In the navigation pane choose Roles, then choose {name}."),
+                "On the Trust relationships tab, choose Edit trust policy.".into(),
+                "Remove the code in the policy editor and paste the trust policy below (c copies it).".into(),
+                "Choose Update policy.".into(),
+            ],
+        ),
+        Makes::User(_) | Makes::AccessKey(_) => return step.clone(),
+    };
+    ManualStep { title, path, instructions, ..step.clone() }
 }
 
 /// The policies not yet attached to `target`.
@@ -502,19 +582,54 @@ mod tests {
     fn an_untagged_resource_with_the_guides_document_is_done() {
         let doc = params("postman".parse().unwrap()).desired().unwrap().policies[0].document.clone();
         let (s, plan) = read(doc, true, 1);
-        assert_eq!(progress(&s, &plan), vec![Progress::Done, Progress::Done, Progress::Done]);
+        assert_eq!(progress(&s, &plan, &[]), vec![Progress::Done, Progress::Done, Progress::Done]);
     }
 
     #[test]
     fn what_is_missing_is_named() {
         let doc = params("postman".parse().unwrap()).desired().unwrap().policies[0].document.clone();
         let (s, plan) = read(doc, false, 0);
-        let got = progress(&s, &plan);
+        let got = progress(&s, &plan, &[]);
         assert_eq!(got[0], Progress::Done);
         assert_eq!(got[1], Progress::NotYet(vec!["PostmanAccessPolicy is not attached to PostmanUser".into()]));
         assert_eq!(got[2], Progress::NotYet(vec!["PostmanUser has no access key".into()]));
         let fresh = offline(&params("postman".parse().unwrap())).unwrap();
-        assert!(progress(&s, &fresh).iter().all(|p| matches!(p, Progress::NotYet(_))));
+        assert!(progress(&s, &fresh, &[]).iter().all(|p| matches!(p, Progress::NotYet(_))));
+    }
+
+    #[test]
+    fn a_user_with_a_foreign_policy_or_a_second_or_inactive_key_is_not_done() {
+        let doc = params("postman".parse().unwrap()).desired().unwrap().policies[0].document.clone();
+        let (s, mut plan) = read(doc, true, 2);
+        for st in &mut plan.steps {
+            if let Prior::User(u) = &mut st.prior {
+                u.attached.push("arn:aws:iam::aws:policy/AdministratorAccess".into());
+                u.access_keys[1].active = false;
+            }
+        }
+        let got = progress(&s, &plan, &[]);
+        let Progress::NotYet(user) = &got[1] else { panic!("{:?}", got[1]) };
+        assert!(user[0].contains("AdministratorAccess attached"), "{user:?}");
+        let Progress::NotYet(key) = &got[2] else { panic!("{:?}", got[2]) };
+        assert!(key[0].contains("has 2 access keys (AKIA0, AKIA1)"), "{key:?}");
+        assert!(key[1].contains("AKIA1 is inactive"), "{key:?}");
+    }
+
+    #[test]
+    fn a_step_that_differs_is_edited_in_the_console() {
+        let d = params(Selection::all()).desired().unwrap();
+        for step in steps(&d) {
+            let edit = edit_step(&step);
+            match step.makes {
+                Makes::Policy(_) => {
+                    assert!(edit.title.starts_with("Edit policy") && edit.path.ends_with("Edit → JSON"));
+                    assert!(!edit.instructions.join("\n").contains("Create policy"), "{edit:?}");
+                }
+                Makes::Role(_) => assert!(edit.path.ends_with("Edit trust policy"), "{edit:?}"),
+                _ => assert_eq!(edit, step),
+            }
+            assert_eq!(edit.document, step.document, "the same document to paste");
+        }
     }
 
     #[test]
@@ -522,7 +637,7 @@ mod tests {
         let mut doc = params("postman".parse().unwrap()).desired().unwrap().policies[0].document.clone();
         doc["Statement"][0]["Action"][0] = json!("mobiletargeting:Delete*");
         let (s, plan) = read(doc, true, 1);
-        let Progress::Differs(diffs) = &progress(&s, &plan)[0] else { panic!("not differs") };
+        let Progress::Differs(diffs) = &progress(&s, &plan, &[])[0] else { panic!("not differs") };
         let lines = &diffs[0].lines;
         assert!(lines.contains(&DiffLine { sign: '-', text: "        \"mobiletargeting:Delete*\",".into() }));
         assert!(lines.contains(&DiffLine { sign: '+', text: "        \"mobiletargeting:Update*\",".into() }));

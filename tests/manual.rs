@@ -213,7 +213,8 @@ async fn a_person_without_write_permission_follows_the_console_steps_and_verify_
     t.send(RIGHT);
     t.send(RIGHT);
     verify(&mut t, &proxy, 4, "differs");
-    t.wait_for("Step 4 of 9 · Create policy ImporterS3Policy");
+    t.wait_for("Step 4 of 9 · Edit policy ImporterS3Policy");
+    t.wait_for("IAM → Policies → ImporterS3Policy → Edit → JSON");
     t.wait_for("policy ImporterS3Policy, default version v2");
     t.wait_for("-         \"s3:DeleteObjectVersion\",");
     t.wait_for("+         \"s3:DeleteObject\",");

@@ -187,6 +187,18 @@ pub fn describe(what: &str, result: &Result<Method, String>, why_not_system: Opt
     }
 }
 
+/// The status line after copying something that is on the screen anyway (a document, an ARN, a command).
+pub fn describe_plain(what: &str, result: &Result<Method, String>, why_not_system: Option<&str>) -> String {
+    match result {
+        Ok(Method::System) => format!("✓ {what} copied to the system clipboard"),
+        Ok(Method::Osc52) => format!(
+            "→ {what} sent to your terminal's clipboard (OSC 52{}); if nothing pastes, select it with the mouse",
+            why_not_system.map(|w| format!(", because of {w}")).unwrap_or_default()
+        ),
+        Err(e) => format!("✗ could not copy {what}: {e}. Select it with the mouse instead"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

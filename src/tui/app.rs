@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 
 pub use super::exit::ExitReport;
 pub use super::msg::{Cmd, Copied, Detected, Do, Msg, Screen};
-pub use super::overlay::{Choice, ChooseKey, Confirm, Intent, Overlay, OverlayAction, overlay_bindings};
+pub use super::overlay::{
+    Choice, ChooseKey, Confirm, Intent, KeyRetirement, KeyRotation, Overlay, OverlayAction, overlay_bindings,
+};
 pub use super::progress::{Failure, Phase, Run, StepRun, StepState};
 pub use super::prompts::{self, export_prompt};
 pub use super::remote::{Problem, Remote, RequestId, one_line};
@@ -232,7 +234,8 @@ impl App {
         }
         let footer = keys::footer_lines(&shown, w as usize).len() as u16;
         let status = self.status_rows(w).len().max(1) as u16;
-        (w.saturating_sub(2), h.saturating_sub(3 + status + footer))
+        let loose = self.pages.get(self.screen).loose(&self.session, w, &super::theme::Theme { color: false });
+        (w.saturating_sub(2), h.saturating_sub(3 + status + footer + loose.len() as u16))
     }
 
     /// Apply one message; returns the work to start. Pure: no clock, no I/O.
@@ -274,8 +277,10 @@ impl App {
                 self.session.analysis.answer(id, Ok(*analysis));
                 vec![]
             }
-            Msg::Verified { id, result } => {
-                self.pages.manual.verified.answer(id, *result);
+            Msg::Verified { id, result, inline } => {
+                if self.pages.manual.verified.answer(id, *result) {
+                    self.pages.manual.inline = inline;
+                }
                 vec![]
             }
             Msg::Exported(r) => {
@@ -335,12 +340,15 @@ impl App {
                 self.settled()
             }
             Msg::Copied { what, result, why_not_system } => {
-                let word = match &what {
-                    Copied::Secret => "secret access key".to_string(),
-                    Copied::KeyId => "access key id".to_string(),
-                    Copied::Document { title, .. } => format!("document {title}"),
+                let why = why_not_system.as_deref();
+                let text = match &what {
+                    Copied::Secret => crate::secret::clipboard::describe("secret access key", &result, why),
+                    Copied::KeyId => crate::secret::clipboard::describe("access key id", &result, why),
+                    Copied::Document { title, .. } => {
+                        crate::secret::clipboard::describe_plain(&format!("document {title}"), &result, why)
+                    }
+                    Copied::Text { what, .. } => crate::secret::clipboard::describe_plain(what, &result, why),
                 };
-                let text = crate::secret::clipboard::describe(&word, &result, why_not_system.as_deref());
                 if what == Copied::Secret && result.is_ok() {
                     self.session.custody.copied();
                     self.session.clear_at = Some(self.now + self.session.clipboard_timeout);
@@ -348,7 +356,7 @@ impl App {
                     self.session.terminal_holds_secret = result == Ok(Method::Osc52);
                 }
                 match what {
-                    Copied::Document { .. } => self.say(text),
+                    Copied::Document { .. } | Copied::Text { .. } => self.say(text),
                     _ => self.pages.secret.copy_status = Some(text),
                 }
                 vec![]
@@ -370,13 +378,6 @@ impl App {
                 let dos = self.pages.secret.on_saved(r);
                 self.apply_dos(dos)
             }
-            Msg::DocumentsWritten(r) => {
-                match r {
-                    Ok(done) => self.say(done),
-                    Err(e) => self.say(format!("✗ {}", e.line())),
-                }
-                vec![]
-            }
             // A quit is waiting: the rotation asked for before it does not start now.
             Msg::Keys(_) if self.quit_when_settled => vec![],
             Msg::Keys(r) => match r.inspect(|_| self.status = None) {
@@ -387,7 +388,7 @@ impl App {
                 }
                 Ok(_) => {
                     let user = self.session.rotatable_user().unwrap_or_default();
-                    self.perform(Intent::Rotate { user, delete_first: None }, false)
+                    self.perform(Intent::Rotate(KeyRotation { user, delete_first: None }), false)
                 }
                 Err(e) => {
                     self.say(format!("✗ {}", e.line()));
@@ -762,14 +763,7 @@ impl App {
             }
             (OverlayAction::PickKey, Overlay::ChooseKey(ck)) => {
                 let Some(key) = ck.keys.get(ck.selected) else { return vec![] };
-                let state = if key.active { "active" } else { "inactive" };
-                let rotate = Intent::Rotate { user: ck.user.clone(), delete_first: Some(key.id.clone()) };
-                let confirm = Confirm::new("Rotate the access key")
-                    .line(format!("Delete {}'s {state} access key {} now, then create a new one.", ck.user, key.id))
-                    .line("Anything still using the deleted key stops working at once.")
-                    .line("The new secret is shown once, on the next screen.")
-                    .choice('y', format!("delete {} and create a new key", key.id), rotate);
-                self.overlay = Some(Overlay::Confirm(confirm));
+                self.overlay = Some(Overlay::Confirm(prompts::rotate_deleting(&ck.user, key)));
                 vec![]
             }
             (_, o) => {
@@ -837,16 +831,16 @@ impl App {
                 self.say(format!("Reading {user}'s access keys…"));
                 vec![Cmd::ListKeys { user }]
             }
-            Intent::Rotate { user, delete_first } => {
+            Intent::Rotate(rotation) => {
                 self.session.wrote = true;
                 self.session.key_writes += 1;
-                self.say(format!("Creating a new access key for {user}…"));
-                vec![Cmd::Rotate { user, delete_first }]
+                self.say(format!("Creating a new access key for {}…", rotation.user));
+                vec![Cmd::Rotate(rotation)]
             }
-            Intent::Retire { user, ids, delete } => {
+            Intent::Retire(retirement) => {
                 self.session.wrote = true;
                 self.session.key_writes += 1;
-                vec![Cmd::Retire { user, ids, delete }]
+                vec![Cmd::Retire(retirement)]
             }
             Intent::Quit => {
                 self.should_quit = true;

@@ -113,7 +113,7 @@ impl ExitReport {
     }
 
     /// How one new key ends, in words, with the command that deals with it.
-    fn key_end(s: &Session, k: &KeyOutcome) -> String {
+    pub fn key_end(s: &Session, k: &KeyOutcome) -> String {
         let rotate = session::command(s, &format!("rotate-key --user {}", k.user)).unwrap_or_default();
         match &k.end {
             KeyEnd::Delivered(d) => {

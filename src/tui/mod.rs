@@ -220,6 +220,14 @@ impl Runtime {
                 Err(cmd) => cmd,
             },
         };
+        // A save or copy of a secret no longer held answers at once too (`Cmd::without_secret`).
+        let cmd = match app.session.custody.held() {
+            Some(_) => cmd,
+            None => match cmd.without_secret() {
+                Ok(answer) => return Self::send(&tx, answer),
+                Err(cmd) => cmd,
+            },
+        };
         match cmd {
             Cmd::Detect { id, region, mfa_code } => {
                 let mut conn = self.conn.clone();
@@ -305,11 +313,20 @@ impl Runtime {
                 // Only when the account was read: offline there is nothing to verify against.
                 let aws = self.aws.clone().filter(|_| app.session.online());
                 tokio::spawn(async move {
-                    let r = match aws {
-                        Some(aws) => plan::plan(&aws.iam, &params).await.map_err(Problem::from),
-                        None => Err(Problem::NotConnected),
+                    let Some(aws) = aws else {
+                        let result = Box::new(Err(Problem::NotConnected));
+                        return Self::send(&tx, Msg::Verified { id, result, inline: vec![] });
                     };
-                    Self::send(&tx, Msg::Verified { id, result: Box::new(r) });
+                    let r = plan::plan(&aws.iam, &params).await.map_err(Problem::from);
+                    let inline = match &r {
+                        Ok(plan) => inline_policies(&aws.iam, plan).await,
+                        Err(_) => Ok(vec![]),
+                    };
+                    let (result, inline) = match inline {
+                        Ok(inline) => (r, inline),
+                        Err(e) => (Err(Problem::from(e)), vec![]),
+                    };
+                    Self::send(&tx, Msg::Verified { id, result: Box::new(result), inline });
                 });
             }
             Cmd::Export { params, format } => {
@@ -381,6 +398,7 @@ impl Runtime {
                     Copied::Secret => app.session.custody.held().map(|k| k.secret_access_key.expose().to_string()),
                     Copied::KeyId => app.session.custody.held().map(|k| k.access_key_id.clone()),
                     Copied::Document { json, .. } => Some(json.clone()),
+                    Copied::Text { text, .. } => Some(text.clone()),
                 };
                 let Some(text) = text.map(zeroize::Zeroizing::new) else { return };
                 let cb = self.clipboard.clone();
@@ -435,12 +453,6 @@ impl Runtime {
                     Self::send(&tx, Msg::Saved(r));
                 });
             }
-            Cmd::WriteDocuments => {
-                let Some(desired) = app.session.desired.clone() else { return };
-                tokio::task::spawn_blocking(move || {
-                    Self::send(&tx, Msg::DocumentsWritten(write_documents(&desired, std::path::Path::new("."))));
-                });
-            }
             Cmd::ListKeys { user } => {
                 let Some(aws) = self.aws.clone() else { return };
                 tokio::spawn(async move {
@@ -448,7 +460,7 @@ impl Runtime {
                     Self::send(&tx, Msg::Keys(r));
                 });
             }
-            Cmd::Rotate { user, delete_first } => {
+            Cmd::Rotate(msg::KeyRotation { user, delete_first }) => {
                 let Some(aws) = self.aws.clone() else { return };
                 let cancel = self.key_cancel();
                 tokio::spawn(async move {
@@ -465,7 +477,7 @@ impl Runtime {
                     Self::send(&tx, Msg::Rotated(Box::new(r)));
                 });
             }
-            Cmd::Retire { user, ids, delete } => {
+            Cmd::Retire(msg::KeyRetirement { user, ids, delete }) => {
                 let Some(aws) = self.aws.clone() else { return };
                 let cancel = self.key_cancel();
                 tokio::spawn(async move {
@@ -484,6 +496,23 @@ impl Runtime {
             }
         }
     }
+}
+
+/// Each existing user's inline policies, by name (the read `destroy`'s pre-check makes): manual mode's verify
+/// does not call a user done while it has one.
+async fn inline_policies(
+    iam: &crate::aws::iam::Iam,
+    plan: &plan::Plan,
+) -> Result<Vec<(String, Vec<String>)>, crate::aws::AwsError> {
+    let mut out = vec![];
+    for step in &plan.steps {
+        if let (plan::StepKind::User(u), plan::Prior::User(_)) = (step.kind, &step.prior) {
+            let name = plan.desired.users[u].name.to_string();
+            let found = iam.user_entanglements(&name).await?.inline_policies;
+            out.push((name, found));
+        }
+    }
+    Ok(out)
 }
 
 /// Delete exactly this key (a secret nobody saw) and say whether a listing confirms it is gone.
@@ -514,29 +543,6 @@ fn write_export(
     Ok(format!("Exported as {}: {} ({} file(s))", format.as_str(), out.display(), written.len()))
 }
 
-/// Write every document to a new directory under `base_dir`, each file synced to disk; never overwrites.
-fn write_documents(desired: &crate::setup::Desired, base_dir: &std::path::Path) -> Result<String, Problem> {
-    let io = |e: std::io::Error| Problem::from(FileProblem::from(e));
-    let base = "pinpoint-iam-documents";
-    let dir = (1..1000)
-        .map(|n| if n == 1 { base_dir.join(base) } else { base_dir.join(format!("{base}-{n}")) })
-        .find(|p| !p.exists())
-        .ok_or(FileProblem::NoFreeName("the documents"))?;
-    std::fs::create_dir(&dir).map_err(io)?;
-    let docs = desired.documents();
-    for d in &docs {
-        let name: String =
-            d.title.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '-' }).collect();
-        let path = dir.join(format!("{name}.json"));
-        let mut f = std::fs::OpenOptions::new().write(true).create_new(true).open(&path).map_err(io)?;
-        f.write_all(widgets::json_view::pretty(d.document).as_bytes()).map_err(io)?;
-        f.write_all(b"\n").map_err(io)?;
-        f.sync_all().map_err(io)?;
-    }
-    std::fs::File::open(&dir).and_then(|d| d.sync_all()).map_err(io)?;
-    Ok(format!("Wrote {} documents to {}/", docs.len(), dir.display()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -557,22 +563,8 @@ mod tests {
         assert!(dir.path().join("pinpoint-iam-2.yaml").is_file(), "a second export never overwrites the first");
         write_export(&p, ExportFormat::Cli, dir.path()).unwrap();
         assert!(dir.path().join("pinpoint-iam-cli/setup.sh").is_file());
-    }
-
-    #[test]
-    fn documents_are_written_to_a_new_directory_each_time() {
-        let mut p = Params::new(Selection::all(), "210987654321".parse().unwrap(), "eu-west-1".parse().unwrap());
-        p.bucket = Some("my-bucket".parse().unwrap());
-        p.project = Some("0123456789abcdef0123456789abcdef".parse().unwrap());
-        let desired = p.desired().unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let said = write_documents(&desired, dir.path()).unwrap();
-        assert!(said.starts_with("Wrote 7 documents"), "{said}");
-        let first = dir.path().join("pinpoint-iam-documents");
-        let trust = std::fs::read_to_string(first.join("PinpointSegmentImport-trust.json")).unwrap();
-        let doc: serde_json::Value = serde_json::from_str(&trust).unwrap();
-        assert_eq!(doc, desired.roles[1].trust);
-        write_documents(&desired, dir.path()).unwrap();
-        assert!(dir.path().join("pinpoint-iam-documents-2").is_dir(), "a second write never overwrites the first");
+        // The preview's `w`: the export's documents layout, with its README.
+        write_export(&p, ExportFormat::Documents, dir.path()).unwrap();
+        assert!(dir.path().join("pinpoint-iam-export-documents/README.md").is_file());
     }
 }

@@ -2,6 +2,7 @@
 //! (`Cmd`), what a screen asks the app to do after a key (`Do`, the effect) and which screen is shown.
 
 use super::overlay::{Confirm, Overlay};
+pub use super::overlay::{KeyRetirement, KeyRotation};
 use super::remote::{Problem, RequestId};
 use crate::aws::analyzer::Analysis;
 use crate::aws::iam::AccessKeyInfo;
@@ -150,19 +151,11 @@ pub enum Cmd {
     SaveCsv {
         path: String,
     },
-    WriteDocuments,
     ListKeys {
         user: String,
     },
-    Rotate {
-        user: String,
-        delete_first: Option<String>,
-    },
-    Retire {
-        user: String,
-        ids: Vec<String>,
-        delete: bool,
-    },
+    Rotate(KeyRotation),
+    Retire(KeyRetirement),
 }
 
 impl Cmd {
@@ -174,23 +167,33 @@ impl Cmd {
         Ok(match self {
             Cmd::ListBuckets { id } => Msg::Buckets { id, result: Err(not()) },
             Cmd::ListProjects { id } => Msg::Projects { id, result: Err(not()) },
-            Cmd::Verify { id, .. } => Msg::Verified { id, result: Box::new(Err(not())) },
+            Cmd::Verify { id, .. } => Msg::Verified { id, result: Box::new(Err(not())), inline: vec![] },
             Cmd::Apply { .. } => Msg::Applied(Box::new(Err(not()))),
             Cmd::RollBack(log) => Msg::NotRolledBack { log, problem: not() },
             Cmd::DeleteKey { id, .. } => Msg::KeyDeleted { id, verified: false },
             Cmd::ListKeys { .. } => Msg::Keys(Err(not())),
-            Cmd::Rotate { .. } => Msg::Rotated(Box::new(Err(not()))),
-            Cmd::Retire { .. } => Msg::Retired(Err(not())),
+            Cmd::Rotate(_) => Msg::Rotated(Box::new(Err(not()))),
+            Cmd::Retire(_) => Msg::Retired(Err(not())),
+            other => return Err(other),
+        })
+    }
+
+    /// The answer to this command when it needs the held secret and none is held any more (delivered, kept or
+    /// deleted since it was asked for), or the command back: a save or a copy never leaves the screen waiting.
+    pub fn without_secret(self) -> Result<Msg, Cmd> {
+        let gone = Problem::NothingHeld;
+        Ok(match self {
+            Cmd::Copy { what: what @ (Copied::Secret | Copied::KeyId) } => {
+                Msg::Copied { what, result: Err(gone.to_string()), why_not_system: None }
+            }
+            Cmd::SaveProfile { .. } | Cmd::SaveCsv { .. } => Msg::Saved(Err(gone)),
             other => return Err(other),
         })
     }
 
     /// Whether this command writes to the AWS account.
     pub fn writes(&self) -> bool {
-        matches!(
-            self,
-            Cmd::Apply { .. } | Cmd::RollBack(_) | Cmd::DeleteKey { .. } | Cmd::Rotate { .. } | Cmd::Retire { .. }
-        )
+        matches!(self, Cmd::Apply { .. } | Cmd::RollBack(_) | Cmd::DeleteKey { .. } | Cmd::Rotate(_) | Cmd::Retire(_))
     }
 }
 
@@ -203,6 +206,11 @@ pub enum Copied {
     Document {
         title: String,
         json: String,
+    },
+    /// Something on the screen (an ARN, a command): what it is, in words, and the text.
+    Text {
+        what: String,
+        text: String,
     },
 }
 
@@ -236,10 +244,11 @@ pub enum Msg {
         id: RequestId,
         analysis: Box<Analysis>,
     },
-    /// The answer to manual mode's verify.
+    /// The answer to manual mode's verify: the read-only plan, and each user's inline policies (by name).
     Verified {
         id: RequestId,
         result: Box<Result<Plan, Problem>>,
+        inline: Vec<(String, Vec<String>)>,
     },
     /// An export was written (what and where) or not.
     Exported(Result<String, Problem>),
@@ -261,7 +270,6 @@ pub enum Msg {
     },
     ClipboardCleared(bool),
     Saved(Result<String, Problem>),
-    DocumentsWritten(Result<String, Problem>),
     Keys(Result<Vec<AccessKeyInfo>, Problem>),
     Rotated(Box<Result<Rotation, Problem>>),
     Retired(Result<Retired, Problem>),

@@ -5,6 +5,21 @@ use super::keys::{Binding, Key};
 use crate::aws::iam::AccessKeyInfo;
 use crossterm::event::KeyCode;
 
+/// A new access key for `user`; when it has two (AWS's maximum), the existing key `delete_first` goes first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRotation {
+    pub user: String,
+    pub delete_first: Option<String>,
+}
+
+/// Old access keys of `user` to deactivate, or to delete.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRetirement {
+    pub user: String,
+    pub ids: Vec<String>,
+    pub delete: bool,
+}
+
 /// A write the user confirmed in the overlay; only [`App::perform`] turns these into commands.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Intent {
@@ -18,15 +33,8 @@ pub enum Intent {
     ListKeysToRotate {
         user: String,
     },
-    Rotate {
-        user: String,
-        delete_first: Option<String>,
-    },
-    Retire {
-        user: String,
-        ids: Vec<String>,
-        delete: bool,
-    },
+    Rotate(KeyRotation),
+    Retire(KeyRetirement),
     Quit,
     /// Write an export to files (nothing is sent to AWS).
     Export(crate::export::ExportFormat),

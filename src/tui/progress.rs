@@ -126,6 +126,17 @@ impl Run {
         matches!(&self.phase, Phase::Failed(log) if !log.is_empty())
     }
 
+    /// Steps that write, and how many of them finished without failing (done: created, updated, unchanged).
+    pub fn succeeded(&self) -> usize {
+        let Some(plan) = &self.plan else { return 0 };
+        (0..plan.steps.len())
+            .filter(|i| plan.steps[*i].action.writes())
+            .filter(|i| {
+                matches!(self.steps.get(*i).map(|s| &s.state), Some(StepState::Done(s)) if !matches!(s, Status::Left | Status::Unknown))
+            })
+            .count()
+    }
+
     /// Steps that write, and how many of them have ended.
     pub fn progress(&self) -> (usize, usize) {
         let Some(plan) = &self.plan else { return (0, 0) };

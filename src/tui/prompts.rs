@@ -1,7 +1,7 @@
 //! The prompts' words: the confirmations the app and more than one screen open (leaving without a secret,
 //! quitting in each state of the run, a rotation, an export), written once here so no screen imports another.
 
-use super::overlay::{Choice, Confirm, Intent};
+use super::overlay::{Choice, Confirm, Intent, KeyRotation};
 use super::progress::Phase;
 use super::session::{self, Session};
 use crate::secret::custody::Leave;
@@ -44,6 +44,17 @@ pub fn rotate_confirm(user: String) -> Confirm {
         .line("The old key stays active until you deactivate it on the summary.")
         .choice('y', "create a new key", Intent::ListKeysToRotate { user })
         .cancel("not now")
+}
+
+/// A rotation for a user with two keys, once the one to delete first is chosen.
+pub fn rotate_deleting(user: &str, key: &crate::aws::iam::AccessKeyInfo) -> Confirm {
+    let state = if key.active { "active" } else { "inactive" };
+    let rotate = Intent::Rotate(KeyRotation { user: user.to_string(), delete_first: Some(key.id.clone()) });
+    Confirm::new("Rotate the access key")
+        .line(format!("Delete {user}'s {state} access key {} now, then create a new one.", key.id))
+        .line("Anything still using the deleted key stops working at once.")
+        .line("The new secret is shown once, on the next screen.")
+        .choice('y', format!("delete {} and create a new key", key.id), rotate)
 }
 
 /// The export overlay: which format to write, and where each goes (the working directory, never over a file).

@@ -70,19 +70,19 @@ pub enum Problem {
     Engine(#[from] crate::engine::StepError),
     #[error("not connected to AWS: the account could not be read with these credentials")]
     NotConnected,
+    #[error("no new access key's secret is held any more (it was stored, kept without it, or deleted)")]
+    NothingHeld,
     #[error(transparent)]
     Files(#[from] FileProblem),
 }
 
-/// Why an export or the documents were not written to the working directory.
+/// Why an export was not written to the working directory.
 #[derive(Debug, thiserror::Error)]
 pub enum FileProblem {
     #[error("could not render the export: {0}")]
     Render(#[from] crate::export::ExportError),
     #[error("could not write the export: {0}")]
     WriteExport(#[from] crate::export::WriteError),
-    #[error("could not write the documents: {0}")]
-    WriteDocuments(#[from] std::io::Error),
     /// Every name from `NAME` to `NAME-999` is taken.
     #[error("could not find a free name for {0} in the working directory")]
     NoFreeName(&'static str),

@@ -165,10 +165,54 @@ pub fn current_plan(s: &Session) -> Option<Arc<Plan>> {
 
 /// Every policy, role and user of the plan, with what happened to it.
 pub fn rows(s: &Session) -> Vec<Row> {
+    rows_of(s, &["policy", "role", "user"])
+}
+
+/// Every attachment of a policy to a role or user in the plan, with what happened to it (the ARN is the policy's).
+pub fn attachments(s: &Session) -> Vec<Row> {
+    rows_of(s, &["attachment"])
+}
+
+/// An access key as the summary lists it: its id, whose it is, and where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRow {
+    pub user: String,
+    pub id: String,
+    /// Made in this session (its end is the custody's), or found in the account by the plan.
+    pub made: Option<crate::secret::custody::KeyOutcome>,
+    pub active: bool,
+}
+
+/// The access keys of the plan's users: the ones this session made, then the ones the plan found (the old keys
+/// of a rotation are listed apart, with what can be done to them).
+pub fn access_keys(s: &Session) -> Vec<KeyRow> {
+    let made = s.custody.outcomes();
+    let mut v: Vec<KeyRow> = made
+        .iter()
+        .map(|k| KeyRow { user: k.user.clone(), id: k.id.clone(), made: Some(k.clone()), active: true })
+        .collect();
+    let old: Vec<&str> = s.old_keys.iter().flat_map(|(_, keys)| keys.iter().map(|k| k.id.as_str())).collect();
+    let Some(plan) = current_plan(s) else { return v };
+    for step in &plan.steps {
+        let crate::plan::Prior::User(state) = &step.prior else { continue };
+        let user = match step.kind {
+            crate::plan::StepKind::User(u) => plan.desired.users[u].name.to_string(),
+            _ => continue,
+        };
+        for k in &state.access_keys {
+            if !v.iter().any(|r| r.id == k.id) && !old.contains(&k.id.as_str()) {
+                v.push(KeyRow { user: user.clone(), id: k.id.clone(), made: None, active: k.active });
+            }
+        }
+    }
+    v
+}
+
+fn rows_of(s: &Session, kinds: &[&str]) -> Vec<Row> {
     let Some(plan) = current_plan(s) else { return vec![] };
     let ran = s.run.plan.is_some();
     (0..plan.steps.len())
-        .filter(|i| matches!(plan.label(*i).kind, "policy" | "role" | "user"))
+        .filter(|i| kinds.contains(&plan.label(*i).kind))
         .map(|i| {
             let l = plan.label(i);
             let status = match s.run.steps.get(i).map(|st| &st.state).filter(|_| ran) {

@@ -24,9 +24,11 @@ pub fn draw(app: &App, frame: &mut Frame, theme: &Theme) {
     let shown = app.shown_keys();
     let footer_lines = keys::footer_lines(&shown, area.width as usize);
     let status_rows = app.status_rows(area.width);
-    let [header, body, status, footer] = Layout::vertical([
+    let loose = app.pages.get(app.screen).loose(&app.session, area.width, theme);
+    let [header, body, below, status, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Min(0),
+        Constraint::Length(loose.len() as u16),
         Constraint::Length(status_rows.len().max(1) as u16),
         Constraint::Length(footer_lines.len() as u16),
     ])
@@ -37,6 +39,7 @@ pub fn draw(app: &App, frame: &mut Frame, theme: &Theme) {
     let inner = block.inner(body);
     frame.render_widget(block, body);
     app.pages.get(app.screen).view(&app.session, frame, inner, &ui);
+    frame.render_widget(Paragraph::new(loose), below);
 
     let status_lines: Vec<Line> =
         status_rows.into_iter().map(|r| Line::from(Span::styled(format!(" {r}"), theme.warn()))).collect();

@@ -136,8 +136,8 @@ fn write_of(c: &Cmd) -> Option<Write> {
     match c {
         Cmd::Apply { .. } => Some(Write::Apply),
         Cmd::RollBack(_) => Some(Write::RollBack),
-        Cmd::Rotate { .. } => Some(Write::Rotate),
-        Cmd::Retire { .. } => Some(Write::Retire),
+        Cmd::Rotate(_) => Some(Write::Rotate),
+        Cmd::Retire(_) => Some(Write::Retire),
         other if api::deletes_key(other).is_some() => Some(Write::DeleteKey),
         _ => None,
     }
@@ -148,8 +148,8 @@ fn allows(i: &Intent) -> Vec<Write> {
     match i {
         Intent::Apply => vec![Write::Apply],
         Intent::RollBack | Intent::Stop { roll_back: true } => vec![Write::RollBack],
-        Intent::Rotate { .. } | Intent::ListKeysToRotate { .. } => vec![Write::Rotate],
-        Intent::Retire { .. } => vec![Write::Retire],
+        Intent::Rotate(_) | Intent::ListKeysToRotate { .. } => vec![Write::Rotate],
+        Intent::Retire(_) => vec![Write::Retire],
         other if api::intent_deletes_key(other) => vec![Write::DeleteKey],
         _ => vec![],
     }
@@ -253,7 +253,9 @@ impl Sim {
             Cmd::Apply { plan, .. } => self.apply(plan, o),
             Cmd::RollBack(_) => self.roll_back(o),
             Cmd::Plan { id, params } => vec![Msg::Planned { id, result: Box::new(Ok(self.plan(&params))) }],
-            Cmd::Verify { id, params } => vec![Msg::Verified { id, result: Box::new(Ok(self.plan(&params))) }],
+            Cmd::Verify { id, params } => {
+                vec![Msg::Verified { id, result: Box::new(Ok(self.plan(&params))), inline: vec![] }]
+            }
             Cmd::Validate { id, .. } => {
                 vec![Msg::Validated { id, analysis: Box::new(Analysis::NotConsulted("simulated".into())) }]
             }
@@ -261,7 +263,6 @@ impl Sim {
             Cmd::ListBuckets { id } => vec![Msg::Buckets { id, result: Ok(vec!["pinpoint-imports".into()]) }],
             Cmd::ListProjects { id } => vec![Msg::Projects { id, result: Ok(wizard::newsletter()) }],
             Cmd::Export { .. } => vec![Msg::Exported(Ok("Exported".into()))],
-            Cmd::WriteDocuments => vec![Msg::DocumentsWritten(Ok("Wrote".into()))],
             Cmd::Copy { what } => self.copy(app, what, o),
             Cmd::ClearClipboard => vec![Msg::ClipboardCleared(o.is_multiple_of(2))],
             Cmd::SaveProfile { .. } | Cmd::SaveCsv { .. } => self.save(app, o),
@@ -269,8 +270,8 @@ impl Sim {
                 let keys = self.user_keys(&user);
                 vec![Msg::Keys(Ok(keys))]
             }
-            Cmd::Rotate { user, delete_first } => self.rotate(&user, delete_first),
-            Cmd::Retire { ids, delete, .. } => {
+            Cmd::Rotate(r) => self.rotate(&r.user, r.delete_first),
+            Cmd::Retire(pinpoint_iam_wizard::tui::app::KeyRetirement { ids, delete, .. }) => {
                 for id in &ids {
                     // The key that was there before: deactivated or deleted, it no longer makes the setup whole.
                     self.key_before &= id != "AKIAOLDBEFORE0000000";
@@ -794,7 +795,7 @@ fn rotated_unseen() -> (App, String) {
     app.update(wizard::ch('n'));
     assert!(matches!(app.update(wizard::ch('y')).as_slice(), [Cmd::ListKeys { .. }]));
     let old = vec![AccessKeyInfo { id: "AKIAOLD1".into(), active: true }];
-    assert!(matches!(app.update(Msg::Keys(Ok(old.clone()))).as_slice(), [Cmd::Rotate { .. }]));
+    assert!(matches!(app.update(Msg::Keys(Ok(old.clone()))).as_slice(), [Cmd::Rotate(_)]));
     let key = wizard::fake_key();
     let id = key.access_key_id.clone();
     app.update(Msg::Rotated(Box::new(Ok(Rotation { key, old, deleted_first: None, adopted: vec![] }))));

@@ -83,3 +83,26 @@ fn plan_scrolls_to_its_last_line_and_no_further_with_a_marker() {
     assert!(!frame(&app).contains("· end"), "one step up leaves the end: no scrolling past it");
     snap("plan_scrolled", &mut app);
 }
+
+#[test]
+fn an_empty_list_says_what_is_missing_and_where() {
+    let mut app = App::new();
+    let id = detect_id(&app.init());
+    app.update(key(KeyCode::Enter));
+    let cmds = app.update(detected(id, "eu-west-1", true));
+    for c in &cmds {
+        match c {
+            Cmd::ListBuckets { id } => drop(app.update(Msg::Buckets { id: *id, result: Ok(vec![]) })),
+            Cmd::ListProjects { id } => drop(app.update(Msg::Projects { id: *id, result: Ok(vec![]) })),
+            _ => {}
+        }
+    }
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.screen, Screen::Params);
+    let f = frame(&app);
+    assert!(f.contains("no S3 buckets in this account: type the value"), "{f}");
+    app.update(key(KeyCode::Tab));
+    let f = frame(&app);
+    assert!(f.contains("no Pinpoint projects in eu-west-1: type the value"), "{f}");
+    assert!(!f.contains("the list is empty"), "{f}");
+}

@@ -57,12 +57,12 @@ fn k_scrolls_nothing_and_writes_nothing_and_every_write_asks_first() {
     let Some(Overlay::Confirm(c)) = &app.overlay else { panic!("d asks") };
     assert!(c.lines[0].contains("Deactivates PostmanUser's old access key(s) AKIAOLD1"));
     let cmds = app.update(ch('y'));
-    assert!(matches!(cmds.as_slice(), [Cmd::Retire { delete: false, .. }]));
+    assert!(matches!(cmds.as_slice(), [Cmd::Retire(r)] if !r.delete));
     app.update(Msg::Retired(Ok(Retired { ids: vec!["AKIAOLD1".into()], deleted: false })));
     assert!(app.update(ch('x')).is_empty(), "x only asks");
     let Some(Overlay::Confirm(c)) = &app.overlay else { panic!("x asks") };
     assert!(c.lines.join(" ").contains("cannot be undone"));
-    assert!(matches!(app.update(ch('y')).as_slice(), [Cmd::Retire { delete: true, .. }]));
+    assert!(matches!(app.update(ch('y')).as_slice(), [Cmd::Retire(r)] if r.delete));
     app.update(Msg::Retired(Ok(Retired { ids: vec!["AKIAOLD1".into()], deleted: true })));
     let text = app.exit_report().lines.join("\n");
     assert!(
@@ -92,7 +92,7 @@ pub(crate) fn rotated() -> App {
     let Some(Overlay::Confirm(c)) = &app.overlay else { panic!() };
     assert!(c.lines[0].contains("AKIAOLD2"));
     let cmds = app.update(ch('y'));
-    assert!(matches!(cmds.as_slice(), [Cmd::Rotate { delete_first: Some(id), .. }] if id == "AKIAOLD2"));
+    assert!(matches!(cmds.as_slice(), [Cmd::Rotate(r)] if r.delete_first.as_deref() == Some("AKIAOLD2")));
     app.update(Msg::Rotated(Box::new(Ok(pinpoint_iam_wizard::engine::access_keys::Rotation {
         key: fake_key(),
         old: vec![AccessKeyInfo { id: "AKIAOLD1".into(), active: true }],

@@ -62,7 +62,7 @@ fn a_long_status_message_wraps_instead_of_being_cut() {
     let mut app = at_preview();
     app.update(Msg::Resize(80, 24));
     let dir = "/home/operator/projects/pinpoint/exports/2026-12-06/pinpoint-iam-documents-2/";
-    app.update(Msg::DocumentsWritten(Ok(format!("Wrote 7 documents to {dir}"))));
+    app.update(Msg::Exported(Ok(format!("Wrote 7 documents to {dir}"))));
     let f = render(&app, 80, 24);
     let rows = app.status_rows(80);
     assert!(rows.len() > 1, "wrapped: {rows:?}");

@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 mod wizard;
 
 mod answers;
+mod copy;
 mod custody_model;
 mod exit;
 mod fields;
@@ -33,6 +34,7 @@ mod manual;
 mod messaging;
 mod offline;
 mod preview;
+mod search;
 mod walk;
 mod words;
 

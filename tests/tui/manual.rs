@@ -67,7 +67,7 @@ pub(crate) fn manual_verified() -> App {
             };
         }
     }
-    app.update(Msg::Verified { id, result: Box::new(Ok(p)) });
+    app.update(Msg::Verified { id, result: Box::new(Ok(p)), inline: vec![] });
     app
 }
 
@@ -168,9 +168,9 @@ fn manual_mode_walks_the_guides_steps_and_verify_marks_each_done_not_yet_or_diff
     let (new, _) = verify_id(&app.update(ch('v')));
     let mut done = plan::offline(&params).unwrap();
     done.checked = true;
-    app.update(Msg::Verified { id: old, result: Box::new(Ok(done)) });
+    app.update(Msg::Verified { id: old, result: Box::new(Ok(done)), inline: vec![] });
     assert!(app.pages.manual.verified.is_pending(), "the older answer is dropped");
-    app.update(Msg::Verified { id: new, result: Box::new(Err(Problem::NotConnected)) });
+    app.update(Msg::Verified { id: new, result: Box::new(Err(Problem::NotConnected)), inline: vec![] });
     assert!(frame(&app).contains("✗ verify failed: not connected to AWS"), "{}", frame(&app));
     app.update(key(KeyCode::F(2)));
     assert!(matches!(app.overlay, Some(Overlay::Details { .. })));
@@ -320,4 +320,102 @@ fn what_a_rollback_left_or_could_not_check_is_not_shown_as_done() {
     let unknown = row(" unknown ").unwrap_or_else(|| panic!("no row says unknown:\n{screen}"));
     assert!(unknown.contains(" ? ") && !unknown.contains('✓'), "{unknown}");
     assert_ne!(app.exit_report().code, 0);
+}
+
+/// The account as manual mode's verify reads it after every step was done by hand (untagged), with `user` the
+/// user's state on top (its attachments and keys).
+fn done_by_hand(params: &pinpoint_iam_wizard::setup::Params, user: impl Fn(&mut UserState)) -> plan::Plan {
+    let mut p = plan::offline(params).unwrap();
+    p.checked = true;
+    let d = p.desired.clone();
+    for s in p.steps.iter_mut() {
+        s.action = Action::Unchanged;
+        s.prior = match s.kind {
+            plan::StepKind::Policy(i) => plan::Prior::Policy {
+                state: PolicyState {
+                    arn: d.policies[i].arn.clone(),
+                    default_version: "v1".into(),
+                    document: d.policies[i].document.clone(),
+                    managed_by_us: false,
+                    owner: None,
+                    run: None,
+                    versions_written: vec![],
+                    tag_keys: vec![],
+                },
+                versions: vec![],
+            },
+            plan::StepKind::Role(i) => plan::Prior::Role(RoleState {
+                arn: d.roles[i].arn.clone(),
+                trust: d.roles[i].trust.clone(),
+                managed_by_us: false,
+                owner: None,
+                run: None,
+                attached: vec![],
+                permissions_boundary: None,
+                tag_keys: vec![],
+            }),
+            plan::StepKind::User(i) => {
+                let ours = d.policies.iter().filter(|p| d.users[i].policies.contains(&p.name));
+                let mut state = UserState {
+                    arn: d.users[i].arn.clone(),
+                    managed_by_us: false,
+                    owner: None,
+                    run: None,
+                    attached: ours.map(|p| p.arn.clone()).collect(),
+                    access_keys: vec![AccessKeyInfo { id: "AKIAHANDMADE0000001".into(), active: true }],
+                    permissions_boundary: None,
+                    our_keys: vec![],
+                    tag_keys: vec![],
+                };
+                user(&mut state);
+                plan::Prior::User(state)
+            }
+            _ => std::mem::take(&mut s.prior),
+        };
+    }
+    p
+}
+
+use pinpoint_iam_wizard::aws::iam::{PolicyState, RoleState, UserState};
+
+#[test]
+fn every_step_done_says_all_done_and_a_user_with_extras_is_not_done() {
+    let mut app = at_manual();
+    let (id, params) = verify_id(&app.update(ch('v')));
+    app.update(Msg::Verified { id, result: Box::new(Ok(done_by_hand(&params, |_| {}))), inline: vec![] });
+    let f = frame(&app);
+    assert!(f.contains("✓ All 9 steps are done: the account matches the guides."), "{f}");
+
+    let (id, params) = verify_id(&app.update(ch('v')));
+    let extras = done_by_hand(&params, |u| {
+        u.attached.push("arn:aws:iam::aws:policy/AdministratorAccess".into());
+        u.access_keys.push(AccessKeyInfo { id: "AKIAHANDMADE0000002".into(), active: false });
+    });
+    let inline = vec![("PostmanUser".to_string(), vec!["HandWritten".to_string()])];
+    app.update(Msg::Verified { id, result: Box::new(Ok(extras)), inline });
+    let f = frame(&app);
+    assert!(!f.contains("All 9 steps are done"), "{f}");
+    app.update(key(KeyCode::Right));
+    let f = frame(&app);
+    assert!(f.contains("Status: not yet"), "{f}");
+    assert!(f.contains("AdministratorAccess attached"), "{f}");
+    assert!(f.contains("PostmanUser has inline policy HandWritten"), "{f}");
+    app.update(key(KeyCode::Right));
+    let f = frame(&app);
+    assert!(f.contains("PostmanUser has 2 access keys"), "{f}");
+    assert!(f.contains("AKIAHANDMADE0000002 is inactive"), "{f}");
+}
+
+#[test]
+fn a_step_that_differs_shows_the_consoles_edit_path_not_creation() {
+    let mut app = manual_verified();
+    app.update(Msg::Resize(120, 40));
+    for _ in 0..3 {
+        app.update(key(KeyCode::Right));
+    }
+    let f = frame(&app);
+    assert!(f.contains("Step 4 of 9 · Edit policy ImporterS3Policy"), "{f}");
+    assert!(f.contains("IAM → Policies → ImporterS3Policy → Edit → JSON"), "{f}");
+    assert!(f.contains("choose Edit, then JSON") || f.contains("Choose Edit, then JSON"), "{f}");
+    assert!(!f.contains("then Create policy"), "no creation steps for what exists:\n{f}");
 }

@@ -1,6 +1,7 @@
 //! Every command answers without a connection (issue 16): the runtime answers with `Cmd::offline`.
 
 use super::*;
+use pinpoint_iam_wizard::tui::app::{KeyRetirement, KeyRotation};
 
 use pinpoint_iam_wizard::tui::app::{Intent, Phase};
 
@@ -30,7 +31,7 @@ fn listing_the_keys_to_rotate_says_it_cannot_without_a_connection() {
 #[test]
 fn a_rotation_says_it_cannot_and_nothing_waits_for_it() {
     let mut app = rotatable();
-    let cmds = app.perform(Intent::Rotate { user: "PostmanUser".into(), delete_first: None }, false);
+    let cmds = app.perform(Intent::Rotate(KeyRotation { user: "PostmanUser".into(), delete_first: None }), false);
     assert_eq!(app.session.key_writes, 1);
     app.update(answer(cmds));
     assert_eq!(app.session.key_writes, 0, "no rotation is awaited any more");
@@ -43,7 +44,8 @@ fn a_rotation_says_it_cannot_and_nothing_waits_for_it() {
 #[test]
 fn a_retirement_says_it_cannot_and_nothing_waits_for_it() {
     let mut app = at_summary();
-    let intent = Intent::Retire { user: "PostmanUser".into(), ids: vec!["AKIAOLD1".into()], delete: true };
+    let intent =
+        Intent::Retire(KeyRetirement { user: "PostmanUser".into(), ids: vec!["AKIAOLD1".into()], delete: true });
     let cmds = app.perform(intent, false);
     assert_eq!(app.session.key_writes, 1);
     app.update(answer(cmds));
@@ -74,16 +76,39 @@ fn every_command_that_needs_aws_answers_and_the_others_run() {
         Cmd::RollBack(RollbackLog::default()),
         Cmd::DeleteKey { user: "u".into(), id: "AKIA1".into() },
         Cmd::ListKeys { user: "u".into() },
-        Cmd::Rotate { user: "u".into(), delete_first: None },
-        Cmd::Retire { user: "u".into(), ids: vec![], delete: false },
+        Cmd::Rotate(KeyRotation { user: "u".into(), delete_first: None }),
+        Cmd::Retire(KeyRetirement { user: "u".into(), ids: vec![], delete: false }),
     ];
     for c in needs {
         let name = format!("{c:?}");
         assert!(c.offline().is_ok(), "{name} answers");
     }
-    for c in
-        [Cmd::Cancel, Cmd::ClearClipboard, Cmd::WriteDocuments, Cmd::Detect { id: 3, region: None, mfa_code: None }]
-    {
+    for c in [Cmd::Cancel, Cmd::ClearClipboard, Cmd::Detect { id: 3, region: None, mfa_code: None }] {
         assert!(c.offline().is_err(), "runs without a connection");
     }
+}
+
+#[test]
+fn a_save_or_copy_of_a_secret_no_longer_held_answers() {
+    use pinpoint_iam_wizard::tui::app::Copied;
+    let asks = [
+        Cmd::Copy { what: Copied::Secret },
+        Cmd::Copy { what: Copied::KeyId },
+        Cmd::SaveProfile { name: "p".into(), overwrite: false },
+        Cmd::SaveCsv { path: "k.csv".into() },
+    ];
+    for c in asks {
+        let name = format!("{c:?}");
+        match c.without_secret() {
+            Ok(Msg::Copied { result: Err(e), .. }) => assert!(e.contains("no new access key's secret is held"), "{e}"),
+            Ok(Msg::Saved(Err(e))) => assert!(e.line().contains("no new access key's secret is held"), "{e}"),
+            other => panic!("{name} does not answer: {other:?}"),
+        }
+    }
+    let document = Cmd::Copy { what: Copied::Document { title: "t".into(), json: "{}".into() } };
+    assert!(document.without_secret().is_err(), "a document needs no secret");
+    // On the secret screen, the answer is shown where the save's result goes.
+    let mut app = at_secret();
+    app.update(Msg::Saved(Err(Problem::NothingHeld)));
+    assert!(frame(&app).contains("no new access key's secret is held"), "{}", frame(&app));
 }

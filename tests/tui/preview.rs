@@ -32,9 +32,14 @@ fn preview_wraps_long_values_hides_findings_when_narrow_and_copies_or_writes_doc
     let cmds = app.update(ch('c'));
     assert!(matches!(&cmds[..], [Cmd::Copy { what: Copied::Document { title, json } }]
         if title == "PinpointSegmentImport trust" && json.contains(&arn)));
-    assert!(matches!(app.update(ch('w')).as_slice(), [Cmd::WriteDocuments]));
-    app.update(Msg::DocumentsWritten(Ok("Wrote 7 documents to pinpoint-iam-documents/".into())));
-    assert!(frame(&app).contains("Wrote 7 documents"));
+    // `w` writes the same layout as `export --as documents` (one file per document and its README).
+    let cmds = app.update(ch('w'));
+    assert!(
+        matches!(cmds.as_slice(), [Cmd::Export { format: pinpoint_iam_wizard::export::ExportFormat::Documents, .. }]),
+        "{cmds:?}"
+    );
+    app.update(Msg::Exported(Ok("Exported as documents: ./pinpoint-iam-export-documents (8 file(s))".into())));
+    assert!(frame(&app).contains("Exported as documents"));
     app.update(Msg::Resize(120, 40));
     assert!(frame(&app).contains("Least privilege"), "beside the document when wide");
 }

@@ -336,3 +336,28 @@ fn no_key_on_any_screen_writes_without_a_confirmation() {
         }
     }
 }
+
+#[test]
+fn the_gauge_of_a_run_whose_every_step_failed_or_was_skipped_is_empty() {
+    let mut app = at_run();
+    let mut run = EngineRun::of(&app);
+    run.begin(&mut app);
+    let denied = AwsError::AccessDenied {
+        action: "iam:CreatePolicy".into(),
+        resource: "PostmanAccessPolicy".into(),
+        message: "not allowed".into(),
+        request_id: None,
+    };
+    let first = run.running()[0];
+    for i in run.running() {
+        run.fail(&mut app, i, denied.clone());
+    }
+    run.end(&mut app, None, Some((first, denied)));
+    let mut t = Terminal::new(TestBackend::new(120, 40)).unwrap();
+    t.draw(|f| pinpoint_iam_wizard::tui::view::draw(&app, f, &Theme { color: true })).unwrap();
+    let buf = t.backend().buffer().clone();
+    let gauge_row: String = (0..120).map(|x| buf[(x, 2)].symbol().to_string()).collect();
+    assert!(gauge_row.contains("0/14 write steps succeeded"), "{gauge_row}");
+    let filled = (1..119).filter(|x| buf[(*x, 2)].bg == ratatui::style::Color::Red).count();
+    assert_eq!(filled, 0, "nothing succeeded, nothing is filled: {gauge_row}");
+}

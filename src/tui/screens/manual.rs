@@ -8,9 +8,10 @@ use crate::tui::keys::{Binding, Key};
 use crate::tui::msg::{Cmd, Copied, Do, Screen};
 use crate::tui::overlay::Overlay;
 use crate::tui::remote::Remote;
-use crate::tui::screens::{Page, Scroll, Ui, draw_scrolled, max_scroll, scroll, scroll_bindings};
+use crate::tui::screens::{Page, Scroll, Ui, draw_searched, find, max_scroll, scroll, scroll_bindings};
 use crate::tui::session::Session;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::search::{self, Find, Search};
 use crate::tui::widgets::{json_view, wrap::wrap};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
@@ -35,13 +36,23 @@ pub struct State {
     pub scroll: u16,
     /// The last verification: the engine's read-only plan.
     pub verified: Remote<Plan>,
+    /// Each user's inline policies, read with the last verification.
+    pub inline: Vec<(String, Vec<String>)>,
     /// Where Esc goes.
     pub back: Screen,
+    pub search: Search,
 }
 
 impl Default for State {
     fn default() -> Self {
-        State { step: 0, scroll: 0, verified: Remote::Idle, back: Screen::Preview }
+        State {
+            step: 0,
+            scroll: 0,
+            verified: Remote::Idle,
+            inline: vec![],
+            back: Screen::Preview,
+            search: Search::default(),
+        }
     }
 }
 
@@ -51,6 +62,7 @@ pub enum Act {
     Next,
     Prev,
     Scroll(Scroll),
+    Find(Find),
     Copy,
     Verify,
     Details,
@@ -59,13 +71,17 @@ pub enum Act {
 
 /// This screen's keys in its current state: they drive key handling, the footer and help.
 fn table(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Act>> {
+    if st.search.typing() {
+        return search::bindings(&st.search, Act::Find);
+    }
     let steps = st.steps(s);
-    let mut v = vec![];
+    // The search's keys first: once a query is found, Esc clears it before it goes back.
+    let mut v = search::bindings(&st.search, Act::Find);
     if steps.len() > 1 {
         v.push(Binding::new(&[Key::Code(KeyCode::Right), Key::Code(KeyCode::Tab)], "←/→", "step", Act::Next));
         v.push(Binding::new(&[Key::Code(KeyCode::Left), Key::Code(KeyCode::BackTab)], "", "", Act::Prev));
     }
-    v.extend(scroll_bindings(st.rows(s, size.0), panel_height(size), Act::Scroll));
+    v.extend(scroll_bindings(st.rows(s, size.0), st.panel_height(size), Act::Scroll));
     if steps.get(st.step).is_some_and(|x| x.document.is_some()) {
         v.push(Binding::new(&[Key::char('c')], "c", "copy document", Act::Copy));
     }
@@ -77,11 +93,6 @@ fn table(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Act>> {
     }
     v.push(Binding::new(&[Key::Code(KeyCode::Esc)], "Esc", "back", Act::Back));
     v
-}
-
-/// The panel's height in a body of `size`: narrow, the strip of marks takes a row.
-fn panel_height(size: (u16, u16)) -> u16 {
-    if size.0 >= SIDE_MIN_WIDTH { size.1 } else { size.1.saturating_sub(1) }
 }
 
 /// A step's progress word and its style.
@@ -116,12 +127,24 @@ impl State {
 
     /// Each step's progress, once verified.
     fn progress(&self, steps: &[ManualStep]) -> Option<Vec<Progress>> {
-        self.verified.ready().map(|plan| manual::progress(steps, plan))
+        self.verified.ready().map(|plan| manual::progress(steps, plan, &self.inline))
+    }
+
+    /// The panel's height in a body of `size`: narrow, the strip of marks takes a row; the search's query line
+    /// takes one at the foot.
+    fn panel_height(&self, size: (u16, u16)) -> u16 {
+        let h = if size.0 >= SIDE_MIN_WIDTH { size.1 } else { size.1.saturating_sub(1) };
+        h.saturating_sub(self.search.rows())
+    }
+
+    /// The panel's lines in a body `width` wide.
+    fn panel(&self, s: &Session, width: u16) -> Vec<Line<'static>> {
+        let w = if width >= SIDE_MIN_WIDTH { width - SIDE - 1 } else { width };
+        self.content(s, w, &Theme { color: false }, 0)
     }
 
     fn rows(&self, s: &Session, width: u16) -> usize {
-        let w = if width >= SIDE_MIN_WIDTH { width - SIDE - 1 } else { width };
-        self.content(s, w, &Theme { color: false }, 0).len()
+        self.panel(s, width).len()
     }
 
     /// The current panel: the step, where it stands, the guide's instructions and the document.
@@ -131,10 +154,22 @@ impl State {
         let Some(step) = steps.get(self.step.min(steps.len().saturating_sub(1))) else { return vec![] };
         let progress = self.progress(&steps);
         let here = progress.as_ref().and_then(|p| p.get(self.step));
-        let mut lines = vec![Line::from(vec![
+        // A resource that exists but differs is edited, not created: the console's edit path.
+        let step = match here {
+            Some(Progress::Differs(_)) => manual::edit_step(step),
+            _ => step.clone(),
+        };
+        let mut lines = vec![];
+        if progress.as_ref().is_some_and(|p| p.iter().all(|p| *p == Progress::Done)) {
+            let all = format!("✓ All {} steps are done: the account matches the guides.", steps.len());
+            lines.extend(
+                wrap(&all, w.saturating_sub(1), 2).into_iter().map(|r| Line::from(Span::styled(r, theme.ok()))),
+            );
+        }
+        lines.push(Line::from(vec![
             Span::styled(format!("Step {} of {} · ", self.step + 1, steps.len()), theme.dim()),
             Span::styled(step.title.clone(), theme.title()),
-        ])];
+        ]));
         for (i, r) in wrap(&step.path, w.saturating_sub(10), 2).into_iter().enumerate() {
             let lead = if i == 0 { "Console: " } else { "         " };
             lines.push(Line::from(vec![Span::styled(lead, theme.dim()), Span::raw(r)]));
@@ -216,10 +251,15 @@ impl Page for State {
     }
 
     /// Do what the key bound to `a` asks.
-    fn act(&mut self, s: &mut Session, a: Act, _k: &KeyEvent, size: (u16, u16)) -> Vec<Do> {
+    fn act(&mut self, s: &mut Session, a: Act, k: &KeyEvent, size: (u16, u16)) -> Vec<Do> {
         let steps = self.steps(s);
         let n = steps.len().max(1);
         match a {
+            Act::Find(f) => {
+                let lines = self.panel(s, size.0);
+                let height = self.panel_height(size);
+                find(&mut self.search, f, k, &lines, &mut self.scroll, height);
+            }
             Act::Next => {
                 self.step = (self.step + 1) % n;
                 self.scroll = 0;
@@ -229,7 +269,7 @@ impl Page for State {
                 self.scroll = 0;
             }
             Act::Scroll(by) => {
-                let max = max_scroll(self.rows(s, size.0), panel_height(size));
+                let max = max_scroll(self.rows(s, size.0), self.panel_height(size));
                 scroll(&mut self.scroll, by, max);
             }
             Act::Copy => {
@@ -254,6 +294,10 @@ impl Page for State {
         vec![]
     }
 
+    fn typing(&self, _s: &Session) -> bool {
+        self.search.typing()
+    }
+
     /// Draw the screen: a pure function of its state and the session.
     fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
         let theme = ui.theme;
@@ -273,7 +317,8 @@ impl Page for State {
                 spans.push(Span::styled(text, if i == self.step { theme.focus() } else { style }));
             }
             frame.render_widget(Paragraph::new(Line::from(spans)), strip);
-            draw_scrolled(self.content(s, body.width, theme, ui.tick), self.scroll, frame, body, theme);
+            let lines = self.content(s, body.width, theme, ui.tick);
+            draw_searched(&self.search, lines, self.scroll, frame, body, theme);
             return;
         }
         let [list, panel] = Layout::horizontal([Constraint::Length(SIDE), Constraint::Min(0)]).areas(area);
@@ -295,6 +340,7 @@ impl Page for State {
         rows.extend(wrap(note, SIDE as usize - 2, 0).into_iter().map(|r| Line::from(Span::styled(r, theme.dim()))));
         frame.render_widget(Paragraph::new(rows).block(Block::new().borders(Borders::RIGHT)), list);
         let inner = Rect { x: panel.x + 1, width: panel.width.saturating_sub(1), ..panel };
-        draw_scrolled(self.content(s, inner.width, theme, ui.tick), self.scroll, frame, inner, theme);
+        let lines = self.content(s, inner.width, theme, ui.tick);
+        draw_searched(&self.search, lines, self.scroll, frame, inner, theme);
     }
 }

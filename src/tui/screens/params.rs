@@ -358,9 +358,16 @@ impl Page for State {
                     };
                     if focused {
                         lines.push(field::line(State::label(*f), typed, true, w, theme));
+                        let region = s.region.as_ref().map_or("this Region".to_string(), |r| r.to_string());
+                        let (col, spin) = (field::VALUE_COL, ui.spinner());
                         let list = match f {
-                            Field::Bucket => self.buckets.lines(list_rows, field::VALUE_COL, w, ui.spinner(), theme),
-                            _ => self.projects.lines(list_rows, field::VALUE_COL, w, ui.spinner(), theme),
+                            Field::Bucket => {
+                                self.buckets.lines(list_rows, col, w, spin, "no S3 buckets in this account", theme)
+                            }
+                            _ => {
+                                let empty = format!("no Pinpoint projects in {region}");
+                                self.projects.lines(list_rows, col, w, spin, &empty, theme)
+                            }
                         };
                         lines.extend(list);
                         let chosen = if value.is_empty() { "—".to_string() } else { value };

@@ -3,12 +3,16 @@
 
 use crate::plan::{Action as Step, Plan};
 use crate::tui::keys::{Binding, Key};
+use crate::tui::msg::Copied;
 use crate::tui::msg::{Do, Screen};
 use crate::tui::overlay::{Confirm, Intent, Overlay};
 use crate::tui::remote::Remote;
-use crate::tui::screens::{Page, Scroll, Ui, draw_scrolled, max_scroll, scroll, scroll_bindings};
+use crate::tui::screens::{
+    Page, Scroll, Ui, draw_searched, find, follow, max_scroll, scroll, select_bindings, step_selection,
+};
 use crate::tui::session::Session;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::search::{self, Find, Search};
 use crate::tui::widgets::wrap::wrap;
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
@@ -20,16 +24,26 @@ pub const PURPOSE: &str = "See what applying would do to the account as it is no
     unchanged, update (a new policy version or trust) or conflict (exists and was not made by this tool). \
     Enter asks before anything is written.";
 
+/// The column step names start at: a mark, the action (the longest is `not checked`, with a space after it) and
+/// the kind.
+const NAME_AT: usize = 24;
+
 /// What this screen remembers while the wizard runs.
 #[derive(Debug, Default)]
 pub struct State {
     pub scroll: u16,
+    /// The step whose ARN `y` copies.
+    pub selected: usize,
+    pub search: Search,
 }
 
 /// What a key does on this screen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Act {
     Scroll(Scroll),
+    Select(bool),
+    Copy,
+    Find(Find),
     Adopt,
     Rotate,
     Apply,
@@ -62,7 +76,15 @@ pub fn apply_blocker(s: &Session) -> Option<String> {
 
 /// This screen's keys in its current state: they drive key handling, the footer and help.
 fn table(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Act>> {
-    let mut v = scroll_bindings(st.content(s, size.0, &Theme { color: false }).len(), size.1, Act::Scroll);
+    if st.search.typing() {
+        return search::bindings(&st.search, Act::Find);
+    }
+    let rows = st.content(s, size.0, &Theme { color: false }).0.len();
+    let steps = s.plan.ready().map_or(0, |p| p.steps.len());
+    // The search's keys first: once a query is found, `n` is the next match and Esc clears it.
+    let mut v = search::bindings(&st.search, Act::Find);
+    let height = size.1.saturating_sub(st.search.rows());
+    v.extend(select_bindings(steps, rows, height, Act::Select, Act::Copy, Act::Scroll));
     match &s.plan {
         Remote::Ready(plan) => {
             // What another tool owns is never offered for adoption.
@@ -145,13 +167,15 @@ pub fn describe_writes(plan: &Plan, adopt: bool) -> Vec<String> {
 }
 
 impl State {
-    fn content(&self, s: &Session, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    /// The screen's lines, and the line of each step (where the selection is drawn and scrolled to).
+    fn content(&self, s: &Session, width: u16, theme: &Theme) -> (Vec<Line<'static>>, Vec<usize>) {
         let w = width as usize;
         let mut lines = vec![];
+        let mut marks = vec![];
         let plan = match &s.plan {
             Remote::Idle | Remote::Pending(_) => {
                 lines.push(Line::from(Span::styled("Reading the account to make the plan…", theme.focus())));
-                return lines;
+                return (lines, marks);
             }
             Remote::Failed(e) => {
                 lines.push(Line::from(Span::styled(
@@ -161,7 +185,7 @@ impl State {
                 for r in wrap(&e.line(), w.saturating_sub(2), 2) {
                     lines.push(Line::raw(format!("  {r}")));
                 }
-                return lines;
+                return (lines, marks);
             }
             Remote::Ready(plan) => plan,
         };
@@ -210,23 +234,29 @@ impl State {
                 .replace("; --adopt to take it over", "; a adopts it")
                 .replace("(a new key: rotate-key, or n in the wizard)", "(n makes a new one)");
             let name_len = l.name.chars().count();
-            let fits = name_len + 2 <= name_w && 23 + name_w + reason.chars().count() <= w;
+            let fits = name_len + 2 <= name_w && NAME_AT + name_w + reason.chars().count() <= w;
+            let mark = if i == self.selected { "›" } else { " " };
+            marks.push(lines.len());
             let mut spans = vec![
-                Span::styled(format!(" {:<11}", step.action.as_str()), style),
+                Span::styled(mark.to_string(), theme.selected()),
+                Span::styled(format!("{:<12}", step.action.as_str()), style),
                 Span::raw(format!("{:<11}", l.kind)),
             ];
+            if i == self.selected {
+                spans[2] = Span::styled(format!("{:<11}", l.kind), theme.selected());
+            }
             if fits {
                 spans.push(Span::raw(format!("{:<name_w$}", l.name)));
                 spans.push(Span::styled(reason, theme.dim()));
                 lines.push(Line::from(spans));
                 continue;
             }
-            let mut name_rows = wrap(&l.name, w.saturating_sub(23), 2).into_iter();
+            let mut name_rows = wrap(&l.name, w.saturating_sub(NAME_AT), 2).into_iter();
             spans.push(Span::raw(name_rows.next().unwrap_or_default()));
             lines.push(Line::from(spans));
-            lines.extend(name_rows.map(|r| Line::raw(format!("{:23}{r}", ""))));
-            for r in wrap(&reason, w.saturating_sub(14), 2) {
-                lines.push(Line::from(Span::styled(format!("{:12}{r}", ""), theme.dim())));
+            lines.extend(name_rows.map(|r| Line::raw(format!("{:NAME_AT$}{r}", ""))));
+            for r in wrap(&reason, w.saturating_sub(15), 2) {
+                lines.push(Line::from(Span::styled(format!("{:13}{r}", ""), theme.dim())));
             }
         }
         lines.push(Line::raw(""));
@@ -236,7 +266,7 @@ impl State {
                 "Nothing to change: the account already matches. Enter shows the summary.",
                 theme.ok(),
             )));
-            return lines;
+            return (lines, marks);
         }
         if plan.conflicts().next().is_some() {
             let word =
@@ -260,7 +290,7 @@ impl State {
                 theme.focus(),
             ))),
         }
-        lines
+        (lines, marks)
     }
 }
 
@@ -272,11 +302,32 @@ impl Page for State {
     }
 
     /// Do what the key bound to `a` asks.
-    fn act(&mut self, s: &mut Session, a: Act, _k: &KeyEvent, size: (u16, u16)) -> Vec<Do> {
+    fn act(&mut self, s: &mut Session, a: Act, k: &KeyEvent, size: (u16, u16)) -> Vec<Do> {
+        let height = size.1.saturating_sub(self.search.rows());
         match a {
             Act::Scroll(by) => {
-                let rows = self.content(s, size.0, &Theme { color: false }).len();
-                scroll(&mut self.scroll, by, max_scroll(rows, size.1));
+                let rows = self.content(s, size.0, &Theme { color: false }).0.len();
+                scroll(&mut self.scroll, by, max_scroll(rows, height));
+            }
+            Act::Find(f) => {
+                let lines = self.content(s, size.0, &Theme { color: false }).0;
+                find(&mut self.search, f, k, &lines, &mut self.scroll, height);
+            }
+            Act::Select(down) => {
+                step_selection(&mut self.selected, down, s.plan.ready().map_or(0, |p| p.steps.len()));
+                let (lines, marks) = self.content(s, size.0, &Theme { color: false });
+                if let Some(line) = marks.get(self.selected) {
+                    follow(&mut self.scroll, *line, lines.len(), height);
+                }
+            }
+            Act::Copy => {
+                let Some(plan) = s.plan.ready().filter(|p| self.selected < p.steps.len()) else { return vec![] };
+                let l = plan.label(self.selected);
+                let what = match l.kind {
+                    "attachment" => format!("the ARN of the policy of attachment {}", l.name),
+                    _ => format!("the ARN of {l}"),
+                };
+                return vec![Do::Run(crate::tui::msg::Cmd::Copy { what: Copied::Text { what, text: l.arn } })];
             }
             Act::Adopt => s.adopt = !s.adopt,
             Act::Back => return vec![Do::Go(Screen::Preview)],
@@ -314,13 +365,17 @@ impl Page for State {
 
     /// Draw the screen: a pure function of its state and the session.
     fn view(&self, s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
-        let mut lines = self.content(s, area.width, ui.theme);
+        let mut lines = self.content(s, area.width, ui.theme).0;
         if s.plan.is_pending() {
             lines[0] = Line::from(Span::styled(
                 format!("{} Reading the account to make the plan…", ui.spinner()),
                 ui.theme.focus(),
             ));
         }
-        draw_scrolled(lines, self.scroll, frame, area, ui.theme);
+        draw_searched(&self.search, lines, self.scroll, frame, area, ui.theme);
+    }
+
+    fn typing(&self, _s: &Session) -> bool {
+        self.search.typing()
     }
 }

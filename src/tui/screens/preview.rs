@@ -7,9 +7,10 @@ use crate::setup::{DocKind, DocumentView, template::iam_size};
 use crate::tui::keys::{Binding, Key};
 use crate::tui::msg::{Cmd, Copied, Do, Screen};
 use crate::tui::remote::Remote;
-use crate::tui::screens::{Page, Scroll, Ui, draw_scrolled, max_scroll, scroll, scroll_bindings};
+use crate::tui::screens::{Page, Scroll, Ui, draw_searched, find, max_scroll, scroll, scroll_bindings};
 use crate::tui::session::Session;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::search::{self, Find, Search};
 use crate::tui::widgets::{json_view, wrap::wrap};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
@@ -31,6 +32,7 @@ const SIDE: u16 = 44;
 pub struct State {
     pub tab: usize,
     pub scroll: u16,
+    pub search: Search,
 }
 
 /// What a key does on this screen.
@@ -39,6 +41,7 @@ pub enum Act {
     NextDoc,
     PrevDoc,
     Scroll(Scroll),
+    Find(Find),
     Copy,
     Write,
     Export,
@@ -50,11 +53,16 @@ pub enum Act {
 
 /// This screen's keys in its current state: they drive key handling, the footer and help.
 fn table(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Act>> {
-    let mut v = vec![
+    if st.search.typing() {
+        return search::bindings(&st.search, Act::Find);
+    }
+    // The search's keys first: once a query is found, Esc clears it before it goes back.
+    let mut v = search::bindings(&st.search, Act::Find);
+    v.extend([
         Binding::new(&[Key::Code(KeyCode::Right), Key::Code(KeyCode::Tab)], "←/→", "document", Act::NextDoc),
         Binding::new(&[Key::Code(KeyCode::Left), Key::Code(KeyCode::BackTab)], "", "", Act::PrevDoc),
-    ];
-    v.extend(scroll_bindings(st.rows(s, size.0), size.1.saturating_sub(2), Act::Scroll));
+    ]);
+    v.extend(scroll_bindings(st.rows(s, size.0), st.height(size), Act::Scroll));
     v.push(Binding::new(&[Key::char('c')], "c", "copy document", Act::Copy));
     v.push(Binding::new(&[Key::char('w')], "w", "write files", Act::Write));
     v.push(Binding::new(&[Key::char('e')], "e", "export…", Act::Export));
@@ -108,6 +116,11 @@ impl State {
         }
         lines.extend(finding_lines(s, &found, theme, json_w.saturating_sub(1)));
         lines
+    }
+
+    /// The document's rows in a body of `size`: under the tabs, above the search's query line.
+    fn height(&self, size: (u16, u16)) -> u16 {
+        size.1.saturating_sub(2 + self.search.rows())
     }
 
     fn rows(&self, s: &Session, width: u16) -> usize {
@@ -278,9 +291,14 @@ impl Page for State {
     }
 
     /// Do what the key bound to `a` asks.
-    fn act(&mut self, s: &mut Session, a: Act, _k: &KeyEvent, size: (u16, u16)) -> Vec<Do> {
+    fn act(&mut self, s: &mut Session, a: Act, k: &KeyEvent, size: (u16, u16)) -> Vec<Do> {
         let n = self.docs(s).len().max(1);
         match a {
+            Act::Find(f) => {
+                let lines = self.content(s, size.0, &Theme { color: false });
+                let height = self.height(size);
+                find(&mut self.search, f, k, &lines, &mut self.scroll, height);
+            }
             Act::NextDoc => {
                 self.tab = (self.tab + 1) % n;
                 self.scroll = 0;
@@ -290,7 +308,7 @@ impl Page for State {
                 self.scroll = 0;
             }
             Act::Scroll(by) => {
-                let max = max_scroll(self.rows(s, size.0), size.1.saturating_sub(2));
+                let max = max_scroll(self.rows(s, size.0), self.height(size));
                 scroll(&mut self.scroll, by, max);
             }
             Act::Copy => {
@@ -300,7 +318,15 @@ impl Page for State {
                     return vec![Do::Run(Cmd::Copy { what })];
                 }
             }
-            Act::Write => return vec![Do::Run(Cmd::WriteDocuments)],
+            // The export's layout (one file per document and its README), the same as `export --as documents`.
+            Act::Write => {
+                let Some(p) = s.params.clone() else { return vec![] };
+                let format = crate::export::ExportFormat::Documents;
+                return vec![
+                    Do::Say("Writing the documents…".into()),
+                    Do::Run(Cmd::Export { params: Box::new(p), format }),
+                ];
+            }
             Act::Export => return vec![Do::Ask(crate::tui::prompts::export_prompt())],
             Act::Tighten => {
                 s.tighten = !s.tighten;
@@ -333,6 +359,10 @@ impl Page for State {
             }
         }
         vec![]
+    }
+
+    fn typing(&self, _s: &Session) -> bool {
+        self.search.typing()
     }
 
     /// Draw the screen: a pure function of its state and the session.
@@ -376,11 +406,11 @@ impl Page for State {
         );
         let content = self.content(s, area.width, theme);
         if area.width < SIDE_MIN_WIDTH {
-            draw_scrolled(content, self.scroll, frame, body, theme);
+            draw_searched(&self.search, content, self.scroll, frame, body, theme);
             return;
         }
         let [json_area, side_area] = Layout::horizontal([Constraint::Min(0), Constraint::Length(SIDE)]).areas(body);
-        draw_scrolled(content, self.scroll, frame, json_area, theme);
+        draw_searched(&self.search, content, self.scroll, frame, json_area, theme);
         frame.render_widget(
             Paragraph::new(side(s, &docs[tab], tab, theme, SIDE as usize - 2))
                 .block(Block::new().borders(Borders::LEFT)),

@@ -205,18 +205,26 @@ impl Page for State {
         let [gauge_area, list_area, info_area] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(0), Constraint::Length(5)]).areas(area);
         let (ended, total) = run.progress();
+        // While steps run the gauge fills with the steps that ended; once the run ended, with those that
+        // succeeded: a run whose every step failed or was skipped shows an empty gauge, not a full one.
+        let ok = run.succeeded();
         let (label, style) = match &run.phase {
             Phase::Applying => (format!("{ended}/{total} write steps"), theme.ok()),
             Phase::Stopping { .. } => (format!("stopping… {ended}/{total} write steps"), theme.warn()),
-            Phase::Completed => (format!("done: {total}/{total} write steps"), theme.ok()),
-            Phase::Failed(_) => ("failed: waiting for your choice".to_string(), theme.error()),
+            Phase::Completed => (format!("done: {ok}/{total} write steps"), theme.ok()),
+            Phase::Failed(_) => {
+                (format!("failed: {ok}/{total} write steps succeeded; waiting for your choice"), theme.error())
+            }
             Phase::RollingBack => ("rolling back…".to_string(), theme.warn()),
-            Phase::RolledBack { errors: 0 } => ("failed, rolled back".to_string(), theme.warn()),
+            Phase::RolledBack { errors: 0 } => {
+                (format!("failed, rolled back ({ok}/{total} had succeeded)"), theme.warn())
+            }
             Phase::RolledBack { .. } => ("failed, rollback incomplete".to_string(), theme.error()),
-            Phase::Kept => ("failed, kept as it is".to_string(), theme.warn()),
+            Phase::Kept => (format!("failed, kept as it is: {ok}/{total} write steps succeeded"), theme.warn()),
             Phase::NotStarted => (String::new(), theme.dim()),
         };
-        let ratio = if total == 0 { 1.0 } else { ended as f64 / total as f64 };
+        let filled = if matches!(run.phase, Phase::Applying | Phase::Stopping { .. }) { ended } else { ok };
+        let ratio = if total == 0 { 1.0 } else { filled as f64 / total as f64 };
         frame.render_widget(Gauge::default().gauge_style(style).ratio(ratio.min(1.0)).label(label), gauge_area);
         let steps = step_list::per_step(plan, &run.steps, ui.tick, theme, list_area.width as usize);
         frame.render_widget(Paragraph::new(visible_steps(s, steps, list_area, ui)), list_area);

@@ -3,6 +3,7 @@
 pub mod field;
 pub mod json_view;
 pub mod picker;
+pub mod search;
 pub mod step_list;
 pub mod wrap;
 

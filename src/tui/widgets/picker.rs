@@ -122,8 +122,17 @@ impl<T: PickItem> Picker<T> {
         self.picked = rows.get(next).cloned();
     }
 
-    /// Up to `max` lines of the list under the field, or why there is none.
-    pub fn lines(&self, max: usize, pad: usize, width: usize, spinner: &str, theme: &Theme) -> Vec<Line<'static>> {
+    /// Up to `max` lines of the list under the field, or why there is none (`empty` says what an empty list
+    /// means, e.g. `no Pinpoint projects in eu-west-1`).
+    pub fn lines(
+        &self,
+        max: usize,
+        pad: usize,
+        width: usize,
+        spinner: &str,
+        empty: &str,
+        theme: &Theme,
+    ) -> Vec<Line<'static>> {
         let room = width.saturating_sub(pad);
         let pad = " ".repeat(pad);
         match &self.items {
@@ -138,10 +147,10 @@ impl<T: PickItem> Picker<T> {
             Remote::Ready(_) => {
                 let rows = self.rows();
                 if rows.is_empty() {
-                    return vec![Line::from(Span::styled(
-                        format!("{pad}the list is empty: type the value"),
-                        theme.dim(),
-                    ))];
+                    return super::wrap::wrap(&format!("{empty}: type the value"), room, 2)
+                        .into_iter()
+                        .map(|r| Line::from(Span::styled(format!("{pad}{r}"), theme.dim())))
+                        .collect();
                 }
                 let hl = self.highlighted();
                 let start = hl.unwrap_or(0).saturating_sub(max.saturating_sub(1));
