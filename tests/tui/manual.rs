@@ -352,6 +352,7 @@ fn done_by_hand(params: &pinpoint_iam_wizard::setup::Params, user: impl Fn(&mut 
                 run: None,
                 attached: vec![],
                 permissions_boundary: None,
+                path: "/".into(),
                 tag_keys: vec![],
             }),
             plan::StepKind::User(i) => {
@@ -364,6 +365,7 @@ fn done_by_hand(params: &pinpoint_iam_wizard::setup::Params, user: impl Fn(&mut 
                     attached: ours.map(|p| p.arn.clone()).collect(),
                     access_keys: vec![AccessKeyInfo { id: "AKIAHANDMADE0000001".into(), active: true }],
                     permissions_boundary: None,
+                    path: "/".into(),
                     our_keys: vec![],
                     tag_keys: vec![],
                 };
