@@ -842,6 +842,12 @@ impl App {
                 self.session.key_writes += 1;
                 vec![Cmd::Retire(retirement)]
             }
+            // Key work still on its way (a rotation, a retirement, a deletion) is waited for (`settled`): a new key is shown or,
+            // after a signal, deleted, never left behind unseen.
+            Intent::Quit if self.session.key_writes > 0 || self.session.custody.deleting_any() => {
+                self.quit_when_settled = true;
+                vec![]
+            }
             Intent::Quit => {
                 self.should_quit = true;
                 vec![]
