@@ -24,7 +24,7 @@ fn failed_run_with_a_key(moto: &Moto, times: When) -> (FaultProxy, Term) {
     let proxy = FaultProxy::start(moto);
     proxy.add_rule(Rule::new("AttachUserPolicy", times, Fault::AccessDenied));
     let mut t = Term::spawn(&proxy.env(moto));
-    t.postman_apply(&moto.account, "failed: waiting for your choice");
+    t.postman_apply(&moto.account, "steps succeeded; waiting for your choice");
     proxy.wait_for("CreateAccessKey", 1, Duration::from_secs(10)).unwrap();
     (proxy, t)
 }

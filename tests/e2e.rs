@@ -187,7 +187,7 @@ async fn quitting_after_a_failed_run_asks_rolls_back_the_unseen_key_and_exits_no
     // The user's policy cannot be attached; the access key (it needs only the user) is made meanwhile.
     proxy.add_rule(Rule::new("AttachUserPolicy", When::Always, Fault::AccessDenied));
     let mut t = Term::spawn(&proxy.env(moto));
-    t.postman_apply(&moto.account, "failed: waiting for your choice");
+    t.postman_apply(&moto.account, "steps succeeded; waiting for your choice");
     t.send("q");
     t.wait_for("Quit after a failed run?");
     assert!(t.screen().contains("was never shown: rolling back deletes it"), "{}", t.screen());
@@ -212,7 +212,7 @@ async fn ctrl_c_during_a_rollback_waits_then_leaves_non_zero_saying_what_may_rem
     // The rollback's DeleteUser is held until the test lets it go: the rollback lasts as long as the test needs.
     proxy.add_rule(Rule::new("DeleteUser", When::Always, Fault::Hold));
     let mut t = Term::spawn(&proxy.env(moto));
-    t.postman_apply(&moto.account, "failed: waiting for your choice");
+    t.postman_apply(&moto.account, "steps succeeded; waiting for your choice");
     t.send("b");
     t.wait_for("Roll back this run?");
     t.send("y");

@@ -106,30 +106,73 @@ impl Page for State {
         vec![]
     }
 
-    /// Draw the screen: a pure function of its state and the session.
+    /// Draw the screen: a pure function of its state and the session. In a short window the blank lines go first,
+    /// then the chosen setup's list runs on in one paragraph, then it is left to the Preview: the notes below
+    /// (the long-term credentials warning, what ended with Pinpoint) stay whole.
     fn view(&self, _s: &Session, frame: &mut Frame, area: Rect, ui: &Ui) {
-        let theme = ui.theme;
-        let w = area.width as usize;
+        let (w, h) = (area.width as usize, area.height as usize);
         let intro = "Sets up the IAM resources of AWS's Amazon Pinpoint guides: previewed, planned, then applied.";
-        let mut lines: Vec<Line> = wrap(intro, w, 0).into_iter().map(Line::raw).collect();
-        lines.push(Line::raw(""));
-        lines.push(Line::from(Span::styled("What to set up:", theme.title())));
+        let intro: Vec<Line> = wrap(intro, w, 0).into_iter().map(Line::raw).collect();
+        let notes = self.notes(w, ui);
+        let mut lines = vec![];
+        for (list, gaps) in
+            [(List::Bullets, true), (List::Bullets, false), (List::Paragraph, false), (List::Hidden, false)]
+        {
+            let choices = self.choices(w, list, ui);
+            let gap = usize::from(gaps);
+            lines = intro.clone();
+            lines.extend(std::iter::repeat_n(Line::raw(""), gap));
+            lines.push(Line::from(Span::styled("What to set up:", ui.theme.title())));
+            lines.extend(choices);
+            lines.extend(std::iter::repeat_n(Line::raw(""), gap));
+            lines.extend(notes.iter().cloned());
+            if lines.len() <= h {
+                break;
+            }
+        }
+        frame.render_widget(Paragraph::new(lines), area);
+    }
+}
+
+/// How the chosen setup's resources are listed: shorter forms for shorter windows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum List {
+    Bullets,
+    Paragraph,
+    Hidden,
+}
+
+impl State {
+    /// The choices, the chosen one with what it creates as `list` says.
+    fn choices(&self, w: usize, list: List, ui: &Ui) -> Vec<Line<'static>> {
+        let theme = ui.theme;
+        let mut lines = vec![];
         for (i, choice) in choices().into_iter().enumerate() {
             let (title, items) = what(choice);
             let chosen = self.choice == i;
             let mark = if chosen { "(•)" } else { "( )" };
             let style = if chosen { theme.focus() } else { theme.text() };
             lines.push(Line::from(Span::styled(format!(" {mark} {} {title}  [{choice}]", i + 1), style)));
-            if chosen {
-                for t in items {
-                    for (i, r) in wrap(t, w.saturating_sub(7), 2).into_iter().enumerate() {
-                        let mark = if i == 0 { "     • " } else { "       " };
-                        lines.push(Line::from(Span::styled(format!("{mark}{r}"), theme.dim())));
-                    }
+            if !chosen {
+                continue;
+            }
+            let texts: Vec<String> = match list {
+                List::Bullets => items.into_iter().map(String::from).collect(),
+                List::Paragraph => vec![items.join("; ")],
+                List::Hidden => vec!["(too short a window to list what it creates: Preview shows each)".into()],
+            };
+            for t in texts {
+                for (i, r) in wrap(&t, w.saturating_sub(7), 0).into_iter().enumerate() {
+                    let mark = if i == 0 && list == List::Bullets { "     • " } else { "       " };
+                    lines.push(Line::from(Span::styled(format!("{mark}{r}"), theme.dim())));
                 }
             }
         }
-        lines.push(Line::raw(""));
+        lines
+    }
+
+    /// The setups' warnings (each once) and their end-of-support notes.
+    fn notes(&self, w: usize, ui: &Ui) -> Vec<Line<'static>> {
         let mut warnings: Vec<(&str, &str)> = vec![];
         for warning in SETUPS.iter().flat_map(|s| s.warnings.iter()) {
             if !warnings.iter().any(|(_, seen)| seen == warning) {
@@ -137,12 +180,13 @@ impl Page for State {
             }
         }
         warnings.extend(SETUPS.iter().filter_map(|s| s.end_of_support).map(|line| ("ℹ ", line)));
+        let mut lines = vec![];
         for (mark, text) in warnings {
             for (i, row) in wrap(text, w.saturating_sub(2), 0).into_iter().enumerate() {
                 let m = if i == 0 { mark } else { "  " };
-                lines.push(Line::from(vec![Span::styled(m, theme.warn()), Span::raw(row)]));
+                lines.push(Line::from(vec![Span::styled(m, ui.theme.warn()), Span::raw(row)]));
             }
         }
-        frame.render_widget(Paragraph::new(lines), area);
+        lines
     }
 }
