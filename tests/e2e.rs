@@ -163,7 +163,7 @@ fn without_a_terminal_the_wizard_does_not_start() {
     let dir = tempfile::tempdir().unwrap();
     let out_path = dir.path().join("out");
     let out = std::fs::File::create(&out_path).unwrap();
-    let status = std::process::Command::new(BIN)
+    let status = command(BIN)
         .env_clear()
         .env("TERM", "xterm")
         .stdin(std::process::Stdio::null())

@@ -556,7 +556,7 @@ fn without_account_id_the_account_comes_from_sts_when_credentials_work() {
 
 /// The real binary in the working directory `cwd`, with no AWS configuration.
 fn export_in(cwd: &Path, args: &[&str]) -> Output {
-    std::process::Command::new(BIN)
+    command(BIN)
         .arg("export")
         .args(args)
         .env_clear()

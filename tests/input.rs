@@ -5,7 +5,7 @@ mod support;
 
 use std::ffi::OsStr;
 use std::os::unix::ffi::OsStrExt;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use support::proxy::FaultProxy;
 use support::*;
 
@@ -16,7 +16,7 @@ const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 /// naming `field` without sending a request, else what went wrong.
 fn refused(moto: &Moto, args: &[&str], vars: &[(&str, &OsStr)], field: &str) -> Option<String> {
     let proxy = FaultProxy::start(moto);
-    let out = Command::new(BIN)
+    let out = command(BIN)
         .args(args)
         .env_clear()
         .envs(proxy.env(moto))
@@ -99,7 +99,7 @@ fn a_non_utf8_aws_variable_is_refused_naming_it() {
 
 /// A run of the binary with the proxy's environment (its own `--endpoint-url` in `args` wins).
 fn through(moto: &Moto, proxy: &FaultProxy, args: &[&str]) -> std::process::Output {
-    Command::new(BIN).args(args).env_clear().envs(proxy.env(moto)).stdin(Stdio::null()).output().expect("run")
+    command(BIN).args(args).env_clear().envs(proxy.env(moto)).stdin(Stdio::null()).output().expect("run")
 }
 
 #[test]

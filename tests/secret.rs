@@ -202,7 +202,7 @@ fn apply_saving(
     env.extend(vars.iter().filter_map(|(k, v)| v.clone().map(|v| (k.to_string(), v))));
     let mut args = vec!["apply", "--setup", "postman", "--yes", "--format", "json"];
     args.extend_from_slice(save);
-    let out = std::process::Command::new(BIN)
+    let out = command(BIN)
         .args(&args)
         .env_clear()
         .envs(env)
@@ -316,7 +316,7 @@ fn a_csv_that_cannot_be_written_whole_is_removed_and_its_key_deleted() {
     let _g = moto.exclusive();
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("PostmanUser_accessKeys.csv");
-    let mut cmd = std::process::Command::new(BIN);
+    let mut cmd = command(BIN);
     cmd.args(["apply", "--setup", "postman", "--yes", "--save-csv", csv.to_str().unwrap()])
         .env_clear()
         .envs(moto.env())

@@ -71,7 +71,7 @@ fn start_xvfb() -> Xvfb {
         })
         .unwrap();
     let display = format!(":{n}");
-    let child = Command::new("Xvfb")
+    let child = command("Xvfb")
         .args([display.as_str(), "-screen", "0", "640x480x24", "-nolisten", "tcp"])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -215,7 +215,7 @@ fn after_exit_the_secret_is_in_no_scrollback_and_no_file() {
     let sockets = tempfile::tempdir().unwrap();
     let socket = sockets.path().join("tmux");
     let tmux = |args: &[&str]| {
-        let out = Command::new("tmux")
+        let out = command("tmux")
             .arg("-S")
             .arg(&socket)
             .args(["-f", "/dev/null"])

@@ -2,7 +2,7 @@
 //! Center's portal), played on loopback by tests/support/aws_endpoints.py from AWS's documented wire formats.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 
 pub struct AwsEndpoints {
     child: Child,
@@ -16,7 +16,7 @@ pub const SSO_TOKEN: &str = "sso-access-token-from-the-test";
 impl AwsEndpoints {
     /// Hand out `key` and `secret` from every endpoint.
     pub fn start(key: &str, secret: &str) -> AwsEndpoints {
-        let mut child = Command::new(super::root().join("target/moto-venv/bin/python"))
+        let mut child = super::command(super::root().join("target/moto-venv/bin/python"))
             .arg(super::root().join("tests/support/aws_endpoints.py"))
             .args([key, secret, SSO_TOKEN])
             .stdin(Stdio::piped())

@@ -19,6 +19,24 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_pinpoint-iam-wizard");
 pub const REGION: &str = "eu-west-1";
 pub const SEED_ACCOUNT: &str = "123456789012";
 
+/// A child of the tests that inherits no descriptor but the three it was given. portable-pty marks a new
+/// terminal's descriptors close-on-exec only a moment after opening them, so a child started by another test in
+/// that moment (moto, a TLS front, Xvfb, a run of the binary) would hold that terminal open for its whole life and
+/// [`term::Term::wait_exit`] would never see end of file. Seen once in CI: moto held a wizard's terminal.
+pub fn command(program: impl AsRef<std::ffi::OsStr>) -> Command {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = Command::new(program);
+    // SAFETY: the closure calls one async-signal-safe system call and allocates nothing.
+    unsafe {
+        cmd.pre_exec(|| {
+            // close_range(3, ~0, 0); on a kernel without it, the children keep what they inherited, as before.
+            libc::syscall(libc::SYS_close_range, 3u32, u32::MAX, 0u32);
+            Ok(())
+        });
+    }
+    cmd
+}
+
 /// A moto server; killed when dropped, and it exits by itself when this process's end of its stdin closes.
 pub struct Moto {
     child: Mutex<Child>,
@@ -62,7 +80,7 @@ impl Moto {
     pub fn start(extra_env: &[(&str, &str)]) -> Moto {
         let account = random_account();
         assert_ne!(account, SEED_ACCOUNT);
-        let mut cmd = Command::new(python());
+        let mut cmd = command(python());
         cmd.arg(root().join("tests/support/moto_server.py"))
             .env("MOTO_ACCOUNT_ID", &account)
             .stdin(Stdio::piped())
@@ -166,13 +184,7 @@ pub fn base_env() -> Vec<(String, String)> {
 }
 
 pub fn run_with_env(args: &[&str], env: &[(String, String)]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .env_clear()
-        .envs(env.iter().cloned())
-        .stdin(Stdio::null())
-        .output()
-        .expect("run the binary")
+    command(BIN).args(args).env_clear().envs(env.iter().cloned()).stdin(Stdio::null()).output().expect("run the binary")
 }
 
 /// A run of the real binary that was given a time limit.
@@ -186,7 +198,7 @@ pub struct Bounded {
 /// Run the real binary, killing it if it runs past `limit`: a liveness bound, so a hung run fails its test
 /// instead of hanging the whole suite.
 pub fn run_bounded(args: &[&str], env: &[(String, String)], limit: std::time::Duration) -> Bounded {
-    let child = Command::new(BIN)
+    let child = command(BIN)
         .args(args)
         .env_clear()
         .envs(env.iter().cloned())
@@ -288,7 +300,7 @@ impl Drop for Spawned {
 
 /// Start the real binary with piped stdout and stderr.
 pub fn spawn_with_env(args: &[&str], env: &[(String, String)], stdout: Stdio) -> Spawned {
-    let child = Command::new(BIN)
+    let child = command(BIN)
         .args(args)
         .env_clear()
         .envs(env.iter().cloned())

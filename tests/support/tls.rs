@@ -3,7 +3,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Stdio};
 
 pub struct TlsFront {
     child: Child,
@@ -18,7 +18,7 @@ impl TlsFront {
     /// Listen on a free loopback port, relaying to `upstream_port`.
     pub fn start(upstream_port: u16) -> TlsFront {
         let dir = tempfile::tempdir().unwrap();
-        let mut child = Command::new(super::root().join("target/moto-venv/bin/python"))
+        let mut child = super::command(super::root().join("target/moto-venv/bin/python"))
             .arg(super::root().join("tests/support/tls_front.py"))
             .arg(upstream_port.to_string())
             .arg(dir.path())
