@@ -199,3 +199,29 @@ fn t_on_the_preview_shows_tightened_documents_against_the_guides_and_the_plan_sa
     let (_, params) = plan_id(&app.update(key(KeyCode::Enter)));
     assert!(!params.tighten);
 }
+
+#[test]
+fn at_120_columns_the_tightened_trusts_arn_is_whole_on_one_row_with_the_facts_under_it() {
+    let mut app = at_params();
+    typed(&mut app, "pinpoint");
+    app.update(key(KeyCode::Tab));
+    app.update(key(KeyCode::Down));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.screen, Screen::Preview);
+    app.update(Msg::Resize(120, 40));
+    app.update(ch('t'));
+    while !frame(&app).lines().nth(2).is_some_and(|tabs| tabs.contains("PinpointSegmentImport trust ›")) {
+        app.update(key(KeyCode::Right));
+    }
+    let arn = format!("\"arn:aws:mobiletargeting:eu-west-1:{ACCOUNT}:apps/{PROJECT}\"");
+    let text = frame(&app);
+    assert!(text.contains("+ tightened (written)"), "the tightened trust, as a diff:\n{text}");
+    assert!(text.lines().any(|l| l.contains(&arn)), "the SourceArn whole on one row:\n{text}");
+    let facts = text.lines().position(|l| l.contains("/ 2048 chars")).expect("the size is shown");
+    let arn_row = text.lines().position(|l| l.contains(&arn)).unwrap_or(usize::MAX);
+    assert!(facts > arn_row, "the side panel's facts go under the document:\n{text}");
+    // A document whose words fit keeps the panel beside it.
+    app.update(key(KeyCode::Left));
+    let text = frame(&app);
+    assert!(text.lines().any(|l| l.contains("{") && l.contains("/ 2048 chars")), "beside:\n{text}");
+}

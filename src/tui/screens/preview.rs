@@ -27,6 +27,26 @@ pub const PURPOSE: &str = "Read every policy and trust document exactly as it wi
 const SIDE_MIN_WIDTH: u16 = 110;
 const SIDE: u16 = 44;
 
+/// Whether the side panel is drawn beside `doc` in a body `width` wide: from [`SIDE_MIN_WIDTH`] on, unless a
+/// word of the document (an ARN with a long bucket or project id) would have to break beside it and would fit
+/// whole without it; its facts then go under the document, as in a narrow window.
+fn with_side(s: &Session, doc: &DocumentView, width: u16) -> bool {
+    // The columns before a document's line: the findings' gutter, or a diff's sign and space (and one to spare).
+    let before = if diff(s, doc).is_some() { 3 } else { 2 };
+    let fits = |width: u16| fits_whole(doc, width as usize, before);
+    width >= SIDE_MIN_WIDTH && (fits(width - SIDE) || !fits(width))
+}
+
+/// Whether each line of the document fits in `width` columns, or else each of its words on a continuation row
+/// (the line's indentation and [`wrap`]'s hanging indent of 4 before it).
+fn fits_whole(doc: &DocumentView, width: usize, before: usize) -> bool {
+    json_view::pretty(doc.document).lines().all(|line| {
+        let lead = line.chars().take_while(|c| *c == ' ').count().min(width / 2);
+        let longest = line.split_whitespace().map(|w| w.chars().count()).max().unwrap_or(0);
+        before + line.chars().count() <= width || before + lead + 4 + longest <= width
+    })
+}
+
 /// What this screen remembers while the wizard runs.
 #[derive(Debug, Default)]
 pub struct State {
@@ -90,7 +110,7 @@ impl State {
         let (Some(doc), Some(p)) = (docs.get(tab), &s.params) else {
             return vec![];
         };
-        let narrow = width < SIDE_MIN_WIDTH;
+        let narrow = !with_side(s, doc, width);
         let json_w = if narrow { width } else { width - SIDE } as usize;
         let found = all_findings(s, doc, tab);
         let mut lines = match diff(s, doc) {
@@ -405,7 +425,7 @@ impl Page for State {
             tabs_area,
         );
         let content = self.content(s, area.width, theme);
-        if area.width < SIDE_MIN_WIDTH {
+        if !with_side(s, &docs[tab], area.width) {
             draw_searched(&self.search, content, self.scroll, frame, body, theme);
             return;
         }
