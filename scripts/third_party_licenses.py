@@ -24,6 +24,7 @@ import json
 import os
 import subprocess
 import sys
+import textwrap
 
 NAME = "pinpoint-iam-wizard"
 PREFIXES = ("LICENSE", "LICENCE", "COPYING", "NOTICE", "UNLICENSE", "COPYRIGHT")
@@ -118,7 +119,8 @@ def main():
         lines.append(f"  texts: {', '.join(refs)}" if refs else f"  texts: {NONE_FOUND}")
     lines += ["", "Texts", "=====", ""]
     for number, text, where in sorted(texts.values()):
-        lines.append(f"-------- [{number}] {'; '.join(where)}")
+        header = f"-------- [{number}] {'; '.join(where)}"
+        lines += textwrap.wrap(header, width=116, subsequent_indent="    ", break_on_hyphens=False)
         lines.append("")
         lines.append(text)
     with open(output, "w", encoding="utf-8") as f:
