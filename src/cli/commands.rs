@@ -31,10 +31,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Some(Command::RetireKey(args)) => run_retire(&conn, args).await,
         Some(Command::Export(args)) => super::export::run_export(&conn, args).await,
         Some(Command::Completions { shell }) => {
-            use clap::CommandFactory;
-            let mut buf = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "pinpoint-iam-wizard", &mut buf);
-            output::deliver(&buf).map_err(|_| CliError::Quiet)
+            output::deliver(&super::completion_script(shell)).map_err(|_| CliError::Quiet)
         }
         Some(Command::Man) => {
             use clap::CommandFactory;

@@ -33,7 +33,7 @@ use crate::setup::{
     ProjectId, Region, SETUPS, Selection, Tag,
 };
 use clap::builder::TypedValueParser;
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum, ValueHint};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -49,7 +49,7 @@ pub struct Cli {
     #[command(flatten)]
     pub aws: AwsArgs,
     /// Wizard only: seconds after which a copied secret is cleared from the clipboard (if it still holds it).
-    #[arg(long, value_name = "SECS", help_heading = "Wizard options", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    #[arg(long, value_hint = ValueHint::Other, value_name = "SECS", help_heading = "Wizard options", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub clipboard_timeout: u64,
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -61,23 +61,23 @@ pub struct Cli {
 #[command(next_help_heading = "AWS options (any command)")]
 pub struct AwsArgs {
     /// AWS profile to use (default: AWS_PROFILE, then "default"); beats AWS_ACCESS_KEY_ID in the environment.
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, value_hint = ValueHint::Other, global = true, value_name = "NAME")]
     pub profile: Option<String>,
     /// AWS Region (default: AWS_REGION, then the profile's region).
-    #[arg(long, global = true, value_name = "REGION", value_parser = |s: &str| Region::parse("--region", s))]
+    #[arg(long, value_hint = ValueHint::Other, global = true, value_name = "REGION", value_parser = |s: &str| Region::parse("--region", s))]
     pub region: Option<Region>,
     /// Send every AWS request to this endpoint (default: AWS_ENDPOINT_URL), e.g. a local emulator.
-    #[arg(long, global = true, value_name = "URL", value_parser = EndpointParser)]
+    #[arg(long, value_hint = ValueHint::Other, global = true, value_name = "URL", value_parser = EndpointParser)]
     pub endpoint_url: Option<String>,
     /// Seconds to wait for a connection to AWS.
-    #[arg(long, global = true, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    #[arg(long, value_hint = ValueHint::Other, global = true, value_name = "SECS", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
     pub connect_timeout: u64,
     /// Seconds one AWS call may take, the SDK's retries included, before it is given up.
-    #[arg(long, global = true, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    #[arg(long, value_hint = ValueHint::Other, global = true, value_name = "SECS", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub operation_timeout: u64,
     /// Seconds to wait out IAM's eventual consistency (NoSuchEntity right after a create, DeleteConflict right
     /// after a detach) before a step fails.
-    #[arg(long, global = true, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=600))]
+    #[arg(long, value_hint = ValueHint::Other, global = true, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(0..=600))]
     pub iam_lag_wait: u64,
     /// Trace every AWS request and answer on stderr (secrets and signatures redacted).
     #[arg(long, global = true)]
@@ -130,17 +130,100 @@ pub enum Command {
     Man,
 }
 
+/// The completion script for `shell`, as clap_complete generates it from [`Cli`]. Every option whose value is not
+/// a path says so (`ValueHint::Other`), so no shell offers file names for it. For fish, one addition:
+/// clap_complete's fish generator completes options only, never positional arguments (its documentation says so;
+/// clap-rs/clap#6295), and fish offers file names wherever no completion forbids them. So each subcommand with no
+/// path argument forbids them, and a positional argument with possible values (`completions SHELL`) offers them,
+/// both written from the same clap definitions, after clap_complete's own script. For bash, one repair of a known
+/// clap_complete bug ([`bash_subcommand_states`]).
+pub fn completion_script(shell: clap_complete::Shell) -> Vec<u8> {
+    use clap::CommandFactory;
+    let mut cmd = Cli::command();
+    let mut buf = Vec::new();
+    clap_complete::generate(shell, &mut cmd, BIN_NAME, &mut buf);
+    match shell {
+        clap_complete::Shell::Fish => buf.extend_from_slice(fish_positionals(&cmd).as_bytes()),
+        clap_complete::Shell::Bash => buf = bash_subcommand_states(buf),
+        _ => {}
+    }
+    buf
+}
+
+const BIN_NAME: &str = "pinpoint-iam-wizard";
+
+/// clap_complete's bash script spells the state after a subcommand two ways for a binary whose name has a hyphen
+/// (`plan`'s, say): `pinpoint__iam__wizard__subcmd__plan` where it reads the words,
+/// `pinpoint__subcmd__iam__subcmd__wizard__subcmd__plan` in the `case` arm that completes that subcommand. No arm
+/// matches, nothing after a subcommand is completed, and bash falls back to file names (clap-rs/clap#6421, open in
+/// clap_complete 4.6.11). The arms are renamed to the words' spelling; once clap_complete spells both alike, this
+/// finds nothing to rename.
+fn bash_subcommand_states(script: Vec<u8>) -> Vec<u8> {
+    const SEP: &str = "__subcmd__";
+    let wrong = format!("{}{SEP}", BIN_NAME.replace('-', SEP));
+    let right = format!("{}{SEP}", BIN_NAME.replace('-', "__"));
+    match String::from_utf8(script) {
+        Ok(script) => script.replace(&wrong, &right).into_bytes(),
+        Err(e) => e.into_bytes(),
+    }
+}
+
+/// A value fish's `complete -a` and `__fish_seen_subcommand_from` take as one word without quoting.
+fn plain_word(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "+-_.".contains(c))
+}
+
+/// What clap_complete's fish script leaves out: per subcommand, `-f` unless one of its
+/// positional arguments may be a path, and the possible values of each positional argument that has them (until
+/// one is given).
+fn fish_positionals(cmd: &clap::Command) -> String {
+    let using = format!("__fish_{}_using_subcommand", BIN_NAME.replace('-', "_"));
+    let mut out = String::from(
+        "\n# Added by pinpoint-iam-wizard (clap_complete's fish script completes no positional argument): no file \
+         names where no\n# argument is a path, and the values of positional arguments.\n",
+    );
+    for sub in cmd.get_subcommands() {
+        let name = sub.get_name();
+        let positionals: Vec<&clap::Arg> = sub.get_positionals().collect();
+        let may_be_path = positionals.iter().any(|a| {
+            a.get_possible_values().is_empty()
+                && matches!(
+                    a.get_value_hint(),
+                    ValueHint::Unknown | ValueHint::AnyPath | ValueHint::FilePath | ValueHint::DirPath
+                )
+        });
+        if !may_be_path {
+            out.push_str(&format!("complete -c {BIN_NAME} -n \"{using} {name}\" -f\n"));
+        }
+        for arg in positionals {
+            let values: Vec<String> = arg
+                .get_possible_values()
+                .iter()
+                .filter(|v| !v.is_hide_set())
+                .map(|v| v.get_name().to_string())
+                .filter(|v| plain_word(v))
+                .collect();
+            if !values.is_empty() {
+                let values = values.join(" ");
+                let unless_given = format!("{using} {name}; and not __fish_seen_subcommand_from {values}");
+                out.push_str(&format!("complete -c {BIN_NAME} -n \"{unless_given}\" -f -a \"{values}\"\n"));
+            }
+        }
+    }
+    out
+}
+
 /// Where to save a new key, only when asked.
 #[derive(Debug, Args, Default)]
 pub struct SaveArgs {
     /// Save the new key as this profile in the shared credentials file (AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials).
-    #[arg(long, value_name = "PROFILE")]
+    #[arg(long, value_hint = ValueHint::Other, value_name = "PROFILE")]
     pub save_profile: Option<String>,
     /// Replace the profile if it exists (otherwise an existing profile is never touched).
     #[arg(long, requires = "save_profile")]
     pub overwrite_profile: bool,
     /// Save the new key as a CSV in the IAM console's format (mode 0600; an existing file is never overwritten).
-    #[arg(long, value_name = "PATH")]
+    #[arg(long, value_hint = ValueHint::FilePath, value_name = "PATH")]
     pub save_csv: Option<std::path::PathBuf>,
     /// Print the secret on standard output even when it was saved (by default a saved secret is not printed:
     /// CI logs and scrollback keep standard output).
@@ -163,10 +246,10 @@ fn key_user() -> &'static str {
 #[derive(Debug, Args)]
 pub struct RotateArgs {
     /// The user whose key to rotate.
-    #[arg(long, value_name = "NAME", default_value = key_user(), value_parser = |s: &str| IamName::parse("--user", IamKind::User, s))]
+    #[arg(long, value_hint = ValueHint::Other, value_name = "NAME", default_value = key_user(), value_parser = |s: &str| IamName::parse("--user", IamKind::User, s))]
     pub user: IamName,
     /// With two keys already (AWS's maximum), delete this one first.
-    #[arg(long, value_name = "ACCESS_KEY_ID")]
+    #[arg(long, value_hint = ValueHint::Other, value_name = "ACCESS_KEY_ID")]
     pub delete_key: Option<String>,
     /// After creating the new key, deactivate the old ones (delete them later with retire-key --delete).
     #[arg(long)]
@@ -190,10 +273,10 @@ pub struct RotateArgs {
 #[derive(Debug, Args)]
 pub struct RetireArgs {
     /// The user that owns the key.
-    #[arg(long, value_name = "NAME", default_value = key_user(), value_parser = |s: &str| IamName::parse("--user", IamKind::User, s))]
+    #[arg(long, value_hint = ValueHint::Other, value_name = "NAME", default_value = key_user(), value_parser = |s: &str| IamName::parse("--user", IamKind::User, s))]
     pub user: IamName,
     /// The access key id to retire.
-    #[arg(long, value_name = "ACCESS_KEY_ID")]
+    #[arg(long, value_hint = ValueHint::Other, value_name = "ACCESS_KEY_ID")]
     pub key: String,
     /// Delete it (only once it is inactive) instead of deactivating it.
     #[arg(long)]
@@ -229,14 +312,14 @@ pub struct SetupValues {
     pub setup: Selection,
     /// The account id (default: what STS reports). With no credentials, plan works offline with this; the
     /// cloudformation and terraform exports take the account they are deployed in.
-    #[arg(long, value_name = "ID", value_parser = |s: &str| AccountId::parse("--account-id", s))]
+    #[arg(long, value_hint = ValueHint::Other, value_name = "ID", value_parser = |s: &str| AccountId::parse("--account-id", s))]
     pub account_id: Option<AccountId>,
     /// The S3 bucket that holds the segment files (segment-import).
-    #[arg(long, value_name = "BUCKET", value_parser = |s: &str| BucketName::parse("--bucket", s))]
+    #[arg(long, value_hint = ValueHint::Other, value_name = "BUCKET", value_parser = |s: &str| BucketName::parse("--bucket", s))]
     pub bucket: Option<BucketName>,
     /// The Pinpoint project (application) id: segment-import imports into it, end-user-messaging sends push and
     /// OTP through it.
-    #[arg(long, value_name = "ID", value_parser = |s: &str| ProjectId::parse("--project-id", s))]
+    #[arg(long, value_hint = ValueHint::Other, value_name = "ID", value_parser = |s: &str| ProjectId::parse("--project-id", s))]
     pub project_id: Option<ProjectId>,
     /// Add confused-deputy conditions (aws:SourceAccount, aws:SourceArn) to the Pinpoint trust policy.
     #[arg(long)]
@@ -246,7 +329,7 @@ pub struct SetupValues {
     #[arg(long)]
     pub tighten: bool,
     /// Override a resource name: OPTION=NAME, e.g. --name postman-user-name=OpsPostman (repeatable).
-    #[arg(long = "name", value_name = "OPTION=NAME", long_help = name_options_help())]
+    #[arg(long = "name", value_hint = ValueHint::Other, value_name = "OPTION=NAME", long_help = name_options_help())]
     pub names: Vec<String>,
     #[command(flatten)]
     pub guard: guard::GuardArgs,
@@ -366,7 +449,7 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub adopt: bool,
     /// An extra tag for every created resource, KEY=VALUE (repeatable).
-    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = |s: &str| Tag::parse("--tag", s))]
+    #[arg(long = "tag", value_hint = ValueHint::Other, value_name = "KEY=VALUE", value_parser = |s: &str| Tag::parse("--tag", s))]
     pub tags: Vec<Tag>,
     #[command(flatten)]
     pub save: SaveArgs,
@@ -378,7 +461,7 @@ pub struct DestroyArgs {
     #[arg(long, value_name = "SETUP", value_parser = setup_kind())]
     pub setup: Selection,
     /// Override a resource name, as for apply.
-    #[arg(long = "name", value_name = "OPTION=NAME", long_help = name_options_help())]
+    #[arg(long = "name", value_hint = ValueHint::Other, value_name = "OPTION=NAME", long_help = name_options_help())]
     pub names: Vec<String>,
     #[command(flatten)]
     pub guard: guard::GuardArgs,
