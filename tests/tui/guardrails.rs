@@ -33,3 +33,17 @@ fn the_path_and_the_boundary_are_validated_as_typed_and_reach_the_plan() {
     assert_eq!(p.path.as_str(), "/teams/");
     assert_eq!(p.boundary.unwrap().as_str(), "arn:aws:iam::aws:policy/PowerUserAccess");
 }
+
+#[test]
+fn help_on_parameters_says_what_the_path_and_the_boundary_are_for() {
+    let mut app = at_params_postman();
+    app.update(key(KeyCode::F(1)));
+    let f = flat_frame(&app);
+    assert!(f.contains("the IAM path goes on every policy, role and user"), "{f}");
+    assert!(f.contains("permissions boundary (a policy ARN) on every role and the user"), "{f}");
+}
+
+/// The frame's words with the box edges and line ends collapsed, to find a wrapped sentence.
+fn flat_frame(app: &App) -> String {
+    frame(app).replace('│', " ").split_whitespace().collect::<Vec<_>>().join(" ")
+}

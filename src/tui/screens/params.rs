@@ -20,8 +20,10 @@ use tui_input::Input;
 
 /// What the screen is for, as `?` help says it.
 pub const PURPOSE: &str = "Fill in what the documents need: the S3 bucket the import reads, the Pinpoint project \
-    it writes to, and the names of the policies, roles and user (the guides' names by default). Each field says \
-    which rule its value breaks. Nothing is written here; Enter shows the documents.";
+    it writes to, and the names of the policies, roles and user (the guides' names by default). Where an \
+    organisation demands them, the IAM path goes on every policy, role and user (/teams/messaging/) and the \
+    permissions boundary (a policy ARN) on every role and the user. Each field says which rule its value breaks. \
+    Nothing is written here; Enter shows the documents.";
 
 /// Every setup's names, in the order the wizard asks for them; [`Field::Name`] indexes it.
 pub fn name_fields() -> Vec<&'static NameField> {
