@@ -8,7 +8,7 @@ use crate::aws::Identity;
 use crate::aws::analyzer::Analysis;
 use crate::aws::iam::AccessKeyInfo;
 use crate::plan::{Action as Step, Plan};
-use crate::secret::custody::SecretCustody;
+use crate::secret::custody::{KeyEnd, KeyOutcome, SecretCustody};
 use crate::setup::{AccountId, Desired, Params, Region, Selection};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -136,6 +136,15 @@ impl Session {
     }
 
     /// The user whose existing key the plan keeps, and who can get a new one by rotation.
+    /// The keys a rotation replaced, once the new key's secret reached someone: only then may they be retired.
+    /// Deactivating them after the new key was deleted, or kept without its secret, would leave the user with no
+    /// key anyone can use.
+    pub fn replaced_keys(&self) -> Option<(&str, &[AccessKeyInfo])> {
+        let (user, keys) = self.old_keys.as_ref()?;
+        let delivered = |k: &KeyOutcome| k.user == *user && matches!(k.end, KeyEnd::Delivered(_));
+        self.custody.outcomes().iter().any(delivered).then_some((user.as_str(), keys.as_slice()))
+    }
+
     pub fn rotatable_user(&self) -> Option<String> {
         let plan = self.plan.ready()?;
         if !self.online() || !plan.checked {

@@ -256,3 +256,36 @@ fn quitting_after_a_run_that_wrote_nothing_known_says_so() {
     assert!(c.lines[0].contains("before any write was confirmed"), "{:?}", c.lines);
     assert!(!c.lines.iter().any(|l| l.contains("made or changed: nothing")), "{:?}", c.lines);
 }
+
+#[test]
+fn old_keys_are_not_offered_for_retirement_when_the_new_key_was_deleted_unseen() {
+    let mut app = to_plan(at_preview(), |p| {
+        for s in &mut p.steps {
+            s.action = Action::Unchanged;
+        }
+    });
+    app.update(ch('n'));
+    app.update(ch('y'));
+    app.update(Msg::Keys(Ok(vec![AccessKeyInfo { id: "AKIAOLD1".into(), active: true }])));
+    app.update(Msg::Rotated(Box::new(Ok(pinpoint_iam_wizard::engine::access_keys::Rotation {
+        key: fake_key(),
+        old: vec![AccessKeyInfo { id: "AKIAOLD1".into(), active: true }],
+        deleted_first: None,
+        adopted: vec![],
+    }))));
+    assert_eq!(app.screen, Screen::Secret);
+    // Done without revealing: the prompt offers to delete the unseen key.
+    app.update(key(KeyCode::Enter));
+    let cmds = app.update(ch('d'));
+    assert!(matches!(cmds.as_slice(), [Cmd::DeleteKey { id, .. }] if id == "AKIAFAKEFAKEFAKEFAKE"), "{cmds:?}");
+    app.update(Msg::KeyDeleted { id: "AKIAFAKEFAKEFAKEFAKE".into(), verified: true });
+    assert_eq!(app.screen, Screen::Summary);
+    let f = frame(&app);
+    assert!(!f.contains("deactivate old key"), "the old key is the only one anyone can use:\n{f}");
+    assert!(app.update(ch('d')).is_empty() && app.overlay.is_none(), "d asks nothing");
+    assert!(f.contains("n new access key"), "another rotation is offered:\n{f}");
+    // Once a new key's secret is delivered, the old one may go.
+    let mut app = rotated();
+    assert!(frame(&app).contains("d deactivate old key"));
+    assert!(app.update(ch('d')).is_empty() && app.overlay.is_some());
+}

@@ -54,13 +54,14 @@ pub fn copyables(s: &Session) -> Vec<Copyable> {
 fn table(st: &State, s: &Session, size: (u16, u16)) -> Vec<Binding<Act>> {
     let rows = st.content(s, size.0, &Theme { color: false }).0.len();
     let mut v = select_bindings(copyables(s).len(), rows, size.1, Act::Select, Act::Copy, Act::Scroll);
-    match &s.old_keys {
+    match s.replaced_keys() {
         Some((_, keys)) if keys.iter().any(|k| k.active) => {
             v.push(Binding::new(&[Key::char('d')], "d", "deactivate old key…", Act::Deactivate))
         }
         Some((_, keys)) if !keys.is_empty() => {
             v.push(Binding::new(&[Key::char('x')], "x", "delete old key…", Act::Delete))
         }
+        Some(_) => {}
         None if s.rotatable_user().is_some() => {
             v.push(Binding::new(&[Key::char('n')], "n", "new access key…", Act::Rotate))
         }
@@ -171,18 +172,23 @@ impl State {
         if keys.is_empty() {
             lines.push(Line::raw(" none left"));
         }
+        let retirable = s.replaced_keys().is_some();
+        if !retirable {
+            lines.push(Line::raw(" the new key's secret reached no one, so these stay as they are (n makes another)"));
+        }
         for k in keys {
-            let (word, style) = if k.active {
-                ("active: d deactivates it", theme.warn())
-            } else {
-                ("inactive: x deletes it", theme.dim())
+            let (word, style) = match (k.active, retirable) {
+                (true, true) => ("active: d deactivates it", theme.warn()),
+                (false, true) => ("inactive: x deletes it", theme.dim()),
+                (true, false) => ("active", theme.text()),
+                (false, false) => ("inactive", theme.dim()),
             };
             lines.push(Line::from(vec![Span::raw(format!(" {}  ", k.id)), Span::styled(word, style)]));
         }
     }
 
     fn retire(&self, s: &Session, delete: bool) -> Vec<Do> {
-        let Some((user, keys)) = s.old_keys.clone() else { return vec![] };
+        let Some((user, keys)) = s.replaced_keys().map(|(u, k)| (u.to_string(), k.to_vec())) else { return vec![] };
         let ids: Vec<String> = keys.iter().filter(|k| delete || k.active).map(|k| k.id.clone()).collect();
         let lines = if delete {
             vec![
