@@ -1,7 +1,7 @@
 //! What every fault-matrix cell checks, whichever command it runs: the run ended by itself, did not panic,
 //! printed no Debug dump and printed JSON; and what its report says of each resource is what moto holds.
 
-use super::account::Account;
+use super::account::{Account, Guardrails};
 use super::proxy::Fault;
 use super::{Bounded, debug_dump, stderr};
 use serde_json::Value;
@@ -153,9 +153,19 @@ pub enum Start {
     /// Someone else's (untagged, with their own tag) `PostmanAccessPolicy` with another document, `PostmanUser`
     /// and `ImporterS3Role`: apply takes them over with `--adopt`.
     Adopted,
+    /// An organisation's guardrails (issue 19): apply runs with `--path` and `--permissions-boundary` behind an
+    /// SCP that denies CreateRole/CreateUser without the boundary. `PostmanUser` (ours, with its key) is left
+    /// from an apply of `--setup postman` without them, its policy deleted since (a policy's path cannot
+    /// change: a conflict): apply moves the user (`UpdateUser`) and puts its boundary, and creates every role
+    /// under the path and boundary and every policy under the path; a rollback takes both back.
+    Guarded,
 }
 
-pub const STARTS: [Start; 3] = [Start::Empty, Start::Drifted, Start::Adopted];
+pub const STARTS: [Start; 4] = [Start::Empty, Start::Drifted, Start::Adopted, Start::Guarded];
+
+/// The guardrails of [`Start::Guarded`]: an AWS-managed policy as the boundary, as organisations use one.
+pub const GUARDRAILS: Guardrails =
+    Guardrails { path: "/teams/messaging/", boundary: "arn:aws:iam::aws:policy/PowerUserAccess" };
 
 /// The foreign owner's own tag on what the adopted start holds.
 pub const FOREIGN_TAG: (&str, &str) = ("team", "payments");
@@ -166,6 +176,7 @@ impl std::fmt::Display for Start {
             Start::Empty => "empty",
             Start::Drifted => "drifted",
             Start::Adopted => "adopted",
+            Start::Guarded => "guarded",
         })
     }
 }
@@ -176,17 +187,40 @@ fn foreign_document() -> Value {
 }
 
 impl Start {
-    /// `apply`'s options this start needs: an adopted account needs `--adopt`.
+    /// `apply`'s options this start needs: an adopted account needs `--adopt`, a guarded one the guardrails.
     pub fn apply_flags(self) -> &'static [&'static str] {
-        if self == Start::Adopted { &["--adopt"] } else { &[] }
+        match self {
+            Start::Adopted => &["--adopt"],
+            Start::Guarded => {
+                const FLAGS: [&str; 4] = ["--path", GUARDRAILS.path, "--permissions-boundary", GUARDRAILS.boundary];
+                &FLAGS
+            }
+            Start::Empty | Start::Drifted => &[],
+        }
+    }
+
+    /// The guardrails apply is given from this start: what the complete state carries.
+    pub fn guardrails(self) -> Option<Guardrails> {
+        (self == Start::Guarded).then_some(GUARDRAILS)
+    }
+
+    /// The proxy's rules every run from this start meets besides a cell's faults (to add after them, so that
+    /// a cell's fault comes first): the organisation's SCP of a guarded account.
+    pub fn account_rules(self) -> Vec<super::proxy::Rule> {
+        if self == Start::Guarded { super::proxy::boundary_scp(GUARDRAILS.boundary) } else { vec![] }
     }
 
     /// Reset moto and build this start (an apply straight to moto, then the SDK).
     pub fn prepare(self, moto: &super::Moto, bucket: &str, project: &str) {
         moto.reset();
-        if self == Start::Drifted {
-            let args = ["apply", "--setup", "all", "--bucket", bucket, "--project-id", project, "--yes", "--format"];
-            let applied = moto.run(&[&args[..], &["json"]].concat());
+        let all = ["apply", "--setup", "all", "--bucket", bucket, "--project-id", project, "--yes", "--format", "json"];
+        let earlier: &[&str] = match self {
+            Start::Drifted => &all,
+            Start::Guarded => &["apply", "--setup", "postman", "--yes", "--format", "json"],
+            Start::Empty | Start::Adopted => &[],
+        };
+        if !earlier.is_empty() {
+            let applied = moto.run(earlier);
             assert!(applied.status.success(), "apply: {}", stderr(&applied));
         }
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -196,9 +230,18 @@ impl Start {
                 Start::Empty => {}
                 Start::Drifted => drift(&iam, &moto.account).await,
                 Start::Adopted => foreign(&iam).await,
+                Start::Guarded => unguarded_user(&iam, &moto.account).await,
             }
         });
     }
+}
+
+/// Leave only the user of an unguarded postman apply: its policy (at path `/`, which a guarded apply could
+/// not take over) detached and deleted.
+async fn unguarded_user(iam: &aws_sdk_iam::Client, account: &str) {
+    let arn = format!("arn:aws:iam::{account}:policy/PostmanAccessPolicy");
+    iam.detach_user_policy().user_name("PostmanUser").policy_arn(&arn).send().await.unwrap();
+    iam.delete_policy().policy_arn(&arn).send().await.unwrap();
 }
 
 async fn drift(iam: &aws_sdk_iam::Client, account: &str) {
