@@ -5,7 +5,8 @@ use super::account::{Account, Guardrails};
 use super::proxy::Fault;
 use super::{Bounded, debug_dump, stderr};
 use serde_json::Value;
-use std::time::Duration;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 /// Run every cell on the first free worker (each with its own emulator, so no cell's outcome depends on
 /// another's) and return the results in the cells' order.
@@ -94,6 +95,47 @@ pub fn common(
             None
         }
     }
+}
+
+/// One cell's line in a matrix's table: its columns, how it ended, how long it took, what it broke.
+pub struct Line {
+    pub cell: String,
+    pub outcome: String,
+    pub elapsed: Duration,
+    /// The last column: `ok`, or what the cell broke in short.
+    pub verdict: String,
+    /// Printed under the cell among the failing ones; empty when it passed.
+    pub details: Vec<String>,
+}
+
+/// Print a matrix's table (`header` names the cells' own columns) and the totals of `command`'s cells since
+/// `started`; returns the failing cells, each with its details.
+pub fn print_table(command: &str, header: &str, outcome_width: usize, lines: &[Line], started: Instant) -> Vec<String> {
+    println!("{header}  {:<outcome_width$} {:>6}  FAILURES", "OUTCOME", "SECS");
+    let mut failing = Vec::new();
+    let mut outcomes: BTreeMap<&str, usize> = BTreeMap::new();
+    for line in lines {
+        *outcomes.entry(&line.outcome).or_default() += 1;
+        println!(
+            "{}  {:<outcome_width$} {:>6.1}  {}",
+            line.cell,
+            line.outcome,
+            line.elapsed.as_secs_f64(),
+            line.verdict
+        );
+        if !line.details.is_empty() {
+            failing.push(format!("{}\n    {}", line.cell, line.details.join("\n    ")));
+        }
+    }
+    println!(
+        "{} {command} cells ({}) in {:.0}s: {} ok, {} failing; outcomes {outcomes:?}",
+        lines.len(),
+        if full() { "full" } else { "sampled" },
+        started.elapsed().as_secs_f64(),
+        lines.len() - failing.len(),
+        failing.len()
+    );
+    failing
 }
 
 pub fn last_lines(text: &str) -> String {
