@@ -531,14 +531,14 @@ fn actions(seen: &[String]) -> Vec<String> {
 }
 
 /// The late write a rollback-phase cell refuses from its arrival on: the key's marker `TagUser` (after the
-/// key exists) where the run makes a key, else an attachment (the user's comes after its update).
+/// key exists) where the run makes a key, else the one missing attachment.
 fn late_failure(start: Start) -> (&'static str, usize) {
     match start {
-        Start::Empty => ("TagUser", 1),
+        // After the user's update in the guarded start: its rollback restores the user's path and boundary.
+        Start::Empty | Start::Guarded => ("TagUser", 1),
         // The first TagUser adopts the user.
         Start::Adopted => ("TagUser", 2),
         Start::Drifted => ("AttachRolePolicy", 1),
-        Start::Guarded => ("AttachUserPolicy", 1),
     }
 }
 

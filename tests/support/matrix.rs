@@ -196,10 +196,10 @@ pub enum Start {
     /// and `ImporterS3Role`: apply takes them over with `--adopt`.
     Adopted,
     /// An organisation's guardrails (issue 19): apply runs with `--path` and `--permissions-boundary` behind an
-    /// SCP that denies CreateRole/CreateUser without the boundary. `PostmanUser` (ours, with its key) is left
-    /// from an apply of `--setup postman` without them, its policy deleted since (a policy's path cannot
-    /// change: a conflict): apply moves the user (`UpdateUser`) and puts its boundary, and creates every role
-    /// under the path and boundary and every policy under the path; a rollback takes both back.
+    /// SCP that denies CreateRole/CreateUser without the boundary. `PostmanUser` (ours) is left from an apply
+    /// of `--setup postman` without them, its policy and key deleted since (a policy's path cannot change: a
+    /// conflict): apply moves the user (`UpdateUser`) and puts its boundary, creates every role under the path
+    /// and boundary and every policy under the path, and makes a key; a rollback takes the user's back.
     Guarded,
 }
 
@@ -279,11 +279,20 @@ impl Start {
 }
 
 /// Leave only the user of an unguarded postman apply: its policy (at path `/`, which a guarded apply could
-/// not take over) detached and deleted.
+/// not take over) detached and deleted, its key deleted with the key's tags (so that the guarded run's last
+/// write, the new key's marker, comes after every other: its rollback-phase cells undo the same writes each
+/// time).
 async fn unguarded_user(iam: &aws_sdk_iam::Client, account: &str) {
+    let user = "PostmanUser";
     let arn = format!("arn:aws:iam::{account}:policy/PostmanAccessPolicy");
-    iam.detach_user_policy().user_name("PostmanUser").policy_arn(&arn).send().await.unwrap();
+    iam.detach_user_policy().user_name(user).policy_arn(&arn).send().await.unwrap();
     iam.delete_policy().policy_arn(&arn).send().await.unwrap();
+    for key in iam.list_access_keys().user_name(user).send().await.unwrap().access_key_metadata() {
+        let id = key.access_key_id().unwrap();
+        iam.delete_access_key().user_name(user).access_key_id(id).send().await.unwrap();
+        let tags = [format!("pinpoint-iam-wizard:key:{id}"), id.to_string()];
+        iam.untag_user().user_name(user).set_tag_keys(Some(tags.to_vec())).send().await.unwrap();
+    }
 }
 
 async fn drift(iam: &aws_sdk_iam::Client, account: &str) {
