@@ -1,6 +1,6 @@
 //! The fault matrix of `apply --setup all` (issues 7 and 15). Its actions come from the wire: a clean run
-//! through the proxy from each start (an empty account, a drifted one, one whose foreign resources are adopted)
-//! records what apply sends (creates, updates, adopt tags, attachments, the key, and every read, the last round
+//! through the proxy from each start (an empty account, a drifted one, one whose foreign resources are adopted,
+//! one under an organisation's guardrails: a path and a permissions boundary behind an SCP, issue 19) records what apply sends (creates, updates, adopt tags, attachments, the key, and every read, the last round
 //! of verification included), and a run whose last write fails persistently records what its rollback sends
 //! (deletes, detaches, untags, restores, the key clean-up's listing). Every such action × every fault, once or
 //! persistent, with rollback or `--no-rollback`, through a strict proxy (deletes refused as IAM would); a fault
@@ -37,8 +37,10 @@ const LIMIT: Duration = Duration::from_secs(90);
 const WORKERS: usize = 4;
 /// Writes the wire must show, so the matrix cannot shrink unnoticed: the creates, the updates and adopt tags
 /// of the drifted and adopted starts, and the undos of a rollback.
-const EXPECTED_WRITES: [&str; 14] = [
+const EXPECTED_WRITES: [&str; 16] = [
     "DeleteRolePermissionsBoundary",
+    "UpdateUser",
+    "PutUserPermissionsBoundary",
     "DeleteUserPermissionsBoundary",
     "CreatePolicy",
     "CreateRole",
@@ -53,8 +55,10 @@ const EXPECTED_WRITES: [&str; 14] = [
     "TagRole",
     "GetPolicy",
 ];
-const EXPECTED_UNDOS: [&str; 14] = [
+const EXPECTED_UNDOS: [&str; 16] = [
     "PutRolePermissionsBoundary",
+    "UpdateUser",
+    "DeleteUserPermissionsBoundary",
     "PutUserPermissionsBoundary",
     "DeleteAccessKey",
     "ListAccessKeys",
@@ -180,18 +184,23 @@ fn blind_retries(seen: &[String]) -> Vec<String> {
     found
 }
 
-/// Whether a resource is as `apply` wants it (the seeds' document, trust, attachment; our tag; a key marked
-/// as ours).
+/// Whether a resource is as `apply` wants it (the seeds' document, trust, attachment; our tag; the start's
+/// path and boundary; a key marked as ours).
 fn as_desired(after: &Account, seeds: &Account, kind: &str, name: &str) -> bool {
     match kind {
-        "policy" => after
-            .policies
-            .get(name)
-            .is_some_and(|p| p.ours && Some(&p.document) == seeds.policies.get(name).map(|s| &s.document)),
-        "role" => after.roles.get(name).is_some_and(|r| {
-            r.ours && r.boundary.is_none() && Some(&r.trust) == seeds.roles.get(name).map(|s| &s.trust)
+        "policy" => after.policies.get(name).is_some_and(|p| {
+            p.ours && seeds.policies.get(name).is_some_and(|s| (&p.document, &p.path) == (&s.document, &s.path))
         }),
-        "user" => after.users.get(name).is_some_and(|u| u.ours && u.boundary.is_none()),
+        "role" => after.roles.get(name).is_some_and(|r| {
+            r.ours
+                && seeds
+                    .roles
+                    .get(name)
+                    .is_some_and(|s| (&r.trust, &r.boundary, &r.path) == (&s.trust, &s.boundary, &s.path))
+        }),
+        "user" => after.users.get(name).is_some_and(|u| {
+            u.ours && seeds.users.get(name).is_some_and(|s| (&u.boundary, &u.path) == (&s.boundary, &s.path))
+        }),
         "attachment" => after.facet(kind, name).is_some(),
         "access_key" => after.users.get(name).is_some_and(|u| !u.keys.is_empty() && u.stale_key_tags().is_empty()),
         _ => false,
@@ -320,7 +329,7 @@ fn judge(ran: &Ran, seeds: &Account, failures: &mut Failures) -> String {
         if !j["error"].is_null() {
             failures.push(("report", format!("faulted run: exit 0 with error {}", j["error"])));
         }
-        let diffs = after.differences_from_seeds_after(before, account, BUCKET, PROJECT);
+        let diffs = after.differences_from_seeds_under(before, account, BUCKET, PROJECT, cell.start.guardrails());
         if !diffs.is_empty() {
             failures.push(("incomplete", format!("faulted run: exit 0 but {}", diffs.join("; "))));
         }
@@ -402,11 +411,7 @@ impl Worker {
         let mut failures = Vec::new();
         cell.start.prepare(&self.moto, BUCKET, PROJECT);
         let before = self.account();
-        let proxy = FaultProxy::start(&self.moto);
-        proxy.strict(true);
-        for rule in Worker::rules(cell, wire) {
-            proxy.add_rule(rule);
-        }
+        let proxy = proxy_for(self, cell.start, Worker::rules(cell, wire));
         let env = proxy.env(&self.moto);
         let first = run_bounded(&apply_args(cell.start, !cell.rollback), &env, LIMIT);
         let idle = proxy.wait_idle(LIMIT);
@@ -426,12 +431,15 @@ impl Worker {
         let printed = j.as_ref().and_then(printed_key);
         // After a kill at the liveness bound nothing can be promised about the account: the hang is the failure.
         if let (Some(j), false) = (&j, first.timed_out) {
-            let seeds = Account::seeds(&self.moto.account, BUCKET, PROJECT);
+            let seeds = Account::seeds_under(&self.moto.account, BUCKET, PROJECT, cell.start.guardrails());
             let printed = printed.as_ref();
             let ran = Ran { cell, code, j, before: &before, after: &after, printed, account: &self.moto.account };
             outcome = judge(&ran, &seeds, &mut failures);
         }
         proxy.clear_rules();
+        for rule in cell.start.account_rules() {
+            proxy.add_rule(rule);
+        }
         if let Err(e) = idle {
             failures.push(("hung", e));
         }
@@ -470,7 +478,8 @@ impl Worker {
             let err = last_lines(&stderr(&second.output));
             failures.push(("no-converge", format!("clean rerun: exit {code2:?}, error {}: {err}", j2["error"])));
         }
-        let mut diffs = converged.differences_from_seeds_after(after, &self.moto.account, BUCKET, PROJECT);
+        let guardrails = cell.start.guardrails();
+        let mut diffs = converged.differences_from_seeds_under(after, &self.moto.account, BUCKET, PROJECT, guardrails);
         diffs.retain(|d| !(unmarked && d.starts_with("user PostmanUser lacks the marker tag of its key")));
         if !diffs.is_empty() {
             failures.push(("no-converge", format!("clean rerun: {}", diffs.join("; "))));
@@ -525,11 +534,23 @@ fn actions(seen: &[String]) -> Vec<String> {
 /// key exists) where the run makes a key, else the one missing attachment.
 fn late_failure(start: Start) -> (&'static str, usize) {
     match start {
-        Start::Empty => ("TagUser", 1),
+        // After the user's update in the guarded start: its rollback restores the user's path and boundary.
+        Start::Empty | Start::Guarded => ("TagUser", 1),
         // The first TagUser adopts the user.
         Start::Adopted => ("TagUser", 2),
         Start::Drifted => ("AttachRolePolicy", 1),
     }
+}
+
+/// A proxy for a run from `start`, strict as IAM, with `rules` before the start's own (an SCP): the first rule
+/// that applies decides, so a cell's fault on CreateRole is not hidden by the SCP's.
+fn proxy_for(worker: &Worker, start: Start, rules: Vec<Rule>) -> FaultProxy {
+    let proxy = FaultProxy::start(&worker.moto);
+    proxy.strict(true);
+    for rule in rules.into_iter().chain(start.account_rules()) {
+        proxy.add_rule(rule);
+    }
+    proxy
 }
 
 /// How often a start's failing run is recorded: only what every recording sent after the failure is faulted
@@ -539,8 +560,7 @@ const RECORDINGS: usize = 3;
 /// Record a start's wire: a clean run, then runs whose late write is refused from its arrival on.
 fn record(worker: &Worker, start: Start) -> Wire {
     start.prepare(&worker.moto, BUCKET, PROJECT);
-    let proxy = FaultProxy::start(&worker.moto);
-    proxy.strict(true);
+    let proxy = proxy_for(worker, start, vec![]);
     let clean = run_bounded(&apply_args(start, false), &proxy.env(&worker.moto), LIMIT);
     assert_eq!(clean.output.status.code(), Some(0), "a clean apply from {start}: {}", stderr(&clean.output));
     proxy.wait_idle(LIMIT).unwrap();
@@ -552,9 +572,7 @@ fn record(worker: &Worker, start: Start) -> Wire {
     let mut rollback: Option<Vec<String>> = None;
     for _ in 0..RECORDINGS {
         start.prepare(&worker.moto, BUCKET, PROJECT);
-        let failed_proxy = FaultProxy::start(&worker.moto);
-        failed_proxy.strict(true);
-        failed_proxy.add_rule(Rule::new(action, When::FromNth(nth), Fault::AccessDenied));
+        let failed_proxy = proxy_for(worker, start, vec![Rule::new(action, When::FromNth(nth), Fault::AccessDenied)]);
         let failed = run_bounded(&apply_args(start, false), &failed_proxy.env(&worker.moto), LIMIT);
         assert_eq!(
             failed.output.status.code(),

@@ -329,31 +329,18 @@ fn every_fault_and_signal_on_every_call_of_destroy_ends_truly_and_a_rerun_finish
     let workers: Vec<Worker> =
         std::iter::once(probe).chain((1..WORKERS).map(|_| Worker { moto: Moto::start(&[]) })).collect();
     let results = matrix::run_cells(&workers, &cells, |worker, cell| worker.run(cell));
-    println!(
-        "{:<7} {:<20} {:<22} {:<10}  {:<14} {:>6}  FAILURES",
-        "SETUP", "ACTION", "FAULT", "WHEN", "OUTCOME", "SECS"
-    );
-    let mut failing = Vec::new();
-    let mut outcomes: std::collections::BTreeMap<String, usize> = Default::default();
-    for (cell, v) in cells.iter().zip(&results) {
-        let mut classes: Vec<&str> = v.failures.iter().map(|(c, _)| *c).filter(|c| !c.is_empty()).collect();
-        classes.sort();
-        classes.dedup();
-        *outcomes.entry(v.outcome.clone()).or_default() += 1;
-        let ok = if classes.is_empty() { "ok".to_string() } else { classes.join(",") };
-        println!("{cell}  {:<14} {:>6.1}  {ok}", v.outcome, v.elapsed.as_secs_f64());
-        if !v.failures.is_empty() {
-            let details: Vec<String> = v.failures.iter().map(|(_, d)| format!("    {d}")).collect();
-            failing.push(format!("{cell}\n{}", details.join("\n")));
-        }
-    }
-    println!(
-        "{} destroy cells ({}) in {:.0}s: {} ok, {} failing; outcomes {outcomes:?}",
-        cells.len(),
-        if matrix::full() { "full" } else { "sampled" },
-        started.elapsed().as_secs_f64(),
-        cells.len() - failing.len(),
-        failing.len()
-    );
+    let lines: Vec<matrix::Line> = cells.iter().zip(results).map(|(cell, v)| line(cell, v)).collect();
+    let header = format!("{:<7} {:<20} {:<22} {:<10}", "SETUP", "ACTION", "FAULT", "WHEN");
+    let failing = matrix::print_table("destroy", &header, 14, &lines, started);
     assert!(failing.is_empty(), "{} of {} cells failed:\n{}", failing.len(), cells.len(), failing.join("\n"));
+}
+
+/// A cell's line in the table: the classes of what it broke, each detail under it.
+fn line(cell: &Cell, v: Verdict) -> matrix::Line {
+    let mut classes: Vec<&str> = v.failures.iter().map(|(c, _)| *c).filter(|c| !c.is_empty()).collect();
+    classes.sort();
+    classes.dedup();
+    let verdict = if classes.is_empty() { "ok".to_string() } else { classes.join(",") };
+    let details = v.failures.into_iter().map(|(_, d)| d).collect();
+    matrix::Line { cell: cell.to_string(), outcome: v.outcome, elapsed: v.elapsed, verdict, details }
 }

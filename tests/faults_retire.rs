@@ -332,13 +332,6 @@ fn cells(wires: &[(Use, Vec<String>)]) -> Vec<Cell> {
     cells
 }
 
-/// How one cell ended: what it broke, its exit, how long it took.
-struct Outcome {
-    wrong: Vec<String>,
-    outcome: String,
-    elapsed: Duration,
-}
-
 #[test]
 fn every_fault_and_signal_on_every_call_of_retire_key_leaves_the_account_as_the_exit_says() {
     let started = Instant::now();
@@ -354,27 +347,13 @@ fn every_fault_and_signal_on_every_call_of_retire_key_leaves_the_account_as_the_
     cells.retain(|c| matrix::selected(&c.to_string()));
     let workers: Vec<Worker> =
         std::iter::once(probe).chain((1..WORKERS).map(|_| Worker { moto: Moto::start(&[]) })).collect();
-    let results = matrix::run_cells(&workers, &cells, |worker, cell| {
+    let lines = matrix::run_cells(&workers, &cells, |worker, cell| {
         let t = Instant::now();
         let (wrong, outcome) = worker.run(cell);
-        Outcome { wrong, outcome, elapsed: t.elapsed() }
+        let verdict = wrong.first().cloned().unwrap_or_else(|| "ok".into());
+        matrix::Line { cell: cell.to_string(), outcome, elapsed: t.elapsed(), verdict, details: wrong }
     });
-    println!("{:<10} {:<18} {:<22} {:<10}  {:<8} {:>5}  FAILURES", "USE", "ACTION", "FAULT", "WHEN", "OUTCOME", "SECS");
-    let mut failing = Vec::new();
-    for (cell, Outcome { wrong, outcome, elapsed }) in cells.iter().zip(&results) {
-        let verdict = if wrong.is_empty() { "ok".to_string() } else { wrong[0].clone() };
-        println!("{cell}  {outcome:<8} {:>5.1}  {verdict}", elapsed.as_secs_f64());
-        if !wrong.is_empty() {
-            failing.push(format!("{cell}\n    {}", wrong.join("\n    ")));
-        }
-    }
-    println!(
-        "{} retire-key cells ({}) in {:.0}s: {} ok, {} failing",
-        cells.len(),
-        if matrix::full() { "full" } else { "sampled" },
-        started.elapsed().as_secs_f64(),
-        cells.len() - failing.len(),
-        failing.len()
-    );
+    let header = format!("{:<10} {:<18} {:<22} {:<10}", "USE", "ACTION", "FAULT", "WHEN");
+    let failing = matrix::print_table("retire-key", &header, 8, &lines, started);
     assert!(failing.is_empty(), "{} of {} cells failed:\n{}", failing.len(), cells.len(), failing.join("\n"));
 }

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyView {
     pub document: Value,
+    /// Its IAM path (issue 19's `--path`; `/` without).
+    pub path: String,
     pub ours: bool,
     pub versions: usize,
     pub tags: Vec<(String, String)>,
@@ -22,6 +24,7 @@ pub struct RoleView {
     pub tags: Vec<(String, String)>,
     /// Its permissions boundary's ARN (issue 19).
     pub boundary: Option<String>,
+    pub path: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +35,15 @@ pub struct UserView {
     pub tags: Vec<(String, String)>,
     pub ours: bool,
     pub boundary: Option<String>,
+    pub path: String,
+}
+
+/// Issue 19's guardrails an apply was given: the path of everything it makes, the permissions boundary of
+/// every role and user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Guardrails {
+    pub path: &'static str,
+    pub boundary: &'static str,
 }
 
 /// Every customer-managed policy, role and user of the account.
@@ -93,6 +105,7 @@ impl Account {
                 p.policy_name().unwrap().to_string(),
                 PolicyView {
                     document: decode(doc.policy_version().unwrap().document().unwrap()),
+                    path: got.path().unwrap_or("/").to_string(),
                     ours: ours(got.tags()),
                     versions,
                     tags: pairs(got.tags()),
@@ -116,6 +129,7 @@ impl Account {
                     ours: ours(got.tags()),
                     tags: pairs(got.tags()),
                     boundary: boundary_of(got.permissions_boundary()),
+                    path: got.path().to_string(),
                 },
             );
         }
@@ -124,6 +138,7 @@ impl Account {
             let got = iam.get_user().user_name(name).send().await.unwrap();
             let tags = got.user().unwrap().tags();
             let boundary = boundary_of(got.user().unwrap().permissions_boundary());
+            let path = got.user().unwrap().path().to_string();
             let attached = iam.list_attached_user_policies().user_name(name).send().await.unwrap();
             let inline = iam.list_user_policies().user_name(name).send().await.unwrap();
             let keys = iam.list_access_keys().user_name(name).send().await.unwrap();
@@ -140,6 +155,7 @@ impl Account {
                     tags: pairs(tags),
                     ours: ours(tags),
                     boundary,
+                    path,
                 },
             );
         }
@@ -168,14 +184,19 @@ impl Account {
 
     /// One resource's own state as a report row names it (`kind`, `name`), `None` when absent: a policy's
     /// document, versions and tags; a role's trust, inline policies and tags; a user's inline policies and own
-    /// tags; whether an attachment exists; a user's access keys with their tags.
+    /// tags (each with its boundary and path); whether an attachment exists; a user's access keys with their tags.
     pub fn facet(&self, kind: &str, name: &str) -> Option<String> {
         match kind {
             "policy" => self.policies.get(name).map(|p| format!("{p:?}")),
             "role" => {
-                self.roles.get(name).map(|r| format!("{:?} {:?} {:?} {:?}", r.trust, r.inline, r.tags, r.boundary))
+                let role =
+                    |r: &RoleView| format!("{:?} {:?} {:?} {:?} {}", r.trust, r.inline, r.tags, r.boundary, r.path);
+                self.roles.get(name).map(role)
             }
-            "user" => self.users.get(name).map(|u| format!("{:?} {:?} {:?}", u.inline, u.own_tags(), u.boundary)),
+            "user" => {
+                let user = |u: &UserView| format!("{:?} {:?} {:?} {}", u.inline, u.own_tags(), u.boundary, u.path);
+                self.users.get(name).map(user)
+            }
             "attachment" => {
                 let (policy, holder) = name.split_once(" -> ")?;
                 let attached = |list: &Vec<String>| list.iter().any(|p| p == policy);
@@ -227,7 +248,20 @@ impl Account {
         bucket: &str,
         project: &str,
     ) -> Vec<String> {
-        let expected = Account::seeds(account, bucket, project);
+        self.differences_from_seeds_under(before, account, bucket, project, None)
+    }
+
+    /// The same for an apply given `guardrails` (issue 19): every policy, role and user under its path, every
+    /// role and the user under its boundary.
+    pub fn differences_from_seeds_under(
+        &self,
+        before: &Account,
+        account: &str,
+        bucket: &str,
+        project: &str,
+        guardrails: Option<Guardrails>,
+    ) -> Vec<String> {
+        let expected = Account::seeds_under(account, bucket, project, guardrails);
         let mut diffs = Vec::new();
         let names = |a: &Account| -> Vec<String> {
             let mut n: Vec<String> = a.policies.keys().map(|p| format!("policy {p}")).collect();
@@ -252,6 +286,9 @@ impl Account {
                 if !have.ours {
                     diffs.push(format!("policy {name} not tagged ManagedBy"));
                 }
+                if have.path != want.path {
+                    diffs.push(format!("policy {name} path {}, expected {}", have.path, want.path));
+                }
                 if have.versions != 1 && !before.policies.contains_key(name) {
                     diffs.push(format!("policy {name} has {} versions", have.versions));
                 }
@@ -268,6 +305,9 @@ impl Account {
                         have.boundary, want.boundary
                     ));
                 }
+                if have.path != want.path {
+                    diffs.push(format!("role {name} path {}, expected {}", have.path, want.path));
+                }
                 if have.attached != want.attached {
                     diffs.push(format!("role {name} attachments {:?}, expected {:?}", have.attached, want.attached));
                 }
@@ -279,15 +319,19 @@ impl Account {
                 }
             }
         }
-        if let Some(have) = self.users.get("PostmanUser") {
+        if let (Some(have), Some(want)) = (self.users.get("PostmanUser"), expected.users.get("PostmanUser")) {
             if have.attached != ["PostmanAccessPolicy"] {
                 diffs.push(format!("user PostmanUser attachments {:?}", have.attached));
             }
             if !have.ours {
                 diffs.push("user PostmanUser not tagged ManagedBy".into());
             }
-            if let Some(b) = &have.boundary {
-                diffs.push(format!("user PostmanUser has permissions boundary {b}"));
+            if have.boundary != want.boundary {
+                let (b, w) = (&have.boundary, &want.boundary);
+                diffs.push(format!("user PostmanUser permissions boundary {b:?}, expected {w:?}"));
+            }
+            if have.path != want.path {
+                diffs.push(format!("user PostmanUser path {}, expected {}", have.path, want.path));
             }
             if !have.inline.is_empty() {
                 diffs.push(format!("user PostmanUser has inline policies {:?}", have.inline));
@@ -307,8 +351,21 @@ impl Account {
 
     /// The complete state of `apply --setup all`, keys aside.
     pub fn seeds(account: &str, bucket: &str, project: &str) -> Account {
-        let doc = |name: &str| seed(name, account, REGION, bucket, project);
-        let policy = |name: &str| PolicyView { document: doc(name), ours: true, versions: 1, tags: vec![] };
+        Account::seeds_under(account, bucket, project, None)
+    }
+
+    /// The complete state of `apply --setup all` given `guardrails`, keys aside: the seeds' documents (the
+    /// Pinpoint policy passes the import role at its path-qualified ARN), each resource under the path, each
+    /// role and the user under the boundary.
+    pub fn seeds_under(account: &str, bucket: &str, project: &str, guardrails: Option<Guardrails>) -> Account {
+        let path = guardrails.map_or("/", |g| g.path);
+        let boundary = guardrails.map(|g| g.boundary.to_string());
+        let doc = |name: &str| {
+            let doc = seed(name, account, REGION, bucket, project).to_string();
+            serde_json::from_str(&doc.replace(":role/", &format!(":role{path}"))).unwrap()
+        };
+        let policy =
+            |name: &str| PolicyView { document: doc(name), path: path.into(), ours: true, versions: 1, tags: vec![] };
         let lambda: Value = serde_json::from_str(include_str!("../../assets/trust/lambda.json")).unwrap();
         let role = |trust: Value, attached: &[&str]| RoleView {
             trust,
@@ -316,7 +373,8 @@ impl Account {
             inline: vec![],
             ours: true,
             tags: vec![],
-            boundary: None,
+            boundary: boundary.clone(),
+            path: path.into(),
         };
         Account {
             policies: BTreeMap::from([
@@ -341,7 +399,8 @@ impl Account {
                     keys: vec![],
                     tags: vec![],
                     ours: true,
-                    boundary: None,
+                    boundary: boundary.clone(),
+                    path: path.into(),
                 },
             )]),
         }

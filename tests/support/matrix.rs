@@ -1,11 +1,12 @@
 //! What every fault-matrix cell checks, whichever command it runs: the run ended by itself, did not panic,
 //! printed no Debug dump and printed JSON; and what its report says of each resource is what moto holds.
 
-use super::account::Account;
+use super::account::{Account, Guardrails};
 use super::proxy::Fault;
 use super::{Bounded, debug_dump, stderr};
 use serde_json::Value;
-use std::time::Duration;
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
 
 /// Run every cell on the first free worker (each with its own emulator, so no cell's outcome depends on
 /// another's) and return the results in the cells' order.
@@ -96,6 +97,47 @@ pub fn common(
     }
 }
 
+/// One cell's line in a matrix's table: its columns, how it ended, how long it took, what it broke.
+pub struct Line {
+    pub cell: String,
+    pub outcome: String,
+    pub elapsed: Duration,
+    /// The last column: `ok`, or what the cell broke in short.
+    pub verdict: String,
+    /// Printed under the cell among the failing ones; empty when it passed.
+    pub details: Vec<String>,
+}
+
+/// Print a matrix's table (`header` names the cells' own columns) and the totals of `command`'s cells since
+/// `started`; returns the failing cells, each with its details.
+pub fn print_table(command: &str, header: &str, outcome_width: usize, lines: &[Line], started: Instant) -> Vec<String> {
+    println!("{header}  {:<outcome_width$} {:>6}  FAILURES", "OUTCOME", "SECS");
+    let mut failing = Vec::new();
+    let mut outcomes: BTreeMap<&str, usize> = BTreeMap::new();
+    for line in lines {
+        *outcomes.entry(&line.outcome).or_default() += 1;
+        println!(
+            "{}  {:<outcome_width$} {:>6.1}  {}",
+            line.cell,
+            line.outcome,
+            line.elapsed.as_secs_f64(),
+            line.verdict
+        );
+        if !line.details.is_empty() {
+            failing.push(format!("{}\n    {}", line.cell, line.details.join("\n    ")));
+        }
+    }
+    println!(
+        "{} {command} cells ({}) in {:.0}s: {} ok, {} failing; outcomes {outcomes:?}",
+        lines.len(),
+        if full() { "full" } else { "sampled" },
+        started.elapsed().as_secs_f64(),
+        lines.len() - failing.len(),
+        failing.len()
+    );
+    failing
+}
+
 pub fn last_lines(text: &str) -> String {
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     lines[lines.len().saturating_sub(3)..].join(" / ")
@@ -153,9 +195,19 @@ pub enum Start {
     /// Someone else's (untagged, with their own tag) `PostmanAccessPolicy` with another document, `PostmanUser`
     /// and `ImporterS3Role`: apply takes them over with `--adopt`.
     Adopted,
+    /// An organisation's guardrails (issue 19): apply runs with `--path` and `--permissions-boundary` behind an
+    /// SCP that denies CreateRole/CreateUser without the boundary. `PostmanUser` (ours) is left from an apply
+    /// of `--setup postman` without them, its policy and key deleted since (a policy's path cannot change: a
+    /// conflict): apply moves the user (`UpdateUser`) and puts its boundary, creates every role under the path
+    /// and boundary and every policy under the path, and makes a key; a rollback takes the user's back.
+    Guarded,
 }
 
-pub const STARTS: [Start; 3] = [Start::Empty, Start::Drifted, Start::Adopted];
+pub const STARTS: [Start; 4] = [Start::Empty, Start::Drifted, Start::Adopted, Start::Guarded];
+
+/// The guardrails of [`Start::Guarded`]: an AWS-managed policy as the boundary, as organisations use one.
+pub const GUARDRAILS: Guardrails =
+    Guardrails { path: "/teams/messaging/", boundary: "arn:aws:iam::aws:policy/PowerUserAccess" };
 
 /// The foreign owner's own tag on what the adopted start holds.
 pub const FOREIGN_TAG: (&str, &str) = ("team", "payments");
@@ -166,6 +218,7 @@ impl std::fmt::Display for Start {
             Start::Empty => "empty",
             Start::Drifted => "drifted",
             Start::Adopted => "adopted",
+            Start::Guarded => "guarded",
         })
     }
 }
@@ -176,17 +229,40 @@ fn foreign_document() -> Value {
 }
 
 impl Start {
-    /// `apply`'s options this start needs: an adopted account needs `--adopt`.
+    /// `apply`'s options this start needs: an adopted account needs `--adopt`, a guarded one the guardrails.
     pub fn apply_flags(self) -> &'static [&'static str] {
-        if self == Start::Adopted { &["--adopt"] } else { &[] }
+        match self {
+            Start::Adopted => &["--adopt"],
+            Start::Guarded => {
+                const FLAGS: [&str; 4] = ["--path", GUARDRAILS.path, "--permissions-boundary", GUARDRAILS.boundary];
+                &FLAGS
+            }
+            Start::Empty | Start::Drifted => &[],
+        }
+    }
+
+    /// The guardrails apply is given from this start: what the complete state carries.
+    pub fn guardrails(self) -> Option<Guardrails> {
+        (self == Start::Guarded).then_some(GUARDRAILS)
+    }
+
+    /// The proxy's rules every run from this start meets besides a cell's faults (to add after them, so that
+    /// a cell's fault comes first): the organisation's SCP of a guarded account.
+    pub fn account_rules(self) -> Vec<super::proxy::Rule> {
+        if self == Start::Guarded { super::proxy::boundary_scp(GUARDRAILS.boundary) } else { vec![] }
     }
 
     /// Reset moto and build this start (an apply straight to moto, then the SDK).
     pub fn prepare(self, moto: &super::Moto, bucket: &str, project: &str) {
         moto.reset();
-        if self == Start::Drifted {
-            let args = ["apply", "--setup", "all", "--bucket", bucket, "--project-id", project, "--yes", "--format"];
-            let applied = moto.run(&[&args[..], &["json"]].concat());
+        let all = ["apply", "--setup", "all", "--bucket", bucket, "--project-id", project, "--yes", "--format", "json"];
+        let earlier: &[&str] = match self {
+            Start::Drifted => &all,
+            Start::Guarded => &["apply", "--setup", "postman", "--yes", "--format", "json"],
+            Start::Empty | Start::Adopted => &[],
+        };
+        if !earlier.is_empty() {
+            let applied = moto.run(earlier);
             assert!(applied.status.success(), "apply: {}", stderr(&applied));
         }
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
@@ -196,8 +272,26 @@ impl Start {
                 Start::Empty => {}
                 Start::Drifted => drift(&iam, &moto.account).await,
                 Start::Adopted => foreign(&iam).await,
+                Start::Guarded => unguarded_user(&iam, &moto.account).await,
             }
         });
+    }
+}
+
+/// Leave only the user of an unguarded postman apply: its policy (at path `/`, which a guarded apply could
+/// not take over) detached and deleted, its key deleted with the key's tags (so that the guarded run's last
+/// write, the new key's marker, comes after every other: its rollback-phase cells undo the same writes each
+/// time).
+async fn unguarded_user(iam: &aws_sdk_iam::Client, account: &str) {
+    let user = "PostmanUser";
+    let arn = format!("arn:aws:iam::{account}:policy/PostmanAccessPolicy");
+    iam.detach_user_policy().user_name(user).policy_arn(&arn).send().await.unwrap();
+    iam.delete_policy().policy_arn(&arn).send().await.unwrap();
+    for key in iam.list_access_keys().user_name(user).send().await.unwrap().access_key_metadata() {
+        let id = key.access_key_id().unwrap();
+        iam.delete_access_key().user_name(user).access_key_id(id).send().await.unwrap();
+        let tags = [format!("pinpoint-iam-wizard:key:{id}"), id.to_string()];
+        iam.untag_user().user_name(user).set_tag_keys(Some(tags.to_vec())).send().await.unwrap();
     }
 }
 
