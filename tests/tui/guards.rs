@@ -284,6 +284,10 @@ fn old_keys_are_not_offered_for_retirement_when_the_new_key_was_deleted_unseen()
     assert!(!f.contains("deactivate old key"), "the old key is the only one anyone can use:\n{f}");
     assert!(app.update(ch('d')).is_empty() && app.overlay.is_none(), "d asks nothing");
     assert!(f.contains("n new access key"), "another rotation is offered:\n{f}");
+    app.update(Msg::Resize(80, 24));
+    app.update(key(KeyCode::End));
+    let words = frame(&app).replace(['│', '"'], " ").split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("so these stay as they are (n makes another)"), "said whole at 80×24:\n{}", frame(&app));
     // Once a new key's secret is delivered, the old one may go.
     let mut app = rotated();
     assert!(frame(&app).contains("d deactivate old key"));

@@ -102,7 +102,7 @@ impl State {
             }
         }
         self.attachments_and_keys(s, w, theme, &mut lines);
-        self.old_keys(s, theme, &mut lines);
+        self.old_keys(s, w, theme, &mut lines);
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled("Next", theme.title())));
         let mut next = vec![];
@@ -165,7 +165,7 @@ impl State {
     }
 
     /// After a rotation, the keys the new one replaces and what can be done to them.
-    fn old_keys(&self, s: &Session, theme: &Theme, lines: &mut Vec<Line<'static>>) {
+    fn old_keys(&self, s: &Session, w: usize, theme: &Theme, lines: &mut Vec<Line<'static>>) {
         let Some((user, keys)) = &s.old_keys else { return };
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled(format!("Old access keys of {user}"), theme.title())));
@@ -174,7 +174,8 @@ impl State {
         }
         let retirable = s.replaced_keys().is_some();
         if !retirable {
-            lines.push(Line::raw(" the new key's secret reached no one, so these stay as they are (n makes another)"));
+            let why = "the new key's secret reached no one, so these stay as they are (n makes another)";
+            lines.extend(wrap(why, w.saturating_sub(1), 1).into_iter().map(|r| Line::raw(format!(" {r}"))));
         }
         for k in keys {
             let (word, style) = match (k.active, retirable) {
