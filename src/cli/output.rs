@@ -351,9 +351,8 @@ pub fn plan_text(plan: &Plan, note: Option<&str>, analysis: Option<&Analysis>) -
     }
     let tightened = if p.tighten { ", tightened documents" } else { "" };
     let mut out = format!("Plan for setup {} in account {}, Region {}{tightened}\n", p.setup, p.account, p.region);
-    if !p.path.is_root() || p.boundary.is_some() {
-        let boundary = p.boundary.as_ref().map_or("none".to_string(), |b| b.to_string());
-        out.push_str(&format!("Guardrails: path {}, permissions boundary {boundary}\n", p.path));
+    if let Some(guardrails) = p.guardrails() {
+        out.push_str(&format!("{guardrails}\n"));
     }
     if let Some(note) = note {
         out.push_str(&format!("Note: {note}\n"));

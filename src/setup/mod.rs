@@ -215,6 +215,16 @@ impl Params {
         self.region.partition()
     }
 
+    /// The organisation's guardrails this run carries, in the words every plan (text, wizard) heads with; `None`
+    /// when neither is set.
+    pub fn guardrails(&self) -> Option<String> {
+        if self.path.is_root() && self.boundary.is_none() {
+            return None;
+        }
+        let boundary = self.boundary.as_ref().map_or("none".to_string(), |b| b.to_string());
+        Some(format!("Guardrails: path {}, permissions boundary {boundary}", self.path))
+    }
+
     pub fn policy_arn(&self, name: &IamName) -> String {
         format!("arn:{}:iam::{}:policy{}{}", self.partition(), self.account, self.path, name)
     }

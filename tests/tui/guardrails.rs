@@ -29,9 +29,16 @@ fn the_path_and_the_boundary_are_validated_as_typed_and_reach_the_plan() {
     typed(&mut app, "arn:aws:iam::aws:policy/PowerUserAccess");
     app.update(key(KeyCode::Enter));
     assert_eq!(app.screen, Screen::Preview, "{:?}", app.status_text());
-    let (_, p) = plan_id(&app.update(key(KeyCode::Enter)));
+    let (id, p) = plan_id(&app.update(key(KeyCode::Enter)));
     assert_eq!(p.path.as_str(), "/teams/");
-    assert_eq!(p.boundary.unwrap().as_str(), "arn:aws:iam::aws:policy/PowerUserAccess");
+    assert_eq!(p.boundary.as_ref().unwrap().as_str(), "arn:aws:iam::aws:policy/PowerUserAccess");
+    // The plan and the apply confirmation say them, as the headless plan's header does.
+    app.update(Msg::Planned { id, result: Box::new(Ok(checked_plan(&p))) });
+    let said = "Guardrails: path /teams/, permissions boundary arn:aws:iam::aws:policy/PowerUserAccess";
+    assert!(frame(&app).contains(said), "{}", frame(&app));
+    app.update(key(KeyCode::Enter));
+    let Some(Overlay::Confirm(c)) = &app.overlay else { panic!("Enter asks before applying") };
+    assert!(c.lines.iter().any(|l| l.contains(said)), "{:?}", c.lines);
 }
 
 #[test]

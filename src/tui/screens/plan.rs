@@ -147,6 +147,7 @@ pub fn describe_writes(plan: &Plan, adopt: bool) -> Vec<String> {
     }
     let p = &plan.params;
     let mut lines = vec![format!("Writes to account {} in {}:", p.account, p.region)];
+    lines.extend(p.guardrails().map(|g| format!("• {g}")));
     for (kind, names) in create.iter().filter(|(_, n)| !n.is_empty()) {
         lines.push(format!("• creates {kind}: {}", names.join(", ")));
     }
@@ -197,6 +198,9 @@ impl State {
         };
         let tightened = if p.tighten { ", tightened documents" } else { "" };
         for r in wrap(&format!("Account {}, Region {}{tightened}. {said}", p.account, p.region), w, 2) {
+            lines.push(Line::raw(r));
+        }
+        for r in p.guardrails().iter().flat_map(|g| wrap(g, w, 2)) {
             lines.push(Line::raw(r));
         }
         // The engine's reason for a key it finds says its secret cannot be shown again; in this session it can.
