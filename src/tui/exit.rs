@@ -106,7 +106,7 @@ impl ExitReport {
             KeyEnd::Deleted => format!("{}'s new key {} was deleted, its secret never shown", lost.user, lost.id),
             _ => format!("nobody has the secret of {}'s new key {}", lost.user, lost.id),
         };
-        Some(match session::command(s, &format!("rotate-key --user {}", lost.user)) {
+        Some(match session::rotate_command(s, &lost.user) {
             Some(cmd) => format!("{what}; make a new one with: {cmd}"),
             None => what,
         })
@@ -114,7 +114,7 @@ impl ExitReport {
 
     /// How one new key ends, in words, with the command that deals with it.
     pub fn key_end(s: &Session, k: &KeyOutcome) -> String {
-        let rotate = session::command(s, &format!("rotate-key --user {}", k.user)).unwrap_or_default();
+        let rotate = session::rotate_command(s, &k.user).unwrap_or_default();
         match &k.end {
             KeyEnd::Delivered(d) => {
                 let ways: Vec<&str> = [(d.revealed, "revealed"), (d.copied, "copied"), (d.saved, "saved")]

@@ -276,7 +276,35 @@ pub fn destroy_command(s: &Session) -> Option<String> {
             cmd.push_str(&format!(" --name {}={value}", f.option()));
         }
     }
+    cmd.push_str(&guardrail_args(&p));
     Some(cmd)
+}
+
+/// The `rotate-key` command for `user`: with the run's guardrails, since `rotate-key` refuses a user whose path
+/// or boundary is not the one given.
+pub fn rotate_command(s: &Session, user: &str) -> Option<String> {
+    let p = current_plan(s)?.params.clone();
+    command(s, &format!("rotate-key --user {user}{}", guardrail_args(&p)))
+}
+
+/// ` --path P --permissions-boundary ARN` as far as the run set them (`destroy` finds our resources under the
+/// path and takes the boundary as ours only when given the same one).
+fn guardrail_args(p: &crate::setup::Params) -> String {
+    let mut args = String::new();
+    if !p.path.is_root() {
+        args.push_str(&format!(" --path {}", shell_word(p.path.as_str())));
+    }
+    if let Some(b) = &p.boundary {
+        args.push_str(&format!(" --permissions-boundary {b}"));
+    }
+    args
+}
+
+/// A word for the shell: as it is when it holds nothing the shell reads specially (IAM paths may hold any
+/// printable character), else single-quoted.
+fn shell_word(s: &str) -> String {
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/-_.:=+@,%".contains(c);
+    if s.chars().all(plain) { s.to_string() } else { format!("'{}'", s.replace('\'', r"'\''")) }
 }
 
 /// A headless command (`args` after the global options) against the same account and Region as this session:

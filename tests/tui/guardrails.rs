@@ -39,6 +39,13 @@ fn the_path_and_the_boundary_are_validated_as_typed_and_reach_the_plan() {
     app.update(key(KeyCode::Enter));
     let Some(Overlay::Confirm(c)) = &app.overlay else { panic!("Enter asks before applying") };
     assert!(c.lines.iter().any(|l| l.contains(said)), "{:?}", c.lines);
+    // The commands the Summary and the exit give carry them: `destroy` finds ours under the path and takes the
+    // boundary as ours only when given it; `rotate-key` refuses a user whose path or boundary differs.
+    let guard = " --path /teams/ --permissions-boundary arn:aws:iam::aws:policy/PowerUserAccess";
+    let destroy = pinpoint_iam_wizard::tui::session::destroy_command(&app.session).unwrap();
+    assert!(destroy.ends_with(&format!("destroy --setup postman{guard}")), "{destroy}");
+    let rotate = pinpoint_iam_wizard::tui::session::rotate_command(&app.session, "PostmanUser").unwrap();
+    assert!(rotate.ends_with(&format!("rotate-key --user PostmanUser{guard}")), "{rotate}");
 }
 
 #[test]
