@@ -87,7 +87,8 @@ pub static SETUP: SetupDef = SetupDef {
     ],
     next: |n| {
         format!(
-            "Segment import: give the Lambda function the role {}; pass {} to CreateImportJob.",
+            "Segment import: give the Lambda function the role {}; pass {} to CreateImportJob (the guide's next \
+             step, though import jobs ended with Pinpoint's end of support on 2026-10-30).",
             n.get(&PINPOINT_ROLE),
             n.get(&IMPORT_ROLE)
         )
