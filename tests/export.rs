@@ -7,7 +7,7 @@ mod support;
 use pinpoint_iam_wizard::setup::{Params, Selection};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use support::account::Account;
 use support::*;
 
@@ -49,16 +49,6 @@ fn cli_env(moto: &Moto) -> Vec<(String, String)> {
     env.retain(|(k, _)| k != "PATH");
     env.push(("PATH".into(), format!("{}:{path}", bin.display())));
     env
-}
-
-fn run_tool(program: &Path, args: &[&str], env: &[(String, String)]) -> Output {
-    Command::new(program)
-        .args(args)
-        .env_clear()
-        .envs(env.iter().cloned())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("run {}: {e}", program.display()))
 }
 
 /// An access key id or anything named like a secret, anywhere in an export.

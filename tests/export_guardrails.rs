@@ -6,7 +6,7 @@ mod support;
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use support::proxy::{FaultProxy, boundary_scp};
 use support::*;
 
@@ -21,16 +21,6 @@ fn venv_bin(tool: &str) -> PathBuf {
 
 fn ok(o: &Output) {
     assert!(o.status.success(), "exit {:?}\nstdout: {}\nstderr: {}", o.status.code(), stdout(o), stderr(o));
-}
-
-fn run_tool(program: &Path, args: &[&str], env: &[(String, String)]) -> Output {
-    Command::new(program)
-        .args(args)
-        .env_clear()
-        .envs(env.iter().cloned())
-        .stdin(std::process::Stdio::null())
-        .output()
-        .unwrap_or_else(|e| panic!("run {}: {e}", program.display()))
 }
 
 /// The AWS CLI's environment towards `endpoint` (moto, or the proxy before it).

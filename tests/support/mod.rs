@@ -183,8 +183,19 @@ pub fn base_env() -> Vec<(String, String)> {
     env
 }
 
+/// Run `program` (a tool of the tests: the AWS CLI, cfn-lint, an exported script) with exactly `env`.
+pub fn run_tool(program: &Path, args: &[&str], env: &[(String, String)]) -> Output {
+    command(program)
+        .args(args)
+        .env_clear()
+        .envs(env.iter().cloned())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", program.display()))
+}
+
 pub fn run_with_env(args: &[&str], env: &[(String, String)]) -> Output {
-    command(BIN).args(args).env_clear().envs(env.iter().cloned()).stdin(Stdio::null()).output().expect("run the binary")
+    run_tool(Path::new(BIN), args, env)
 }
 
 /// A run of the real binary that was given a time limit.
