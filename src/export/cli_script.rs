@@ -7,7 +7,7 @@ use super::{ExportFile, ExportFormat, Model, Origin, describe};
 static SCRIPT: &str = include_str!("../../assets/export/setup.sh");
 
 /// A word for bash, single-quoted (IAM names cannot hold a quote, but nothing here relies on that).
-fn sh(s: &str) -> String {
+pub(crate) fn sh(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
 

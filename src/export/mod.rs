@@ -7,6 +7,7 @@
 //! `--with-access-key`, and then the AWS CLI prints it once.
 
 mod cli_script;
+pub(crate) use cli_script::sh;
 mod cloudformation;
 mod documents;
 mod terraform;

@@ -135,7 +135,6 @@ impl Session {
         }
     }
 
-    /// The user whose existing key the plan keeps, and who can get a new one by rotation.
     /// The keys a rotation replaced, once the new key's secret reached someone: only then may they be retired.
     /// Deactivating them after the new key was deleted, or kept without its secret, would leave the user with no
     /// key anyone can use.
@@ -145,6 +144,7 @@ impl Session {
         self.custody.outcomes().iter().any(delivered).then_some((user.as_str(), keys.as_slice()))
     }
 
+    /// The user whose existing key the plan keeps, and who can get a new one by rotation.
     pub fn rotatable_user(&self) -> Option<String> {
         let plan = self.plan.ready()?;
         if !self.online() || !plan.checked {
@@ -301,10 +301,10 @@ fn guardrail_args(p: &crate::setup::Params) -> String {
 }
 
 /// A word for the shell: as it is when it holds nothing the shell reads specially (IAM paths may hold any
-/// printable character), else single-quoted.
+/// printable character), else quoted as the CLI script export quotes.
 fn shell_word(s: &str) -> String {
     let plain = |c: char| c.is_ascii_alphanumeric() || "/-_.:=+@,%".contains(c);
-    if s.chars().all(plain) { s.to_string() } else { format!("'{}'", s.replace('\'', r"'\''")) }
+    if s.chars().all(plain) { s.to_string() } else { crate::export::sh(s) }
 }
 
 /// A headless command (`args` after the global options) against the same account and Region as this session:

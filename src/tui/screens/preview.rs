@@ -30,9 +30,9 @@ const SIDE: u16 = 44;
 /// Whether the side panel is drawn beside `doc` in a body `width` wide: from [`SIDE_MIN_WIDTH`] on, unless a
 /// word of the document (an ARN with a long bucket or project id) would have to break beside it and would fit
 /// whole without it; its facts then go under the document, as in a narrow window.
-fn with_side(s: &Session, doc: &DocumentView, width: u16) -> bool {
+fn with_side(doc: &DocumentView, width: u16, diffed: bool) -> bool {
     // The columns before a document's line: the findings' gutter, or a diff's sign and space (and one to spare).
-    let before = if diff(s, doc).is_some() { 3 } else { 2 };
+    let before = if diffed { 3 } else { 2 };
     let fits = |width: u16| fits_whole(doc, width as usize, before);
     width >= SIDE_MIN_WIDTH && (fits(width - SIDE) || !fits(width))
 }
@@ -110,10 +110,11 @@ impl State {
         let (Some(doc), Some(p)) = (docs.get(tab), &s.params) else {
             return vec![];
         };
-        let narrow = !with_side(s, doc, width);
+        let diffed = diff(s, doc);
+        let narrow = !with_side(doc, width, diffed.is_some());
         let json_w = if narrow { width } else { width - SIDE } as usize;
         let found = all_findings(s, doc, tab);
-        let mut lines = match diff(s, doc) {
+        let mut lines = match diffed {
             // A diff's lines are not the document's: its findings are listed under it, not marked.
             Some(diff) => diff_lines(&diff, theme, json_w),
             None => {
@@ -425,7 +426,7 @@ impl Page for State {
             tabs_area,
         );
         let content = self.content(s, area.width, theme);
-        if !with_side(s, &docs[tab], area.width) {
+        if !with_side(&docs[tab], area.width, diff(s, &docs[tab]).is_some()) {
             draw_searched(&self.search, content, self.scroll, frame, body, theme);
             return;
         }
